@@ -1,0 +1,106 @@
+/**
+ * Walks a FITS stream HDU by HDU reading header blocks only: each data part is skipped by the size its
+ * header declares, so scanning a 2 GB file costs a few kilobytes of I/O.
+ */
+import type { ByteSource } from "../bytes/byte-source.ts";
+import { FitsFormatError } from "../errors.ts";
+import { BLOCK_LENGTH, CARD_LENGTH } from "./card.ts";
+import { describeHdu, type HduInfo } from "./hdu.ts";
+import type { Header } from "./header.ts";
+import { asciiText, findEndCard, parseHeaderText } from "./header-parse.ts";
+
+export interface ScanOptions {
+  /** Stop after this many HDUs (e.g. 1 to read only the primary header). */
+  maxHdus?: number;
+  signal?: AbortSignal;
+  /** Header blocks fetched per read; 1 reads exactly the header's blocks, more trades bytes for round trips. */
+  blocksPerRead?: number;
+}
+
+export interface FitsIndex {
+  /** The stream's key (path or URI). */
+  uri: string;
+  size: number;
+  hdus: HduInfo[];
+  headers: Header[];
+  /** Bytes after the last HDU that are not a valid extension (ignored, as astropy and CFITSIO do). */
+  trailingBytes: number;
+}
+
+// A header longer than this is certainly corrupt; real ones hold a few hundred cards.
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the header that starts at `offset`; returns its text up to and including the END card's block.
+ * With `optionalExtension`, a first block that does not start with XTENSION gives undefined.
+ */
+export async function readHeaderText(
+  source: ByteSource,
+  offset: number,
+  size: number,
+  where: { uri: string; hdu: number },
+  options: ScanOptions & { optionalExtension?: boolean } = {},
+): Promise<{ text: string; length: number } | undefined> {
+  const step = Math.max(1, options.blocksPerRead ?? 1) * BLOCK_LENGTH;
+  let text = "";
+  let scanned = 0;
+  for (;;) {
+    const at = offset + text.length;
+    if (at >= size) {
+      throw new FitsFormatError("file ends inside a header (no END card)", { ...where, offset: at });
+    }
+    if (text.length >= MAX_HEADER_BYTES) {
+      throw new FitsFormatError(`header exceeds ${MAX_HEADER_BYTES} bytes without END`, { ...where, offset });
+    }
+    const length = Math.min(step, size - at);
+    if (length < BLOCK_LENGTH) {
+      throw new FitsFormatError("file is truncated: a header block is incomplete", { ...where, offset: at });
+    }
+    const bytes = await source.read(at, length - (length % BLOCK_LENGTH), { signal: options.signal });
+    text += asciiText(bytes);
+    if (scanned === 0 && options.optionalExtension && !text.startsWith("XTENSION")) return undefined;
+    const end = findEndCard(text, scanned);
+    if (end >= 0) {
+      const length = Math.ceil(((end + 1) * CARD_LENGTH) / BLOCK_LENGTH) * BLOCK_LENGTH;
+      return { text: text.slice(0, length), length };
+    }
+    scanned = text.length / CARD_LENGTH;
+  }
+}
+
+/** Scans every HDU of `source`. */
+export async function scanFits(source: ByteSource, options: ScanOptions = {}): Promise<FitsIndex> {
+  const uri = source.key;
+  const size = await source.size();
+  const hdus: HduInfo[] = [];
+  const headers: Header[] = [];
+  let offset = 0;
+  const max = options.maxHdus ?? Number.POSITIVE_INFINITY;
+  if (size < BLOCK_LENGTH) {
+    throw new FitsFormatError(`not a FITS file: ${size} bytes is less than one 2880-byte block`, { uri });
+  }
+  while (offset < size && hdus.length < max) {
+    const index = hdus.length;
+    // After the primary, anything but another XTENSION is trailing padding or junk.
+    if (index > 0 && size - offset < BLOCK_LENGTH) break;
+    const where = { uri, hdu: index };
+    const found = await readHeaderText(source, offset, size, where, {
+      ...options,
+      optionalExtension: index > 0,
+    });
+    if (found === undefined) break;
+    const { text, length } = found;
+    const header = parseHeaderText(text, { ...where, offset });
+    const hdu = describeHdu(header, index, offset, length, { ...where, offset });
+    if (hdu.dataOffset + hdu.dataLength > size) {
+      throw new FitsFormatError(
+        `file is truncated: data needs ${hdu.dataLength} bytes from ${hdu.dataOffset} but the file has ${size}`,
+        { ...where, offset: hdu.dataOffset },
+      );
+    }
+    hdus.push(hdu);
+    headers.push(header);
+    offset = hdu.dataOffset + hdu.dataSpan;
+  }
+  return { uri, size, hdus, headers, trailingBytes: hdus.length < max ? Math.max(0, size - offset) : 0 };
+}
