@@ -19,6 +19,12 @@ export interface ByteSource {
    * `ByteRangeError`, never a silently short array.
    */
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
+  /**
+   * Optional zero-copy variant: fills all of `target` (`target.byteLength` bytes) from `offset`, so a
+   * reader can land image data straight in the final typed array's buffer. Same range rules as `read`.
+   * Callers without it fall back to `read` plus a copy (see `readInto` in `read-into.ts`).
+   */
+  readInto?(offset: number, target: Uint8Array, options?: ReadOptions): Promise<void>;
   /** Releases handles; reads after close may fail. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,31 @@
+/**
+ * The bytes layer: the ByteSource contract, its sources and the wrappers that compose over it.
+ * Documented stacking order (outermost first): coalescing → block cache → metrics → source.
+ */
+export type { ByteRange, ByteSource, ReadOptions } from "./byte-source.ts";
+export {
+  type CoalescedGroup,
+  type CoalesceOptions,
+  coalesceRanges,
+  DEFAULT_GAP_BYTES,
+  DEFAULT_MAX_REQUEST_BYTES,
+} from "./coalesce-ranges.ts";
+export { FileSource, type FileSourceOptions, fromFile } from "./file-source.ts";
+export { fromBytes, MemorySource, type MemorySourceOptions } from "./memory-source.ts";
+export { readInto } from "./read-into.ts";
+export {
+  type BlockCachedSource,
+  type BlockCacheOptions,
+  type BlockCacheStats,
+  DEFAULT_BLOCK_SIZE,
+  DEFAULT_CACHE_BYTES,
+  withBlockCache,
+} from "./with-block-cache.ts";
+export { type CoalescingOptions, type FlushReport, withCoalescing } from "./with-coalescing.ts";
+export {
+  type ByteMetrics,
+  createMetrics,
+  type MeteredSource,
+  resetMetrics,
+  withMetrics,
+} from "./with-metrics.ts";

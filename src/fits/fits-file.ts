@@ -1,0 +1,109 @@
+/**
+ * `FitsFile`: one FITS stream with its HDU index, and the entry point for reading headers, images,
+ * tiles and tables. Whole-file gzip (`.fits.gz`) is recognised by its magic bytes and inflated in memory,
+ * because a gzip stream has no random access.
+ */
+import { gunzipSync } from "node:zlib";
+import type { ByteSource } from "../bytes/byte-source.ts";
+import { FileSource } from "../bytes/file-source.ts";
+import { MemorySource } from "../bytes/memory-source.ts";
+import { FitsFormatError, InvalidArgumentError } from "../errors.ts";
+import type { HduInfo } from "./hdu.ts";
+import type { Header } from "./header.ts";
+import { type ImageData, type ImageReadOptions, readImage } from "./image.ts";
+import { type FitsIndex, type ScanOptions, scanFits } from "./scan.ts";
+
+/** Selects an HDU by 0-based index, by EXTNAME (case-insensitive), or by EXTNAME and EXTVER. */
+export type HduSelector = number | string | { name: string; version?: number };
+
+// Inflating more than this from one .gz file is refused: such files belong uncompressed or tile-compressed.
+const MAX_GUNZIP_BYTES = 2 * 1024 * 1024 * 1024;
+
+export class FitsFile {
+  readonly source: ByteSource;
+  readonly index: FitsIndex;
+
+  private constructor(source: ByteSource, index: FitsIndex) {
+    this.source = source;
+    this.index = index;
+  }
+
+  /** Opens a path or a ByteSource and scans its HDU headers (no data is read). */
+  static async open(input: string | ByteSource, options: ScanOptions = {}): Promise<FitsFile> {
+    let source = typeof input === "string" ? new FileSource(input) : input;
+    source = await inflateIfGzip(source);
+    return new FitsFile(source, await scanFits(source, options));
+  }
+
+  get hdus(): HduInfo[] {
+    return this.index.hdus;
+  }
+
+  get uri(): string {
+    return this.source.key;
+  }
+
+  /** The HDU a selector names; a typed error lists what the file has when none matches. */
+  hdu(selector: HduSelector): HduInfo {
+    const hdus = this.index.hdus;
+    if (typeof selector === "number") {
+      const hdu = hdus[selector];
+      if (hdu === undefined) {
+        throw new InvalidArgumentError(
+          `${this.uri} has HDUs 0..${hdus.length - 1}; there is no HDU ${selector}`,
+        );
+      }
+      return hdu;
+    }
+    const name = (typeof selector === "string" ? selector : selector.name).toUpperCase();
+    const version = typeof selector === "string" ? undefined : selector.version;
+    const found = hdus.find(
+      (h) =>
+        (h.extname?.toUpperCase() === name || (name === "PRIMARY" && h.index === 0)) &&
+        (version === undefined || h.extver === version),
+    );
+    if (found === undefined) {
+      const names = hdus.map((h) => h.extname ?? (h.index === 0 ? "PRIMARY" : `#${h.index}`));
+      throw new InvalidArgumentError(
+        `${this.uri} has no HDU named '${name}'${version === undefined ? "" : ` version ${version}`}; it has: ${names.join(", ")}`,
+      );
+    }
+    return found;
+  }
+
+  header(selector: HduSelector = 0): Header {
+    return this.index.headers[this.hdu(selector).index]!;
+  }
+
+  /** Reads an uncompressed image HDU, whole or a box of it. */
+  async readImage(selector: HduSelector = 0, options: ImageReadOptions = {}): Promise<ImageData> {
+    const hdu = this.hdu(selector);
+    return readImage(this.source, hdu, this.index.headers[hdu.index]!, options);
+  }
+
+  async close(): Promise<void> {
+    await this.source.close?.();
+  }
+}
+
+/** Replaces a gzip-wrapped stream by its inflated bytes; other sources pass through. */
+export async function inflateIfGzip(source: ByteSource): Promise<ByteSource> {
+  const size = await source.size();
+  if (size < 2) return source;
+  const magic = await source.read(0, 2);
+  if (magic[0] !== 0x1f || magic[1] !== 0x8b) return source;
+  const compressed = await source.read(0, size);
+  await source.close?.();
+  try {
+    const inflated = gunzipSync(compressed, { maxOutputLength: MAX_GUNZIP_BYTES });
+    return new MemorySource(new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength), {
+      key: source.key,
+    });
+  } catch (cause) {
+    throw new FitsFormatError(
+      `gzip stream cannot be inflated: ${(cause as Error).message}`,
+      { uri: source.key },
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The shared FITS fixtures and their ground truth. They are read in place from the shared test data
+ * folder (their licences differ from ours, so they are never copied into the repository).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { swapToNative } from "../../src/fits/pixels.ts";
+
+export const TESTDATA = resolve(
+  process.env.BUTLER_TESTDATA ?? join(import.meta.dirname, "../../../shared/testdata"),
+);
+
+export interface ExpectedHdu {
+  index: number;
+  extname: string;
+  extver: number;
+  header_offset: number;
+  data_offset: number;
+  data_span: number;
+  raw_cards: number;
+  kind: string;
+  bitpix?: number;
+  naxis?: number[];
+  znaxis?: number[];
+  ztile?: number[];
+  zcmptype?: string;
+  zquantiz?: string | null;
+  zdither0?: number | null;
+  decoded_dtype?: string;
+  sha256_decoded_be?: string;
+  shape_numpy?: number[];
+  samples_y_x_value?: [number, number, number | string][];
+  nan_count?: number;
+  sha256_main_table?: string;
+  sha256_heap?: string;
+  columns?: [string, string][];
+  first_row?: Record<string, unknown>;
+}
+
+export interface ExpectedFile {
+  file: string;
+  size_bytes: number;
+  stream_bytes: number;
+  hdus: ExpectedHdu[];
+}
+
+export const EXPECTED: ExpectedFile[] = JSON.parse(
+  readFileSync(join(TESTDATA, "EXPECTED.json"), "utf8"),
+).files;
+
+export function fixturePath(file: string): string {
+  return join(TESTDATA, file);
+}
+
+/** sha256 of an array's values written big-endian, as EXPECTED.json's `sha256_decoded_be` defines it. */
+export function sha256BigEndian(data: ArrayBufferView & { BYTES_PER_ELEMENT: number }): string {
+  const bytes = new Uint8Array(data.byteLength);
+  bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  swapToNative(bytes, data.BYTES_PER_ELEMENT);
+  return createHash("sha256").update(bytes).digest("hex");
+}
