@@ -12,6 +12,7 @@ import type { HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";
 import { type ImageData, type ImageReadOptions, readImage } from "./image.ts";
 import { type FitsIndex, type ScanOptions, scanFits } from "./scan.ts";
+import { readTiledImage, type TiledReadOptions } from "./tiled-image.ts";
 
 /** Selects an HDU by 0-based index, by EXTNAME (case-insensitive), or by EXTNAME and EXTVER. */
 export type HduSelector = number | string | { name: string; version?: number };
@@ -75,10 +76,15 @@ export class FitsFile {
     return this.index.headers[this.hdu(selector).index]!;
   }
 
-  /** Reads an uncompressed image HDU, whole or a box of it. */
-  async readImage(selector: HduSelector = 0, options: ImageReadOptions = {}): Promise<ImageData> {
+  /** Reads an image HDU, plain or tile-compressed, whole or a box of it. */
+  async readImage(
+    selector: HduSelector = 0,
+    options: ImageReadOptions & TiledReadOptions = {},
+  ): Promise<ImageData> {
     const hdu = this.hdu(selector);
-    return readImage(this.source, hdu, this.index.headers[hdu.index]!, options);
+    const header = this.index.headers[hdu.index]!;
+    if (hdu.kind === "compressed_image") return readTiledImage(this.source, hdu, header, options);
+    return readImage(this.source, hdu, header, options);
   }
 
   async close(): Promise<void> {

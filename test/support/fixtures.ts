@@ -22,6 +22,7 @@ export interface ExpectedHdu {
   kind: string;
   bitpix?: number;
   naxis?: number[];
+  zbitpix?: number;
   znaxis?: number[];
   ztile?: number[];
   zcmptype?: string;

@@ -1,0 +1,323 @@
+/**
+ * Reading tile-compressed images (FITS 4.0 §10): the tile table is read first, then only the tiles a
+ * box intersects are fetched (their heap spans coalesced) and decoded, and their pixels placed.
+ */
+import type { ByteRange, ByteSource } from "../bytes/byte-source.ts";
+import { type CoalesceOptions, coalesceRanges } from "../bytes/coalesce-ranges.ts";
+import {
+  FitsFormatError,
+  type FitsLocation,
+  InvalidArgumentError,
+  UnsupportedCompressionError,
+} from "../errors.ts";
+import { dequantize, type QuantizeMethod } from "./compression/dither.ts";
+import { gunzipTile, unshuffleBytes } from "./compression/gzip.ts";
+import { type RiceBytePix, riceDecode } from "./compression/rice.ts";
+import type { CompressionInfo, HduInfo } from "./hdu.ts";
+import type { Header } from "./header.ts";
+import { checkBox, type ImageData, type PixelBox } from "./image.ts";
+import {
+  allocatePixels,
+  bytesPerPixel,
+  decodePixels,
+  type PixelArray,
+  type PixelScaling,
+  pixelScaling,
+} from "./pixels.ts";
+import { readTileTable, type TileEntry, type TileTable } from "./tile-table.ts";
+
+export const DECODABLE_COMPRESSION = ["GZIP_1", "GZIP_2", "RICE_1", "RICE_ONE", "NOCOMPRESS"] as const;
+
+export interface TiledReadOptions extends CoalesceOptions {
+  box?: PixelBox;
+  signal?: AbortSignal;
+  /** A tile table read before (e.g. cached); saves its request. */
+  tileTable?: TileTable;
+}
+
+/** The grid of tiles over an image. */
+export interface TileGrid {
+  shape: number[];
+  tile: number[];
+  /** Tiles along each axis. */
+  counts: number[];
+}
+
+export function tileGrid(compression: CompressionInfo): TileGrid {
+  const counts = compression.shape.map((n, k) => Math.ceil(n / compression.tile[k]!));
+  return { shape: compression.shape, tile: compression.tile, counts };
+}
+
+/** Start and size of tile `t` along every axis (edge tiles are clipped to the image). */
+export function tileExtent(grid: TileGrid, t: number): { start: number[]; size: number[] } {
+  const start: number[] = [];
+  const size: number[] = [];
+  let rest = t;
+  for (let k = 0; k < grid.shape.length; k++) {
+    const c = rest % grid.counts[k]!;
+    rest = Math.floor(rest / grid.counts[k]!);
+    const s = c * grid.tile[k]!;
+    start.push(s);
+    size.push(Math.min(grid.tile[k]!, grid.shape[k]! - s));
+  }
+  return { start, size };
+}
+
+/** Indices of the tiles that intersect a box over the first two axes (all tiles without a box). */
+export function tilesForBox(grid: TileGrid, box?: PixelBox): number[] {
+  const total = grid.counts.reduce((a, b) => a * b, 1);
+  if (box === undefined) return Array.from({ length: total }, (_, t) => t);
+  const [tx, ty = 1] = grid.tile;
+  const [ntx, nty = 1] = grid.counts;
+  const x0 = Math.floor(box.x / tx!);
+  const x1 = Math.floor((box.x + box.width - 1) / tx!);
+  const y0 = Math.floor(box.y / ty);
+  const y1 = Math.floor((box.y + box.height - 1) / ty);
+  const planes = total / (ntx! * nty);
+  const tiles: number[] = [];
+  for (let p = 0; p < planes; p++) {
+    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) tiles.push(p * ntx! * nty + y * ntx! + x);
+  }
+  return tiles;
+}
+
+/** The heap ranges a read of `box` fetches once the tile table is known, coalesced. */
+export function planTileRead(
+  hdu: HduInfo,
+  table: TileTable,
+  box?: PixelBox,
+  options: CoalesceOptions = {},
+): ByteRange[] {
+  const grid = tileGrid(requireCompression(hdu));
+  const ranges = tilesForBox(grid, box).map((t) => table.tiles[t]!);
+  return coalesceRanges(ranges, options).map(({ offset, length }) => ({ offset, length }));
+}
+
+function requireCompression(hdu: HduInfo): CompressionInfo {
+  if (hdu.compression === undefined)
+    throw new InvalidArgumentError(`HDU ${hdu.index} is not a compressed image`);
+  return hdu.compression;
+}
+
+/** The scaling of the logical image: ZBITPIX with the header's BZERO/BSCALE and ZBLANK or BLANK. */
+export function compressedScaling(hdu: HduInfo, header: Header): PixelScaling {
+  const compression = requireCompression(hdu);
+  const blank = header.get("ZBLANK") ?? header.get("BLANK");
+  return pixelScaling(compression.zbitpix, header.get("BZERO"), header.get("BSCALE"), blank, {
+    hdu: hdu.index,
+  });
+}
+
+/** Reads a tile-compressed image, whole or a box of it. */
+export async function readTiledImage(
+  source: ByteSource,
+  hdu: HduInfo,
+  header: Header,
+  options: TiledReadOptions = {},
+): Promise<ImageData> {
+  const compression = requireCompression(hdu);
+  const where: FitsLocation = { uri: source.key, hdu: hdu.index };
+  checkAlgorithm(compression, where);
+  const grid = tileGrid(compression);
+  const expectedTiles = grid.counts.reduce((a, b) => a * b, 1);
+  if (hdu.naxis[1] !== expectedTiles) {
+    throw new FitsFormatError(`table has ${hdu.naxis[1]} rows but the tiling needs ${expectedTiles}`, where);
+  }
+  const box = options.box;
+  if (box !== undefined) {
+    checkBox(box, grid.shape);
+    if (grid.shape.slice(2).some((n) => n !== 1)) {
+      throw new InvalidArgumentError(
+        `a box read needs a 2-D image; HDU ${hdu.index} is ${grid.shape.join("x")}`,
+      );
+    }
+  }
+  const table = options.tileTable ?? (await readTileTable(source, hdu, header, options));
+  const scaling = compressedScaling(hdu, header);
+  const outShape = box === undefined ? [...grid.shape] : [box.width, box.height, ...grid.shape.slice(2)];
+  const out = allocatePixels(
+    scaling.type,
+    outShape.reduce((a, b) => a * b, 1),
+  );
+  const region = box ?? { x: 0, y: 0, width: grid.shape[0] ?? 0, height: grid.shape[1] ?? 1 };
+  const decoder = tileDecoder(compression, header, scaling, where);
+
+  const wanted = tilesForBox(grid, box);
+  const groups = coalesceRanges(
+    wanted.map((t) => table.tiles[t]!),
+    options,
+  );
+  await Promise.all(
+    groups.map(async (group) => {
+      const bytes =
+        group.length === 0 ? new Uint8Array(0) : await source.read(group.offset, group.length, options);
+      for (const member of group.members) {
+        const t = wanted[member]!;
+        const entry = table.tiles[t]!;
+        const from = entry.offset - group.offset;
+        const extent = tileExtent(grid, t);
+        const pixels = extent.size.reduce((a, b) => a * b, 1);
+        const tile = decoder(bytes.subarray(from, from + entry.length), entry, t, pixels);
+        placeTile(tile, extent, grid, out, region, outShape);
+      }
+    }),
+  );
+  return { data: out, shape: outShape, scaling };
+}
+
+function checkAlgorithm(compression: CompressionInfo, where: FitsLocation): void {
+  if (!(DECODABLE_COMPRESSION as readonly string[]).includes(compression.algorithm)) {
+    throw new UnsupportedCompressionError(compression.algorithm, DECODABLE_COMPRESSION, where);
+  }
+}
+
+type TileDecoder = (bytes: Uint8Array, entry: TileEntry, tileIndex: number, pixels: number) => PixelArray;
+
+/** Builds the function that turns one tile's bytes into decoded pixels of the output type. */
+function tileDecoder(
+  compression: CompressionInfo,
+  header: Header,
+  scaling: PixelScaling,
+  where: FitsLocation,
+): TileDecoder {
+  const { algorithm, zbitpix } = compression;
+  const isFloat = zbitpix < 0;
+  const method = (compression.quantize ?? "NO_DITHER") as QuantizeMethod;
+  const dither0 = compression.dither0 ?? 1;
+  const params = compression.parameters;
+  const blockSize = Number(params["BLOCKSIZE"] ?? 32);
+  const rawScaling = pixelScaling(zbitpix, undefined, undefined, undefined);
+
+  return (bytes, entry, tileIndex, pixels) => {
+    const tileWhere = { ...where, offset: entry.offset };
+    if (entry.source === "gzip_fallback" || entry.source === "uncompressed") {
+      // Tiles that could not be quantized hold the raw values, gzipped or as they are.
+      const width = bytesPerPixel(zbitpix);
+      const raw =
+        entry.source === "gzip_fallback"
+          ? gunzipTile(bytes, pixels * width)
+          : copyExact(bytes, pixels * width, tileWhere);
+      return decodePixels(raw, isFloat ? rawScaling : scaling);
+    }
+    const quantized = isFloat && entry.scale !== undefined && method !== "NONE";
+    // Integer images store values of their own width; quantized floats are 32-bit integers.
+    const width = quantized ? 4 : bytesPerPixel(zbitpix);
+    if (algorithm === "RICE_1" || algorithm === "RICE_ONE") {
+      if (isFloat && !quantized)
+        throw new FitsFormatError("RICE_1 tile of a float image without ZSCALE", tileWhere);
+      const bytePix = quantized ? 4 : (Number(params["BYTEPIX"] ?? width) as RiceBytePix);
+      const ints = withLocation(() => riceDecode(bytes, pixels, bytePix, blockSize), tileWhere);
+      return quantized
+        ? dequantizeTile(ints, entry, tileIndex, scaling, method, dither0)
+        : scaleInts(ints, scaling);
+    }
+    let raw: Uint8Array;
+    if (algorithm === "NOCOMPRESS") raw = copyExact(bytes, pixels * width, tileWhere);
+    else {
+      raw = withLocation(() => gunzipTile(bytes, pixels * width), tileWhere);
+      if (algorithm === "GZIP_2") raw = unshuffleBytes(raw, width);
+    }
+    if (!quantized) return decodePixels(raw, scaling);
+    const ints = decodePixels(raw, pixelScaling(32, undefined, undefined, undefined)) as Int32Array;
+    return dequantizeTile(ints, entry, tileIndex, scaling, method, dither0);
+  };
+}
+
+function withLocation<T>(decode: () => T, where: FitsLocation): T {
+  try {
+    return decode();
+  } catch (cause) {
+    if (cause instanceof FitsFormatError && cause.hdu === undefined) {
+      throw new FitsFormatError(cause.message, where, { cause });
+    }
+    throw cause;
+  }
+}
+
+function copyExact(bytes: Uint8Array, length: number, where: FitsLocation): Uint8Array {
+  if (bytes.length !== length) {
+    throw new FitsFormatError(`uncompressed tile holds ${bytes.length} bytes, expected ${length}`, where);
+  }
+  return bytes.slice();
+}
+
+function dequantizeTile(
+  ints: Int32Array,
+  entry: TileEntry,
+  tileIndex: number,
+  scaling: PixelScaling,
+  method: QuantizeMethod,
+  zdither0: number,
+): PixelArray {
+  const out = allocatePixels(scaling.type, ints.length) as Float32Array | Float64Array;
+  const params = { method, scale: entry.scale!, zero: entry.zero ?? 0, tileIndex, zdither0 };
+  dequantize(ints, out, 0, entry.blank === undefined ? params : { ...params, zblank: entry.blank });
+  return out;
+}
+
+/** Integers of an integer image (as RICE decodes them) to the decoded type: BZERO/BSCALE and BLANK. */
+function scaleInts(ints: Int32Array, scaling: PixelScaling): PixelArray {
+  const out = allocatePixels(scaling.type, ints.length);
+  if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
+    for (let i = 0; i < ints.length; i++) out[i] = BigInt(ints[i]!) + BigInt(scaling.bzero);
+    return out;
+  }
+  const { bscale, bzero } = scaling;
+  const blank = scaling.blank === undefined ? Number.NaN : Number(scaling.blank);
+  const isFloat = out instanceof Float32Array || out instanceof Float64Array;
+  if (!isFloat && bscale === 1 && bzero === 0) {
+    out.set(ints);
+    return out;
+  }
+  for (let i = 0; i < ints.length; i++) {
+    const v = ints[i]!;
+    out[i] = isFloat && v === blank ? Number.NaN : v * bscale + bzero;
+  }
+  return out;
+}
+
+/** Copies the part of a decoded tile that falls inside `region` to its place in `out`. */
+function placeTile(
+  tile: PixelArray,
+  extent: { start: number[]; size: number[] },
+  grid: TileGrid,
+  out: PixelArray,
+  region: PixelBox,
+  outShape: number[],
+): void {
+  const [tx0 = 0, ty0 = 0] = extent.start;
+  const [tw = 1, th = 1] = extent.size;
+  const x0 = Math.max(tx0, region.x);
+  const x1 = Math.min(tx0 + tw, region.x + region.width);
+  const y0 = Math.max(ty0, region.y);
+  const y1 = Math.min(ty0 + th, region.y + region.height);
+  if (x0 >= x1 || y0 >= y1) return;
+  const outWidth = outShape[0] ?? 1;
+  const outPlane = outWidth * (outShape[1] ?? 1);
+  // Higher axes: tiles span whole planes of the output when the image has more than two axes.
+  const higherStart = extent.start.slice(2);
+  const higherSize = extent.size.slice(2);
+  const planeCount = higherSize.reduce((a, b) => a * b, 1);
+  for (let p = 0; p < planeCount; p++) {
+    const outPlaneIndex = planeIndex(p, higherStart, higherSize, grid.shape.slice(2));
+    for (let y = y0; y < y1; y++) {
+      const from = p * tw * th + (y - ty0) * tw + (x0 - tx0);
+      const to = outPlaneIndex * outPlane + (y - region.y) * outWidth + (x0 - region.x);
+      (out as Float64Array).set((tile as Float64Array).subarray(from, from + (x1 - x0)), to);
+    }
+  }
+}
+
+/** Index of the p-th plane of a tile among all planes of the image (axes 3 and up). */
+function planeIndex(p: number, start: number[], size: number[], shape: number[]): number {
+  let index = 0;
+  let stride = 1;
+  let rest = p;
+  for (let k = 0; k < size.length; k++) {
+    const c = rest % size[k]!;
+    rest = Math.floor(rest / size[k]!);
+    index += (start[k]! + c) * stride;
+    stride *= shape[k]!;
+  }
+  return index;
+}
