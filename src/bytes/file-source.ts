@@ -42,13 +42,16 @@ export class FileSource implements ByteSource {
 
   async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
     // A fresh ArrayBuffer per read (not Buffer's shared pool), so callers may view `.buffer` as a typed array.
+    // Checked before allocating, so a bad length is a ByteRangeError and not a RangeError or an OOM.
+    await this.#check(offset, length, options?.signal);
     const target = new Uint8Array(length);
-    await this.#fill(offset, length, target, options?.signal);
+    await this.#fill(offset, target, options?.signal);
     return target;
   }
 
   async readInto(offset: number, target: Uint8Array, options?: ReadOptions): Promise<void> {
-    await this.#fill(offset, target.byteLength, target, options?.signal);
+    await this.#check(offset, target.byteLength, options?.signal);
+    await this.#fill(offset, target, options?.signal);
   }
 
   async close(): Promise<void> {
@@ -58,11 +61,15 @@ export class FileSource implements ByteSource {
     if (handle !== undefined) await (await handle.catch(() => undefined))?.close();
   }
 
-  async #fill(offset: number, length: number, target: Uint8Array, signal?: AbortSignal): Promise<void> {
+  async #check(offset: number, length: number, signal: AbortSignal | undefined): Promise<void> {
     signal?.throwIfAborted();
     checkRange(this.key, offset, length);
     const { size } = await this.#stat();
     checkWithinSize(this.key, offset, length, size);
+  }
+
+  async #fill(offset: number, target: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    const length = target.byteLength;
     const handle = await this.#open();
     // The kernel may return fewer bytes than asked; loop until the range is filled.
     let done = 0;

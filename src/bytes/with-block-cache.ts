@@ -92,25 +92,32 @@ class BlockCacheSource implements BlockCachedSource {
 
   async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
     // A copy, never a view of a cached block: callers may decode in place.
+    const size = await this.#check(offset, length, options?.signal);
     const target = new Uint8Array(length);
-    await this.#fill(offset, target, options?.signal);
+    await this.#fill(offset, target, size, options?.signal);
     return target;
   }
 
-  readInto(offset: number, target: Uint8Array, options?: ReadOptions): Promise<void> {
-    return this.#fill(offset, target, options?.signal);
+  async readInto(offset: number, target: Uint8Array, options?: ReadOptions): Promise<void> {
+    const size = await this.#check(offset, target.byteLength, options?.signal);
+    await this.#fill(offset, target, size, options?.signal);
   }
 
   async close(): Promise<void> {
     await this.#source.close?.();
   }
 
-  async #fill(offset: number, target: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
-    const length = target.byteLength;
+  /** Validates the range before anything is allocated or fetched; returns the object size. */
+  async #check(offset: number, length: number, signal: AbortSignal | undefined): Promise<number> {
     signal?.throwIfAborted();
     checkRange(this.key, offset, length);
     const size = await raceAbort(this.size(), signal);
     checkWithinSize(this.key, offset, length, size);
+    return size;
+  }
+
+  async #fill(offset: number, target: Uint8Array, size: number, signal: AbortSignal | undefined): Promise<void> {
+    const length = target.byteLength;
     if (length === 0) return;
 
     const bs = this.#blockSize;

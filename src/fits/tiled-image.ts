@@ -140,7 +140,7 @@ export async function readTiledImage(
     outShape.reduce((a, b) => a * b, 1),
   );
   const region = box ?? { x: 0, y: 0, width: grid.shape[0] ?? 0, height: grid.shape[1] ?? 1 };
-  const decoder = tileDecoder(compression, header, scaling, where);
+  const decoder = tileDecoder(compression, scaling, where);
 
   const wanted = tilesForBox(grid, box);
   const groups = coalesceRanges(

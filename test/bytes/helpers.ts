@@ -1,6 +1,11 @@
 import type { ByteRange, ByteSource, ReadOptions } from "../../src/bytes/byte-source.ts";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
-import { type ByteMetrics, createMetrics, type MeteredSource, withMetrics } from "../../src/bytes/with-metrics.ts";
+import {
+  type ByteMetrics,
+  createMetrics,
+  type MeteredSource,
+  withMetrics,
+} from "../../src/bytes/with-metrics.ts";
 
 /** Bytes whose value depends on their position, so a misplaced slice shows up. */
 export function pattern(size: number): Uint8Array {
@@ -10,7 +15,10 @@ export function pattern(size: number): Uint8Array {
 }
 
 /** A memory source wrapped in metrics that record every requested range. */
-export function recorded(bytes: Uint8Array, inner?: ByteSource): { source: MeteredSource; metrics: ByteMetrics } {
+export function recorded(
+  bytes: Uint8Array,
+  inner?: ByteSource,
+): { source: MeteredSource; metrics: ByteMetrics } {
   const metrics = createMetrics({ recordRanges: true });
   return { source: withMetrics(inner ?? new MemorySource(bytes), metrics), metrics };
 }
