@@ -176,7 +176,6 @@ type TileDecoder = (bytes: Uint8Array, entry: TileEntry, tileIndex: number, pixe
 /** Builds the function that turns one tile's bytes into decoded pixels of the output type. */
 function tileDecoder(
   compression: CompressionInfo,
-  header: Header,
   scaling: PixelScaling,
   where: FitsLocation,
 ): TileDecoder {
