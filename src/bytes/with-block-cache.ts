@@ -116,7 +116,12 @@ class BlockCacheSource implements BlockCachedSource {
     return size;
   }
 
-  async #fill(offset: number, target: Uint8Array, size: number, signal: AbortSignal | undefined): Promise<void> {
+  async #fill(
+    offset: number,
+    target: Uint8Array,
+    size: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const length = target.byteLength;
     if (length === 0) return;
 

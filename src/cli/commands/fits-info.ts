@@ -1,0 +1,68 @@
+/** `butler fits-info FILE`: one row per HDU with its kind, type, shape, compression and offsets. */
+import type { Command } from "commander";
+import { FitsFile } from "../../fits/fits-file.ts";
+import type { HduInfo } from "../../fits/hdu.ts";
+import { parseFormat, type Row, renderRows } from "../output.ts";
+
+const COLUMNS = [
+  "index",
+  "name",
+  "ver",
+  "kind",
+  "type",
+  "shape",
+  "compression",
+  "header_offset",
+  "data_offset",
+  "data_bytes",
+];
+
+const TYPE_OF_BITPIX: Record<number, string> = {
+  8: "uint8",
+  16: "int16",
+  32: "int32",
+  64: "int64",
+  [-32]: "float32",
+  [-64]: "float64",
+};
+
+export function describeRow(hdu: HduInfo): Row {
+  const compressed = hdu.compression;
+  const isTable = hdu.kind === "bintable" || hdu.kind === "table";
+  const shape = compressed?.shape ?? (isTable ? [hdu.naxis[1] ?? 0] : hdu.naxis);
+  return {
+    index: hdu.index,
+    name: hdu.extname ?? (hdu.index === 0 ? "PRIMARY" : ""),
+    ver: hdu.extver,
+    kind: hdu.kind,
+    type: isTable
+      ? `${hdu.naxis[0]} B/row`
+      : shape.length === 0
+        ? ""
+        : TYPE_OF_BITPIX[compressed?.zbitpix ?? hdu.bitpix]!,
+    shape: isTable ? `${shape[0]} rows` : shape.length === 0 ? "" : shape.join("x"),
+    compression: compressed
+      ? `${compressed.algorithm} ${compressed.tile.join("x")}${compressed.quantize ? ` ${compressed.quantize}` : ""}`
+      : "",
+    header_offset: hdu.headerOffset,
+    data_offset: hdu.dataOffset,
+    data_bytes: hdu.dataLength,
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command("fits-info")
+    .description("List the HDUs of a FITS file: kind, pixel type, shape, compression, byte offsets.")
+    .argument("<file>", "FITS file (plain, tile-compressed or gzip-wrapped)")
+    .option("--format <format>", "table, json or csv", "table")
+    .action(async (file: string, options: { format: string }) => {
+      const format = parseFormat(options.format);
+      const fits = await FitsFile.open(file);
+      try {
+        process.stdout.write(renderRows(fits.hdus.map(describeRow), COLUMNS, format));
+      } finally {
+        await fits.close();
+      }
+    });
+}

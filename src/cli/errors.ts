@@ -1,0 +1,35 @@
+/**
+ * How the CLI reports failures: one line naming what went wrong, an exit status per error code, and
+ * the stack only with `--traceback`.
+ */
+import { ButlerError } from "../errors.ts";
+
+/** Exit statuses per error code; unknown codes and unexpected errors exit with 1. */
+export const EXIT_STATUS: Record<string, number> = {
+  INVALID_ARGUMENT: 2,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  FITS_FORMAT: 4,
+  UNSUPPORTED_COMPRESSION: 4,
+  CHECKSUM_MISMATCH: 4,
+  BYTE_RANGE: 5,
+  ETAG_MISMATCH: 5,
+};
+
+/** The exit status for an error. */
+export function exitStatusOf(err: unknown): number {
+  if (err instanceof ButlerError) return EXIT_STATUS[err.code] ?? 1;
+  const code = (err as { code?: string }).code;
+  if (code === "ENOENT") return EXIT_STATUS["NOT_FOUND"]!;
+  return 1;
+}
+
+/** The message line printed for an error. */
+export function describeError(err: unknown): string {
+  if (err instanceof ButlerError) return `butler: error [${err.code}]: ${err.message}`;
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code;
+    return `butler: error${code ? ` [${code}]` : ""}: ${err.message}`;
+  }
+  return `butler: error: ${String(err)}`;
+}
