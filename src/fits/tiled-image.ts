@@ -123,6 +123,7 @@ export async function readTiledImage(
   if (hdu.naxis[1] !== expectedTiles) {
     throw new FitsFormatError(`table has ${hdu.naxis[1]} rows but the tiling needs ${expectedTiles}`, where);
   }
+  checkPlausibleSize(hdu, grid, where);
   const box = options.box;
   if (box !== undefined) {
     checkBox(box, grid.shape);
@@ -165,6 +166,21 @@ export async function readTiledImage(
   return { data: out, shape: outShape, scaling };
 }
 
+// No tile codec expands beyond ~1030:1 (deflate's limit; RICE's all-zero blocks reach ~200:1), so an
+// image declaring far more pixels than its heap could hold is corrupt, and is refused before allocating.
+const MAX_EXPANSION = 2048;
+
+function checkPlausibleSize(hdu: HduInfo, grid: TileGrid, where: FitsLocation): void {
+  const pixels = grid.shape.reduce((a, b) => a * b, 1);
+  const bytes = pixels * bytesPerPixel(requireCompression(hdu).zbitpix);
+  if (bytes > MAX_EXPANSION * hdu.dataLength + 1024 * 1024) {
+    throw new FitsFormatError(
+      `compressed image declares ${grid.shape.join("x")} pixels, implausible for ${hdu.dataLength} bytes of data`,
+      where,
+    );
+  }
+}
+
 function checkAlgorithm(compression: CompressionInfo, where: FitsLocation): void {
   if (!(DECODABLE_COMPRESSION as readonly string[]).includes(compression.algorithm)) {
     throw new UnsupportedCompressionError(compression.algorithm, DECODABLE_COMPRESSION, where);
@@ -174,11 +190,7 @@ function checkAlgorithm(compression: CompressionInfo, where: FitsLocation): void
 type TileDecoder = (bytes: Uint8Array, entry: TileEntry, tileIndex: number, pixels: number) => PixelArray;
 
 /** Builds the function that turns one tile's bytes into decoded pixels of the output type. */
-function tileDecoder(
-  compression: CompressionInfo,
-  scaling: PixelScaling,
-  where: FitsLocation,
-): TileDecoder {
+function tileDecoder(compression: CompressionInfo, scaling: PixelScaling, where: FitsLocation): TileDecoder {
   const { algorithm, zbitpix } = compression;
   const isFloat = zbitpix < 0;
   const method = (compression.quantize ?? "NO_DITHER") as QuantizeMethod;
