@@ -3,9 +3,9 @@
  * pixel type (Rubin's default recipe is GZIP_2 with row tiles) and RICE_1 for integers.
  */
 import { InvalidArgumentError } from "../errors.ts";
+import type { Card } from "./card.ts";
 import { gzipTile } from "./compression/gzip.ts";
 import { type RiceBytePix, riceEncode } from "./compression/rice.ts";
-import type { Card } from "./card.ts";
 import { Header } from "./header.ts";
 import { appendUserCards, checkShape, type HduParts } from "./image-hdu.ts";
 import { encodePixels, type PixelArray, storageOf } from "./pixels.ts";
@@ -27,11 +27,17 @@ export interface CompressedHduOptions {
 const RICE_BLOCK_SIZE = 32;
 
 /** A compressed image HDU holding `data` with `shape` (axis 1 first) losslessly. */
-export function compressedImageHdu(data: PixelArray, shape: readonly number[], options: CompressedHduOptions): HduParts {
+export function compressedImageHdu(
+  data: PixelArray,
+  shape: readonly number[],
+  options: CompressedHduOptions,
+): HduParts {
   checkShape(shape, data.length);
   const { algorithm } = options;
   if (!WRITABLE_COMPRESSION.includes(algorithm)) {
-    throw new InvalidArgumentError(`cannot write compression '${algorithm}'; writable: ${WRITABLE_COMPRESSION.join(", ")}`);
+    throw new InvalidArgumentError(
+      `cannot write compression '${algorithm}'; writable: ${WRITABLE_COMPRESSION.join(", ")}`,
+    );
   }
   const { bitpix, bzero } = storageOf(data);
   const width = Math.abs(bitpix) / 8;
@@ -42,7 +48,9 @@ export function compressedImageHdu(data: PixelArray, shape: readonly number[], o
   }
   const tile = options.tile ?? shape.map((n, k) => (k === 0 ? n : 1));
   if (tile.length !== shape.length || tile.some((t) => !Number.isSafeInteger(t) || t < 1)) {
-    throw new InvalidArgumentError(`tile ${tile.join("x")} must give a positive size for each of the ${shape.length} axes`);
+    throw new InvalidArgumentError(
+      `tile ${tile.join("x")} must give a positive size for each of the ${shape.length} axes`,
+    );
   }
   const grid: TileGrid = { shape: [...shape], tile, counts: shape.map((n, k) => Math.ceil(n / tile[k]!)) };
   const tiles = grid.counts.reduce((a, b) => a * b, 1);
@@ -83,7 +91,9 @@ export function compressedImageHdu(data: PixelArray, shape: readonly number[], o
   header.set("GCOUNT", 1, { comment: "one data group (required keyword)" });
   header.set("TFIELDS", 1, { comment: "number of fields in each row" });
   header.set("TTYPE1", "COMPRESSED_DATA", { comment: "label for field 1" });
-  header.set("TFORM1", `1${wide ? "Q" : "P"}B(${maxLength})`, { comment: "data format of field: variable length array" });
+  header.set("TFORM1", `1${wide ? "Q" : "P"}B(${maxLength})`, {
+    comment: "data format of field: variable length array",
+  });
   header.set("ZIMAGE", true, { comment: "extension contains compressed image" });
   header.set("ZTENSION", "IMAGE", { comment: "image extension" });
   header.set("ZBITPIX", bitpix, { comment: "data type of original image" });
@@ -122,7 +132,7 @@ function gatherTile(stored: Uint8Array, grid: TileGrid, t: number, width: number
   const planes = higher.reduce((a, b) => a * b, 1);
   const planeStride = nx * (grid.shape[1] ?? 1);
   if (h === 1 && planes === 1 && w === nx) {
-    const from = (y0 * nx) * width;
+    const from = y0 * nx * width;
     return stored.subarray(from, from + w * width);
   }
   const out = new Uint8Array(w * h * planes * width);

@@ -103,7 +103,9 @@ function withComment(text: string, comment: string | undefined): string {
 function formatString(prefix: string, value: string, comment: string | undefined): string[] {
   assertPrintable(value, "string value");
   const quoted = quote(value);
-  const single = `${prefix}${quoted.length < 10 ? quoted.padEnd(10, " ") : quoted}`;
+  // With a comment, pad the value to column 30 as CFITSIO and astropy do, when it fits.
+  const hasComment = comment !== undefined && comment !== "";
+  const single = `${prefix}${hasComment && prefix.length === 10 ? quoted.padEnd(20, " ") : quoted}`;
   if (single.length <= CARD_LENGTH) {
     const image = withComment(single, comment);
     return [image.padEnd(CARD_LENGTH, " ")];

@@ -21,7 +21,8 @@ export interface ImageHduOptions {
 }
 
 /** Keys that describe an HDU's structure; the writer owns them, so a caller's copies are dropped. */
-const STRUCTURAL = /^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|GROUPS|BZERO|BSCALE|TFIELDS|THEAP|END)$/;
+const STRUCTURAL =
+  /^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|GROUPS|BZERO|BSCALE|TFIELDS|THEAP|END)$/;
 const COMPRESSION =
   /^(ZIMAGE|ZCMPTYPE|ZBITPIX|ZNAXIS\d*|ZTILE\d+|ZNAME\d+|ZVAL\d+|ZQUANTIZ|ZDITHER0|ZSIMPLE|ZTENSION|ZEXTEND|ZPCOUNT|ZGCOUNT|ZBLANK|ZSCALE|ZZERO|ZHECKSUM|ZDATASUM|TTYPE\d+|TFORM\d+|TUNIT\d+|TDIM\d+|TNULL\d+|TSCAL\d+|TZERO\d+)$/;
 const CHECKSUM = /^(CHECKSUM|DATASUM)$/;
@@ -34,7 +35,11 @@ export function isUserCard(card: Card, compressed = false): boolean {
 }
 
 /** Appends the caller's cards (structural ones skipped) to `header`. */
-export function appendUserCards(header: Header, extra: Header | Iterable<Card> | undefined, compressed = false): void {
+export function appendUserCards(
+  header: Header,
+  extra: Header | Iterable<Card> | undefined,
+  compressed = false,
+): void {
   if (extra === undefined) return;
   for (const card of extra) if (isUserCard(card, compressed)) header.append({ ...card });
 }
@@ -51,7 +56,11 @@ export function checkShape(shape: readonly number[], length: number): void {
 }
 
 /** An image HDU for `data` with `shape` (axis 1 first). */
-export function imageHdu(data: PixelArray, shape: readonly number[], options: ImageHduOptions = {}): HduParts {
+export function imageHdu(
+  data: PixelArray,
+  shape: readonly number[],
+  options: ImageHduOptions = {},
+): HduParts {
   checkShape(shape, data.length);
   const { bitpix, bzero } = storageOf(data);
   const header = new Header();

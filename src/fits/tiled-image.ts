@@ -4,15 +4,12 @@
  */
 import type { ByteRange, ByteSource } from "../bytes/byte-source.ts";
 import { type CoalesceOptions, coalesceRanges } from "../bytes/coalesce-ranges.ts";
-import {
-  FitsFormatError,
-  type FitsLocation,
-  InvalidArgumentError,
-  UnsupportedCompressionError,
-} from "../errors.ts";
+import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors.ts";
 import { dequantize, type QuantizeMethod } from "./compression/dither.ts";
 import { gunzipTile, unshuffleBytes } from "./compression/gzip.ts";
-import { type RiceBytePix, riceDecode } from "./compression/rice.ts";
+import { hcompressDecode } from "./compression/hcompress.ts";
+import { decoderFor } from "./compression/index.ts";
+import { riceDecode } from "./compression/rice.ts";
 import type { CompressionInfo, HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";
 import { checkBox, type ImageData, type PixelBox } from "./image.ts";
@@ -25,8 +22,6 @@ import {
   pixelScaling,
 } from "./pixels.ts";
 import { readTileTable, type TileEntry, type TileTable } from "./tile-table.ts";
-
-export const DECODABLE_COMPRESSION = ["GZIP_1", "GZIP_2", "RICE_1", "RICE_ONE", "NOCOMPRESS"] as const;
 
 export interface TiledReadOptions extends CoalesceOptions {
   box?: PixelBox;
@@ -117,7 +112,7 @@ export async function readTiledImage(
 ): Promise<ImageData> {
   const compression = requireCompression(hdu);
   const where: FitsLocation = { uri: source.key, hdu: hdu.index };
-  checkAlgorithm(compression, where);
+  decoderFor(compression.algorithm, where);
   const grid = tileGrid(compression);
   const expectedTiles = grid.counts.reduce((a, b) => a * b, 1);
   if (hdu.naxis[1] !== expectedTiles) {
@@ -157,8 +152,7 @@ export async function readTiledImage(
         const entry = table.tiles[t]!;
         const from = entry.offset - group.offset;
         const extent = tileExtent(grid, t);
-        const pixels = extent.size.reduce((a, b) => a * b, 1);
-        const tile = decoder(bytes.subarray(from, from + entry.length), entry, t, pixels);
+        const tile = decoder(bytes.subarray(from, from + entry.length), entry, t, extent.size);
         placeTile(tile, extent, grid, out, region, outShape);
       }
     }),
@@ -181,13 +175,7 @@ function checkPlausibleSize(hdu: HduInfo, grid: TileGrid, where: FitsLocation): 
   }
 }
 
-function checkAlgorithm(compression: CompressionInfo, where: FitsLocation): void {
-  if (!(DECODABLE_COMPRESSION as readonly string[]).includes(compression.algorithm)) {
-    throw new UnsupportedCompressionError(compression.algorithm, DECODABLE_COMPRESSION, where);
-  }
-}
-
-type TileDecoder = (bytes: Uint8Array, entry: TileEntry, tileIndex: number, pixels: number) => PixelArray;
+type TileDecoder = (bytes: Uint8Array, entry: TileEntry, tileIndex: number, size: number[]) => PixelArray;
 
 /** Builds the function that turns one tile's bytes into decoded pixels of the output type. */
 function tileDecoder(compression: CompressionInfo, scaling: PixelScaling, where: FitsLocation): TileDecoder {
@@ -199,7 +187,8 @@ function tileDecoder(compression: CompressionInfo, scaling: PixelScaling, where:
   const blockSize = Number(params["BLOCKSIZE"] ?? 32);
   const rawScaling = pixelScaling(zbitpix, undefined, undefined, undefined);
 
-  return (bytes, entry, tileIndex, pixels) => {
+  return (bytes, entry, tileIndex, size) => {
+    const pixels = size.reduce((a, b) => a * b, 1);
     const tileWhere = { ...where, offset: entry.offset };
     if (entry.source === "gzip_fallback" || entry.source === "uncompressed") {
       // Tiles that could not be quantized hold the raw values, gzipped or as they are.
@@ -216,8 +205,23 @@ function tileDecoder(compression: CompressionInfo, scaling: PixelScaling, where:
     if (algorithm === "RICE_1" || algorithm === "RICE_ONE") {
       if (isFloat && !quantized)
         throw new FitsFormatError("RICE_1 tile of a float image without ZSCALE", tileWhere);
-      const bytePix = quantized ? 4 : (Number(params["BYTEPIX"] ?? width) as RiceBytePix);
+      const bytePix = quantized ? 4 : Number(params["BYTEPIX"] ?? width);
+      if (bytePix !== 1 && bytePix !== 2 && bytePix !== 4) {
+        throw new FitsFormatError(`RICE_1 BYTEPIX = ${bytePix}; accepted: 1, 2, 4`, tileWhere);
+      }
       const ints = withLocation(() => riceDecode(bytes, pixels, bytePix, blockSize), tileWhere);
+      return quantized
+        ? dequantizeTile(ints, entry, tileIndex, scaling, method, dither0)
+        : scaleInts(ints, scaling);
+    }
+    if (algorithm === "HCOMPRESS_1") {
+      const smooth = Number(params["SMOOTH"] ?? 0);
+      const zbits = (quantized ? 32 : zbitpix) as 8 | 16 | 32;
+      const [width = 1, height = 1] = size;
+      const ints = withLocation(
+        () => hcompressDecode(bytes, width, height, { smooth, zbitpix: zbits }),
+        tileWhere,
+      );
       return quantized
         ? dequantizeTile(ints, entry, tileIndex, scaling, method, dither0)
         : scaleInts(ints, scaling);

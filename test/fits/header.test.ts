@@ -102,7 +102,7 @@ describe("header writing", () => {
       .set("INT", 42)
       .set("BIG", 2n ** 63n - 1n)
       .set("FLOAT", 1, { type: "float" })
-      .set("TINY", 1.2345678901234567e-300)
+      .set("TINY", 1.2345678901234568e-300)
       .set("CPLX", { re: 1.5, im: -2 })
       .set("UNDEF", null, { comment: "no value" })
       .set("QUOTE", "it's")
@@ -120,7 +120,7 @@ describe("header writing", () => {
     assert.equal(back.get("INT"), 42);
     assert.equal(back.get("BIG"), 2n ** 63n - 1n);
     assert.equal(back.getCard("FLOAT")!.type, "float");
-    assert.equal(back.get("TINY"), 1.2345678901234567e-300);
+    assert.equal(back.get("TINY"), 1.2345678901234568e-300);
     assert.deepEqual(back.get("CPLX"), { re: 1.5, im: -2 });
     assert.equal(back.get("UNDEF"), null);
     assert.equal(back.get("QUOTE"), "it's");

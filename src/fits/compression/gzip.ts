@@ -1,0 +1,124 @@
+/**
+ * GZIP_1 / GZIP_2 tile codecs (FITS 4.0 §10.4).
+ *
+ * A GZIP_1 tile is one gzip stream of the tile's big-endian pixel bytes. GZIP_2 shuffles the bytes first:
+ * for N pixels of n bytes the stream holds the N most-significant bytes, then the N next bytes, and so on,
+ * which makes slowly varying values compress much better. Inflating uses `node:zlib` with an output cap so
+ * a corrupt or hostile tile cannot allocate more than the tile's size.
+ */
+import { gzipSync, unzipSync } from "node:zlib";
+import { FitsFormatError } from "../../errors.ts";
+
+export interface GunzipTileOptions {
+  /**
+   * Accept a tile that inflates to fewer than `expectedBytes` (some writers store e.g. 16-bit values for
+   * a 32-bit tile, or a short last tile); the caller then interprets the shorter payload. Default: false,
+   * a length mismatch is a `FitsFormatError`.
+   */
+  allowShort?: boolean;
+}
+
+/**
+ * Inflates one gzip (or zlib) compressed tile that should hold exactly `expectedBytes` bytes.
+ * Never produces more than `expectedBytes` bytes: larger payloads, corrupt streams and (unless
+ * `allowShort`) short payloads throw `FitsFormatError`.
+ */
+export function gunzipTile(
+  input: Uint8Array,
+  expectedBytes: number,
+  options: GunzipTileOptions = {},
+): Uint8Array {
+  if (!Number.isInteger(expectedBytes) || expectedBytes < 0) {
+    throw new FitsFormatError(`GZIP tile: invalid expected size ${expectedBytes}`);
+  }
+  if (input.length === 0) {
+    throw new FitsFormatError("GZIP tile: empty compressed tile");
+  }
+  let out: Buffer;
+  try {
+    // maxOutputLength must be ≥ 1; one spare byte lets "too long" be told apart from "exactly right".
+    out = unzipSync(input, { maxOutputLength: expectedBytes + 1 });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ERR_BUFFER_TOO_LARGE") {
+      throw new FitsFormatError(
+        `GZIP tile inflates to more than the expected ${expectedBytes} bytes`,
+        {},
+        {
+          cause: err,
+        },
+      );
+    }
+    throw new FitsFormatError(`GZIP tile is corrupt: ${(err as Error).message}`, {}, { cause: err });
+  }
+  if (out.length > expectedBytes) {
+    throw new FitsFormatError(`GZIP tile inflates to more than the expected ${expectedBytes} bytes`);
+  }
+  if (out.length < expectedBytes && !options.allowShort) {
+    throw new FitsFormatError(`GZIP tile inflates to ${out.length} bytes, expected ${expectedBytes}`);
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+function checkElementSize(length: number, elementSize: number, what: string): void {
+  if (!Number.isInteger(elementSize) || elementSize < 1) {
+    throw new FitsFormatError(`${what}: invalid element size ${elementSize}`);
+  }
+  if (length % elementSize !== 0) {
+    throw new FitsFormatError(`${what}: ${length} bytes is not a whole number of ${elementSize}-byte values`);
+  }
+}
+
+/**
+ * Undoes the GZIP_2 byte shuffle: `out[i * n + b] = input[b * N + i]` for N values of n bytes.
+ * Writes into `out` when given (same length as `input`) and returns it.
+ */
+export function unshuffleBytes(input: Uint8Array, elementSize: number, out?: Uint8Array): Uint8Array {
+  checkElementSize(input.length, elementSize, "GZIP_2 unshuffle");
+  const result = out ?? new Uint8Array(input.length);
+  if (result === input) throw new RangeError("unshuffleBytes cannot work in place");
+  if (result.length < input.length) throw new RangeError("unshuffleBytes: output too small");
+  if (elementSize === 1) {
+    result.set(input);
+    return result;
+  }
+  const count = input.length / elementSize;
+  for (let b = 0; b < elementSize; b++) {
+    const plane = b * count;
+    for (let i = 0, o = b; i < count; i++, o += elementSize) result[o] = input[plane + i]!;
+  }
+  return result;
+}
+
+/** The GZIP_2 byte shuffle (inverse of `unshuffleBytes`): `out[b * N + i] = input[i * n + b]`. */
+export function shuffleBytes(input: Uint8Array, elementSize: number, out?: Uint8Array): Uint8Array {
+  checkElementSize(input.length, elementSize, "GZIP_2 shuffle");
+  const result = out ?? new Uint8Array(input.length);
+  if (result === input) throw new RangeError("shuffleBytes cannot work in place");
+  if (result.length < input.length) throw new RangeError("shuffleBytes: output too small");
+  if (elementSize === 1) {
+    result.set(input);
+    return result;
+  }
+  const count = input.length / elementSize;
+  for (let b = 0; b < elementSize; b++) {
+    const plane = b * count;
+    for (let i = 0, s = b; i < count; i++, s += elementSize) result[plane + i] = input[s]!;
+  }
+  return result;
+}
+
+export interface GzipTileOptions {
+  /** GZIP_2: shuffle bytes of values this wide before compressing. Omit (or 1) for GZIP_1. */
+  shuffleElementSize?: number;
+  /** zlib level 1..9 (default 6, like CFITSIO/fpack). */
+  level?: number;
+}
+
+/** Compresses one tile's big-endian pixel bytes as a GZIP_1 (or, with `shuffleElementSize`, GZIP_2) tile. */
+export function gzipTile(bytes: Uint8Array, options: GzipTileOptions = {}): Uint8Array {
+  const n = options.shuffleElementSize ?? 1;
+  const payload = n > 1 ? shuffleBytes(bytes, n) : bytes;
+  const out = gzipSync(payload, { level: options.level ?? 6 });
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
