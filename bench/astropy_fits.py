@@ -3,14 +3,15 @@
 
 Run with Debian's /usr/bin/python3 (astropy 5.2.1 + numpy); the pyenv python3 on PATH has neither.
 
-  astropy_fits.py gen OUTDIR                  write the generated inputs, print their paths as JSON
-  astropy_fits.py bench SPEC.json             time the baseline operations, print JSON results
-  astropy_fits.py memory FILE HDU             one full read in a fresh process, print peak-RSS JSON
+  astropy_fits.py gen OUTDIR          write the generated inputs, print their paths as JSON
+  astropy_fits.py serve SPEC.json     answer timing requests, one JSON line in, one JSON line out
+  astropy_fits.py memory FILE HDU     one full read in a fresh process, print peak-RSS JSON
 
-Timing follows timeit: each operation runs once untimed (imports, lazy code paths, page cache), then
-`reps` times with the garbage collector collected before and disabled during each call; every call is a
-complete open -> read -> close, measured with time.perf_counter. Results are lists of milliseconds;
-the TypeScript side takes medians / minima so both sides are summarised the same way.
+`serve` lets the TypeScript side interleave the two implementations call by call (ours, astropy, ours,
+...), so drift on this shared 2-core machine hits both alike. Each request {"op": NAME} runs one
+complete open -> read -> close, timed with time.perf_counter as timeit does it: the garbage collector is
+collected before and disabled during the call. The reply is {"ms": milliseconds}. The TypeScript side
+sends one untimed warm-up call per operation and computes the medians / minima for both sides.
 """
 import gc
 import json
@@ -225,51 +226,59 @@ def rchar():
     return -1
 
 
-def timed(fn, reps):
-    fn()                                      # warm-up: imports, lazy paths, page cache
-    out = []
-    for _ in range(reps):
-        gc.collect()
-        gc.disable()
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1e3)
-        gc.enable()
-    return out
-
-
-def bench(spec_path):
+def serve(spec_path):
     with open(spec_path) as f:
         spec = json.load(f)
-    reps = spec["reps"]
-    res = {"env": {"python": sys.version.split()[0], "astropy": __import__("astropy").__version__,
-                   "numpy": np.__version__, "executable": sys.executable}, "ms": {}, "bytes": {}}
-    ms = res["ms"]
-    big, box = spec["big"], spec["box"]
-    ms["scan_fixtures"] = timed(lambda: scan_files(spec["fixtures"]), reps["scan_fixtures"])
-    res["cards_fixtures"] = scan_files(spec["fixtures"])
-    ms["scan_small"] = timed(lambda: scan_files(spec["small"]), reps["scan_small"])
-    res["cards_small"] = scan_files(spec["small"])
-    ms["cat_big"] = timed(lambda: cat(big["path"]), reps["cat"])
-    ms["cat_empty"] = timed(lambda: cat("/dev/null"), reps["cat"])
-    ms["full"] = timed(lambda: full_read(big["path"], big["hdu"]), reps["full"])
-    ms["full_native"] = timed(lambda: full_read_native(big["path"], big["hdu"]), reps["full"])
-    ms["cutout"] = timed(lambda: cutout_section(big["path"], big["hdu"], box), reps["cutout"])
-    ms["cutout_nommap"] = timed(lambda: cutout_section_nommap(big["path"], big["hdu"], box), reps["cutout"])
-    for name in ("gzip2", "rice"):
-        ms[name] = timed(lambda: decompress(spec[name]["path"], spec[name]["hdu"]), reps["decompress"])
-    # Bytes the kernel handed over through read() (mmap faults are not counted, hence the memmap=False
-    # variants): one call of each, measured from /proc/self/io.
-    for key, fn in (("full", lambda: full_read(big["path"], big["hdu"])),
-                    ("cutout_nommap", lambda: cutout_section_nommap(big["path"], big["hdu"], box)),
-                    ("gzip2", lambda: decompress(spec["gzip2"]["path"], spec["gzip2"]["hdu"], False)),
-                    ("rice", lambda: decompress(spec["rice"]["path"], spec["rice"]["hdu"], False)),
-                    ("scan_fixtures", lambda: scan_files(spec["fixtures"])),
-                    ("scan_small", lambda: scan_files(spec["small"]))):
-        r0 = rchar()
-        fn()
-        res["bytes"][key] = rchar() - r0
-    print(json.dumps(res))
+    big, box, gz, rice = spec["big"], spec["box"], spec["gzip2"], spec["rice"]
+    ops = {
+        "scan_fixtures": lambda: scan_files(spec["fixtures"]),
+        "scan_small": lambda: scan_files(spec["small"]),
+        "cat_big": lambda: cat(big["path"]),
+        "cat_empty": lambda: cat("/dev/null"),
+        "full": lambda: full_read(big["path"], big["hdu"]),
+        "full_native": lambda: full_read_native(big["path"], big["hdu"]),
+        "cutout": lambda: cutout_section(big["path"], big["hdu"], box),
+        "cutout_nommap": lambda: cutout_section_nommap(big["path"], big["hdu"], box),
+        "gzip2": lambda: decompress(gz["path"], gz["hdu"]),
+        "rice": lambda: decompress(rice["path"], rice["hdu"]),
+    }
+    # Bytes the kernel handed over through read() for one call (mmap page faults are not counted,
+    # hence memmap=False variants where astropy would otherwise map the file), from /proc/self/io.
+    byte_ops = {
+        "scan_fixtures": ops["scan_fixtures"],
+        "scan_small": ops["scan_small"],
+        "full": ops["full"],
+        "cutout_nommap": ops["cutout_nommap"],
+        "gzip2": lambda: decompress(gz["path"], gz["hdu"], False),
+        "rice": lambda: decompress(rice["path"], rice["hdu"], False),
+    }
+    for line in iter(sys.stdin.readline, ""):
+        req = json.loads(line)
+        op = req["op"]
+        if op == "quit":
+            break
+        if op == "env":
+            reply = {"python": sys.version.split()[0], "astropy": __import__("astropy").__version__,
+                     "numpy": np.__version__, "executable": sys.executable}
+        elif op == "bytes":
+            reply = {}
+            for key, fn in byte_ops.items():
+                r0 = rchar()
+                fn()
+                reply[key] = rchar() - r0
+        elif op == "cards":
+            reply = {"fixtures": scan_files(spec["fixtures"]), "small": scan_files(spec["small"])}
+        else:
+            fn = ops[op]
+            gc.collect()
+            gc.disable()
+            t = time.perf_counter()
+            fn()
+            ms = (time.perf_counter() - t) * 1e3
+            gc.enable()
+            reply = {"ms": ms}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
 
 
 def proc_memory():
@@ -303,8 +312,8 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "gen":
         gen(sys.argv[2])
-    elif cmd == "bench":
-        bench(sys.argv[2])
+    elif cmd == "serve":
+        serve(sys.argv[2])
     elif cmd == "memory":
         memory(sys.argv[2], int(sys.argv[3]))
     else:

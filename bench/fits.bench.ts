@@ -12,14 +12,20 @@
  * Generated inputs live in a temporary folder (removed at the end); the shared fixtures are read in
  * place. The table goes to stdout and every raw sample to a JSON file under os.tmpdir().
  *
- * Statistics: time rows compare medians of both sides; the bandwidth row compares best-of-N of both
- * sides (cat's process start-up, timed on /dev/null, is subtracted from cat). Every sample is a complete
- * open → read → close, preceded by a collected heap (gc) and one untimed warm-up call.
+ * Method: astropy runs in one long-lived `/usr/bin/python3 bench/astropy_fits.py serve` process, so
+ * the two sides are interleaved call by call (ours, astropy, ours, ... in rounds) and drift on the shared
+ * 2-core machine hits both alike. Every sample is a complete open → read → close with the heap collected
+ * first (gc, outside the timed region; Python's gc is disabled during its call, as timeit does); every
+ * operation gets one untimed warm-up call. Time rows compare medians of both sides; the bandwidth rows
+ * compare best-of-N of both sides (cat's process start-up, timed on /dev/null, is subtracted from cat).
  */
-import { spawnSync } from "node:child_process";
+import { type ChildProcessByStdio, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { FileSource } from "../src/bytes/file-source.ts";
 import { createMetrics, withMetrics } from "../src/bytes/with-metrics.ts";
@@ -34,14 +40,15 @@ const PY_HELPER = path.join(BENCH_DIR, "astropy_fits.py");
 const TESTDATA = path.resolve(process.env.BUTLER_TESTDATA ?? path.join(BENCH_DIR, "../../shared/testdata"));
 const MIB = 1024 * 1024;
 
-const REPS = {
-  scan_fixtures: { ours: 30, baseline: 15 },
-  scan_small: { ours: 7, baseline: 5 },
-  full: { ours: 10, baseline: 10 },
-  cat: { ours: 0, baseline: 15 },
-  cutout: { ours: 30, baseline: 30 },
-  decompress: { ours: 7, baseline: 7 },
-  memory: { ours: 3, baseline: 3 },
+/** Rounds per group: each round calls every operation of the group once, ours and astropy alternating. */
+const ROUNDS = {
+  scan_fixtures: 20,
+  scan_small: 5,
+  full: 12,
+  cutout: 30,
+  decompress: 9,
+  /** Child processes per side for the peak-memory measurement. */
+  memory: 3,
 };
 
 interface Generated {
@@ -54,12 +61,11 @@ interface Generated {
   seconds: { small: number; total: number };
 }
 
-interface PythonResult {
-  env: { python: string; astropy: string; numpy: string; executable: string };
-  ms: Record<string, number[]>;
-  bytes: Record<string, number>;
-  cards_fixtures: number;
-  cards_small: number;
+interface PythonEnv {
+  python: string;
+  astropy: string;
+  numpy: string;
+  executable: string;
 }
 
 interface MemoryResult {
@@ -83,17 +89,71 @@ function min(values: number[]): number {
   return Math.min(...values);
 }
 
-/** Milliseconds of each of `reps` calls after one untimed warm-up; the heap is collected before each. */
-async function timed(reps: number, run: () => Promise<unknown>): Promise<number[]> {
+/** Milliseconds of one call, the heap collected first (outside the timed region). */
+async function timeOnce(run: () => Promise<unknown>): Promise<number> {
+  gc();
+  const start = performance.now();
   await run();
-  const out: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    gc();
-    const start = performance.now();
-    await run();
-    out.push(performance.now() - start);
+  return performance.now() - start;
+}
+
+interface Runner {
+  side: "ours" | "astropy";
+  name: string;
+  /** One timed call; resolves to its milliseconds. */
+  run: () => Promise<number>;
+}
+
+type Samples = Record<Runner["side"], Record<string, number[]>>;
+
+/**
+ * One untimed warm-up call of every runner, then `rounds` rounds calling each runner once, the order
+ * reversed every other round, so drift on the shared machine hits ours and astropy alike.
+ */
+async function interleave(rounds: number, runners: Runner[], samples: Samples): Promise<void> {
+  for (const r of runners) await r.run();
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? runners : [...runners].reverse();
+    for (const r of order) {
+      const ms = await r.run();
+      const list = samples[r.side][r.name] ?? [];
+      list.push(ms);
+      samples[r.side][r.name] = list;
+    }
   }
-  return out;
+}
+
+/** The astropy side: `astropy_fits.py serve`, one JSON request line in, one JSON reply line out. */
+class Baseline {
+  readonly #child: ChildProcessByStdio<Writable, Readable, null>;
+  readonly #lines: AsyncIterator<string>;
+
+  constructor(specPath: string) {
+    this.#child = spawn(PYTHON, [PY_HELPER, "serve", specPath], { stdio: ["pipe", "pipe", "inherit"] });
+    this.#lines = createInterface({ input: this.#child.stdout })[Symbol.asyncIterator]();
+  }
+
+  async request<T>(request: { op: string }): Promise<T> {
+    this.#child.stdin.write(`${JSON.stringify(request)}\n`);
+    const { value, done } = await this.#lines.next();
+    if (done === true) throw new Error(`the astropy baseline (${PY_HELPER} serve) ended early`);
+    return JSON.parse(value as string) as T;
+  }
+
+  async time(op: string): Promise<number> {
+    return (await this.request<{ ms: number }>({ op })).ms;
+  }
+
+  async close(): Promise<void> {
+    if (this.#child.exitCode !== null) return;
+    const exited = once(this.#child, "exit");
+    this.#child.stdin.end(`${JSON.stringify({ op: "quit" })}\n`);
+    await exited;
+  }
+
+  kill(): void {
+    if (this.#child.exitCode === null) this.#child.kill();
+  }
 }
 
 function python(args: string[], timeoutMs = 170_000): string {
@@ -292,6 +352,7 @@ function printTable(rows: Row[]): string {
 async function main(): Promise<void> {
   const t0 = performance.now();
   const dir = mkdtempSync(path.join(os.tmpdir(), "butler-bench-fits-"));
+  let baseline: Baseline | undefined;
   try {
     process.stderr.write(`generating data in ${dir} ...\n`);
     const gen = JSON.parse(python(["gen", dir])) as Generated;
@@ -303,18 +364,22 @@ async function main(): Promise<void> {
     const box: Box = { x: bw / 2 - 137, y: bh / 2 - 211, width: 200, height: 200 };
     warmPageCache([...fixtures, ...gen.small, gen.big, gen.gzip2, gen.rice]);
 
-    process.stderr.write("timing ours ...\n");
-    const ours: Record<string, number[]> = {};
-    ours.scan_fixtures = await timed(REPS.scan_fixtures.ours, () => scanAll(fixtures));
-    ours.scan_small = await timed(REPS.scan_small.ours, () => scanPlain(gen.small));
-    // Diagnostic: the same scan reading 16 header blocks (46 KB) per request instead of 1.
-    ours.scan_small_bpr16 = await timed(REPS.scan_small.ours, () => scanPlain(gen.small, 16));
-    ours.full = await timed(REPS.full.ours, () => fullRead(big.path, big.hdu));
-    ours.cutout = await timed(REPS.cutout.ours, () => cutout(big.path, big.hdu, box));
-    ours.gzip2 = await timed(REPS.decompress.ours, () => fullRead(gzip2.path, gzip2.hdu));
-    ours.rice = await timed(REPS.decompress.ours, () => fullRead(rice.path, rice.hdu));
-    // Diagnostics that split the costs: header parsing with the bytes already in memory, and the
-    // byte-source read of the 64 MiB data alone into a reused and into a fresh buffer (no decode).
+    const spec = {
+      fixtures,
+      small: gen.small,
+      big,
+      gzip2,
+      rice,
+      box: [box.x, box.y, box.width, box.height],
+    };
+    const specPath = path.join(dir, "spec.json");
+    writeFileSync(specPath, JSON.stringify(spec));
+    const server = new Baseline(specPath);
+    baseline = server;
+    const astroEnv = await server.request<PythonEnv>({ op: "env" });
+
+    // Inputs of the diagnostics that split the costs: the small files' header bytes (to time parsing
+    // alone) and the big image's data offset (to time the byte-source read alone).
     const smallHeaders: Uint8Array[] = [];
     for (const p of gen.small) {
       const source = new FileSource(p);
@@ -322,9 +387,6 @@ async function main(): Promise<void> {
       smallHeaders.push(await source.read(0, index.hdus[0]!.headerLength));
       await source.close();
     }
-    ours.parse_small = await timed(REPS.scan_small.ours, async () => {
-      for (const h of smallHeaders) parseHeader(h);
-    });
     const bigSource = new FileSource(big.path);
     const bigIndex = await scanFits(bigSource);
     await bigSource.close();
@@ -335,11 +397,73 @@ async function main(): Promise<void> {
       await source.readInto(dataOffset, target);
       await source.close();
     };
-    ours.io_reused = await timed(REPS.full.ours, () => readData(reused));
-    ours.io_fresh = await timed(REPS.full.ours, () => readData(new Uint8Array(reused.byteLength)));
+
+    const samples: Samples = { ours: {}, astropy: {} };
+    const mine = (name: string, run: () => Promise<unknown>): Runner => ({
+      side: "ours",
+      name,
+      run: () => timeOnce(run),
+    });
+    const theirs = (name: string): Runner => ({ side: "astropy", name, run: () => server.time(name) });
+    const groups: [string, number, Runner[]][] = [
+      [
+        "header scan of the fixtures",
+        ROUNDS.scan_fixtures,
+        [mine("scan_fixtures", () => scanAll(fixtures)), theirs("scan_fixtures")],
+      ],
+      [
+        "header scan of 1000 files",
+        ROUNDS.scan_small,
+        [
+          mine("scan_small", () => scanPlain(gen.small)),
+          theirs("scan_small"),
+          mine("scan_small_bpr16", () => scanPlain(gen.small, 16)),
+          mine("parse_small", async () => {
+            for (const h of smallHeaders) parseHeader(h);
+          }),
+        ],
+      ],
+      [
+        "full read",
+        ROUNDS.full,
+        [
+          mine("full", () => fullRead(big.path, big.hdu)),
+          theirs("full"),
+          theirs("cat_big"),
+          theirs("cat_empty"),
+          theirs("full_native"),
+          mine("io_reused", () => readData(reused)),
+          mine("io_fresh", () => readData(new Uint8Array(reused.byteLength))),
+        ],
+      ],
+      [
+        "cutout",
+        ROUNDS.cutout,
+        [mine("cutout", () => cutout(big.path, big.hdu, box)), theirs("cutout"), theirs("cutout_nommap")],
+      ],
+      [
+        "decompression",
+        ROUNDS.decompress,
+        [
+          mine("gzip2", () => fullRead(gzip2.path, gzip2.hdu)),
+          theirs("gzip2"),
+          mine("rice", () => fullRead(rice.path, rice.hdu)),
+          theirs("rice"),
+        ],
+      ],
+    ];
+    for (const [label, rounds, runners] of groups) {
+      process.stderr.write(
+        `timing ${label}: ${rounds} rounds of ${runners.map((r) => `${r.side}:${r.name}`).join(", ")}\n`,
+      );
+      await interleave(rounds, runners, samples);
+    }
+    const ours = samples.ours;
+    const astro = samples.astropy;
+
     const cardsFixtures = await scanAll(fixtures);
     const cardsSmall = await scanPlain(gen.small);
-
+    const astroCards = await server.request<{ fixtures: number; small: number }>({ op: "cards" });
     const noop = async () => {};
     const bytes = {
       scan_fixtures: await metered(fixtures, noop),
@@ -349,25 +473,13 @@ async function main(): Promise<void> {
       gzip2: await metered([gzip2.path], (f) => f.readImage(gzip2.hdu)),
       rice: await metered([rice.path], (f) => f.readImage(rice.hdu)),
     };
-
-    process.stderr.write("timing astropy and cat ...\n");
-    const spec = {
-      fixtures,
-      small: gen.small,
-      big,
-      gzip2,
-      rice,
-      box: [box.x, box.y, box.width, box.height],
-      reps: Object.fromEntries(Object.entries(REPS).map(([k, v]) => [k, v.baseline])),
-    };
-    const specPath = path.join(dir, "spec.json");
-    writeFileSync(specPath, JSON.stringify(spec));
-    const py = JSON.parse(python(["bench", specPath])) as PythonResult;
+    const astroBytes = await server.request<Record<string, number>>({ op: "bytes" });
+    await server.close();
 
     process.stderr.write("measuring peak memory ...\n");
-    const memOurs = runMemoryChildren(big.path, big.hdu, REPS.memory.ours);
+    const memOurs = runMemoryChildren(big.path, big.hdu, ROUNDS.memory);
     const memAstropy: MemoryResult[] = [];
-    for (let i = 0; i < REPS.memory.baseline; i++) {
+    for (let i = 0; i < ROUNDS.memory; i++) {
       memAstropy.push(JSON.parse(python(["memory", big.path, String(big.hdu)])) as MemoryResult);
     }
 
@@ -375,7 +487,7 @@ async function main(): Promise<void> {
     const bigSize = statSync(big.path).size;
     const dataBytes = bw * bh * 4;
     const rows: Row[] = [];
-    const b = py.ms;
+    const b = astro;
 
     const speedRow = (op: string, o: number[], a: number[], by: string): Row => {
       const x = median(a) / median(o);
@@ -395,13 +507,13 @@ async function main(): Promise<void> {
         `1a header scan, ${fixtures.length} fixtures, all HDUs (${fmtInt(cardsFixtures)} cards), all values`,
         ours.scan_fixtures,
         b.scan_fixtures!,
-        `${fmtInt(bytes.scan_fixtures.bytes)} / ${fmtInt(py.bytes.scan_fixtures!)}`,
+        `${fmtInt(bytes.scan_fixtures.bytes)} / ${fmtInt(astroBytes.scan_fixtures!)}`,
       ),
       speedRow(
         `1b header scan, ${gen.small.length} files × ${Math.round(cardsSmall / gen.small.length)} cards, all values`,
         ours.scan_small,
         b.scan_small!,
-        `${fmtInt(bytes.scan_small.bytes)} (${fmtInt(bytes.scan_small.requests)} reads) / ${fmtInt(py.bytes.scan_small!)}`,
+        `${fmtInt(bytes.scan_small.bytes)} (${fmtInt(bytes.scan_small.requests)} reads) / ${fmtInt(astroBytes.scan_small!)}`,
       ),
     );
     for (const [key, label] of [
@@ -462,7 +574,7 @@ async function main(): Promise<void> {
         ours: `${fmtMs(median(ours.full))} ms`,
         baseline: `astropy ${fmtMs(median(b.full!))} ms (+ native swap: ${fmtMs(median(b.full_native!))} ms)`,
         ratio: `${fmtX(x)} astropy's time`,
-        bytes: `${fmtInt(bytes.full.bytes)} / ${fmtInt(py.bytes.full!)}`,
+        bytes: `${fmtInt(bytes.full.bytes)} / ${fmtInt(astroBytes.full!)}`,
         goal: "(none set)",
         met: "—",
       });
@@ -490,7 +602,7 @@ async function main(): Promise<void> {
         ours: `${fmtMs(median(ours.cutout))} ms`,
         baseline: `astropy .section ${fmtMs(median(b.cutout!))} ms (memmap=False: ${fmtMs(median(b.cutout_nommap!))} ms)`,
         ratio: `${fmtX(x)} faster`,
-        bytes: `${fmtInt(bytes.cutout.bytes)} (${bytes.cutout.requests} reads) / ${fmtInt(py.bytes.cutout_nommap!)} (memmap=False)`,
+        bytes: `${fmtInt(bytes.cutout.bytes)} (${bytes.cutout.requests} reads) / ${fmtInt(astroBytes.cutout_nommap!)} (memmap=False)`,
         goal: "(none set)",
         met: "—",
       });
@@ -507,7 +619,7 @@ async function main(): Promise<void> {
         ours: `${fmtMs(median(ours[key]!))} ms`,
         baseline: `astropy ${fmtMs(median(b[key]!))} ms`,
         ratio: `${fmtX(x)} astropy's time`,
-        bytes: `${fmtInt(bytes[key].bytes)} / ${fmtInt(py.bytes[key]!)}`,
+        bytes: `${fmtInt(bytes[key].bytes)} / ${fmtInt(astroBytes[key]!)}`,
         goal: "≤ 1.5× astropy's time",
         met: x <= 1.5 ? "yes" : "NO",
       });
@@ -519,9 +631,9 @@ async function main(): Promise<void> {
       cpus: os.cpus().length,
       cpu: os.cpus()[0]?.model,
       kernel: os.release(),
-      python: py.env.python,
-      astropy: py.env.astropy,
-      numpy: py.env.numpy,
+      python: astroEnv.python,
+      astropy: astroEnv.astropy,
+      numpy: astroEnv.numpy,
       loadavg: os.loadavg(),
     };
     const table = printTable(rows);
@@ -536,13 +648,13 @@ async function main(): Promise<void> {
           generated: { seconds: gen.seconds, bigFileBytes: bigSize, shapes: [gen.big_shape, gen.comp_shape] },
           fixtures,
           box,
-          reps: REPS,
+          rounds: ROUNDS,
           cards: {
             ours: { fixtures: cardsFixtures, small: cardsSmall },
-            astropy: { fixtures: py.cards_fixtures, small: py.cards_small },
+            astropy: { fixtures: astroCards.fixtures, small: astroCards.small },
           },
           ours: { ms: ours, bytes },
-          astropy: py,
+          astropy: { ms: astro, bytes: astroBytes, env: astroEnv },
           memory: { ours: memOurs, astropy: memAstropy },
           rows,
         },
@@ -553,10 +665,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       `FITS engine benchmark — ${env.date}, node ${env.node}, ${env.cpus} CPUs (${env.cpu}), ` +
         `astropy ${env.astropy} / numpy ${env.numpy} / python ${env.python}\n\n${table}\n\n` +
-        `cards parsed: ours ${cardsFixtures} (fixtures) and ${cardsSmall} (small files); astropy ${py.cards_fixtures} and ${py.cards_small}\n` +
+        `cards parsed: ours ${cardsFixtures} (fixtures) and ${cardsSmall} (small files); astropy ${astroCards.fixtures} and ${astroCards.small}\n` +
         `total ${elapsed.toFixed(1)} s (data generation ${gen.seconds.total.toFixed(1)} s); results: ${resultPath}\n`,
     );
   } finally {
+    baseline?.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Building tile-compressed image HDUs (FITS 4.0 §10) for writing: lossless GZIP_1/GZIP_2 for any
- * pixel type (Rubin's default recipe is GZIP_2 with row tiles) and RICE_1 for integers.
+ * pixel type (Rubin's default recipe is GZIP_2 with row tiles) and RICE_1 for 8-32 bit integers.
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { Card } from "./card.ts";
@@ -11,8 +11,9 @@ import { appendUserCards, checkShape, type HduParts } from "./image-hdu.ts";
 import { encodePixels, type PixelArray, storageOf } from "./pixels.ts";
 import { type TileGrid, tileExtent } from "./tiled-image.ts";
 
-export type WriteCompression = "GZIP_1" | "GZIP_2" | "RICE_1" | "NOCOMPRESS";
-export const WRITABLE_COMPRESSION: readonly WriteCompression[] = ["GZIP_1", "GZIP_2", "RICE_1", "NOCOMPRESS"];
+// NOCOMPRESS is read but not written: CFITSIO 4.2 and astropy 5.2 cannot decompress it.
+export type WriteCompression = "GZIP_1" | "GZIP_2" | "RICE_1";
+export const WRITABLE_COMPRESSION: readonly WriteCompression[] = ["GZIP_1", "GZIP_2", "RICE_1"];
 
 export interface CompressedHduOptions {
   algorithm: WriteCompression;
@@ -162,8 +163,6 @@ function encodeTile(raw: Uint8Array, algorithm: WriteCompression, width: number,
       return gzipTile(raw, { level });
     case "GZIP_2":
       return gzipTile(raw, { shuffleElementSize: width, level });
-    case "NOCOMPRESS":
-      return raw.slice();
     case "RICE_1":
       return riceEncode(storedIntegers(raw, width), width as RiceBytePix, RICE_BLOCK_SIZE);
   }

@@ -8,6 +8,9 @@ import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
 import { MemorySource } from "../bytes/memory-source.ts";
 import { FitsFormatError, InvalidArgumentError } from "../errors.ts";
+import { type ReadTableOptions, readTable } from "./bintable-read.ts";
+import type { Table } from "./bintable-types.ts";
+import { assertChecksum, type ChecksumReport, verifyHduAt } from "./checksum.ts";
 import type { HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";
 import { type ImageData, type ImageReadOptions, readImage } from "./image.ts";
@@ -85,6 +88,24 @@ export class FitsFile {
     const header = this.index.headers[hdu.index]!;
     if (hdu.kind === "compressed_image") return readTiledImage(this.source, hdu, header, options);
     return readImage(this.source, hdu, header, options);
+  }
+
+  /** Reads a binary table HDU, all of it or the given columns and rows. */
+  async readTable(selector: HduSelector, options: ReadTableOptions = {}): Promise<Table> {
+    const hdu = this.hdu(selector);
+    return readTable(this.source, hdu, this.index.headers[hdu.index]!, options);
+  }
+
+  /** Checks the DATASUM and CHECKSUM cards of one HDU; reads its whole header and data. */
+  async checksum(selector: HduSelector): Promise<ChecksumReport> {
+    const hdu = this.hdu(selector);
+    return verifyHduAt(this.source, hdu, this.index.headers[hdu.index]!);
+  }
+
+  /** Verifies the checksum cards of every HDU that has them; a mismatch is a ChecksumMismatchError. */
+  async verifyChecksums(): Promise<void> {
+    for (const hdu of this.hdus)
+      assertChecksum(await this.checksum(hdu.index), { uri: this.uri, hdu: hdu.index });
   }
 
   async close(): Promise<void> {

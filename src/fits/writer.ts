@@ -7,7 +7,7 @@ import { open } from "node:fs/promises";
 import { InvalidArgumentError } from "../errors.ts";
 
 import { setChecksum } from "./checksum.ts";
-import { describeHdu, type HduInfo, padToBlock } from "./hdu.ts";
+import { describeHdu, type HduInfo } from "./hdu.ts";
 import { formatHeader } from "./header-format.ts";
 import type { HduParts } from "./image-hdu.ts";
 
@@ -34,12 +34,13 @@ function* encodeHdus(
     if (options.checksum) setChecksum(header, hdu.data);
     const headerBytes = formatHeader(header);
     const info = describeHdu(header, index, offset, headerBytes.length, { hdu: index });
-    if (info.dataLength !== hdu.data.length) {
+    // Data may come padded to whole blocks already (table encoders do); the padding is then written as is.
+    if (hdu.data.length !== info.dataLength && hdu.data.length !== info.dataSpan) {
       throw new InvalidArgumentError(
         `HDU ${index}: the header declares ${info.dataLength} data bytes but ${hdu.data.length} were given`,
       );
     }
-    const padding = padToBlock(hdu.data.length) - hdu.data.length;
+    const padding = info.dataSpan - hdu.data.length;
     const chunks = [headerBytes, hdu.data];
     if (padding > 0) chunks.push(new Uint8Array(padding));
     yield { chunks, info };

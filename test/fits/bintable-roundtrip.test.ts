@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -25,21 +25,7 @@ import { addChecksum, verifyHduAt } from "../../src/fits/checksum.ts";
 import { Header, makeCard } from "../../src/fits/header.ts";
 import { formatHeader } from "../../src/fits/header-format.ts";
 import { scanFits } from "../../src/fits/scan.ts";
-
-const PYTHON = "/usr/bin/python3";
-
-function hasAstropy(): boolean {
-  if (!existsSync(PYTHON)) return false;
-  return spawnSync(PYTHON, ["-c", "import astropy, numpy"], { cwd: tmpdir() }).status === 0;
-}
-
-function fitsverifyPath(): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    const candidate = join(dir, "fitsverify");
-    if (dir !== "" && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
+import { fitsverifyPath, hasAstropy, PYTHON } from "../support/oracles.ts";
 
 /** A whole FITS file: an empty primary HDU followed by the given extensions. */
 function fitsFile(...extensions: { header: Header; data: Uint8Array }[]): Uint8Array {
