@@ -59,6 +59,10 @@ export async function readHeaderText(
     const bytes = await source.read(at, length - (length % BLOCK_LENGTH), { signal: options.signal });
     text += asciiText(bytes);
     if (scanned === 0 && options.optionalExtension && !text.startsWith("XTENSION")) return undefined;
+    // Say "not FITS" at once rather than searching a non-FITS file for an END card.
+    if (scanned === 0 && where.hdu === 0 && !text.startsWith("SIMPLE  =")) {
+      throw new FitsFormatError("not a FITS file: first card is not SIMPLE", { ...where, offset: 0 });
+    }
     const end = findEndCard(text, scanned);
     if (end >= 0) {
       const length = Math.ceil(((end + 1) * CARD_LENGTH) / BLOCK_LENGTH) * BLOCK_LENGTH;
