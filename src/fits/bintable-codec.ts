@@ -7,22 +7,13 @@ import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../err
 import type { ElementCode, FloatArray, IntegerArray, NumericArray, VarCell } from "./bintable-types.ts";
 import type { CardValue } from "./card.ts";
 import type { Header } from "./header.ts";
-import { swapToNative } from "./pixels.ts";
+import { scaleInto, swapToNative } from "./pixels.ts";
+import { ELEMENT_BYTES } from "./tform.ts";
+
+const { P: _descriptor32, Q: _descriptor64, ...FIXED_BYTES } = ELEMENT_BYTES;
 
 /** Bytes per element of each element code (X: bits, see `runBytes`). */
-export const ELEMENT_WIDTH: Record<ElementCode, number> = {
-  L: 1,
-  X: 1,
-  B: 1,
-  I: 2,
-  J: 4,
-  K: 8,
-  A: 1,
-  E: 4,
-  D: 8,
-  C: 8,
-  M: 16,
-};
+export const ELEMENT_WIDTH: Record<ElementCode, number> = { ...FIXED_BYTES, X: 1 };
 
 /** Bytes taken by `count` elements of `code` (bits are packed, 8 to a byte). */
 export function runBytes(code: ElementCode, count: number): number {
@@ -153,31 +144,7 @@ export function decodeNumbers(
   swapToNative(bytes, width);
   const stored = new PLAIN_ARRAY[part](bytes.buffer as ArrayBuffer, bytes.byteOffset, elements);
   if (conversion.type !== "linear") return stored;
-  return scaleToFloat(stored, conversion.scale, conversion.zero, tnull);
-}
-
-function scaleToFloat(
-  stored: NumericArray,
-  scale: number,
-  zero: number,
-  tnull?: number | bigint,
-): Float64Array {
-  const out = new Float64Array(stored.length);
-  if (stored instanceof BigInt64Array || stored instanceof BigUint64Array) {
-    const nullBig = tnull === undefined ? undefined : BigInt(tnull);
-    for (let i = 0; i < stored.length; i++) {
-      const v = stored[i]!;
-      out[i] = v === nullBig ? Number.NaN : Number(v) * scale + zero;
-    }
-    return out;
-  }
-  const numbers = stored as Exclude<NumericArray, BigInt64Array | BigUint64Array>;
-  const nullNumber = tnull === undefined ? Number.NaN : Number(tnull);
-  for (let i = 0; i < numbers.length; i++) {
-    const v = numbers[i]!;
-    out[i] = v === nullNumber ? Number.NaN : v * scale + zero;
-  }
-  return out;
+  return scaleInto(stored, new Float64Array(stored.length), conversion.scale, conversion.zero, tnull);
 }
 
 /**

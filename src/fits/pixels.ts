@@ -51,7 +51,8 @@ const UNSIGNED_OFFSET: Record<number, { bzero: bigint; type: PixelType }> = {
   64: { bzero: 9223372036854775808n, type: "uint64" },
 };
 
-const STORED_TYPE: Record<number, PixelType> = {
+/** The decoded type of each BITPIX without scaling. */
+export const STORED_TYPE: Record<number, PixelType> = {
   8: "uint8",
   16: "int16",
   32: "int32",
@@ -147,21 +148,30 @@ export function decodePixels(raw: Uint8Array, scaling: PixelScaling): PixelArray
 
 function scale(stored: PixelArray, scaling: PixelScaling): PixelArray {
   const out = allocatePixels(scaling.type, stored.length) as Float32Array | Float64Array;
-  const { bscale, bzero } = scaling;
-  const blank = scaling.blank;
-  if (stored instanceof BigInt64Array) {
+  return scaleInto(stored, out, scaling.bscale, scaling.bzero, scaling.blank);
+}
+
+/** physical = stored × scale + zero into `out`; stored values equal to `blank` become NaN. */
+export function scaleInto<T extends Float32Array | Float64Array>(
+  stored: PixelArray,
+  out: T,
+  scale: number,
+  zero: number,
+  blank?: number | bigint,
+): T {
+  if (stored instanceof BigInt64Array || stored instanceof BigUint64Array) {
     const blankBig = blank === undefined ? undefined : BigInt(blank);
     for (let i = 0; i < stored.length; i++) {
       const v = stored[i]!;
-      out[i] = v === blankBig ? Number.NaN : Number(v) * bscale + bzero;
+      out[i] = v === blankBig ? Number.NaN : Number(v) * scale + zero;
     }
     return out;
   }
-  const ints = stored as Exclude<PixelArray, BigInt64Array | BigUint64Array>;
+  const numbers = stored as Exclude<PixelArray, BigInt64Array | BigUint64Array>;
   const blankNumber = blank === undefined ? Number.NaN : Number(blank);
-  for (let i = 0; i < ints.length; i++) {
-    const v = ints[i]!;
-    out[i] = v === blankNumber ? Number.NaN : v * bscale + bzero;
+  for (let i = 0; i < numbers.length; i++) {
+    const v = numbers[i]!;
+    out[i] = v === blankNumber ? Number.NaN : v * scale + zero;
   }
   return out;
 }

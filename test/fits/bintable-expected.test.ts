@@ -4,9 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { ByteSource, ReadOptions } from "../../src/bytes/byte-source.ts";
-import { FileSource } from "../../src/bytes/file-source.ts";
 import {
   findColumn,
   readTable,
@@ -15,24 +14,11 @@ import {
   type TableColumn,
   tableLayout,
 } from "../../src/fits/bintable.ts";
-import type { HduInfo } from "../../src/fits/hdu.ts";
-import type { Header } from "../../src/fits/header.ts";
-import { scanFits } from "../../src/fits/scan.ts";
-import { EXPECTED, type ExpectedHdu, fixturePath } from "../support/fixtures.ts";
+import { EXPECTED, type ExpectedHdu, openFixture } from "../support/fixtures.ts";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
-const sources: FileSource[] = [];
-after(async () => {
-  await Promise.all(sources.map((s) => s.close()));
-});
-
-async function open(file: string): Promise<{ source: FileSource; hdus: HduInfo[]; headers: Header[] }> {
-  const source = new FileSource(fixturePath(file));
-  sources.push(source);
-  const { hdus, headers } = await scanFits(source);
-  return { source, hdus, headers };
-}
+const open = openFixture;
 
 /** The descriptor element count of a P/Q column in row 0, from the raw main-table bytes. */
 function firstDescriptorCount(raw: Uint8Array, column: { offset: number; tform: { code: string } }): number {

@@ -4,8 +4,7 @@
  * sums) is caught; the sum itself is checked against a BigInt reference.
  */
 import assert from "node:assert/strict";
-import { after, describe, test } from "node:test";
-import { FileSource } from "../../src/bytes/file-source.ts";
+import { describe, test } from "node:test";
 import { ChecksumMismatchError } from "../../src/errors.ts";
 import { encodeTable } from "../../src/fits/bintable.ts";
 import {
@@ -19,26 +18,13 @@ import {
   verifyHdu,
   verifyHduAt,
 } from "../../src/fits/checksum.ts";
-import type { HduInfo } from "../../src/fits/hdu.ts";
-import type { Header } from "../../src/fits/header.ts";
 import { formatHeader } from "../../src/fits/header-format.ts";
-import { scanFits } from "../../src/fits/scan.ts";
-import { fixturePath } from "../support/fixtures.ts";
+import { openFixture } from "../support/fixtures.ts";
 
 const LSST_RAW = "real/lsst-obs_lsst-lsstCamSim-raw-7024032100720-R22-S11-det094.fits.fz";
 const CHANDRA = "real/astropy-chandra_time.fits";
 
-const sources: FileSource[] = [];
-after(async () => {
-  await Promise.all(sources.map((s) => s.close()));
-});
-
-async function open(file: string): Promise<{ source: FileSource; hdus: HduInfo[]; headers: Header[] }> {
-  const source = new FileSource(fixturePath(file));
-  sources.push(source);
-  const { hdus, headers } = await scanFits(source);
-  return { source, hdus, headers };
-}
+const open = openFixture;
 
 /** Ones'-complement reference: the integer sum of the words modulo 2^32 − 1, with −0 for non-zero multiples. */
 function referenceSum(bytes: Uint8Array): number {

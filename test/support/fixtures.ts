@@ -5,7 +5,12 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { after } from "node:test";
+import { FileSource } from "../../src/bytes/file-source.ts";
+import type { HduInfo } from "../../src/fits/hdu.ts";
+import type { Header } from "../../src/fits/header.ts";
 import { swapToNative } from "../../src/fits/pixels.ts";
+import { scanFits } from "../../src/fits/scan.ts";
 
 export const TESTDATA = resolve(
   process.env.BUTLER_TESTDATA ?? join(import.meta.dirname, "../../../shared/testdata"),
@@ -60,4 +65,21 @@ export function sha256BigEndian(data: ArrayBufferView & { BYTES_PER_ELEMENT: num
   bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   swapToNative(bytes, data.BYTES_PER_ELEMENT);
   return createHash("sha256").update(bytes).digest("hex");
+}
+
+const openSources: FileSource[] = [];
+
+/** Opens and scans a fixture; its source is closed when the test file ends. */
+export async function openFixture(
+  file: string,
+): Promise<{ source: FileSource; hdus: HduInfo[]; headers: Header[] }> {
+  if (openSources.length === 0) {
+    after(async () => {
+      await Promise.all(openSources.splice(0).map((s) => s.close()));
+    });
+  }
+  const source = new FileSource(fixturePath(file));
+  openSources.push(source);
+  const { hdus, headers } = await scanFits(source);
+  return { source, hdus, headers };
 }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { FitsFile } from "../../fits/fits-file.ts";
 import type { HduInfo } from "../../fits/hdu.ts";
+import { STORED_TYPE } from "../../fits/pixels.ts";
 import { parseFormat, type Row, renderRows } from "../output.ts";
 
 const COLUMNS = [
@@ -17,15 +18,6 @@ const COLUMNS = [
   "data_bytes",
 ];
 
-const TYPE_OF_BITPIX: Record<number, string> = {
-  8: "uint8",
-  16: "int16",
-  32: "int32",
-  64: "int64",
-  [-32]: "float32",
-  [-64]: "float64",
-};
-
 export function describeRow(hdu: HduInfo): Row {
   const compressed = hdu.compression;
   const isTable = hdu.kind === "bintable" || hdu.kind === "table";
@@ -39,7 +31,7 @@ export function describeRow(hdu: HduInfo): Row {
       ? `${hdu.naxis[0]} B/row`
       : shape.length === 0
         ? ""
-        : TYPE_OF_BITPIX[compressed?.zbitpix ?? hdu.bitpix]!,
+        : STORED_TYPE[compressed?.zbitpix ?? hdu.bitpix]!,
     shape: isTable ? `${shape[0]} rows` : shape.length === 0 ? "" : shape.join("x"),
     compression: compressed
       ? `${compressed.algorithm} ${compressed.tile.join("x")}${compressed.quantize ? ` ${compressed.quantize}` : ""}`
