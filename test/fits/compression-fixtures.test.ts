@@ -1,11 +1,11 @@
 /**
- * The tile codecs against the real fixtures in /work/shared/testdata, without a FITS header parser:
+ * The tile codecs against the real fixtures in the shared test data, without a FITS header parser:
  * EXPECTED.json gives each HDU's header/data offsets and the sha256 of its decoded pixels; a few cards are
  * parsed crudely here to find the tile descriptors and the per-tile ZSCALE/ZZERO columns.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FitsFormatError } from "../../src/errors.ts";
@@ -17,9 +17,7 @@ import {
   riceEncode,
   unshuffleBytes,
 } from "../../src/fits/compression/index.ts";
-
-const TESTDATA = "/work/shared/testdata";
-const available = existsSync(join(TESTDATA, "EXPECTED.json"));
+import { TESTDATA } from "../support/fixtures.ts";
 
 interface ExpectedHdu {
   index: number;
@@ -42,9 +40,9 @@ interface ExpectedFile {
   hdus: ExpectedHdu[];
 }
 
-const expected: ExpectedFile[] = available
-  ? (JSON.parse(readFileSync(join(TESTDATA, "EXPECTED.json"), "utf8")) as { files: ExpectedFile[] }).files
-  : [];
+const expected: ExpectedFile[] = (
+  JSON.parse(readFileSync(join(TESTDATA, "EXPECTED.json"), "utf8")) as { files: ExpectedFile[] }
+).files;
 
 const fileCache = new Map<string, Uint8Array>();
 function fixtureBytes(file: string): Uint8Array {
@@ -270,7 +268,7 @@ const CASES: [string, number, string][] = [
 ];
 
 for (const [file, index, what] of CASES) {
-  test(`fixture ${file}[${index}]: ${what} decodes to the expected sha256`, { skip: !available }, () => {
+  test(`fixture ${file}[${index}]: ${what} decodes to the expected sha256`, () => {
     const { hdu } = fixtureCase(file, index);
     assert.equal(decodeImageSha(file, hdu), hdu.sha256_decoded_be);
   });
@@ -282,9 +280,7 @@ function fixtureTile(file: string, index: number, row: number): Uint8Array {
   return cellBytes(openTiled(file, hdu), "COMPRESSED_DATA", row);
 }
 
-test("RICE_1: truncated real tiles throw FitsFormatError; riceEncode re-encodes them losslessly", {
-  skip: !available,
-}, () => {
+test("RICE_1: truncated real tiles throw FitsFormatError; riceEncode re-encodes them losslessly", {}, () => {
   const file = "real/astropy-comp.fits";
   let cfitsioBytes = 0;
   let ourBytes = 0;
@@ -303,7 +299,7 @@ test("RICE_1: truncated real tiles throw FitsFormatError; riceEncode re-encodes 
   assert.ok(ourBytes <= cfitsioBytes * 1.02, `${ourBytes} vs ${cfitsioBytes}`);
 });
 
-test("HCOMPRESS_1: truncated or damaged real tiles throw FitsFormatError", { skip: !available }, () => {
+test("HCOMPRESS_1: truncated or damaged real tiles throw FitsFormatError", () => {
   const tile = fixtureTile("derived/astropy-comp-fpack-hcompress.fits", 1, 0);
   for (const cut of [0, 10, 24, 25, 26, 100, tile.length >> 1, tile.length - 1]) {
     assert.throws(() => hcompressDecode(tile.subarray(0, cut), 440, 16), FitsFormatError);
@@ -332,7 +328,7 @@ test("HCOMPRESS_1: truncated or damaged real tiles throw FitsFormatError", { ski
   }
 });
 
-test("GZIP_2: a real tile refuses a smaller expected size and a truncated copy", { skip: !available }, () => {
+test("GZIP_2: a real tile refuses a smaller expected size and a truncated copy", () => {
   const tile = fixtureTile("real/lsst-afw-ticketdm26260.fits.fz", 1, 0);
   assert.equal(gunzipTile(tile, 2048).length, 2048);
   assert.throws(() => gunzipTile(tile, 2047), FitsFormatError);

@@ -3,7 +3,7 @@
  * folder (their licences differ from ours, so they are never copied into the repository).
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after } from "node:test";
 import { FileSource } from "../../src/bytes/file-source.ts";
@@ -12,9 +12,14 @@ import type { Header } from "../../src/fits/header.ts";
 import { swapToNative } from "../../src/fits/pixels.ts";
 import { scanFits } from "../../src/fits/scan.ts";
 
-export const TESTDATA = resolve(
-  process.env.BUTLER_TESTDATA ?? join(import.meta.dirname, "../../../shared/testdata"),
-);
+/** The shared test data: `BUTLER_TESTDATA`, else `../shared/testdata` beside the checkout, else `/work/shared/testdata`. */
+export const TESTDATA = findTestdata();
+
+function findTestdata(): string {
+  if (process.env.BUTLER_TESTDATA) return resolve(process.env.BUTLER_TESTDATA);
+  const candidates = [join(import.meta.dirname, "../../../shared/testdata"), "/work/shared/testdata"];
+  return candidates.find((dir) => existsSync(join(dir, "EXPECTED.json"))) ?? candidates[0]!;
+}
 
 export interface ExpectedHdu {
   index: number;
