@@ -21,7 +21,7 @@
  */
 import { type ChildProcessByStdio, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -37,7 +37,12 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 const BENCH_DIR = path.dirname(THIS_FILE);
 const PYTHON = "/usr/bin/python3";
 const PY_HELPER = path.join(BENCH_DIR, "astropy_fits.py");
-const TESTDATA = path.resolve(process.env.BUTLER_TESTDATA ?? path.join(BENCH_DIR, "../../shared/testdata"));
+/** As in the tests: `BUTLER_TESTDATA`, else `../shared/testdata` beside the checkout, else /work/shared/testdata. */
+const TESTDATA = process.env.BUTLER_TESTDATA
+  ? path.resolve(process.env.BUTLER_TESTDATA)
+  : ([path.join(BENCH_DIR, "../../shared/testdata"), "/work/shared/testdata"].find((d) =>
+      existsSync(path.join(d, "real")),
+    ) ?? "/work/shared/testdata");
 const MIB = 1024 * 1024;
 
 /** Rounds per group: each round calls every operation of the group once, ours and astropy alternating. */
@@ -349,10 +354,21 @@ function printTable(rows: Row[]): string {
   return lines.join("\n");
 }
 
+/** The commit measured and how many files under src/ differ from it (others edit the checkout too). */
+function gitState(): { commit: string; dirtySrcFiles: number } {
+  const git = (...args: string[]) =>
+    spawnSync("git", args, { cwd: path.join(BENCH_DIR, ".."), encoding: "utf8" }).stdout ?? "";
+  const dirty = git("status", "--porcelain", "--", "src")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
+  return { commit: git("rev-parse", "--short", "HEAD").trim(), dirtySrcFiles: dirty.length };
+}
+
 // ----------------------------------------------------------------- main
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  const loadAtStart = os.loadavg();
   const dir = mkdtempSync(path.join(os.tmpdir(), "butler-bench-fits-"));
   let baseline: Baseline | undefined;
   try {
@@ -636,7 +652,9 @@ async function main(): Promise<void> {
       python: astroEnv.python,
       astropy: astroEnv.astropy,
       numpy: astroEnv.numpy,
-      loadavg: os.loadavg(),
+      loadavgAtStart: loadAtStart,
+      loadavgAtEnd: os.loadavg(),
+      git: gitState(),
     };
     const table = printTable(rows);
     const elapsed = (performance.now() - t0) / 1e3;
@@ -666,7 +684,8 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       `FITS engine benchmark — ${env.date}, node ${env.node}, ${env.cpus} CPUs (${env.cpu}), ` +
-        `astropy ${env.astropy} / numpy ${env.numpy} / python ${env.python}\n\n${table}\n\n` +
+        `astropy ${env.astropy} / numpy ${env.numpy} / python ${env.python}, ` +
+        `git ${env.git.commit} (+${env.git.dirtySrcFiles} changed paths under src/), load average at start ${env.loadavgAtStart.map((l) => l.toFixed(2)).join(" ")}\n\n${table}\n\n` +
         `cards parsed: ours ${cardsFixtures} (fixtures) and ${cardsSmall} (small files); astropy ${astroCards.fixtures} and ${astroCards.small}\n` +
         `total ${elapsed.toFixed(1)} s (data generation ${gen.seconds.total.toFixed(1)} s); results: ${resultPath}\n`,
     );
