@@ -3,7 +3,7 @@
  * rather than regular expressions because header parsing is on the hot path of every metadata read.
  */
 import { FitsFormatError, type FitsLocation } from "../errors.ts";
-import type { Card, CardType, CardValue } from "./card.ts";
+import { CARD_LENGTH, type Card, type Complex } from "./card.ts";
 
 /** A parsed card image; `continued` marks a string ending in `&` that CONTINUE cards may extend. */
 export interface ParsedCard extends Card {
@@ -14,57 +14,87 @@ const SPACE = 32;
 const QUOTE = 39;
 const SLASH = 47;
 
-/** Parses one card image. `where` locates errors. */
-export function parseCardImage(image: string, where: FitsLocation): ParsedCard {
-  for (let i = 0; i < image.length; i++) {
-    const c = image.charCodeAt(i);
-    if (c < 32 || c > 126) {
-      throw new FitsFormatError(`header card contains a non-printable character (code ${c})`, where);
+const STANDARD_KEY = /^[A-Z0-9_-]*$/;
+const LENIENT_KEY = /^[A-Za-z0-9_\-. ]*$/;
+const NON_PRINTABLE = /[^\x20-\x7E]/;
+
+/**
+ * Parses one card image. `where` locates errors. `printable` says the caller has already checked that
+ * the image holds printable ASCII only (a header checks all its cards with one scan).
+ */
+export function parseCardImage(image: string, where: FitsLocation, printable = false): ParsedCard {
+  if (!printable) assertPrintable(image, where);
+  let key = image.slice(0, 8).trimEnd();
+  // Every card gets the same fields in the same order so the engine keeps one object shape.
+  const card: ParsedCard = { key, type: "commentary", value: undefined, comment: undefined, images: [image] };
+  if (key === "HIERARCH") {
+    const eq = image.indexOf("=", 9);
+    if (eq < 0) {
+      card.comment = image.slice(8).trimEnd();
+      return card;
     }
+    key = image.slice(9, eq).trim();
+    if (key.includes("  ") || key.includes("\t")) key = key.replace(/\s+/g, " ");
+    if (key === "") throw new FitsFormatError("HIERARCH card without a keyword", where);
+    card.key = key;
+    card.hierarch = true;
+    parseValueField(card, image, eq + 1, where, false);
+    return card;
   }
-  const rawKey = image.slice(0, 8).trimEnd();
-  if (rawKey === "HIERARCH") return parseHierarch(image, where);
-  const key = rawKey;
-  if (!/^[A-Z0-9_-]*$/.test(key)) {
-    // Lower case keys are illegal but common; anything else (binary junk) is not a header.
-    if (!/^[A-Za-z0-9_\-. ]*$/.test(key)) {
-      throw new FitsFormatError(`invalid keyword '${key}'`, where);
-    }
+  // Lower case keys are illegal but common; anything else (binary junk) is not a header.
+  if (!STANDARD_KEY.test(key) && !LENIENT_KEY.test(key)) {
+    throw new FitsFormatError(`invalid keyword '${key}'`, where);
   }
   if (key === "CONTINUE") {
     // A CONTINUE card carries a string fragment without '=' (FITS 4.0 §4.2.1.2).
-    const parsed = parseValueField(image, 8, where, true);
-    return { key, ...parsed, images: [image] };
+    parseValueField(card, image, 8, where, true);
+    return card;
   }
-  if (key === "COMMENT" || key === "HISTORY" || key === "" || image.slice(8, 10) !== "= ") {
-    return { key, type: "commentary", comment: image.slice(8).trimEnd(), images: [image] };
+  if (
+    key === "COMMENT" ||
+    key === "HISTORY" ||
+    key === "" ||
+    image.charCodeAt(8) !== 61 ||
+    image.charCodeAt(9) !== SPACE
+  ) {
+    card.comment = image.slice(8).trimEnd();
+    return card;
   }
-  return { key, ...parseValueField(image, 10, where, false), images: [image] };
+  parseValueField(card, image, 10, where, false);
+  return card;
 }
 
-function parseHierarch(image: string, where: FitsLocation): ParsedCard {
-  const eq = image.indexOf("=", 9);
-  if (eq < 0) {
-    return { key: "HIERARCH", type: "commentary", comment: image.slice(8).trimEnd(), images: [image] };
-  }
-  const key = image.slice(9, eq).trim().replace(/\s+/g, " ");
-  if (key === "") throw new FitsFormatError("HIERARCH card without a keyword", where);
-  return { key, hierarch: true, ...parseValueField(image, eq + 1, where, false), images: [image] };
+/**
+ * Throws when `text` (one card, or a header's cards) holds a character outside printable ASCII;
+ * `where.offset` is where `text` starts, `where.card` the card's number if it is one card.
+ */
+export function assertPrintable(text: string, where: FitsLocation): void {
+  const bad = NON_PRINTABLE.exec(text);
+  if (bad === null) return;
+  const at = bad.index;
+  throw new FitsFormatError(`header card contains a non-printable character (code ${text.charCodeAt(at)})`, {
+    ...where,
+    card: where.card ?? Math.floor(at / CARD_LENGTH) + 1,
+    offset: (where.offset ?? 0) + at,
+  });
 }
 
-interface ValueField {
-  type: CardType;
-  value: CardValue;
-  comment?: string;
-  continued?: boolean;
-}
-
-/** Parses the value and comment starting at column `start` (0-based). */
-function parseValueField(image: string, start: number, where: FitsLocation, isContinue: boolean): ValueField {
+/** Parses the value and comment starting at column `start` (0-based) into `card`. */
+function parseValueField(
+  card: ParsedCard,
+  image: string,
+  start: number,
+  where: FitsLocation,
+  isContinue: boolean,
+): void {
   let i = start;
   const n = image.length;
   while (i < n && image.charCodeAt(i) === SPACE) i++;
-  if (i >= n) return { type: "undefined", value: null };
+  if (i >= n) {
+    card.type = "undefined";
+    card.value = null;
+    return;
+  }
   const c = image.charCodeAt(i);
   if (c === QUOTE) {
     let text = "";
@@ -84,31 +114,36 @@ function parseValueField(image: string, start: number, where: FitsLocation, isCo
       break;
     }
     if (!closed) throw new FitsFormatError("unterminated string value", where);
-    const comment = parseComment(image, j, where);
+    card.comment = parseComment(image, j, where);
     // Trailing blanks in a string are not significant; leading blanks are (FITS 4.0 §4.2.1.1).
     let value = text.trimEnd();
-    let continued = false;
     if (value.endsWith("&")) {
-      continued = true;
+      card.continued = true;
       value = value.slice(0, -1);
+    } else if (value.length === 0 && text.length > 0) {
+      // ...except that a string of blanks is one blank, distinct from the null string ''.
+      value = " ";
     }
-    // ...except that a string of blanks is one blank, distinct from the null string ''.
-    if (!continued && value.length === 0 && text.length > 0) value = " ";
-    const field: ValueField = { type: "string", value, comment };
-    if (continued) field.continued = true;
-    return field;
+    card.type = "string";
+    card.value = value;
+    return;
   }
   if (isContinue) {
     // A CONTINUE card without a string is commentary-like; keep its text.
-    return { type: "commentary", value: null, comment: image.slice(8).trimEnd() };
+    card.value = null;
+    card.comment = image.slice(8).trimEnd();
+    return;
   }
-  if (c === SLASH) return { type: "undefined", value: null, comment: commentText(image, i + 1) };
+  if (c === SLASH) {
+    card.type = "undefined";
+    card.value = null;
+    card.comment = commentText(image, i + 1);
+    return;
+  }
   let end = image.indexOf("/", i);
   if (end < 0) end = n;
-  const token = image.slice(i, end).trim();
-  const comment = end < n ? commentText(image, end + 1) : undefined;
-  const parsed = parseToken(token, where);
-  return comment === undefined ? parsed : { ...parsed, comment };
+  parseToken(card, image.slice(i, end).trim(), where);
+  if (end < n) card.comment = commentText(image, end + 1);
 }
 
 function parseComment(image: string, from: number, where: FitsLocation): string | undefined {
@@ -130,21 +165,31 @@ function commentText(image: string, from: number): string {
 const INTEGER = /^[+-]?\d+$/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([EeDd][+-]?\d+)?$/;
 
-function parseToken(token: string, where: FitsLocation): ValueField {
-  if (token === "T") return { type: "logical", value: true };
-  if (token === "F") return { type: "logical", value: false };
-  if (INTEGER.test(token)) return { type: "integer", value: parseInteger(token) };
-  if (FLOAT.test(token)) return { type: "float", value: parseFloatToken(token) };
-  if (token.startsWith("(") && token.endsWith(")")) {
-    const parts = token.slice(1, -1).split(",");
-    if (parts.length === 2) {
-      const [re, im] = parts.map((p) => p.trim());
-      if ((FLOAT.test(re!) || INTEGER.test(re!)) && (FLOAT.test(im!) || INTEGER.test(im!))) {
-        return { type: "complex", value: { re: parseFloatToken(re!), im: parseFloatToken(im!) } };
-      }
-    }
+function parseToken(card: ParsedCard, token: string, where: FitsLocation): void {
+  if (token === "T" || token === "F") {
+    card.type = "logical";
+    card.value = token === "T";
+  } else if (INTEGER.test(token)) {
+    card.type = "integer";
+    card.value = parseInteger(token);
+  } else if (FLOAT.test(token)) {
+    card.type = "float";
+    card.value = parseFloatToken(token);
+  } else {
+    const complex = parseComplex(token);
+    if (complex === undefined) throw new FitsFormatError(`cannot parse value '${token}'`, where);
+    card.type = "complex";
+    card.value = complex;
   }
-  throw new FitsFormatError(`cannot parse value '${token}'`, where);
+}
+
+function parseComplex(token: string): Complex | undefined {
+  if (!token.startsWith("(") || !token.endsWith(")")) return undefined;
+  const parts = token.slice(1, -1).split(",");
+  if (parts.length !== 2) return undefined;
+  const [re, im] = parts.map((p) => p.trim()) as [string, string];
+  const numeric = (x: string) => FLOAT.test(x) || INTEGER.test(x);
+  return numeric(re) && numeric(im) ? { re: parseFloatToken(re), im: parseFloatToken(im) } : undefined;
 }
 
 function parseInteger(token: string): number | bigint {
@@ -154,5 +199,6 @@ function parseInteger(token: string): number | bigint {
 }
 
 function parseFloatToken(token: string): number {
-  return Number(token.replace(/[Dd]/, "E"));
+  const d = token.search(/[Dd]/);
+  return Number(d < 0 ? token : `${token.slice(0, d)}E${token.slice(d + 1)}`);
 }

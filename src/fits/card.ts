@@ -46,8 +46,12 @@ export function isCommentaryKey(key: string): boolean {
 
 /** Upper-cased, whitespace-normalised form used for case-insensitive lookups. */
 export function normalizeKey(key: string): string {
+  // Most keys are already canonical; skip the string work for them.
+  if (CANONICAL_KEY.test(key)) return key;
   return key.trim().replace(/\s+/g, " ").toUpperCase();
 }
+
+const CANONICAL_KEY = /^[A-Z0-9_-]+$/;
 
 /** Whether `key` can be written as a standard 8-character keyword (else it needs HIERARCH). */
 export function isStandardKey(key: string): boolean {

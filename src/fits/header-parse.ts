@@ -4,7 +4,7 @@
  */
 import { FitsFormatError, type FitsLocation } from "../errors.ts";
 import { BLOCK_LENGTH, CARD_LENGTH, type Card } from "./card.ts";
-import { type ParsedCard, parseCardImage } from "./card-parse.ts";
+import { assertPrintable, type ParsedCard, parseCardImage } from "./card-parse.ts";
 import { Header } from "./header.ts";
 
 const END_IMAGE = "END".padEnd(CARD_LENGTH, " ");
@@ -39,13 +39,19 @@ export function headerBytes(cardsWithEnd: number): number {
 export function parseHeaderText(text: string, where: FitsLocation = {}): Header {
   const end = findEndCard(text);
   if (end < 0) throw new FitsFormatError("header has no END card", where);
+  // One scan of all cards for non-printable bytes instead of one per card.
+  assertPrintable(end === text.length / CARD_LENGTH ? text : text.slice(0, end * CARD_LENGTH), where);
   const cards: Card[] = [];
   let open: ParsedCard | undefined;
+  // One location object, updated per card, so a header costs no allocation per card for error context.
+  const cardWhere: FitsLocation = { ...where, card: 0, offset: 0 };
+  const base = where.offset ?? 0;
   for (let i = 0; i < end; i++) {
     const at = i * CARD_LENGTH;
     const image = text.slice(at, at + CARD_LENGTH);
-    const cardWhere = { ...where, card: i + 1, offset: (where.offset ?? 0) + at };
-    const card = parseCardImage(image, cardWhere);
+    cardWhere.card = i + 1;
+    cardWhere.offset = base + at;
+    const card = parseCardImage(image, cardWhere, true);
     if (card.key === "CONTINUE") {
       if (open !== undefined && card.type === "string") {
         open.value = `${open.value as string}${card.value as string}`;

@@ -137,9 +137,17 @@ export function allocatePixels(type: PixelType, length: number): PixelArray {
  */
 export function decodePixels(raw: Uint8Array, scaling: PixelScaling): PixelArray {
   const width = bytesPerPixel(scaling.bitpix);
-  const count = raw.byteLength / width;
   if (scaling.signFlip) flipSignBits(raw, width);
   swapToNative(raw, width);
+  return nativePixels(raw, scaling);
+}
+
+/**
+ * The decoded pixels of stored values already in native byte order (with the sign bit flipped for the
+ * unsigned conventions): a view when no scaling is needed, else a new float array.
+ */
+export function nativePixels(raw: Uint8Array, scaling: PixelScaling): PixelArray {
+  const count = raw.byteLength / bytesPerPixel(scaling.bitpix);
   const Stored = ARRAY_OF[scaling.signFlip ? scaling.type : STORED_TYPE[scaling.bitpix]!];
   const stored = new Stored(raw.buffer as ArrayBuffer, raw.byteOffset, count);
   if (scaling.signFlip || scaling.type === STORED_TYPE[scaling.bitpix]) return stored;

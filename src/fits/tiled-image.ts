@@ -6,7 +6,7 @@ import type { ByteRange, ByteSource } from "../bytes/byte-source.ts";
 import { type CoalesceOptions, coalesceRanges } from "../bytes/coalesce-ranges.ts";
 import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors.ts";
 import { dequantize, type QuantizeMethod } from "./compression/dither.ts";
-import { gunzipTile, unshuffleBytes } from "./compression/gzip.ts";
+import { gunzipTile, unshuffleToNative } from "./compression/gzip.ts";
 import { hcompressDecode } from "./compression/hcompress.ts";
 import { decoderFor } from "./compression/index.ts";
 import { riceDecode } from "./compression/rice.ts";
@@ -17,6 +17,7 @@ import {
   allocatePixels,
   bytesPerPixel,
   decodePixels,
+  nativePixels,
   type PixelArray,
   type PixelScaling,
   pixelScaling,
@@ -230,7 +231,13 @@ function tileDecoder(compression: CompressionInfo, scaling: PixelScaling, where:
     if (algorithm === "NOCOMPRESS") raw = copyExact(bytes, pixels * width, tileWhere);
     else {
       raw = withLocation(() => gunzipTile(bytes, pixels * width), tileWhere);
-      if (algorithm === "GZIP_2") raw = unshuffleBytes(raw, width);
+      if (algorithm === "GZIP_2") {
+        // Unshuffle straight to native order; the common lossless case then needs no further pass.
+        const native = unshuffleToNative(raw, width, !quantized && scaling.signFlip);
+        return quantized
+          ? dequantizeTile(new Int32Array(native.buffer), entry, tileIndex, scaling, method, dither0)
+          : nativePixels(native, scaling);
+      }
     }
     if (!quantized) return decodePixels(raw, scaling);
     const ints = decodePixels(raw, pixelScaling(32, undefined, undefined, undefined)) as Int32Array;
@@ -272,6 +279,8 @@ function dequantizeTile(
 
 /** Integers of an integer image (as RICE decodes them) to the decoded type: BZERO/BSCALE and BLANK. */
 function scaleInts(ints: Int32Array, scaling: PixelScaling): PixelArray {
+  // 32-bit integers without scaling are already what the decoder produced.
+  if (scaling.type === "int32") return ints;
   const out = allocatePixels(scaling.type, ints.length);
   if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
     for (let i = 0; i < ints.length; i++) out[i] = BigInt(ints[i]!) + BigInt(scaling.bzero);
