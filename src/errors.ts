@@ -115,3 +115,210 @@ export class InvalidArgumentError extends ButlerError {
     super("INVALID_ARGUMENT", message);
   }
 }
+
+/** Lines longer than this are shown as a window around the error position in ExpressionSyntaxError. */
+const EXCERPT_WIDTH = 120;
+
+/**
+ * A `where` expression that cannot be parsed. The message names what was wrong and where, then shows
+ * the offending line with a caret under the position:
+ *
+ *     Syntax error at or near 'AND' (line 1, column 15):
+ *     visit = 1 AND AND detector = 2
+ *                   ^
+ */
+export class ExpressionSyntaxError extends ButlerError {
+  /** The whole expression text. */
+  readonly expression: string;
+  /** 0-based offset into `expression` (UTF-16 code units); `expression.length` for the end of input. */
+  readonly position: number;
+  /** 1-based line number. */
+  readonly line: number;
+  /** 1-based column within the line (UTF-16 code units). */
+  readonly column: number;
+  /** The message without location and excerpt, e.g. "Syntax error at or near 'AND'". */
+  readonly reason: string;
+  /** Source text of the offending token, when there is one (not at the end of input). */
+  readonly token?: string;
+
+  constructor(
+    reason: string,
+    expression: string,
+    position: number,
+    options?: { token?: string; cause?: unknown },
+  ) {
+    const pos = Math.max(0, Math.min(Math.trunc(position) || 0, expression.length));
+    const lineStart = expression.lastIndexOf("\n", pos - 1) + 1;
+    const newline = expression.indexOf("\n", pos);
+    const lineEnd = newline < 0 ? expression.length : newline;
+    const lineText = expression.slice(lineStart, lineEnd).replace(/\r$/, "");
+    let line = 1;
+    for (let i = 0; i < lineStart; i++) if (expression.charCodeAt(i) === 10) line++;
+    const column = pos - lineStart + 1;
+    // Long lines are cut to a window around the position so the message stays readable.
+    let from = 0;
+    let to = lineText.length;
+    if (lineText.length > EXCERPT_WIDTH) {
+      from = Math.max(0, Math.min(column - 1 - EXCERPT_WIDTH / 2, lineText.length - EXCERPT_WIDTH));
+      to = from + EXCERPT_WIDTH;
+    }
+    const head = from > 0 ? "..." : "";
+    const excerpt = `${head}${lineText.slice(from, to)}${to < lineText.length ? "..." : ""}`;
+    // Tabs are kept in the caret line so that the caret lines up however the terminal renders them.
+    const pad = head.replace(/./g, " ") + lineText.slice(from, column - 1).replace(/[^\t]/g, " ");
+    super(
+      "EXPRESSION_SYNTAX",
+      `${reason} (line ${line}, column ${column}):\n${excerpt}\n${pad}^`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.expression = expression;
+    this.position = pos;
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+    if (options?.token !== undefined) this.token = options.token;
+  }
+}
+
+/**
+ * A sky region or coordinate that cannot be built: a latitude outside ±90° ("invalid latitude angle"),
+ * a malformed IVOA POS string, a degenerate polygon, or undecodable region bytes. It is an invalid
+ * argument (same code and exit status); `kind` says which check failed.
+ */
+export class InvalidRegionError extends InvalidArgumentError {
+  readonly kind: "latitude" | "pos" | "polygon" | "circle" | "box" | "encoding" | "vector";
+
+  constructor(kind: InvalidRegionError["kind"], message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** A dimension universe configuration that breaks the schema (unknown field, bad type, cycle, …). */
+export class DimensionConfigError extends ButlerError {
+  constructor(message: string) {
+    super("DIMENSION_CONFIG", message);
+  }
+}
+
+/**
+ * A name that is not a dimension, element or record field of the universe, or a required dimension
+ * of a data ID that has no value. `key` is the offending name.
+ */
+export class DimensionNameError extends ButlerError {
+  readonly key: string;
+
+  constructor(key: string, message: string) {
+    super("DIMENSION_NAME", message);
+    this.key = key;
+  }
+}
+
+/** A data ID or dimension record value of the wrong type for its dimension or field. */
+export class DimensionValueError extends ButlerError {
+  readonly key: string;
+
+  constructor(key: string, message: string) {
+    super("DIMENSION_VALUE", message);
+    this.key = key;
+  }
+}
+
+/** Two values given for the same dimension of a data ID disagree. */
+export class InconsistentDataIdError extends ButlerError {
+  readonly dimension: string;
+
+  constructor(dimension: string, message: string) {
+    super("INCONSISTENT_DATA_ID", message);
+    this.dimension = dimension;
+  }
+}
+
+/** A record-field constraint of a data ID (`detector.full_name = 'Ab'`) that only a registry can resolve. */
+export interface PendingDataIdConstraint {
+  readonly element: string;
+  readonly field: string;
+  readonly value: unknown;
+}
+
+/** A data ID names a dimension by an alternate key or a record field; a registry must look it up. */
+export class UnresolvedDataIdError extends ButlerError {
+  readonly constraints: readonly PendingDataIdConstraint[];
+
+  constructor(constraints: readonly PendingDataIdConstraint[]) {
+    const described = constraints.map((c) => `${c.element}.${c.field}=${JSON.stringify(c.value)}`);
+    super(
+      "UNRESOLVED_DATA_ID",
+      `data ID needs a registry lookup to resolve ${described.join(", ")}; ` +
+        "give primary key values, or resolve it through the registry",
+    );
+    this.constraints = constraints;
+  }
+}
+
+/** A dataset type name, definition or component that is not valid. */
+export class DatasetTypeError extends ButlerError {
+  constructor(message: string) {
+    super("DATASET_TYPE", message);
+  }
+}
+
+/** A dataset ID that is not a UUID string, or an unknown ID generation mode. */
+export class InvalidDatasetIdError extends ButlerError {
+  constructor(message: string) {
+    super("INVALID_DATASET_ID", message);
+  }
+}
+
+/** A collection name that is empty, too long or otherwise not accepted. */
+export class CollectionNameError extends ButlerError {
+  readonly collection: string;
+
+  constructor(collection: string, message: string) {
+    super("COLLECTION_NAME", message);
+    this.collection = collection;
+  }
+}
+
+/** An unknown collection type, or a collection of the wrong type for an operation. */
+export class CollectionTypeError extends ButlerError {
+  constructor(message: string) {
+    super("COLLECTION_TYPE", message);
+  }
+}
+
+/** A time or timespan that cannot be parsed, converted or represented. */
+export class InvalidTimeError extends ButlerError {
+  constructor(message: string) {
+    super("INVALID_TIME", message);
+  }
+}
+
+/**
+ * A file that is valid FITS but breaks the afw Exposure layout: a plane whose EXTTYPE names another
+ * plane, an archive index that points at a missing catalog, a DATE-AVG whose TIMESYS is not TAI, …
+ */
+export class ImageFormatError extends ButlerError {
+  readonly uri?: string;
+  readonly hdu?: number;
+
+  constructor(message: string, where: FitsLocation = {}, options?: { cause?: unknown }) {
+    super("IMAGE_FORMAT", `${message}${describeLocation(where)}`, options);
+    this.uri = where.uri;
+    this.hdu = where.hdu;
+  }
+}
+
+/**
+ * A mask plane dictionary that afw would refuse (one name on two bits, two names on one bit, a bit
+ * outside the pixel type), or a plane name that the dictionary does not have.
+ */
+export class MaskPlaneError extends ButlerError {
+  /** The plane name or names at fault. */
+  readonly planes: readonly string[];
+
+  constructor(message: string, planes: readonly string[]) {
+    super("MASK_PLANE", message);
+    this.planes = planes;
+  }
+}

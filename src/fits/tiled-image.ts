@@ -153,8 +153,9 @@ export async function readTiledImage(
         const entry = table.tiles[t]!;
         const from = entry.offset - group.offset;
         const extent = tileExtent(grid, t);
-        const tile = decoder(bytes.subarray(from, from + entry.length), entry, t, extent.size);
-        placeTile(tile, extent, grid, out, region, outShape);
+        const target = contiguousTarget(extent, region, outShape, out);
+        const tile = decoder(bytes.subarray(from, from + entry.length), entry, t, extent.size, target);
+        if (tile !== undefined) placeTile(tile, extent, grid, out, region, outShape);
       }
     }),
   );
@@ -176,7 +177,34 @@ function checkPlausibleSize(hdu: HduInfo, grid: TileGrid, where: FitsLocation): 
   }
 }
 
-type TileDecoder = (bytes: Uint8Array, entry: TileEntry, tileIndex: number, size: number[]) => PixelArray;
+/**
+ * Decodes one tile. When `target` is given (the tile's pixels are one contiguous run of the output),
+ * a decoder may write the native bytes there and return undefined instead of a tile array.
+ */
+type TileDecoder = (
+  bytes: Uint8Array,
+  entry: TileEntry,
+  tileIndex: number,
+  size: number[],
+  target?: Uint8Array,
+) => PixelArray | undefined;
+
+/** The output bytes a whole tile maps onto, when its rows are full output rows (row tiles of a full read). */
+function contiguousTarget(
+  extent: { start: number[]; size: number[] },
+  region: PixelBox,
+  outShape: number[],
+  out: PixelArray,
+): Uint8Array | undefined {
+  const [x0 = 0, y0 = 0] = extent.start;
+  const [w = 1, h = 1] = extent.size;
+  if (extent.size.length > 2 || x0 !== region.x || w !== region.width || (outShape[0] ?? 1) !== w)
+    return undefined;
+  if (y0 < region.y || y0 + h > region.y + region.height) return undefined;
+  const bytes = out.BYTES_PER_ELEMENT;
+  const from = (y0 - region.y) * w * bytes;
+  return new Uint8Array(out.buffer, out.byteOffset + from, w * h * bytes);
+}
 
 /** Builds the function that turns one tile's bytes into decoded pixels of the output type. */
 function tileDecoder(compression: CompressionInfo, scaling: PixelScaling, where: FitsLocation): TileDecoder {
@@ -188,7 +216,10 @@ function tileDecoder(compression: CompressionInfo, scaling: PixelScaling, where:
   const blockSize = Number(params["BLOCKSIZE"] ?? 32);
   const rawScaling = pixelScaling(zbitpix, undefined, undefined, undefined);
 
-  return (bytes, entry, tileIndex, size) => {
+  // Decoded values are the stored values in native order: they can go straight to the output.
+  const direct =
+    zbitpix > 0 ? scaling.signFlip || scaling.type === rawScaling.type : scaling.type === rawScaling.type;
+  return (bytes, entry, tileIndex, size, target) => {
     const pixels = size.reduce((a, b) => a * b, 1);
     const tileWhere = { ...where, offset: entry.offset };
     if (entry.source === "gzip_fallback" || entry.source === "uncompressed") {
@@ -233,6 +264,10 @@ function tileDecoder(compression: CompressionInfo, scaling: PixelScaling, where:
       raw = withLocation(() => gunzipTile(bytes, pixels * width), tileWhere);
       if (algorithm === "GZIP_2") {
         // Unshuffle straight to native order; the common lossless case then needs no further pass.
+        if (!quantized && direct && target !== undefined && target.length === raw.length) {
+          unshuffleToNative(raw, width, scaling.signFlip, target);
+          return undefined;
+        }
         const native = unshuffleToNative(raw, width, !quantized && scaling.signFlip);
         return quantized
           ? dequantizeTile(new Int32Array(native.buffer), entry, tileIndex, scaling, method, dither0)

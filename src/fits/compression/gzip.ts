@@ -98,23 +98,32 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * FITS unsigned-integer conventions). One fused loop over whole words is several times faster than
  * unshuffling byte by byte and swapping afterwards.
  */
-export function unshuffleToNative(input: Uint8Array, elementSize: number, flipSign = false): Uint8Array {
+export function unshuffleToNative(
+  input: Uint8Array,
+  elementSize: number,
+  flipSign = false,
+  target?: Uint8Array,
+): Uint8Array {
   checkElementSize(input.length, elementSize, "GZIP_2 unshuffle");
   const count = input.length / elementSize;
-  const out = new Uint8Array(input.length);
+  if (target !== undefined && target.length !== input.length)
+    throw new RangeError("unshuffleToNative: target size");
+  // Typed-array views below need an aligned start; an unaligned target gets a copy at the end.
+  const aligned = target !== undefined && target.byteOffset % elementSize === 0;
+  const out = aligned ? target : new Uint8Array(input.length);
   const sign = flipSign ? 0x80 : 0;
   if (!LITTLE_ENDIAN || elementSize === 1 || elementSize === 8) {
     unshuffleBytes(input, elementSize, out);
     for (let i = 0; sign !== 0 && i < out.length; i += elementSize) out[i]! ^= sign;
     if (LITTLE_ENDIAN && elementSize === 8) Buffer.from(out.buffer, out.byteOffset, out.length).swap64();
-    return out;
+    return finish(out, target);
   }
   if (elementSize === 2) {
     const o16 = new Uint16Array(out.buffer, out.byteOffset, count);
     const p0 = input.subarray(0, count);
     const p1 = input.subarray(count, 2 * count);
     for (let i = 0; i < count; i++) o16[i] = ((p0[i]! ^ sign) << 8) | p1[i]!;
-    return out;
+    return finish(out, target);
   }
   const o32 = new Int32Array(out.buffer, out.byteOffset, count);
   const p0 = input.subarray(0, count);
@@ -122,7 +131,13 @@ export function unshuffleToNative(input: Uint8Array, elementSize: number, flipSi
   const p2 = input.subarray(2 * count, 3 * count);
   const p3 = input.subarray(3 * count, 4 * count);
   for (let i = 0; i < count; i++) o32[i] = ((p0[i]! ^ sign) << 24) | (p1[i]! << 16) | (p2[i]! << 8) | p3[i]!;
-  return out;
+  return finish(out, target);
+}
+
+function finish(out: Uint8Array, target: Uint8Array | undefined): Uint8Array {
+  if (target === undefined || target === out) return out;
+  target.set(out);
+  return target;
 }
 
 /** The GZIP_2 byte shuffle (inverse of `unshuffleBytes`): `out[b * N + i] = input[i * n + b]`. */
