@@ -186,7 +186,7 @@ export class ExpressionSyntaxError extends ButlerError {
  * argument (same code and exit status); `kind` says which check failed.
  */
 export class InvalidRegionError extends InvalidArgumentError {
-  readonly kind: "latitude" | "pos" | "polygon" | "circle" | "box" | "encoding" | "vector";
+  readonly kind: "coordinate" | "pos" | "polygon" | "circle" | "box" | "encoding";
 
   constructor(kind: InvalidRegionError["kind"], message: string) {
     super(message);
