@@ -111,7 +111,7 @@ describe("header writing", () => {
       .set("NEGINF", Number.NEGATIVE_INFINITY)
       .set("EXPINFO_V", 2)
       .set("LSST BUTLER DATAID DETECTOR", 16)
-      .set("LONGSTR", "x".repeat(200) + "'q'" + "y".repeat(50), { comment: "a long string" })
+      .set("LONGSTR", `${"x".repeat(200)}'q'${"y".repeat(50)}`, { comment: "a long string" })
       .addComment("a comment")
       .addHistory("h".repeat(100));
     const text = formatHeaderText(header);
@@ -131,7 +131,7 @@ describe("header writing", () => {
     assert.equal(back.get("EXPINFO_V"), 2);
     assert.equal(back.getCard("EXPINFO_V")!.hierarch, true);
     assert.equal(back.get("LSST BUTLER DATAID DETECTOR"), 16);
-    assert.equal(back.get("LONGSTR"), "x".repeat(200) + "'q'" + "y".repeat(50));
+    assert.equal(back.get("LONGSTR"), `${"x".repeat(200)}'q'${"y".repeat(50)}`);
     assert.equal(back.getCard("LONGSTR")!.comment, "a long string");
     // The history card was split over two cards of 72 characters; both survive.
     assert.equal(back.cards.filter((c) => c.key === "HISTORY").length, 2);
