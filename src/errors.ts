@@ -322,3 +322,65 @@ export class MaskPlaneError extends ButlerError {
     this.planes = planes;
   }
 }
+
+/** A storage class name that the configuration does not define. */
+export class MissingStorageClassError extends ButlerError {
+  readonly storageClass: string;
+
+  constructor(storageClass: string, known: readonly string[]) {
+    const hint =
+      known.length > 0
+        ? `; known storage classes include: ${known.slice(0, 20).join(", ")}${known.length > 20 ? ", …" : ""}`
+        : "";
+    super("MISSING_STORAGE_CLASS", `storage class '${storageClass}' is not defined${hint}`);
+    this.storageClass = storageClass;
+  }
+}
+
+/** A storage class configuration that breaks the schema's rules. */
+export class StorageClassConfigError extends ButlerError {
+  constructor(message: string) {
+    super("STORAGE_CLASS_CONFIG", message);
+  }
+}
+
+/** A component that a storage class does not have (e.g. `calexp.metadta`). */
+export class UnknownComponentError extends ButlerError {
+  readonly component: string;
+  readonly accepted: readonly string[];
+
+  constructor(component: string, owner: string, accepted: readonly string[]) {
+    super(
+      "UNKNOWN_COMPONENT",
+      `component '${component}' is not understood by ${owner}; accepted components: ${accepted.length > 0 ? accepted.join(", ") : "none"}`,
+    );
+    this.component = component;
+    this.accepted = accepted;
+  }
+}
+
+/** A read parameter that a storage class does not take. */
+export class UnknownParameterError extends ButlerError {
+  readonly parameters: readonly string[];
+  readonly accepted: readonly string[];
+
+  constructor(parameters: readonly string[], storageClass: string, accepted: readonly string[]) {
+    const names = parameters.map((p) => `'${p}'`).join(", ");
+    super(
+      "UNKNOWN_PARAMETER",
+      `parameter${parameters.length > 1 ? "s" : ""} ${names} not understood by storage class ${storageClass}; accepted parameters: ${accepted.length > 0 ? accepted.join(", ") : "none"}`,
+    );
+    this.parameters = parameters;
+    this.accepted = accepted;
+  }
+}
+
+/** A read parameter of the wrong type or value (e.g. `origin: "123"`). */
+export class InvalidParameterError extends ButlerError {
+  readonly parameter: string;
+
+  constructor(parameter: string, message: string) {
+    super("INVALID_PARAMETER", `parameter '${parameter}': ${message}`);
+    this.parameter = parameter;
+  }
+}

@@ -69,3 +69,4 @@ export {
 export { parseTimeLiteral } from "./time-literal.ts";
 export { Timespan, type TimespanColumns, type TimespanJson } from "./timespan.ts";
 export { isUuid, normalizeUuid, UUID_NAMESPACE_DNS, uuid5, uuid7, uuidVersion } from "./uuid.ts";
+export * from "./storage/index.ts";

@@ -56,6 +56,9 @@ export interface ExpectedFile {
   hdus: ExpectedHdu[];
 }
 
+/** daf_butler's exported test repositories and configs, beside the test data. */
+export const PEER_DATA = join(TESTDATA, "../peer-data");
+
 export const EXPECTED: ExpectedFile[] = JSON.parse(
   readFileSync(join(TESTDATA, "EXPECTED.json"), "utf8"),
 ).files;

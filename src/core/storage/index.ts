@@ -1,0 +1,6 @@
+export { StorageClass, type StorageClassSpec } from "./storage-class.ts";
+export {
+  DEFAULT_STORAGE_CLASSES_PATH,
+  defaultStorageClasses,
+  StorageClassFactory,
+} from "./storage-class-factory.ts";

@@ -1,0 +1,134 @@
+/**
+ * Storage classes from YAML in daf_butler's schema (`storageClasses:` mapping name → {pytype,
+ * inheritsFrom, components, derivedComponents, parameters, delegate, converters}). Inheritance copies
+ * the parent's fields, then the child overrides or extends them, as daf_butler does.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { MissingStorageClassError, StorageClassConfigError } from "../../errors.ts";
+import { StorageClass } from "./storage-class.ts";
+
+export const DEFAULT_STORAGE_CLASSES_PATH = fileURLToPath(
+  new URL("../config/storageClasses.yaml", import.meta.url),
+);
+
+interface RawEntry {
+  pytype?: string;
+  inheritsFrom?: string;
+  components?: Record<string, string> | null;
+  derivedComponents?: Record<string, string> | null;
+  parameters?: string[] | null;
+  delegate?: string;
+}
+
+export class StorageClassFactory {
+  readonly #classes = new Map<string, StorageClass>();
+
+  /** Builds the factory from a parsed config (`{ storageClasses: {...} }` or the mapping itself). */
+  static fromConfig(config: unknown): StorageClassFactory {
+    const factory = new StorageClassFactory();
+    factory.addConfig(config);
+    return factory;
+  }
+
+  static fromYaml(text: string): StorageClassFactory {
+    return StorageClassFactory.fromConfig(parse(text));
+  }
+
+  static fromFile(path: string): StorageClassFactory {
+    return StorageClassFactory.fromYaml(readFileSync(path, "utf8"));
+  }
+
+  /** Adds (or overrides) classes from another config, e.g. a repository's own definitions. */
+  addConfig(config: unknown): void {
+    const root = (config as { storageClasses?: unknown } | null)?.storageClasses ?? config;
+    if (root === null || typeof root !== "object" || Array.isArray(root)) {
+      throw new StorageClassConfigError("a storage class config is a mapping of names to definitions");
+    }
+    const raw = root as Record<string, RawEntry | null>;
+    const resolving = new Set<string>();
+    const resolved = new Map<string, StorageClass>();
+    const resolve = (name: string): StorageClass => {
+      const done = resolved.get(name);
+      if (done !== undefined) return done;
+      if (resolving.has(name))
+        throw new StorageClassConfigError(`storage class '${name}' inherits from itself`);
+      const entry = raw[name] ?? {};
+      if (typeof entry !== "object")
+        throw new StorageClassConfigError(`storage class '${name}' must be a mapping`);
+      resolving.add(name);
+      let parent: StorageClass | undefined;
+      if (entry.inheritsFrom !== undefined) {
+        if (!(entry.inheritsFrom in raw) && !this.#classes.has(entry.inheritsFrom)) {
+          throw new StorageClassConfigError(
+            `storage class '${name}' inherits from undefined '${entry.inheritsFrom}'`,
+          );
+        }
+        parent =
+          entry.inheritsFrom in raw ? resolve(entry.inheritsFrom) : this.#classes.get(entry.inheritsFrom);
+      }
+      resolving.delete(name);
+      const components = new Map([...(parent?.components ?? []), ...Object.entries(entry.components ?? {})]);
+      if (components.size === 1) {
+        throw new StorageClassConfigError(
+          `storage class '${name}' has a single component '${[...components.keys()][0]}'; did you mean it to be a derived component?`,
+        );
+      }
+      const spec = {
+        name,
+        pytype: entry.pytype ?? parent?.pytype,
+        ancestors: parent ? [parent.name, ...parent.ancestors] : [],
+        components,
+        derivedComponents: new Map([
+          ...(parent?.derivedComponents ?? []),
+          ...Object.entries(entry.derivedComponents ?? {}),
+        ]),
+        parameters: new Set([...(parent?.parameters ?? []), ...(entry.parameters ?? [])]),
+        delegate: entry.delegate ?? parent?.delegate,
+      };
+      const made = new StorageClass(spec);
+      resolved.set(name, made);
+      this.#classes.set(name, made);
+      return made;
+    };
+    for (const name of Object.keys(raw)) resolve(name);
+  }
+
+  get(name: string): StorageClass {
+    const found = this.#classes.get(name);
+    if (found === undefined) throw new MissingStorageClassError(name, this.names());
+    return found;
+  }
+
+  has(name: string): boolean {
+    return this.#classes.has(name);
+  }
+
+  names(): string[] {
+    return [...this.#classes.keys()].sort();
+  }
+
+  /** All component names (stored and derived) of a storage class; none for an unknown class. */
+  componentsOf(name: string): string[] {
+    return this.#classes.get(name)?.allComponents() ?? [];
+  }
+
+  /** The class's own parameters and those of its stored components (daf_butler's `knownParameters`). */
+  knownParameters(name: string): Set<string> {
+    const storageClass = this.get(name);
+    const known = new Set(storageClass.parameters);
+    for (const component of storageClass.components.values()) {
+      for (const p of this.#classes.get(component)?.parameters ?? []) known.add(p);
+    }
+    return known;
+  }
+}
+
+let defaultFactory: StorageClassFactory | undefined;
+
+/** Our shipped storage classes (`src/core/config/storageClasses.yaml`), loaded once. */
+export function defaultStorageClasses(): StorageClassFactory {
+  defaultFactory ??= StorageClassFactory.fromFile(DEFAULT_STORAGE_CLASSES_PATH);
+  return defaultFactory;
+}
