@@ -384,3 +384,13 @@ export class InvalidParameterError extends ButlerError {
     this.parameter = parameter;
   }
 }
+
+/** A file template that is malformed, or cannot name a file for a dataset. */
+export class FileTemplateError extends ButlerError {
+  readonly template: string;
+
+  constructor(template: string, message: string) {
+    super("FILE_TEMPLATE", `file template '${template}': ${message}`);
+    this.template = template;
+  }
+}
