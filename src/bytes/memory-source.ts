@@ -19,7 +19,8 @@ export class MemorySource implements ByteSource {
   readonly #bytes: Uint8Array;
 
   constructor(bytes: Uint8Array, options: MemorySourceOptions = {}) {
-    this.#bytes = bytes;
+    // A Buffer's slice() is a view, not a copy; hold a plain Uint8Array so reads always copy.
+    this.#bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.key = options.key ?? `mem://source-${++counter}`;
     this.etag = options.etag;
   }

@@ -239,7 +239,8 @@ export function decodeCell(
       return out;
     }
     default: {
-      const copy = bytes.slice(start, start + runBytes(code, count));
+      // Uint8Array's slice copies into a fresh, aligned buffer (a Buffer's slice would be a view).
+      const copy = Uint8Array.prototype.slice.call(bytes, start, start + runBytes(code, count));
       return decodeNumbers(code, copy, count, conversion, tnull);
     }
   }

@@ -49,7 +49,8 @@ export function formatHeaderText(header: Header | Iterable<Card>): string {
 
 /** The header as bytes ready to be written. */
 export function formatHeader(header: Header | Iterable<Card>): Uint8Array {
-  return Buffer.from(formatHeaderText(header), "latin1");
+  const bytes = Buffer.from(formatHeaderText(header), "latin1");
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function formatScalar(card: Card, value: CardValue): string {

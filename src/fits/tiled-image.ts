@@ -295,7 +295,7 @@ function copyExact(bytes: Uint8Array, length: number, where: FitsLocation): Uint
   if (bytes.length !== length) {
     throw new FitsFormatError(`uncompressed tile holds ${bytes.length} bytes, expected ${length}`, where);
   }
-  return bytes.slice();
+  return Uint8Array.prototype.slice.call(bytes);
 }
 
 function dequantizeTile(

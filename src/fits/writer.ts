@@ -59,7 +59,8 @@ export function encodeFits(
     chunks.push(...hdu.chunks);
     index.push(hdu.info);
   }
-  return { bytes: Buffer.concat(chunks), index };
+  const joined = Buffer.concat(chunks);
+  return { bytes: new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength), index };
 }
 
 /** Writes the HDUs to `path` one at a time (no whole-file buffer); returns the byte index. */

@@ -295,3 +295,29 @@ describe("tables and checksums", () => {
     );
   });
 });
+
+describe("bytes held in a Buffer", () => {
+  test("an encoded file in a Buffer reads through MemorySource without corrupting it", async () => {
+    const table = encodeTable(
+      [{ name: "blob", format: "PE", values: [Float32Array.from([1.5, 2.5]), Float32Array.from([3.5])] }],
+      {
+        extname: "T",
+      },
+    );
+    const { bytes } = encodeFits([emptyPrimaryHdu(), table]);
+    // Offset by one byte inside a Buffer so every typed view would be misaligned.
+    const holder = Buffer.alloc(bytes.length + 1);
+    holder.set(bytes, 1);
+    const buffer = holder.subarray(1);
+    const before = Buffer.from(buffer).toString("hex");
+    const { MemorySource } = await import("../../src/bytes/memory-source.ts");
+    const fits = await FitsFile.open(new MemorySource(buffer));
+    const read = await fits.readTable("T");
+    const cells = read.columns[0]!.values as Float32Array[];
+    assert.deepEqual(
+      cells.map((v) => [...v]),
+      [[1.5, 2.5], [3.5]],
+    );
+    assert.equal(Buffer.from(buffer).toString("hex"), before, "the source bytes are unchanged");
+  });
+});
