@@ -42,6 +42,7 @@ export { DimensionUniverse, type SkyPixSystem } from "./dimensions/dimension-uni
 export type { RecordField, RecordFieldRole } from "./dimensions/record-fields.ts";
 export { TopologicalFamily, type TopologicalSpace } from "./dimensions/topological-family.ts";
 export type { RegionLike } from "./region.ts";
+export * from "./storage/index.ts";
 export {
   type CalendarTime,
   clampTime,
@@ -69,4 +70,3 @@ export {
 export { parseTimeLiteral } from "./time-literal.ts";
 export { Timespan, type TimespanColumns, type TimespanJson } from "./timespan.ts";
 export { isUuid, normalizeUuid, UUID_NAMESPACE_DNS, uuid5, uuid7, uuidVersion } from "./uuid.ts";
-export * from "./storage/index.ts";
