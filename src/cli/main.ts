@@ -2,7 +2,9 @@
  * The `butler` command. Each subcommand lives in `commands/` and registers itself; this module wires
  * the global options and turns every failure into one line and an exit status.
  */
-import { Command, CommanderError } from "commander";
+import { appendFileSync } from "node:fs";
+import { Command, InvalidArgumentError as CommanderArgumentError, CommanderError } from "commander";
+import { type LogLevel, parseLogLevelOption, setLogLevel, setLogSinks } from "../log.ts";
 import * as fitsHeader from "./commands/fits-header.ts";
 import * as fitsInfo from "./commands/fits-info.ts";
 import { describeError, EXIT_STATUS, exitStatusOf } from "./errors.ts";
@@ -13,11 +15,43 @@ export function buildProgram(): Command {
   const program = new Command("butler")
     .description("A data butler for astronomy: registry, datastore and FITS engine.")
     .option("--traceback", "print the stack of an error")
+    .option(
+      "--log-level <[COMPONENT=]LEVEL>",
+      "log level, for all loggers or one component (repeatable; timer=debug shows where the time went)",
+      collectLogLevel,
+      [],
+    )
+    .option("--log-file <file>", "also write log records to this file, one per line")
+    .option("--no-progress", "do not show progress bars")
+    .hook("preAction", (command) => applyGlobalOptions(command.opts()))
     .showHelpAfterError()
     .exitOverride();
   for (const command of COMMANDS) command.register(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
+}
+
+function collectLogLevel(value: string, previous: { name: string; level: LogLevel }[]) {
+  try {
+    return [...previous, parseLogLevelOption(value)];
+  } catch (err) {
+    throw new CommanderArgumentError((err as Error).message);
+  }
+}
+
+function applyGlobalOptions(options: {
+  logLevel?: { name: string; level: LogLevel }[];
+  logFile?: string;
+}): void {
+  for (const { name, level } of options.logLevel ?? []) setLogLevel(name, level);
+  if (options.logFile !== undefined) {
+    const file = options.logFile;
+    const previous = setLogSinks([]);
+    setLogSinks([
+      ...previous,
+      (record) => appendFileSync(file, `${JSON.stringify({ ...record, time: record.time.toISOString() })}\n`),
+    ]);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

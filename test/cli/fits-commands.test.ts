@@ -139,3 +139,17 @@ describe("butler fits-header", () => {
     assert.match(stderr, /no HDU named 'NOPE'; it has: PRIMARY, IMAGE, MASK, VARIANCE, ARCHIVE_INDEX/);
   });
 });
+
+describe("global options", () => {
+  test("--log-level timer=debug shows where the time went", () => {
+    const { status, stderr } = butler("--log-level", "timer=debug", "fits-info", CALEXP);
+    assert.equal(status, 0);
+    assert.match(stderr, /^DEBUG timer\.fits\.scan: scan .*lsst-obs_base-calexp\.fits: took \d+\.\d+ ms \{"hdus":22,"requests":\d+,"bytes":\d+\}$/m);
+  });
+
+  test("a bad --log-level is a usage error naming the accepted levels", () => {
+    const { status, stderr } = butler("--log-level", "timer=loud", "fits-info", CALEXP);
+    assert.equal(status, 2);
+    assert.match(stderr, /accepted: trace, debug, verbose, info, warning, error, critical/);
+  });
+});

@@ -1,8 +1,11 @@
 /** `butler fits-info FILE`: one row per HDU with its kind, type, shape, compression and offsets. */
 import type { Command } from "commander";
+import { FileSource } from "../../bytes/file-source.ts";
+import { createMetrics, withMetrics } from "../../bytes/with-metrics.ts";
 import { FitsFile } from "../../fits/fits-file.ts";
 import type { HduInfo } from "../../fits/hdu.ts";
 import { STORED_TYPE } from "../../fits/pixels.ts";
+import { timeThis } from "../../log.ts";
 import { parseFormat, type Row, renderRows } from "../output.ts";
 
 const COLUMNS = [
@@ -50,7 +53,12 @@ export function register(program: Command): void {
     .option("--format <format>", "table, json or csv", "table")
     .action(async (file: string, options: { format: string }) => {
       const format = parseFormat(options.format);
-      const fits = await FitsFile.open(file);
+      const metrics = createMetrics();
+      const fits = await timeThis("fits.scan", `scan ${file}`, async (fields) => {
+        const opened = await FitsFile.open(withMetrics(new FileSource(file), metrics));
+        Object.assign(fields, { hdus: opened.hdus.length, requests: metrics.requests, bytes: metrics.bytes });
+        return opened;
+      });
       try {
         process.stdout.write(renderRows(fits.hdus.map(describeRow), COLUMNS, format));
       } finally {
