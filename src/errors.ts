@@ -394,3 +394,324 @@ export class FileTemplateError extends ButlerError {
     this.template = template;
   }
 }
+
+/**
+ * A definition that clashes with one the registry already holds: a dataset type registered again with
+ * other dimensions or storage class, a dimension record that differs from the stored one, a dataset
+ * whose dataset type and data ID are already in the run, overlapping calibration validity ranges.
+ */
+export class ConflictingDefinitionError extends ButlerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("CONFLICTING_DEFINITION", message, options);
+  }
+}
+
+/** A dataset type name the registry does not know. */
+export class MissingDatasetTypeError extends ButlerError {
+  readonly datasetType: string;
+
+  constructor(datasetType: string, message?: string) {
+    super(
+      "MISSING_DATASET_TYPE",
+      message ??
+        `dataset type '${datasetType}' is not registered; register it first, or list the known ones with queryDatasetTypes()`,
+    );
+    this.datasetType = datasetType;
+  }
+}
+
+/** A collection name the registry does not know. */
+export class MissingCollectionError extends ButlerError {
+  readonly collection: string;
+
+  constructor(collection: string, message?: string) {
+    super(
+      "MISSING_COLLECTION",
+      message ??
+        `collection '${collection}' does not exist; register it first, or list the known ones with queryCollections()`,
+    );
+    this.collection = collection;
+  }
+}
+
+/** A CHAINED collection definition that would make a chain contain itself. */
+export class CollectionCycleError extends ButlerError {
+  readonly parent: string;
+  readonly child: string;
+
+  constructor(parent: string, child: string) {
+    super(
+      "COLLECTION_CYCLE",
+      `cannot put '${child}' in chain '${parent}': '${child}' is '${parent}' or already contains it, which would ` +
+        "make a cycle; accepted: collections that do not (directly or through other chains) contain the parent",
+    );
+    this.parent = parent;
+    this.child = child;
+  }
+}
+
+/**
+ * A data ID value with no matching dimension record: `detector: "Zz"` when no detector has that
+ * full name, or a key matched by several records. `element` is the dimension element looked up.
+ */
+export class DataIdValueError extends ButlerError {
+  readonly element: string;
+
+  constructor(element: string, message: string, code = "DATA_ID_VALUE") {
+    super(code, message);
+    this.element = element;
+  }
+}
+
+/** The record a data ID needs does not exist: no detector 99 of instrument Cam1. */
+export class DimensionRecordNotFoundError extends DataIdValueError {
+  /** The key values that were looked up, by field name. */
+  readonly keys: Readonly<Record<string, unknown>>;
+
+  constructor(element: string, keys: Readonly<Record<string, unknown>>, hint = "") {
+    const described = Object.entries(keys)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? `'${v}'` : String(v)}`)
+      .join(", ");
+    super(
+      element,
+      `no ${element} record with ${described}${hint}; insert it with insertDimensionData('${element}', …) first`,
+      "DIMENSION_RECORD_NOT_FOUND",
+    );
+    this.keys = keys;
+  }
+}
+
+/** A write on a registry opened read-only. */
+export class ReadOnlyRegistryError extends ButlerError {
+  readonly operation: string;
+
+  constructor(operation: string) {
+    super(
+      "READ_ONLY_REGISTRY",
+      `${operation} needs a writeable registry, but this one was opened read-only; open it with writeable: true`,
+    );
+    this.operation = operation;
+  }
+}
+
+/** A query that cannot be run as asked: wildcards where an ordered search needs names, bad arguments. */
+export class InvalidQueryError extends ButlerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_QUERY", message, options);
+  }
+}
+
+/** A calibration lookup whose timespan matches several datasets (ambiguous) or that lacks a timespan. */
+export class CalibrationLookupError extends ButlerError {
+  readonly datasetType: string;
+  readonly collection: string;
+
+  constructor(datasetType: string, collection: string, message: string) {
+    super("CALIBRATION_LOOKUP", message);
+    this.datasetType = datasetType;
+    this.collection = collection;
+  }
+}
+
+/** A removal refused because other rows still need what would be removed. */
+export class OrphanedRecordError extends ButlerError {
+  constructor(message: string) {
+    super("ORPHANED_RECORD", message);
+  }
+}
+
+/** A dataset ID (or ref) that the registry does not hold. */
+export class DatasetNotFoundError extends ButlerError {
+  readonly datasetId: string;
+
+  constructor(datasetId: string, message?: string) {
+    super("DATASET_NOT_FOUND", message ?? `no dataset with id ${datasetId} in the registry`);
+    this.datasetId = datasetId;
+  }
+}
+
+/** A registry database whose schema is missing, newer than this code, or not migratable. */
+export class SchemaVersionError extends ButlerError {
+  readonly found: string | null;
+  readonly supported: string;
+
+  constructor(found: string | null, supported: string, message: string) {
+    super("SCHEMA_VERSION", message);
+    this.found = found;
+    this.supported = supported;
+  }
+}
+
+/** Which check an export file failed; see ExportFormatError. */
+export type ExportFormatErrorKind =
+  /** Not YAML, or not a mapping with a `data` list. */
+  | "syntax"
+  /** A `version` other than legacy 0 or 1.0.x. */
+  | "version"
+  /** A YAML tag the exchange format does not define (UnknownTagError). */
+  | "tag"
+  /** A tagged value that does not decode: a malformed uuid, time, timespan, region or base64. */
+  | "value"
+  /** A field missing or of the wrong type, or an unknown item type. */
+  | "structure"
+  /** A dataset's data ID that lacks a dimension of its dataset type, or has a wrong value. */
+  | "dataId"
+  /** A dataset type, dataset or dimension element the file names but nothing defines. */
+  | "reference"
+  /** The file's dimension universe cannot be used with the repository's. */
+  | "universe";
+
+/**
+ * A butler export file (YAML exchange format 1.0.x or legacy 0, or a zip index) that cannot be read
+ * or imported. `kind` says which check failed; `path` locates the value in the file's data
+ * (`data[3].records[0].dataset_id`), and the message adds the line and column when known.
+ */
+export class ExportFormatError extends ButlerError {
+  readonly kind: ExportFormatErrorKind;
+  readonly path?: string;
+
+  constructor(
+    kind: ExportFormatErrorKind,
+    message: string,
+    options?: { path?: string; cause?: unknown },
+  ) {
+    super(
+      "EXPORT_FORMAT",
+      options?.path === undefined ? message : `${options.path}: ${message}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.kind = kind;
+    if (options?.path !== undefined) this.path = options.path;
+  }
+}
+
+/**
+ * A YAML tag that the export format does not define. `tag` is the tag as YAML resolves it (`!foo`,
+ * `lsst.sphgeom.Ellipse` for `!<lsst.sphgeom.Ellipse>`); the message shows it as written.
+ */
+export class UnknownTagError extends ExportFormatError {
+  readonly tag: string;
+
+  constructor(tag: string, written: string, accepted: readonly string[], where = "") {
+    super("tag", `unknown YAML tag '${written}'${where}; accepted: ${accepted.join(", ")}`);
+    this.tag = tag;
+  }
+}
+
+/**
+ * A dataset the datastore already holds: a file at the path its template gives, or a record for its
+ * ID. It is a ConflictingDefinitionError (same code), with the path and dataset ID as fields.
+ */
+export class DatasetAlreadyExistsError extends ConflictingDefinitionError {
+  readonly datasetId: string;
+  readonly path: string;
+
+  constructor(datasetId: string, path: string, reason: string) {
+    super(`dataset ${datasetId} cannot be stored at ${path}: ${reason}`);
+    this.datasetId = datasetId;
+    this.path = path;
+  }
+}
+
+/** A dataset the datastore has no record of (never stored there, or removed). */
+export class DatasetNotInDatastoreError extends ButlerError {
+  readonly datasetId: string;
+
+  constructor(datasetId: string, detail = "") {
+    super("DATASET_NOT_IN_DATASTORE", `the datastore has no record of dataset ${datasetId}${detail}`);
+    this.datasetId = datasetId;
+  }
+}
+
+/** A datastore record whose file is missing: deleted behind the butler's back, or the root moved. */
+export class DatasetFileNotFoundError extends ButlerError {
+  readonly datasetId: string;
+  readonly path: string;
+
+  constructor(datasetId: string, path: string, options?: { cause?: unknown }) {
+    super(
+      "DATASET_FILE_NOT_FOUND",
+      `the file of dataset ${datasetId} is missing: ${path} does not exist, although the datastore has a record for it`,
+      options,
+    );
+    this.datasetId = datasetId;
+    this.path = path;
+  }
+}
+
+/** A stored file whose size or checksum differs from what its datastore record says. */
+export class FileIntegrityError extends ButlerError {
+  readonly path: string;
+
+  constructor(path: string, message: string) {
+    super("FILE_INTEGRITY", `${path}: ${message}`);
+    this.path = path;
+  }
+}
+
+/** A formatter name that no formatter is registered under. */
+export class UnknownFormatterError extends ButlerError {
+  readonly formatter: string;
+  readonly registered: readonly string[];
+
+  constructor(formatter: string, registered: readonly string[]) {
+    super(
+      "UNKNOWN_FORMATTER",
+      `no formatter is registered as '${formatter}'; registered: ${registered.length > 0 ? registered.join(", ") : "none"}`,
+    );
+    this.formatter = formatter;
+    this.registered = registered;
+  }
+}
+
+/** A registered formatter that cannot run here because a package it needs is not installed. */
+export class FormatterUnavailableError extends ButlerError {
+  readonly formatter: string;
+  readonly missing: readonly string[];
+
+  constructor(formatter: string, missing: readonly string[], detail = "") {
+    const needs =
+      missing.length === 0
+        ? ""
+        : `: it needs ${missing.join(" and ")}, which ${missing.length > 1 ? "are" : "is"} not installed`;
+    super("FORMATTER_UNAVAILABLE", `formatter '${formatter}' is not available${needs}${detail}`);
+    this.formatter = formatter;
+    this.missing = missing;
+  }
+}
+
+/** No formatter (or template) is configured for a dataset, or the one configured cannot take it. */
+export class FormatterLookupError extends ButlerError {
+  constructor(message: string) {
+    super("FORMATTER_LOOKUP", message);
+  }
+}
+
+/** A write recipe that the formatter does not know, or cannot carry out yet. */
+export class WriteRecipeError extends ButlerError {
+  readonly formatter: string;
+  readonly recipe: string;
+
+  constructor(formatter: string, recipe: string, message: string) {
+    super("WRITE_RECIPE", `formatter '${formatter}', write recipe '${recipe}': ${message}`);
+    this.formatter = formatter;
+    this.recipe = recipe;
+  }
+}
+
+/** A formatter failed to read or write a dataset; the message says which dataset, file and formatter. */
+export class FormatterError extends ButlerError {
+  readonly formatter: string;
+
+  constructor(formatter: string, message: string, options?: { cause?: unknown }) {
+    super("FORMATTER", message, options);
+    this.formatter = formatter;
+  }
+}
+
+/** A datastore configuration that cannot be used (bad root, template, lookup entry or transfer mode). */
+export class DatastoreConfigError extends ButlerError {
+  constructor(message: string) {
+    super("DATASTORE_CONFIG", message);
+  }
+}

@@ -1,0 +1,69 @@
+// Reading, migrating, importing and writing daf_butler's YAML export files (format 1.0.2 and
+// legacy 0), and reading zip export indexes.
+
+export { type ExportDocumentOptions, exportDocument } from "./export.ts";
+export {
+  type AssociationsItem,
+  type CollectionItem,
+  type DatasetFileRecord,
+  type DatasetItem,
+  type DatasetTypeItem,
+  type DimensionItem,
+  EXPORT_DESCRIPTION,
+  EXPORT_FORMAT_VERSION,
+  type ExportDataId,
+  type ExportDocument,
+  type ExportItem,
+  type ExportRecord,
+  type ExportValue,
+  loadExportYaml,
+  type ParseExportOptions,
+  parseExport,
+  type RunItem,
+  type ValidityRange,
+} from "./export-format.ts";
+export {
+  type ImportCounts,
+  type ImportedFile,
+  type ImportOptions,
+  type ImportSummary,
+  type ImportTarget,
+  importExport,
+  type MaybePromise,
+} from "./import.ts";
+export {
+  type DayObsOffsets,
+  DayObsOffsetTable,
+  DEFAULT_DAY_OBS_OFFSETS,
+  dayObsFromTime,
+  deriveDayObs,
+  dropUnknownElements,
+  dropUnknownFields,
+  exposureGroups,
+  type MigrateOptions,
+  type MigrationResult,
+  migrateExport,
+  splitVisitSystems,
+  synthesizeDayObs,
+} from "./migrations.ts";
+export {
+  BINARY_TAG,
+  BUTLER_TIME_TAG,
+  exportTags,
+  exportYamlOptions,
+  isRegion,
+  KNOWN_TAGS,
+  legacyTimestampToTai,
+  REGION_TAGS,
+  regionHex,
+  TIMESPAN_TAG,
+  UUID_TAG,
+  uuidNode,
+} from "./yaml-tags.ts";
+export {
+  parseZipIndex,
+  type ZipArtifact,
+  type ZipDatasetType,
+  type ZipIndex,
+  type ZipRef,
+} from "./zip-index.ts";
