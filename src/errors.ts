@@ -570,11 +570,7 @@ export class ExportFormatError extends ButlerError {
   readonly kind: ExportFormatErrorKind;
   readonly path?: string;
 
-  constructor(
-    kind: ExportFormatErrorKind,
-    message: string,
-    options?: { path?: string; cause?: unknown },
-  ) {
+  constructor(kind: ExportFormatErrorKind, message: string, options?: { path?: string; cause?: unknown }) {
     super(
       "EXPORT_FORMAT",
       options?.path === undefined ? message : `${options.path}: ${message}`,

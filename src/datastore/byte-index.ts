@@ -1,0 +1,154 @@
+/**
+ * The byte index of a stored file: where its parts are, written while the file is written (put) or
+ * computed once by scanning (ingest), kept as JSON in the datastore record. With it a formatter turns
+ * "component X with parameters P" into byte ranges before any I/O. Versioned, so records written by an
+ * older butler still read; an unknown version is treated as "no index" and the reader scans instead.
+ */
+import type { ByteRange } from "../bytes/byte-source.ts";
+import type { HduInfo, HduKind } from "../fits/hdu.ts";
+import type { Header } from "../fits/header.ts";
+import { readXy0 } from "../image/pixel-origin.ts";
+
+/** The version of the index this code writes. */
+export const BYTE_INDEX_VERSION = 1;
+
+/** One HDU of a FITS file: its header and data ranges, what it is, and how its pixels are stored. */
+export interface FitsHduIndex {
+  kind: HduKind;
+  /** EXTNAME, when the HDU has one. */
+  name?: string;
+  /** EXTTYPE (afw: IMAGE, MASK, VARIANCE, ARCHIVE_INDEX, ARCHIVE_DATA), when present. */
+  exttype?: string;
+  extver?: number;
+  headerOffset: number;
+  /** Header bytes, padding included (a multiple of 2880). */
+  headerLength: number;
+  dataOffset: number;
+  /** Data bytes as declared, without padding. */
+  dataLength: number;
+  bitpix: number;
+  /** NAXISn, axis 1 first (tables: row bytes, rows). */
+  naxis: number[];
+  /** For image planes with afw's `A` pixel WCS: the PARENT position of the first pixel (xy0). */
+  xy0?: [number, number];
+  /** Tile compression, for compressed images: the logical image and where the tile table and heap are. */
+  compression?: {
+    algorithm: string;
+    zbitpix: number;
+    /** ZNAXISn: the image shape, axis 1 first. */
+    shape: number[];
+    tile: number[];
+    quantize?: string;
+    /** The tile descriptor table (the binary table's main rows). */
+    table: ByteRange;
+    /** The heap holding the compressed tiles. */
+    heap: ByteRange;
+  };
+}
+
+export interface FitsByteIndex {
+  version: 1;
+  kind: "fits";
+  /** File size in bytes, so a reader needs no size probe. */
+  size: number;
+  hdus: FitsHduIndex[];
+}
+
+export interface WholeByteIndex {
+  version: 1;
+  kind: "whole";
+  size: number;
+}
+
+/** What a datastore record keeps about the parts of its file. JSON-serialisable. */
+export type ByteIndex = FitsByteIndex | WholeByteIndex;
+
+/** The index of a file read only as a whole (JSON, YAML, …). */
+export function wholeIndex(size: number): WholeByteIndex {
+  return { version: BYTE_INDEX_VERSION, kind: "whole", size };
+}
+
+/**
+ * The index of a FITS file from the writer's (or scanner's) HDU descriptions. `headers`, when given,
+ * supply THEAP for compressed HDUs whose heap does not follow the table directly, and the xy0 of
+ * image planes.
+ */
+export function fitsIndex(
+  hdus: readonly HduInfo[],
+  headers?: readonly (Header | undefined)[],
+): FitsByteIndex {
+  const last = hdus[hdus.length - 1];
+  const size = last === undefined ? 0 : last.dataOffset + last.dataSpan;
+  return {
+    version: BYTE_INDEX_VERSION,
+    kind: "fits",
+    size,
+    hdus: hdus.map((hdu, i) => hduIndex(hdu, headers?.[i])),
+  };
+}
+
+function hduIndex(hdu: HduInfo, header: Header | undefined): FitsHduIndex {
+  const entry: FitsHduIndex = {
+    kind: hdu.kind,
+    headerOffset: hdu.headerOffset,
+    headerLength: hdu.headerLength,
+    dataOffset: hdu.dataOffset,
+    dataLength: hdu.dataLength,
+    bitpix: hdu.bitpix,
+    naxis: [...hdu.naxis],
+  };
+  if (hdu.extname !== undefined) entry.name = hdu.extname;
+  if (hdu.exttype !== undefined) entry.exttype = hdu.exttype;
+  if (hdu.extver !== 1) entry.extver = hdu.extver;
+  if (header?.has("CRVAL1A") && hdu.kind !== "bintable" && hdu.kind !== "table") {
+    const xy0 = readXy0(header);
+    entry.xy0 = [xy0.x, xy0.y];
+  }
+  const c = hdu.compression;
+  if (c !== undefined) {
+    const tableLength = (hdu.naxis[0] ?? 0) * (hdu.naxis[1] ?? 0);
+    const theap = header?.getInteger("THEAP") ?? tableLength;
+    entry.compression = {
+      algorithm: c.algorithm,
+      zbitpix: c.zbitpix,
+      shape: [...c.shape],
+      tile: [...c.tile],
+      table: { offset: hdu.dataOffset, length: tableLength },
+      heap: { offset: hdu.dataOffset + theap, length: Math.max(0, hdu.dataLength - theap) },
+    };
+    if (c.quantize !== undefined) entry.compression.quantize = c.quantize;
+  }
+  return entry;
+}
+
+/** Total header bytes of a FITS index: the most a header-only read should fetch. */
+export function headerBytes(index: FitsByteIndex, hdus?: number): number {
+  return index.hdus.slice(0, hdus).reduce((sum, h) => sum + h.headerLength, 0);
+}
+
+/** The index as stored in a record (a JSON string). */
+export function serializeByteIndex(index: ByteIndex | null | undefined): string | null {
+  return index === null || index === undefined ? null : JSON.stringify(index);
+}
+
+/**
+ * An index read back from a record: a JSON string or an already-parsed object (PostgreSQL drivers may
+ * parse JSON columns). Null, unparseable or unknown versions give null, so the reader falls back to scanning.
+ */
+export function parseByteIndex(stored: unknown): ByteIndex | null {
+  if (stored === null || stored === undefined || stored === "") return null;
+  let value: unknown = stored;
+  if (typeof stored === "string") {
+    try {
+      value = JSON.parse(stored);
+    } catch {
+      return null;
+    }
+  }
+  if (value === null || typeof value !== "object") return null;
+  const v = value as Partial<ByteIndex>;
+  if (v.version !== BYTE_INDEX_VERSION) return null;
+  if (v.kind === "whole" && typeof v.size === "number") return v as WholeByteIndex;
+  if (v.kind === "fits" && Array.isArray((v as FitsByteIndex).hdus)) return v as FitsByteIndex;
+  return null;
+}

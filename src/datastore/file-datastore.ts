@@ -1,0 +1,646 @@
+/**
+ * `FileDatastore`: datasets as files under a root, one record per file (path, formatter, storage
+ * class, size, optional sha256, and the byte index of the file's parts).
+ *
+ * - `put` names the file by template, has the formatter write it under a temporary name in the target
+ *   directory (computing the byte index as it writes), inserts the record in the same transaction as
+ *   the caller's registry rows, and moves the file into place as the last step before COMMIT; any
+ *   failure leaves neither row nor file (see `transaction.ts`).
+ * - `get` checks the component and parameters before any I/O, reads the record, lets the formatter
+ *   read the component (or the whole) from the file through a metered source, lets the assembler do the
+ *   rest, and reports where the time went.
+ * - `remove` moves records to the trash in the caller's transaction; `emptyTrash` deletes the files,
+ *   then the trash rows, and tolerates files already gone.
+ * - `ingest` brings an existing file in (copy, move, hard link, symlink, or in place) and indexes it
+ *   by scanning its headers.
+ */
+import { basename } from "node:path";
+import { createMetrics, withMetrics } from "../bytes/with-metrics.ts";
+import {
+  type DatasetRef,
+  defaultStorageClasses,
+  type StorageClass,
+  type StorageClassFactory,
+} from "../core/index.ts";
+import {
+  DatasetAlreadyExistsError,
+  DatasetFileNotFoundError,
+  DatasetNotInDatastoreError,
+  DatastoreConfigError,
+  FileIntegrityError,
+  FormatterError,
+  FormatterLookupError,
+  InvalidArgumentError,
+  isButlerError,
+} from "../errors.ts";
+import { getLogger } from "../log.ts";
+import {
+  applyParameters,
+  extractComponent,
+  type PreparedRead,
+  prepareRead,
+  splitParameters,
+} from "./assembler.ts";
+import { withBusyTime } from "./busy-time.ts";
+import type { ByteIndex } from "./byte-index.ts";
+import { acceptsStorageClass, type Formatter, type ReadRequest } from "./formatters/formatter.ts";
+import { type FormatterLookupConfig, FormatterRegistry } from "./formatters/registry.ts";
+import { type DatastoreRoot, type FileTransfer, LocalRoot, localPath } from "./location.ts";
+import { lookupSubject } from "./lookup.ts";
+import type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
+import { FileTemplates, type TemplatesConfig } from "./templates.ts";
+import { type DatastoreTransaction, type PendingFile, runInTransaction } from "./transaction.ts";
+
+export interface FileDatastoreConfig {
+  /** Root directory: a local path or a `file://` URI. */
+  root: string;
+  /** Name for messages; default `FileDatastore@<root>`. */
+  name?: string;
+  /** Lookup key → file template, merged over daf_butler's defaults. */
+  templates?: TemplatesConfig;
+  /** Lookup key → formatter name or `{ formatter, recipe }`, merged over the defaults. */
+  formatters?: FormatterLookupConfig;
+  /** Extra write recipes by formatter name: recipe name → settings. */
+  writeRecipes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Record a sha256 of every file written or ingested (default false). */
+  checksum?: boolean;
+}
+
+export interface FileDatastoreOptions {
+  /** Where records live (normally a KyselyRecordStore on the registry's database). */
+  records: DatastoreRecordStore;
+  storageClasses?: StorageClassFactory;
+  /** A registry to use instead of one built from `formatters` and `writeRecipes`. */
+  formatterRegistry?: FormatterRegistry;
+  /** A root to use instead of `LocalRoot(config.root)` (other stores; tests that inject failures). */
+  root?: DatastoreRoot;
+}
+
+/** Joins the caller's unit of work, or lets the datastore open its own transaction. */
+export interface TransactionOptions {
+  /** The caller's transaction: records go in with it, files move into place at its `commitFiles()`. */
+  transaction?: DatastoreTransaction;
+  /** Registry rows to insert in the same transaction as the record, before it (called with the transaction). */
+  insertRegistryRows?: (trx: AnyDatabase) => Promise<void>;
+}
+
+export interface RemoveOptions {
+  /** The caller's transaction: records move to the trash with it; files go after it commits. */
+  transaction?: DatastoreTransaction;
+  /** Registry rows to delete in the same transaction, after the records moved to the trash. */
+  deleteRegistryRows?: (trx: AnyDatabase) => Promise<void>;
+}
+
+export interface PutResult {
+  record: StoredFileRecord;
+  uri: string;
+  /** Wall time of the formatter's write, in ms. */
+  writeMs: number;
+}
+
+export interface GetOptions {
+  /** The component to read; the ref's own component when it is a component ref. */
+  component?: string;
+  parameters?: Readonly<Record<string, unknown>>;
+  /** Storage class to read as: the ref's (composite) storage class by default. */
+  storageClass?: string;
+  signal?: AbortSignal;
+}
+
+/** Where the time of a get went. */
+export interface GetMetrics {
+  /** Wall time with at least one byte request in flight. */
+  fetchMs: number;
+  /** Time the formatter and assembler spent besides fetching. */
+  decodeMs: number;
+  bytesRead: number;
+  requests: number;
+  /** The whole get, record lookup included. */
+  totalMs: number;
+}
+
+export interface GetResult<T = unknown> {
+  value: T;
+  metrics: GetMetrics;
+  uri: string;
+  record: StoredFileRecord;
+}
+
+/** How `ingest` brings a file in: a transfer, `direct` (record its absolute path), or `auto`. */
+export type IngestTransfer = FileTransfer | "direct" | "auto";
+
+export interface IngestOptions extends TransactionOptions {
+  transfer?: IngestTransfer;
+  /** Formatter name to record; by default the one the lookup config gives. */
+  formatter?: string;
+}
+
+export interface EmptyTrashResult {
+  /** Files deleted. */
+  removed: string[];
+  /** Trashed records whose file was already gone. */
+  missing: string[];
+  /** Files kept: still used by a live record, or outside the root (direct ingests). */
+  kept: string[];
+}
+
+/** daf_butler's `timer.…` convention: `--log-level timer.datastore=debug` shows where the time went. */
+const timer = getLogger("timer.datastore");
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function errorCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+export class FileDatastore {
+  readonly name: string;
+  readonly root: DatastoreRoot;
+  readonly records: DatastoreRecordStore;
+  readonly storageClasses: StorageClassFactory;
+  readonly formatters: FormatterRegistry;
+  readonly templates: FileTemplates;
+  readonly checksum: boolean;
+
+  constructor(config: FileDatastoreConfig, options: FileDatastoreOptions) {
+    if (typeof config.root !== "string" || config.root === "") {
+      throw new DatastoreConfigError("a FileDatastore needs a root (a local path or file:// URI)");
+    }
+    this.root = options.root ?? new LocalRoot(config.root);
+    this.name = config.name ?? `FileDatastore@${config.root}`;
+    this.records = options.records;
+    this.storageClasses = options.storageClasses ?? defaultStorageClasses();
+    this.formatters =
+      options.formatterRegistry ??
+      new FormatterRegistry({
+        ...(config.formatters === undefined ? {} : { lookups: config.formatters }),
+        ...(config.writeRecipes === undefined ? {} : { recipes: config.writeRecipes }),
+      });
+    this.templates = new FileTemplates(config.templates ?? {}, { storageClasses: this.storageClasses });
+    this.checksum = config.checksum ?? false;
+  }
+
+  /** Runs `fn` in one transaction of the record store: records, registry rows and files commit together. */
+  transaction<T>(fn: (txn: DatastoreTransaction) => Promise<T>): Promise<T> {
+    return runInTransaction((f) => this.records.transaction(f), fn);
+  }
+
+  /**
+   * Uses the caller's transaction, or opens one, and runs `registry` inside it too: before `fn` when
+   * adding (a dataset row exists before its location), after it when removing.
+   */
+  async #inTransaction<T>(
+    transaction: DatastoreTransaction | undefined,
+    registry: { first?: (trx: AnyDatabase) => Promise<void>; last?: (trx: AnyDatabase) => Promise<void> },
+    fn: (txn: DatastoreTransaction) => Promise<T>,
+  ): Promise<T> {
+    const work = async (txn: DatastoreTransaction) => {
+      await registry.first?.(txn.db);
+      const value = await fn(txn);
+      await registry.last?.(txn.db);
+      return value;
+    };
+    return transaction !== undefined ? work(transaction) : this.transaction(work);
+  }
+
+  #storageClassOf(ref: DatasetRef): StorageClass {
+    return this.storageClasses.get(ref.datasetType.storageClass);
+  }
+
+  /** The formatter and recipe configured for a ref, checked to handle its storage class. */
+  async #formatterFor(
+    ref: DatasetRef,
+    storageClass: StorageClass,
+    name?: string,
+  ): Promise<{ formatter: Formatter; recipe?: string }> {
+    const choice =
+      name === undefined
+        ? this.formatters.lookup(lookupSubject(ref.datasetType, storageClass, ref.dataId.get("instrument")))
+        : { formatter: name };
+    const formatter = await this.formatters.get(choice.formatter);
+    if (!acceptsStorageClass(formatter, storageClass)) {
+      throw new FormatterLookupError(
+        `formatter '${formatter.name}' (configured for ${ref.datasetType.name}) cannot store storage class ${storageClass.name}; ` +
+          `it handles ${formatter.storageClasses.join(", ")}`,
+      );
+    }
+    const out: { formatter: Formatter; recipe?: string } = { formatter };
+    if ("recipe" in choice && choice.recipe !== undefined) out.recipe = choice.recipe;
+    return out;
+  }
+
+  /** The record path a ref's file gets: its template, plus `extension`. */
+  pathFor(ref: DatasetRef, extension: string, storageClass?: StorageClass): string {
+    return this.templates.pathFor(ref, storageClass ?? this.#storageClassOf(ref)) + extension;
+  }
+
+  #checkPutRef(ref: DatasetRef): void {
+    if (ref.isComponent()) {
+      throw new InvalidArgumentError(
+        `cannot put component ${ref.datasetType.name}: put the whole ${ref.datasetType.parentName} dataset`,
+      );
+    }
+    if (!ref.run || !ref.id)
+      throw new InvalidArgumentError(`a put needs a ref with a run and an ID; got ${ref}`);
+  }
+
+  /**
+   * Stores `object` as the dataset `ref` (see the module comment for the order of steps). Returns its
+   * record. A file already at the target path, or a record for the ID, is a DatasetAlreadyExistsError.
+   */
+  async put(object: unknown, ref: DatasetRef, options: TransactionOptions = {}): Promise<PutResult> {
+    this.#checkPutRef(ref);
+    const storageClass = this.#storageClassOf(ref);
+    const { formatter, recipe } = await this.#formatterFor(ref, storageClass);
+    const path = this.pathFor(ref, formatter.extension, storageClass);
+    await this.#checkNew(ref, path, options);
+    const createdDirs = await this.root.makeParents(path);
+    const temp = this.root.tempPath(path);
+    const started = performance.now();
+    let written: { size: number; index: ByteIndex; checksum: string | null };
+    try {
+      const result = await formatter.write(object, {
+        storageClass,
+        path: temp,
+        ...(recipe === undefined ? {} : { recipe }),
+      });
+      written = { ...result, checksum: this.checksum ? await this.root.checksum(temp) : null };
+    } catch (err) {
+      await this.root.remove(temp).catch(() => false);
+      await this.root.removeEmptyDirectories(createdDirs);
+      throw isButlerError(err)
+        ? err
+        : new FormatterError(
+            formatter.name,
+            `failed to write dataset ${ref.id} (${ref.datasetType.name}) to ${path} with formatter '${formatter.name}': ${(err as Error).message}`,
+            { cause: err },
+          );
+    }
+    const writeMs = performance.now() - started;
+    timer.debug(`Writing dataset ${ref.id} with formatter ${formatter.name}: took ${writeMs.toFixed(3)} ms`, {
+      bytes: written.size,
+      path,
+    });
+    const record: StoredFileRecord = {
+      datasetId: ref.id,
+      component: null,
+      path,
+      formatter: formatter.name,
+      storageClass: storageClass.name,
+      checksum: written.checksum,
+      fileSize: written.size,
+      byteIndex: written.index,
+    };
+    await this.#commitRecord(
+      record,
+      { root: this.root, temp, path, createdDirs, datasetId: ref.id },
+      options,
+    );
+    return { record, uri: this.root.uriOf(path), writeMs };
+  }
+
+  /**
+   * Fails early, before anything is written, when a file is at `path` or the ID has a record. (Both are
+   * checked again at commit: the record inside the transaction, the file by the no-clobber move.)
+   */
+  async #checkNew(ref: DatasetRef, path: string, options: TransactionOptions): Promise<void> {
+    if ((await this.root.size(path)) !== undefined) {
+      throw new DatasetAlreadyExistsError(ref.id, path, "a file is already there");
+    }
+    // On the caller's transaction when there is one: SQLite has one connection, which it holds.
+    const existing = await this.records.get([ref.id], options.transaction?.db);
+    if (existing.length > 0) {
+      throw new DatasetAlreadyExistsError(
+        ref.id,
+        path,
+        `the datastore already has a record for it (${existing[0]!.path})`,
+      );
+    }
+  }
+
+  /**
+   * Inserts the record (after checking the ID is new) and registers the file, in the caller's
+   * transaction or a new one. Without a transaction of the caller's, a failure before the transaction
+   * starts still removes the temporary file.
+   */
+  async #commitRecord(
+    record: StoredFileRecord,
+    file: PendingFile | undefined,
+    options: TransactionOptions,
+    afterCommit?: () => Promise<void>,
+  ): Promise<void> {
+    let registered = false;
+    try {
+      const registry = options.insertRegistryRows === undefined ? {} : { first: options.insertRegistryRows };
+      await this.#inTransaction(options.transaction, registry, async (txn) => {
+        if (file !== undefined) {
+          txn.addFile(file);
+          registered = true;
+        }
+        if (afterCommit !== undefined) txn.afterCommit(afterCommit);
+        const existing = await this.records.get([record.datasetId], txn.db);
+        if (existing.length > 0) {
+          throw new DatasetAlreadyExistsError(
+            record.datasetId,
+            record.path,
+            `the datastore already has a record for it (${existing[0]!.path})`,
+          );
+        }
+        await this.records.insert([record], txn.db);
+      });
+    } catch (err) {
+      if (file !== undefined && !registered) {
+        await file.root.remove(file.temp).catch(() => false);
+        await file.root.removeEmptyDirectories(file.createdDirs);
+      }
+      throw err;
+    }
+  }
+
+  /** The record of a dataset (not disassembled); DatasetNotInDatastoreError when there is none. */
+  async getRecord(datasetId: string): Promise<StoredFileRecord> {
+    const records = await this.records.get([datasetId]);
+    const whole = records.find((r) => r.component === null);
+    if (whole === undefined) {
+      throw new DatasetNotInDatastoreError(
+        datasetId,
+        records.length > 0 ? "; it is stored disassembled, which this datastore does not read yet" : "",
+      );
+    }
+    return whole;
+  }
+
+  /**
+   * Reads a dataset or one component of it. Components and parameters are checked before any I/O
+   * (UnknownComponentError, UnknownParameterError, InvalidParameterError). A record whose file is gone
+   * is a DatasetFileNotFoundError naming the path.
+   */
+  async get<T = unknown>(ref: DatasetRef, options: GetOptions = {}): Promise<GetResult<T>> {
+    const started = performance.now();
+    const refComponent = ref.datasetType.component ?? undefined;
+    if (options.component !== undefined && refComponent !== undefined && options.component !== refComponent) {
+      throw new InvalidArgumentError(
+        `the ref is for component '${refComponent}' but component '${options.component}' was asked for`,
+      );
+    }
+    const component = options.component ?? refComponent;
+    const compositeType = ref.datasetType.makeCompositeDatasetType();
+    const prepared = prepareRead(
+      this.storageClasses,
+      options.storageClass ?? compositeType.storageClass,
+      component,
+      options.parameters,
+    );
+    const record = await this.getRecord(ref.id);
+    this.#checkReadStorageClass(record, prepared);
+    const formatter = await this.formatters.get(record.formatter);
+    const size = await this.root.size(record.path);
+    if (size === undefined) throw new DatasetFileNotFoundError(ref.id, this.#display(record.path));
+    if (record.fileSize >= 0 && size !== record.fileSize) {
+      throw new FileIntegrityError(
+        this.#display(record.path),
+        `the file has ${size} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
+      );
+    }
+    const metrics = createMetrics();
+    const { source, clock } = withBusyTime(withMetrics(this.root.open(record.path), metrics));
+    const direct = component === undefined || formatter.readComponents.has(component);
+    const split = splitParameters(prepared, formatter.parameters, direct);
+    const request: ReadRequest = { storageClass: prepared.storageClass, parameters: split.formatter };
+    if (direct && component !== undefined) request.component = component;
+    if (record.byteIndex !== null) request.index = record.byteIndex;
+    if (options.signal !== undefined) request.signal = options.signal;
+    const readStarted = performance.now();
+    let value: unknown;
+    try {
+      value = await formatter.read(source, request);
+      if (!direct) value = extractComponent(prepared, value);
+      value = applyParameters(prepared, value, split.assembler);
+    } catch (err) {
+      if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
+        throw new DatasetFileNotFoundError(ref.id, this.#display(record.path), { cause: err });
+      }
+      throw isButlerError(err)
+        ? err
+        : new FormatterError(
+            formatter.name,
+            `failure from formatter '${formatter.name}' for dataset ${ref.id} (${ref.datasetType.name} from ${this.root.uriOf(record.path)}): ${(err as Error).message}`,
+            { cause: err },
+          );
+    } finally {
+      await source.close?.();
+    }
+    const ended = performance.now();
+    const result: GetResult<T> = {
+      value: value as T,
+      metrics: {
+        fetchMs: clock.ms,
+        decodeMs: Math.max(0, ended - readStarted - clock.ms),
+        bytesRead: metrics.bytes,
+        requests: metrics.requests,
+        totalMs: ended - started,
+      },
+      uri: this.root.uriOf(record.path),
+      record,
+    };
+    if (timer.isEnabledFor("debug")) {
+      const m = result.metrics;
+      timer.debug(
+        `Reading${component === undefined ? "" : ` component ${component}`} from ${result.uri} with formatter ${formatter.name}: took ${m.totalMs.toFixed(3)} ms`,
+        { fetchMs: round(m.fetchMs), decodeMs: round(m.decodeMs), bytes: m.bytesRead, requests: m.requests },
+      );
+    }
+    return result;
+  }
+
+  /** A read storage class must be the stored one or related to it by inheritance (no converters yet). */
+  #checkReadStorageClass(record: StoredFileRecord, prepared: PreparedRead): void {
+    const read = prepared.storageClass;
+    if (read.name === record.storageClass) return;
+    const stored = this.storageClasses.has(record.storageClass)
+      ? this.storageClasses.get(record.storageClass)
+      : undefined;
+    if (stored !== undefined && (stored.isA(read.name) || read.isA(stored.name))) return;
+    throw new InvalidArgumentError(
+      `dataset ${record.datasetId} was stored as ${record.storageClass} and cannot be read as ${read.name}`,
+    );
+  }
+
+  #display(path: string): string {
+    try {
+      return localPath(this.root.uriOf(path));
+    } catch {
+      return this.root.uriOf(path);
+    }
+  }
+
+  /** Whether the datastore has a record for the dataset and its file exists. */
+  async exists(ref: DatasetRef): Promise<boolean> {
+    const records = await this.records.get([ref.id]);
+    const whole = records.find((r) => r.component === null);
+    return whole !== undefined && (await this.root.size(whole.path)) !== undefined;
+  }
+
+  /**
+   * The URI of a dataset's file. Without a record it is a DatasetNotInDatastoreError, unless `predict`
+   * is set: then it is where a put would write it, with a `#predicted` fragment.
+   */
+  async getURI(ref: DatasetRef, options: { predict?: boolean } = {}): Promise<string> {
+    const records = await this.records.get([ref.id]);
+    const whole = records.find((r) => r.component === null);
+    if (whole !== undefined) return this.root.uriOf(whole.path);
+    if (!options.predict) throw new DatasetNotInDatastoreError(ref.id);
+    const composite = ref.makeCompositeRef();
+    const storageClass = this.#storageClassOf(composite);
+    const { formatter } = await this.#formatterFor(composite, storageClass);
+    return `${this.root.uriOf(this.pathFor(composite, formatter.extension, storageClass))}#predicted`;
+  }
+
+  /** Moves the records of `refs` to the trash, in the caller's transaction or a new one. Returns how many. */
+  async trash(refs: readonly DatasetRef[], options: RemoveOptions = {}): Promise<number> {
+    const ids = [...new Set(refs.map((r) => r.id))];
+    return this.#inTransaction(options.transaction, this.#removeRegistry(options), (txn) =>
+      this.records.moveToTrash(ids, txn.db),
+    );
+  }
+
+  /**
+   * Removes datasets: records to the trash in the caller's transaction (or a new one), then the files
+   * once that transaction has committed.
+   */
+  async remove(refs: readonly DatasetRef[], options: RemoveOptions = {}): Promise<number> {
+    return this.#inTransaction(options.transaction, this.#removeRegistry(options), async (txn) => {
+      const moved = await this.records.moveToTrash([...new Set(refs.map((r) => r.id))], txn.db);
+      txn.afterCommit(async () => {
+        await this.emptyTrash();
+      });
+      return moved;
+    });
+  }
+
+  #removeRegistry(options: RemoveOptions): { last?: (trx: AnyDatabase) => Promise<void> } {
+    return options.deleteRegistryRows === undefined ? {} : { last: options.deleteRegistryRows };
+  }
+
+  /**
+   * Deletes the files of trashed records, then their trash rows. A file already gone is fine; a file
+   * that a live record still uses, or that is outside the root (direct ingest), is kept. A file that
+   * cannot be deleted keeps its trash row, so a later call tries again.
+   */
+  async emptyTrash(): Promise<EmptyTrashResult> {
+    const trashed = await this.records.listTrash();
+    const result: EmptyTrashResult = { removed: [], missing: [], kept: [] };
+    if (trashed.length === 0) return result;
+    const stillUsed = new Set(
+      (await this.records.findByPaths(trashed.map((r) => r.path))).map((r) => r.path),
+    );
+    const done: StoredFileRecord[] = [];
+    for (const record of trashed) {
+      if (stillUsed.has(record.path) || this.#outsideRoot(record.path)) {
+        result.kept.push(record.path);
+        done.push(record);
+        continue;
+      }
+      try {
+        if (await this.root.remove(record.path)) result.removed.push(record.path);
+        else result.missing.push(record.path);
+        done.push(record);
+      } catch {
+        // Left in the trash for the next attempt.
+      }
+    }
+    await this.records.emptyTrash(done.map((r) => ({ datasetId: r.datasetId, component: r.component })));
+    return result;
+  }
+
+  #outsideRoot(path: string): boolean {
+    return path.startsWith("/") || /^[a-z][a-z0-9+.-]*:/i.test(path);
+  }
+
+  /**
+   * Brings an existing file in as the dataset `ref` and indexes it (FITS: a scan of its headers; other
+   * formats: its size). `transfer`: `copy` (default), `move`, `link` (hard link), `symlink`, `direct`
+   * (record the file's absolute path, leave it where it is), or `auto` (in place when the file is
+   * inside the root, else copy).
+   */
+  async ingest(file: string, ref: DatasetRef, options: IngestOptions = {}): Promise<PutResult> {
+    this.#checkPutRef(ref);
+    const mode = options.transfer ?? "copy";
+    const modes: IngestTransfer[] = ["copy", "move", "link", "symlink", "direct", "auto"];
+    if (!modes.includes(mode)) {
+      throw new InvalidArgumentError(`unknown transfer mode '${mode}'; accepted: ${modes.join(", ")}`);
+    }
+    const source = localPath(file);
+    const storageClass = this.#storageClassOf(ref);
+    const { formatter } = await this.#formatterFor(ref, storageClass, options.formatter);
+    if ((await this.root.size(source)) === undefined) {
+      throw new InvalidArgumentError(`cannot ingest ${source}: no such file`);
+    }
+    const inside = this.root.relativePath(source);
+    const inPlace = mode === "direct" || (mode === "auto" && inside !== undefined);
+    const started = performance.now();
+    let path: string;
+    let pending: PendingFile | undefined;
+    if (inPlace) {
+      path = mode === "direct" ? source : inside!;
+    } else {
+      const base = basename(source);
+      const dot = base.indexOf(".", 1);
+      path = this.pathFor(ref, dot > 0 ? base.slice(dot) : formatter.extension, storageClass);
+      await this.#checkNew(ref, path, options);
+      const createdDirs = await this.root.makeParents(path);
+      const temp = this.root.tempPath(path);
+      pending = { root: this.root, temp, path, createdDirs, datasetId: ref.id };
+      try {
+        await this.root.transferIn(source, temp, mode === "auto" ? "copy" : (mode as FileTransfer));
+      } catch (err) {
+        await this.root.remove(temp).catch(() => false);
+        await this.root.removeEmptyDirectories(createdDirs);
+        throw err;
+      }
+    }
+    let record: StoredFileRecord;
+    const at = pending?.temp ?? path;
+    try {
+      const reader = this.root.open(at);
+      let index: ByteIndex;
+      try {
+        index = await formatter.index(reader);
+      } finally {
+        await reader.close?.();
+      }
+      record = {
+        datasetId: ref.id,
+        component: null,
+        path,
+        formatter: formatter.name,
+        storageClass: storageClass.name,
+        checksum: this.checksum ? await this.root.checksum(at) : null,
+        fileSize: (await this.root.size(at)) ?? -1,
+        byteIndex: index,
+      };
+    } catch (err) {
+      if (pending !== undefined) {
+        await this.root.remove(pending.temp).catch(() => false);
+        await this.root.removeEmptyDirectories(pending.createdDirs);
+      }
+      throw err;
+    }
+    // A moved file's source goes only once the transaction has committed.
+    await this.#commitRecord(
+      record,
+      pending,
+      options,
+      mode === "move"
+        ? () =>
+            this.root.remove(source).then(
+              () => undefined,
+              () => undefined,
+            )
+        : undefined,
+    );
+    return { record, uri: this.root.uriOf(path), writeMs: performance.now() - started };
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Datastore records in SQL through Kysely: `file_datastore_records` (live records) and
+ * `file_datastore_trash` (records of removed datasets whose files are still to be deleted), created in
+ * the database the caller gives, which is normally the registry's, so that a put's record and the
+ * registry's dataset row commit in one transaction. Columns use portable types only (varchar, text,
+ * bigint); the one dialect-specific piece of DDL is in `tableOptions`.
+ */
+import { sql } from "kysely";
+import { parseByteIndex, serializeByteIndex } from "./byte-index.ts";
+import type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
+
+export interface KyselyRecordStoreOptions {
+  /** Live records table; default `file_datastore_records`. */
+  table?: string;
+  /** Trash table; default `file_datastore_trash`. */
+  trashTable?: string;
+  /** SQL dialect name (`sqlite`, `postgres`); detected from the Kysely adapter when absent. */
+  dialect?: string;
+}
+
+/** The component column cannot be NULL (it is in the primary key); this stands for "no component". */
+export const NO_COMPONENT = "__NULL_STRING__";
+
+/** IN-lists are split so a statement never binds more than this many values (SQLite's default limit is 999). */
+const CHUNK = 500;
+
+interface RecordRow {
+  dataset_id: string;
+  component: string;
+  path: string;
+  formatter: string;
+  storage_class: string;
+  checksum: string | null;
+  file_size: number | string | bigint | null;
+  byte_index: unknown;
+}
+
+const COLUMNS = [
+  "dataset_id",
+  "component",
+  "path",
+  "formatter",
+  "storage_class",
+  "checksum",
+  "file_size",
+  "byte_index",
+] as const;
+
+/**
+ * Dialect-specific table DDL, the only place that names a dialect: SQLite stores these small tables
+ * keyed by their primary key (`WITHOUT ROWID`, no hidden rowid B-tree); other dialects need nothing.
+ */
+export function tableOptions(dialect: string): string {
+  return dialect === "sqlite" ? "WITHOUT ROWID" : "";
+}
+
+/** The dialect of a Kysely instance from its adapter's class name (`SqliteAdapter` → `sqlite`). */
+export function detectDialect(db: AnyDatabase): string {
+  const name = db.getExecutor().adapter.constructor.name;
+  return name.replace(/Adapter$/, "").toLowerCase() || "unknown";
+}
+
+function toRow(record: StoredFileRecord): RecordRow {
+  return {
+    dataset_id: record.datasetId,
+    component: record.component ?? NO_COMPONENT,
+    path: record.path,
+    formatter: record.formatter,
+    storage_class: record.storageClass,
+    checksum: record.checksum,
+    file_size: record.fileSize,
+    byte_index: serializeByteIndex(record.byteIndex),
+  };
+}
+
+function fromRow(row: RecordRow): StoredFileRecord {
+  return {
+    datasetId: row.dataset_id,
+    component: row.component === NO_COMPONENT ? null : row.component,
+    path: row.path,
+    formatter: row.formatter,
+    storageClass: row.storage_class,
+    checksum: row.checksum ?? null,
+    // PostgreSQL drivers return bigint columns as strings.
+    fileSize: row.file_size === null ? -1 : Number(row.file_size),
+    byteIndex: parseByteIndex(row.byte_index),
+  };
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+export class KyselyRecordStore implements DatastoreRecordStore {
+  readonly db: AnyDatabase;
+  readonly table: string;
+  readonly trashTable: string;
+  readonly dialect: string;
+  #created = false;
+
+  constructor(db: AnyDatabase, options: KyselyRecordStoreOptions = {}) {
+    this.db = db;
+    this.table = options.table ?? "file_datastore_records";
+    this.trashTable = options.trashTable ?? "file_datastore_trash";
+    this.dialect = options.dialect ?? detectDialect(db);
+  }
+
+  /**
+   * Creates both tables and the path index when missing (idempotent). Methods call it on first use;
+   * call it yourself to create the schema up front, or inside a schema-creating transaction.
+   */
+  async createTables(trx?: AnyDatabase): Promise<void> {
+    const db = trx ?? this.db;
+    const suffix = tableOptions(this.dialect);
+    for (const name of [this.table, this.trashTable]) {
+      let create = db.schema
+        .createTable(name)
+        .ifNotExists()
+        .addColumn("dataset_id", "varchar(36)", (c) => c.notNull())
+        .addColumn("component", "varchar(32)", (c) => c.notNull())
+        .addColumn("path", "text", (c) => c.notNull())
+        .addColumn("formatter", "varchar(128)", (c) => c.notNull())
+        .addColumn("storage_class", "varchar(64)", (c) => c.notNull())
+        .addColumn("checksum", "varchar(128)")
+        .addColumn("file_size", "bigint", (c) => c.notNull().defaultTo(-1))
+        .addColumn("byte_index", "text")
+        .addPrimaryKeyConstraint(`${name}_pkey`, ["dataset_id", "component"]);
+      if (suffix !== "") create = create.modifyEnd(sql.raw(suffix));
+      await create.execute();
+    }
+    await db.schema
+      .createIndex(`${this.table}_path_idx`)
+      .ifNotExists()
+      .on(this.table)
+      .column("path")
+      .execute();
+    // Inside a caller's transaction the DDL may still roll back, so only a committed create is remembered.
+    if (trx === undefined || trx === this.db) this.#created = true;
+  }
+
+  async #ready(trx: AnyDatabase | undefined): Promise<AnyDatabase> {
+    if (!this.#created) await this.createTables(trx);
+    return trx ?? this.db;
+  }
+
+  async insert(records: readonly StoredFileRecord[], trx?: AnyDatabase): Promise<void> {
+    if (records.length === 0) return;
+    const db = await this.#ready(trx);
+    for (const part of chunks(records)) await db.insertInto(this.table).values(part.map(toRow)).execute();
+  }
+
+  async get(datasetIds: readonly string[], trx?: AnyDatabase): Promise<StoredFileRecord[]> {
+    return this.#select(this.table, "dataset_id", datasetIds, trx);
+  }
+
+  async findByPaths(paths: readonly string[], trx?: AnyDatabase): Promise<StoredFileRecord[]> {
+    return this.#select(this.table, "path", paths, trx);
+  }
+
+  async #select(
+    table: string,
+    column: string,
+    values: readonly string[],
+    trx: AnyDatabase | undefined,
+  ): Promise<StoredFileRecord[]> {
+    if (values.length === 0) return [];
+    const db = await this.#ready(trx);
+    const out: StoredFileRecord[] = [];
+    for (const part of chunks([...new Set(values)])) {
+      const rows = (await db
+        .selectFrom(table)
+        .select([...COLUMNS])
+        .where(column, "in", part)
+        .execute()) as RecordRow[];
+      out.push(...rows.map(fromRow));
+    }
+    return out;
+  }
+
+  async remove(datasetIds: readonly string[], trx?: AnyDatabase): Promise<number> {
+    if (datasetIds.length === 0) return 0;
+    const db = await this.#ready(trx);
+    let removed = 0;
+    for (const part of chunks([...new Set(datasetIds)])) {
+      const result = await db.deleteFrom(this.table).where("dataset_id", "in", part).executeTakeFirst();
+      removed += Number(result.numDeletedRows);
+    }
+    return removed;
+  }
+
+  async moveToTrash(datasetIds: readonly string[], trx?: AnyDatabase): Promise<number> {
+    if (datasetIds.length === 0) return 0;
+    if (trx === undefined) return this.transaction((t) => this.moveToTrash(datasetIds, t));
+    const db = await this.#ready(trx);
+    let moved = 0;
+    for (const part of chunks([...new Set(datasetIds)])) {
+      // A dataset trashed before (and then stored again) replaces its old trash row.
+      await db.deleteFrom(this.trashTable).where("dataset_id", "in", part).execute();
+      await db
+        .insertInto(this.trashTable)
+        .columns([...COLUMNS])
+        .expression(
+          db
+            .selectFrom(this.table)
+            .select([...COLUMNS])
+            .where("dataset_id", "in", part),
+        )
+        .execute();
+      const result = await db.deleteFrom(this.table).where("dataset_id", "in", part).executeTakeFirst();
+      moved += Number(result.numDeletedRows);
+    }
+    return moved;
+  }
+
+  async listTrash(trx?: AnyDatabase): Promise<StoredFileRecord[]> {
+    const db = await this.#ready(trx);
+    const rows = (await db
+      .selectFrom(this.trashTable)
+      .select([...COLUMNS])
+      .execute()) as RecordRow[];
+    return rows.map(fromRow);
+  }
+
+  async emptyTrash(
+    entries?: readonly Pick<StoredFileRecord, "datasetId" | "component">[],
+    trx?: AnyDatabase,
+  ): Promise<number> {
+    const db = await this.#ready(trx);
+    if (entries === undefined) {
+      const result = await db.deleteFrom(this.trashTable).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    }
+    // One DELETE per component and chunk of IDs, not one per row.
+    const byComponent = new Map<string, string[]>();
+    for (const entry of entries) {
+      const component = entry.component ?? NO_COMPONENT;
+      const ids = byComponent.get(component);
+      if (ids === undefined) byComponent.set(component, [entry.datasetId]);
+      else ids.push(entry.datasetId);
+    }
+    let removed = 0;
+    for (const [component, ids] of byComponent) {
+      for (const part of chunks(ids)) {
+        const result = await db
+          .deleteFrom(this.trashTable)
+          .where("component", "=", component)
+          .where("dataset_id", "in", part)
+          .executeTakeFirst();
+        removed += Number(result.numDeletedRows);
+      }
+    }
+    return removed;
+  }
+
+  async transaction<T>(fn: (trx: AnyDatabase) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this.db);
+    return this.db.transaction().execute(fn);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The datastore root: every file operation of the datastore goes through it, addressed by the path a
+ * record keeps (relative to the root, `/`-separated, or absolute for files ingested in place outside
+ * it). `LocalRoot` is a directory on this machine; S3 and WebDAV roots implement the same interface.
+ *
+ * Writes are atomic and never clobber: a file is written under a temporary name in its target
+ * directory (`.<name>.tmp-<random>`), then moved into place with a hard link (which fails if the
+ * target exists) and an unlink of the temporary name.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import {
+  copyFile,
+  constants as fsConstants,
+  link,
+  mkdir,
+  rename,
+  rmdir,
+  stat,
+  symlink,
+  unlink,
+} from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { ByteSource } from "../bytes/byte-source.ts";
+import { FileSource } from "../bytes/file-source.ts";
+import { DatastoreConfigError } from "../errors.ts";
+
+/** How a file enters the datastore on ingest (`direct` and in-place ingests transfer nothing). */
+export type FileTransfer = "copy" | "move" | "link" | "symlink";
+
+export interface DatastoreRoot {
+  /** The root as a URI, ending in `/`. */
+  readonly uri: string;
+  /** The URI of a record path. */
+  uriOf(path: string): string;
+  /** Size of the file at a record path, or undefined when there is none. */
+  size(path: string): Promise<number | undefined>;
+  /** A ByteSource over the file at a record path. */
+  open(path: string): ByteSource;
+  /** Creates the directories a file at `path` needs; returns those it created, outermost first. */
+  makeParents(path: string): Promise<string[]>;
+  /** Removes directories made by `makeParents` that are empty again (innermost first); never throws. */
+  removeEmptyDirectories(dirs: readonly string[]): Promise<void>;
+  /** A fresh temporary name beside `path`. */
+  tempPath(path: string): string;
+  /** Moves a temporary file to `path`; an existing file there is an `EEXIST` error and is left alone. */
+  moveIntoPlace(temp: string, path: string): Promise<void>;
+  /** Deletes the file at a path; false when it was already gone. */
+  remove(path: string): Promise<boolean>;
+  /** Brings an outside file in under a temporary name. */
+  transferIn(source: string, temp: string, mode: FileTransfer): Promise<void>;
+  /** The record path of a local file: relative when inside the root, else undefined. */
+  relativePath(file: string): string | undefined;
+  /** sha256 of the file at a path, as `sha256:<hex>`. */
+  checksum(path: string): Promise<string>;
+}
+
+/** A local path from a path or `file://` URI; other schemes are not supported by a local root. */
+export function localPath(pathOrUri: string): string {
+  if (/^file:/i.test(pathOrUri)) return fileURLToPath(pathOrUri);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUri)) {
+    throw new DatastoreConfigError(
+      `'${pathOrUri}' is not a local path; only local roots (paths or file:// URIs) are supported so far`,
+    );
+  }
+  return resolve(pathOrUri);
+}
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+export class LocalRoot implements DatastoreRoot {
+  /** Absolute path of the root directory. */
+  readonly path: string;
+  readonly uri: string;
+
+  constructor(root: string) {
+    this.path = localPath(root);
+    this.uri = pathToFileURL(this.path + sep).href;
+  }
+
+  /** The local file of a record path. */
+  resolve(path: string): string {
+    if (/^file:/i.test(path)) return fileURLToPath(path);
+    if (isAbsolute(path)) return path;
+    const full = resolve(this.path, path);
+    if (full !== this.path && !full.startsWith(this.path + sep)) {
+      throw new DatastoreConfigError(`record path '${path}' leaves the datastore root ${this.path}`);
+    }
+    return full;
+  }
+
+  uriOf(path: string): string {
+    return pathToFileURL(this.resolve(path)).href;
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    try {
+      // stat, not lstat: a symlinked (ingested) file has the size of what it points at.
+      const stats = await stat(this.resolve(path));
+      return stats.isDirectory() ? undefined : stats.size;
+    } catch (err) {
+      if (errno(err) === "ENOENT" || errno(err) === "ENOTDIR") return undefined;
+      throw err;
+    }
+  }
+
+  open(path: string): ByteSource {
+    return new FileSource(this.resolve(path));
+  }
+
+  async makeParents(path: string): Promise<string[]> {
+    const dir = dirname(this.resolve(path));
+    const first = await mkdir(dir, { recursive: true });
+    if (first === undefined) return [];
+    const created: string[] = [];
+    for (let d = dir; ; d = dirname(d)) {
+      created.unshift(d);
+      if (d === first || d === dirname(d)) break;
+    }
+    return created;
+  }
+
+  async removeEmptyDirectories(dirs: readonly string[]): Promise<void> {
+    for (const dir of [...dirs].reverse()) {
+      try {
+        await rmdir(dir);
+      } catch {
+        // Not empty (another dataset uses it) or already gone: keep going outwards is pointless.
+        return;
+      }
+    }
+  }
+
+  tempPath(path: string): string {
+    const full = this.resolve(path);
+    return join(dirname(full), `.${basename(full)}.tmp-${randomBytes(6).toString("hex")}`);
+  }
+
+  async moveIntoPlace(temp: string, path: string): Promise<void> {
+    const target = this.resolve(path);
+    try {
+      await link(temp, target);
+    } catch (err) {
+      const code = errno(err);
+      if (code === "EEXIST") throw err;
+      // File systems without hard links: check, then rename (a small race that link() avoids).
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EMLINK") throw err;
+      if ((await this.size(path)) !== undefined) {
+        throw Object.assign(new Error(`EEXIST: file already exists, ${target}`), { code: "EEXIST" });
+      }
+      await rename(temp, target);
+      return;
+    }
+    // The file is in place; a temporary name left behind is only litter.
+    await unlink(temp).catch(() => {});
+  }
+
+  async remove(path: string): Promise<boolean> {
+    try {
+      await unlink(this.resolve(path));
+      return true;
+    } catch (err) {
+      if (errno(err) === "ENOENT") return false;
+      throw err;
+    }
+  }
+
+  async transferIn(source: string, temp: string, mode: FileTransfer): Promise<void> {
+    const from = localPath(source);
+    switch (mode) {
+      case "copy":
+        return copyFile(from, temp, fsConstants.COPYFILE_EXCL);
+      case "link":
+        return link(from, temp);
+      case "symlink":
+        return symlink(from, temp);
+      case "move":
+        // Linked (or copied) now; the source is unlinked only after the transaction commits.
+        try {
+          await link(from, temp);
+        } catch {
+          await copyFile(from, temp, fsConstants.COPYFILE_EXCL);
+        }
+        return;
+    }
+  }
+
+  relativePath(file: string): string | undefined {
+    const full = localPath(file);
+    const rel = relative(this.path, full);
+    if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+    return rel.split(sep).join("/");
+  }
+
+  checksum(path: string): Promise<string> {
+    return new Promise((resolvePromise, reject) => {
+      const hash = createHash("sha256");
+      createReadStream(this.resolve(path))
+        .on("error", reject)
+        .on("data", (chunk) => hash.update(chunk))
+        .on("end", () => resolvePromise(`sha256:${hash.digest("hex")}`));
+    });
+  }
+}
