@@ -144,7 +144,10 @@ describe("global options", () => {
   test("--log-level timer=debug shows where the time went", () => {
     const { status, stderr } = butler("--log-level", "timer=debug", "fits-info", CALEXP);
     assert.equal(status, 0);
-    assert.match(stderr, /^DEBUG timer\.fits\.scan: scan .*lsst-obs_base-calexp\.fits: took \d+\.\d+ ms \{"hdus":22,"requests":\d+,"bytes":\d+\}$/m);
+    assert.match(
+      stderr,
+      /^DEBUG timer\.fits\.scan: scan .*lsst-obs_base-calexp\.fits: took \d+\.\d+ ms \{"hdus":22,"requests":\d+,"bytes":\d+\}$/m,
+    );
   });
 
   test("a bad --log-level is a usage error naming the accepted levels", () => {

@@ -1,0 +1,156 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import type {
+  DatabaseErrorKind,
+  DynamicSchema,
+  RegistryDialect,
+  RowsColumn,
+} from "./dialects/registry-dialect.ts";
+
+/** Set BUTLER_DEBUG_QUERIES=1 to print every registry query built with `sql` (and its parameters) to stderr. */
+const DEBUG_QUERIES = process.env.BUTLER_DEBUG_QUERIES === "1";
+
+interface TransactionState {
+  readonly db: Kysely<DynamicSchema>;
+  readonly mode: "read" | "write";
+  savepoints: number;
+}
+
+/**
+ * The registry's handle on a dialect: the executor to use now (the open transaction's connection, or
+ * the shared instance), and transactions that nest through savepoints. The current transaction
+ * follows the async call chain (AsyncLocalStorage), so managers never pass connections around.
+ */
+export class RegistryDatabase {
+  readonly dialect: RegistryDialect;
+  readonly #current = new AsyncLocalStorage<TransactionState>();
+  readonly #rollbackListeners: (() => void)[] = [];
+  readonly #commitListeners: (() => void)[] = [];
+
+  constructor(dialect: RegistryDialect) {
+    this.dialect = dialect;
+  }
+
+  /** The executor for the current call: the open transaction's connection, else the shared one. */
+  get db(): Kysely<DynamicSchema> {
+    return this.#current.getStore()?.db ?? this.dialect.kysely;
+  }
+
+  /**
+   * Calls `listener` whenever a transaction or savepoint is rolled back, so caches filled inside it
+   * can be dropped.
+   */
+  onRollback(listener: () => void): void {
+    this.#rollbackListeners.push(listener);
+  }
+
+  /** Calls `listener` after each outermost transaction commits. */
+  onCommit(listener: () => void): void {
+    this.#commitListeners.push(listener);
+  }
+
+  #rolledBack(): void {
+    for (const listener of this.#rollbackListeners) listener();
+  }
+
+  get inTransaction(): boolean {
+    return this.#current.getStore() !== undefined;
+  }
+
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. Inside another
+   * transaction it runs in a savepoint, so a failure undoes only its own part. `write` transactions
+   * take the engine's write lock up front where that matters.
+   */
+  async transaction<T>(fn: () => Promise<T>, mode: "read" | "write" = "write"): Promise<T> {
+    const outer = this.#current.getStore();
+    if (outer !== undefined) return this.#savepoint(outer, fn);
+    return this.dialect.kysely.connection().execute(async (db) => {
+      await sql.raw(this.dialect.beginTransactionSql(mode)).execute(db);
+      const state: TransactionState = { db, mode, savepoints: 0 };
+      let result: T;
+      try {
+        result = await this.#current.run(state, fn);
+      } catch (err) {
+        try {
+          await sql.raw("ROLLBACK").execute(db);
+        } catch {
+          // The original failure matters more than a failed rollback.
+        }
+        this.#rolledBack();
+        throw err;
+      }
+      await sql.raw("COMMIT").execute(db);
+      for (const listener of this.#commitListeners) listener();
+      return result;
+    });
+  }
+
+  async #savepoint<T>(state: TransactionState, fn: () => Promise<T>): Promise<T> {
+    const name = sql.id(`sp_${++state.savepoints}`);
+    await sql`SAVEPOINT ${name}`.execute(state.db);
+    try {
+      const result = await fn();
+      await sql`RELEASE SAVEPOINT ${name}`.execute(state.db);
+      return result;
+    } catch (err) {
+      await sql`ROLLBACK TO SAVEPOINT ${name}`.execute(state.db);
+      await sql`RELEASE SAVEPOINT ${name}`.execute(state.db);
+      this.#rolledBack();
+      throw err;
+    }
+  }
+
+  /** Runs a query built with `sql` on the current executor. */
+  async rows<R = Record<string, unknown>>(query: RawBuilder<unknown>): Promise<R[]> {
+    const db = this.db;
+    if (DEBUG_QUERIES) {
+      const compiled = query.compile(db);
+      process.stderr.write(
+        `[registry sql] ${compiled.sql}\n  params: ${JSON.stringify(compiled.parameters, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).slice(0, 500)}\n`,
+      );
+    }
+    const result = await query.execute(db);
+    return result.rows as R[];
+  }
+
+  /** A relation of bound values (see `RegistryDialect.rowsTable`). */
+  rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
+    return this.dialect.rowsTable(rows, columns);
+  }
+
+  insertIgnore(
+    table: string,
+    rows: readonly Record<string, unknown>[],
+    conflictColumns: readonly string[],
+  ): Promise<number> {
+    if (rows.length === 0) return Promise.resolve(0);
+    return this.dialect.insertIgnore(this.db, table, rows, conflictColumns);
+  }
+
+  upsert(table: string, rows: readonly Record<string, unknown>[], conflictColumns: readonly string[]) {
+    if (rows.length === 0) return Promise.resolve();
+    return this.dialect.upsert(this.db, table, rows, conflictColumns);
+  }
+
+  /** Plain multi-row INSERT, split to respect the engine's bound-parameter limit. */
+  async insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const width = Object.keys(rows[0]!).length;
+    const size = Math.max(1, Math.floor(this.dialect.capabilities.maxBindParameters / Math.max(1, width)));
+    for (let i = 0; i < rows.length; i += size) {
+      await this.db
+        .insertInto(table)
+        .values(rows.slice(i, i + size))
+        .execute();
+    }
+  }
+
+  lockTable(table: string): Promise<void> {
+    return this.dialect.lockTable(this.db, table);
+  }
+
+  classifyError(err: unknown): DatabaseErrorKind {
+    return this.dialect.classifyError(err);
+  }
+}

@@ -1,0 +1,137 @@
+import type { Kysely, RawBuilder } from "kysely";
+
+/**
+ * The registry's tables are made at run time (one per dimension element, per dimension group of
+ * dataset types), so Kysely sees the schema as any table name with any columns.
+ */
+export type DynamicSchema = Record<string, Record<string, unknown>>;
+
+/**
+ * The column kinds the registry schema uses. Each dialect maps them to its own DDL type; the rest of
+ * the registry never writes a type name.
+ */
+export type ColumnKind =
+  /** 64-bit integer: dimension ids, TAI nanoseconds, collection ids. */
+  | "int64"
+  /** Small integer: collection type, chain position. */
+  | "int16"
+  /** A string of at most `length` characters. */
+  | "string"
+  /** Unbounded text: documentation, JSON. */
+  | "text"
+  | "float"
+  | "bool"
+  /** Bytes: regions (sphgeom encoding), hashes. */
+  | "blob"
+  /** A UUID in canonical lowercase text form on the way in and out. */
+  | "uuid"
+  /** A 64-bit integer that is the table's whole primary key, assigned by the database on insert. */
+  | "autoincrement";
+
+export interface ColumnTypeSpec {
+  readonly kind: ColumnKind;
+  /** Maximum length, for `string`. */
+  readonly length?: number;
+}
+
+/** What an engine can do, for generic code to choose between equivalent SQL forms. */
+export interface DialectCapabilities {
+  /** `SELECT DISTINCT ON (...)`. */
+  readonly supportsDistinctOn: boolean;
+  /** `INSERT … RETURNING`. */
+  readonly supportsReturning: boolean;
+  /** One connection shared by everything (calls are serialized by a mutex). */
+  readonly singleConnection: boolean;
+  /** CREATE/DROP TABLE roll back with the transaction. */
+  readonly transactionalDdl: boolean;
+  /** Most bound parameters one statement may carry. */
+  readonly maxBindParameters: number;
+}
+
+/** Why a statement failed, as far as generic code needs to know. */
+export type DatabaseErrorKind = "unique" | "foreignKey" | "notNull" | "busy" | "readOnly" | "other";
+
+/** A column of a relation built from bound values (see `RegistryDialect.rowsTable`). */
+export interface RowsColumn {
+  readonly name: string;
+  readonly type: ColumnTypeSpec;
+}
+
+/**
+ * One database engine as the registry sees it: a Kysely instance plus the few things that differ
+ * between engines. Everything outside `src/registry/dialects/` talks to the database through this
+ * interface and never names an engine.
+ */
+export interface RegistryDialect {
+  /** Short engine name, for messages and logs only; generic code never branches on it. */
+  readonly engine: string;
+  /** Where the database is, with any password removed. */
+  readonly location: string;
+  readonly kysely: Kysely<DynamicSchema>;
+  readonly capabilities: DialectCapabilities;
+  /** Whether the connection refuses writes at the database level too. */
+  readonly readOnly: boolean;
+
+  /** The DDL type for a column kind. */
+  columnType(type: ColumnTypeSpec): RawBuilder<unknown>;
+
+  /** The statement that starts a transaction; `write` ones take the write lock up front where it matters. */
+  beginTransactionSql(mode: "read" | "write"): string;
+
+  /** Makes concurrent writers of `table` wait for this transaction (for checks done in code). */
+  lockTable(db: Kysely<DynamicSchema>, table: string): Promise<void>;
+
+  /**
+   * Inserts rows, skipping those that clash with an existing row on `conflictColumns` (a unique key).
+   * Returns how many rows were inserted.
+   */
+  insertIgnore(
+    db: Kysely<DynamicSchema>,
+    table: string,
+    rows: readonly Record<string, unknown>[],
+    conflictColumns: readonly string[],
+  ): Promise<number>;
+
+  /** Inserts rows, replacing the other columns of rows that clash on `conflictColumns`. */
+  upsert(
+    db: Kysely<DynamicSchema>,
+    table: string,
+    rows: readonly Record<string, unknown>[],
+    conflictColumns: readonly string[],
+  ): Promise<void>;
+
+  /**
+   * A parenthesized relation whose rows are `rows` and whose columns are `columns`, carried by a single
+   * bound parameter (so any number of rows fits one statement). Use it in FROM or JOIN with an alias,
+   * or as a CTE body. Values: strings, safe-integer numbers, bigints, booleans, null (no bytes).
+   */
+  rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown>;
+
+  /** Refreshes the planner's statistics for the tables, where the engine's plans depend on them. */
+  updateStatistics(db: Kysely<DynamicSchema>, tables: readonly string[]): Promise<void>;
+
+  /** Classifies a driver error. */
+  classifyError(err: unknown): DatabaseErrorKind;
+
+  /** Creates the namespace (schema) the registry lives in, when the engine has them and one is set. */
+  prepareNamespace(): Promise<void>;
+
+  /** Whether the registry's tables already exist here (tested by one table's presence). */
+  hasTable(name: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
+
+/** Encodes rows as JSON for `rowsTable`, writing bigints as exact JSON integers. */
+export function rowsToJson(rows: readonly (readonly unknown[])[]): string {
+  let hasBigint = false;
+  const text = JSON.stringify(rows, (_key, value) => {
+    if (typeof value === "bigint") {
+      hasBigint = true;
+      return `\u0000${value.toString()}`;
+    }
+    if (value instanceof Uint8Array) throw new TypeError("rowsTable cannot carry bytes");
+    return value;
+  });
+  return hasBigint ? text.replace(/"\\u0000(-?\d+)"/g, "$1") : text;
+}

@@ -1,0 +1,55 @@
+/**
+ * The SQL registry: dimension records, collections, dataset types and datasets over Kysely, on
+ * SQLite (the default) or PostgreSQL. `Registry` is the entry point; the managers, schema helpers
+ * and `RegistryDatabase` are exported for the query system and tools.
+ */
+export { RegistryDatabase } from "./database.ts";
+export { type OpenDialectOptions, openDialect, SUPPORTED_DATABASE_URIS } from "./dialects/open-dialect.ts";
+export type {
+  ColumnKind,
+  ColumnTypeSpec,
+  DatabaseErrorKind,
+  DialectCapabilities,
+  RegistryDialect,
+  RowsColumn,
+} from "./dialects/registry-dialect.ts";
+export type { CollectionRecord, QueryCollectionsOptions } from "./managers/collection-manager.ts";
+export { dataIdColumns, dataIdFromRow, requiredColumns, requiredEquals } from "./managers/data-id-columns.ts";
+export type { ExpandDataIdsOptions } from "./managers/data-id-expander.ts";
+export type {
+  DatasetAssociation,
+  FindDatasetOptions,
+  FindFirstDatasetsOptions,
+  QueryDatasetAssociationsOptions,
+} from "./managers/dataset-search.ts";
+export type {
+  ComponentsHook,
+  DatasetTypeRecord,
+  QueryDatasetTypesOptions,
+} from "./managers/dataset-type-manager.ts";
+export type { InsertDimensionDataOptions } from "./managers/dimension-record-manager.ts";
+export type { CollectionSummary } from "./managers/summary-manager.ts";
+export {
+  globToRegExp,
+  isGlob,
+  type NameExpression,
+  type ParsedNameExpression,
+  parseNameExpression,
+} from "./name-expression.ts";
+export {
+  type ExpandDataIdOptions,
+  Registry,
+  type RegistryCreateOptions,
+  type RegistryDatabaseInput,
+  type RegistryInternals,
+  type RegistryOpenOptions,
+} from "./registry.ts";
+export { calibsTableName, datasetTableSuffix, tagsTableName } from "./schema/dataset-tables.ts";
+export {
+  elementColumnFor,
+  elementKeyColumns,
+  overlapTableName,
+  SKYPIX_INDEX_COLUMN,
+} from "./schema/dimension-tables.ts";
+export { ATTRIBUTES, SCHEMA_VERSION } from "./schema/schema-version.ts";
+export { governorSummaryTable, TABLES } from "./schema/static-tables.ts";

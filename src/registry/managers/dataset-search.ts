@@ -1,0 +1,349 @@
+import { type RawBuilder, sql } from "kysely";
+import {
+  CollectionType,
+  DataCoordinate,
+  type DataIdInput,
+  DatasetRef,
+  type DatasetType,
+  type DimensionGroup,
+  parseDataId,
+  Timespan,
+} from "../../core/index.ts";
+import { CalibrationLookupError, InvalidArgumentError } from "../../errors.ts";
+import type { RegistryDatabase } from "../database.ts";
+import type { NameExpression } from "../name-expression.ts";
+import { TABLES } from "../schema/static-tables.ts";
+import { toBigInt, toNumber } from "../sql-values.ts";
+import type { CollectionManager, CollectionRecord, QueryCollectionsOptions } from "./collection-manager.ts";
+import { dataIdColumns, dataIdFromRow, requiredColumns, requiredEquals } from "./data-id-columns.ts";
+import type { DataIdExpander } from "./data-id-expander.ts";
+import type { DatasetTypeManager, DatasetTypeRecord } from "./dataset-type-manager.ts";
+
+export interface FindDatasetOptions {
+  /** The collections to search, in order; CHAINED ones are searched in their children's order. */
+  readonly collections: NameExpression;
+  /**
+   * The validity time for CALIBRATION collections. Without it they are skipped; with it, a dataset
+   * certified for a range that overlaps it is found (several in one collection are ambiguous).
+   */
+  readonly timespan?: Timespan | null;
+}
+
+export interface FindFirstDatasetsOptions {
+  /** Only these data IDs (every data ID with a dataset when absent). */
+  readonly dataIds?: readonly DataIdInput[];
+  /** Explicitly every data ID (the default when `dataIds` is absent). */
+  readonly all?: boolean;
+  /** The validity time for CALIBRATION collections (skipped without it). */
+  readonly timespan?: Timespan | null;
+}
+
+/** One membership of a dataset in a collection, as `queryDatasetAssociations` reports it. */
+export interface DatasetAssociation {
+  readonly ref: DatasetRef;
+  readonly collection: string;
+  /** The validity range in a CALIBRATION collection; null elsewhere. */
+  readonly timespan: Timespan | null;
+}
+
+export interface QueryDatasetAssociationsOptions {
+  /** Collections to look in (names, globs, RegExps); every collection when absent. */
+  readonly collections?: NameExpression;
+  readonly collectionTypes?: QueryCollectionsOptions["collectionTypes"];
+  /** Look inside CHAINED collections that match (default false: chains themselves hold nothing). */
+  readonly flattenChains?: boolean;
+}
+
+/** Searches of more collections than this look ranks up in a bound relation instead of a CASE. */
+const MAX_CASE_COLLECTIONS = 2000;
+
+/** Where a search's candidate rows come from (see DatasetSearch.#candidates). */
+type CandidateSource =
+  | { readonly kind: "all" }
+  | { readonly kind: "keys"; readonly keys: RawBuilder<unknown> }
+  | { readonly kind: "values"; readonly values: readonly unknown[] };
+
+/** The prepared pieces of a find-first search: the type, the ordered collections, the calibration time. */
+interface SearchPlan {
+  readonly record: DatasetTypeRecord;
+  readonly datasetType: DatasetType;
+  readonly group: DimensionGroup;
+  readonly order: readonly CollectionRecord[];
+  readonly timespan: Timespan | null;
+  readonly calibrations: boolean;
+}
+
+/**
+ * Find-first searches. Each is one SQL statement: the collections' search ranks travel as a bound
+ * relation (`ranks`), the candidate datasets of every collection are joined to it, and the first
+ * rank wins — `ORDER BY rank LIMIT 2` for one data ID, `ROW_NUMBER() OVER (PARTITION BY data ID
+ * ORDER BY rank)` for many. CALIBRATION collections contribute only with a timespan, through their
+ * validity ranges; two ranges of one collection that both overlap it are an ambiguity error.
+ */
+export class DatasetSearch {
+  readonly #database: RegistryDatabase;
+  readonly #collections: CollectionManager;
+  readonly #types: DatasetTypeManager;
+  readonly #expander: DataIdExpander;
+
+  constructor(
+    database: RegistryDatabase,
+    collections: CollectionManager,
+    types: DatasetTypeManager,
+    expander: DataIdExpander,
+  ) {
+    this.#database = database;
+    this.#collections = collections;
+    this.#types = types;
+    this.#expander = expander;
+  }
+
+  /** The first dataset of the type and data ID in the collections' search order, or null. */
+  async findDataset(
+    datasetType: DatasetType | string,
+    dataId: DataIdInput,
+    options: FindDatasetOptions,
+  ): Promise<DatasetRef | null> {
+    const plan = await this.#plan(datasetType, options.collections, options.timespan ?? null);
+    const [standard] = await this.#standardize(plan.group, [dataId]);
+    if (plan.order.length === 0) return null;
+    const candidates = this.#candidates(plan, { kind: "values", values: standard!.requiredValues });
+    const columns = dataIdColumns(plan.group, "u");
+    const rows = await this.#database.rows<Record<string, unknown>>(sql`
+      ${this.#with(plan, false)}
+      SELECT u.dataset_id AS __id, u.rank AS __rank, rc.name AS __run, ${columns.select}
+      FROM (${candidates}) AS u
+      CROSS JOIN ${sql.table(TABLES.dataset)} AS d
+      CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+      ${columns.joins}
+      WHERE u.rank IS NOT NULL AND d.id = u.dataset_id AND rc.collection_id = d.run_id
+      ORDER BY u.rank
+      LIMIT 2`);
+    if (rows.length === 0) return null;
+    const [first, second] = rows;
+    if (second !== undefined && toNumber(second.__rank) === toNumber(first!.__rank)) {
+      throw ambiguous(plan, toNumber(first!.__rank), standard!.toString());
+    }
+    return this.#ref(plan, first!);
+  }
+
+  /**
+   * The find-first dataset for every data ID (or for the given ones) in one statement. Data IDs with
+   * no dataset in any collection are simply absent from the result.
+   */
+  async findFirstDatasets(
+    datasetType: DatasetType | string,
+    collections: NameExpression,
+    options: FindFirstDatasetsOptions = {},
+  ): Promise<DatasetRef[]> {
+    const plan = await this.#plan(datasetType, collections, options.timespan ?? null);
+    if (plan.order.length === 0) return [];
+    let source: CandidateSource = { kind: "all" };
+    if (options.dataIds !== undefined && options.all !== true) {
+      const dataIds = await this.#standardize(plan.group, options.dataIds);
+      if (dataIds.length === 0) return [];
+      const keys = this.#database.rowsTable(
+        dataIds.map((d) => d.requiredValues),
+        requiredColumns(plan.group),
+      );
+      source = { kind: "keys", keys };
+    }
+    const dims = plan.group.required.map((d) => sql.ref(`u.${d}`));
+    const partition = dims.length > 0 ? sql`PARTITION BY ${sql.join(dims)}` : sql``;
+    // Ties within one collection are possible only among calibration validity ranges.
+    const tied = plan.calibrations
+      ? sql`COUNT(*) OVER (PARTITION BY ${sql.join([...dims, sql.ref("u.rank")])})`
+      : sql`1`;
+    const columns = dataIdColumns(plan.group, "f");
+    const rows = await this.#database.rows<Record<string, unknown>>(sql`
+      ${this.#with(plan, source.kind === "all")}
+      SELECT f.dataset_id AS __id, f.rank AS __rank, f.__tied, rc.name AS __run, ${columns.select}
+      FROM (
+        SELECT u.*, ROW_NUMBER() OVER (${partition} ORDER BY u.rank) AS __rn, ${tied} AS __tied
+        FROM (${this.#candidates(plan, source)}) AS u
+        WHERE u.rank IS NOT NULL
+      ) AS f
+      CROSS JOIN ${sql.table(TABLES.dataset)} AS d
+      CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+      ${columns.joins}
+      WHERE f.__rn = 1 AND d.id = f.dataset_id AND rc.collection_id = d.run_id`);
+    return rows.map((row) => {
+      if (toNumber(row.__tied) > 1) {
+        throw ambiguous(plan, toNumber(row.__rank), dataIdFromRow(plan.group, row).toString());
+      }
+      return this.#ref(plan, row);
+    });
+  }
+
+  /** Every membership of datasets of a type in the matching collections. */
+  async queryDatasetAssociations(
+    datasetType: DatasetType | string,
+    options: QueryDatasetAssociationsOptions = {},
+  ): Promise<DatasetAssociation[]> {
+    const { record, datasetType: type } = await this.#types.resolve(datasetType, {
+      allowStorageClassOverride: true,
+    });
+    const names = await this.#collections.query(options.collections, {
+      ...(options.collectionTypes !== undefined ? { collectionTypes: options.collectionTypes } : {}),
+      flattenChains: options.flattenChains ?? false,
+      includeChains: false,
+    });
+    const records = (await this.#collections.findMany(names)).filter(
+      (r) => r.type !== CollectionType.CHAINED,
+    );
+    if (records.length === 0) return [];
+    const group = type.dimensions;
+    const ranks = this.#database.rowsTable(
+      records.map((r, i) => [r.id, i]),
+      [
+        { name: "collection_id", type: { kind: "int64" } },
+        { name: "rank", type: { kind: "int64" } },
+      ],
+    );
+    const dims = group.required.map((d) => sql.ref(`x.${d}`));
+    const dimList = dims.length > 0 ? sql`, ${sql.join(dims)}` : sql``;
+    const calibBranch =
+      record.calibsTable === null
+        ? sql``
+        : sql`UNION ALL
+          SELECT x.dataset_id, x.collection_id, r.rank, x.timespan_begin, x.timespan_end ${dimList}
+          FROM ranks AS r CROSS JOIN ${sql.table(record.calibsTable)} AS x
+          WHERE x.collection_id = r.collection_id AND x.dataset_type_id = ${record.id}`;
+    const columns = dataIdColumns(group, "u");
+    const rows = await this.#database.rows<Record<string, unknown>>(sql`
+      WITH ranks AS ${ranks}
+      SELECT u.dataset_id AS __id, u.collection_id AS __collection, u.timespan_begin AS __begin,
+        u.timespan_end AS __end, rc.name AS __run, ${columns.select}
+      FROM (
+        SELECT x.dataset_id, x.collection_id, r.rank, NULL AS timespan_begin, NULL AS timespan_end ${dimList}
+        FROM ranks AS r CROSS JOIN ${sql.table(record.tagsTable)} AS x
+        WHERE x.collection_id = r.collection_id AND x.dataset_type_id = ${record.id}
+        ${calibBranch}
+      ) AS u
+      CROSS JOIN ${sql.table(TABLES.dataset)} AS d
+      CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+      ${columns.joins}
+      WHERE d.id = u.dataset_id AND rc.collection_id = d.run_id
+      ORDER BY u.rank, u.timespan_begin`);
+    const byId = new Map(records.map((r) => [r.id, r.name]));
+    return rows.map((row) => {
+      const id = String(row.__id);
+      const ref = new DatasetRef(type, dataIdFromRow(group, row), String(row.__run), { id });
+      const timespan =
+        row.__begin === null || row.__begin === undefined
+          ? null
+          : Timespan.fromDatabase(toBigInt(row.__begin), toBigInt(row.__end));
+      return { ref, collection: byId.get(toNumber(row.__collection))!, timespan };
+    });
+  }
+
+  async #plan(
+    datasetType: DatasetType | string,
+    collections: NameExpression,
+    timespan: Timespan | null,
+  ): Promise<SearchPlan> {
+    if (timespan !== null && !(timespan instanceof Timespan)) {
+      throw new InvalidArgumentError("timespan must be a Timespan (or null)");
+    }
+    const { record, datasetType: type } = await this.#types.resolve(datasetType, {
+      allowStorageClassOverride: true,
+    });
+    const calibrations = timespan !== null && record.calibsTable !== null;
+    const order = (await this.#collections.searchOrder(collections)).filter(
+      (c) => c.type !== CollectionType.CALIBRATION || calibrations,
+    );
+    return { record, datasetType: type, group: type.dimensions, order, timespan, calibrations };
+  }
+
+  /**
+   * `WITH ranks AS (…)`: (collection_id, rank) for each collection in order, as a bound relation,
+   * when the candidates are driven from it (or when too many collections for a CASE).
+   */
+  #with(plan: SearchPlan, driveFromRanks: boolean): RawBuilder<unknown> {
+    if (!driveFromRanks && plan.order.length <= MAX_CASE_COLLECTIONS) return sql``;
+    const ranks = this.#database.rowsTable(
+      plan.order.map((c, i) => [c.id, i]),
+      [
+        { name: "collection_id", type: { kind: "int64" } },
+        { name: "rank", type: { kind: "int64" } },
+      ],
+    );
+    return sql`WITH ranks AS ${ranks}`;
+  }
+
+  /**
+   * The rank of a row's collection: `CASE x.collection_id WHEN ? THEN 0 … END` (NULL for collections
+   * not searched), or a lookup in `ranks` for very long searches. Ranks are positions this code makes,
+   * written as literals; collection ids are bound.
+   */
+  #rank(plan: SearchPlan, alias: string): RawBuilder<unknown> {
+    const column = sql.ref(`${alias}.collection_id`);
+    if (plan.order.length > MAX_CASE_COLLECTIONS) {
+      return sql`(SELECT r.rank FROM ranks AS r WHERE r.collection_id = ${column})`;
+    }
+    const whens = plan.order.map((c, i) => sql`WHEN ${c.id} THEN ${sql.lit(i)}`);
+    return sql`CASE ${column} ${sql.join(whens, sql` `)} END`;
+  }
+
+  /**
+   * Candidate rows (dataset_id, rank, required dimension columns) from the tags table and, with a
+   * time, the calibs table; rank is NULL for rows outside the searched collections. The relation
+   * driving each branch comes first and is joined with CROSS JOIN, which SQLite keeps as the outer
+   * loop (its planner has no statistics for bound relations) and PostgreSQL plans freely:
+   * - all data IDs: the ranks drive, probing (collection_id, dataset_type_id);
+   * - listed data IDs: the keys drive, probing (dataset_type_id, dimensions…);
+   * - one data ID: its values probe the same index directly.
+   */
+  #candidates(plan: SearchPlan, source: CandidateSource): RawBuilder<unknown> {
+    const branch = (table: string, alias: string, extra: RawBuilder<unknown>): RawBuilder<unknown> => {
+      const refs = plan.group.required.map((d) => sql.ref(`${alias}.${d}`));
+      const dims = refs.length > 0 ? sql`, ${sql.join(refs)}` : sql``;
+      const x = sql.id(alias);
+      const type = sql`${sql.ref(`${alias}.dataset_type_id`)} = ${plan.record.id}`;
+      if (source.kind === "all") {
+        return sql`SELECT ${x}.dataset_id, r.rank ${dims}
+          FROM ranks AS r CROSS JOIN ${sql.table(table)} AS ${x}
+          WHERE ${sql.ref(`${alias}.collection_id`)} = r.collection_id AND ${type} ${extra}`;
+      }
+      if (source.kind === "keys") {
+        return sql`SELECT ${x}.dataset_id, ${this.#rank(plan, alias)} AS rank ${dims}
+          FROM ${source.keys} AS k CROSS JOIN ${sql.table(table)} AS ${x}
+          WHERE ${requiredEquals(plan.group, "k", alias)} AND ${type} ${extra}`;
+      }
+      const equal = plan.group.required.map(
+        (d, i) => sql`AND ${sql.ref(`${alias}.${d}`)} = ${source.values[i]}`,
+      );
+      return sql`SELECT ${x}.dataset_id, ${this.#rank(plan, alias)} AS rank ${dims}
+        FROM ${sql.table(table)} AS ${x}
+        WHERE ${type} ${sql.join(equal, sql` `)} ${extra}`;
+    };
+    const tags = branch(plan.record.tagsTable, "t", sql``);
+    if (!plan.calibrations) return tags;
+    const span = plan.timespan!;
+    const overlaps = sql`AND c.timespan_begin < ${span.endNs} AND ${span.beginNs} < c.timespan_end`;
+    return sql`${tags} UNION ALL ${branch(plan.record.calibsTable!, "c", overlaps)}`;
+  }
+
+  /** Data IDs for a search: plain values need no query; alternate keys go through the expander. */
+  async #standardize(group: DimensionGroup, inputs: readonly DataIdInput[]): Promise<DataCoordinate[]> {
+    const parsed = inputs.map((input) => parseDataId(input, { dimensions: group }));
+    if (parsed.every((p) => p.constraints.length === 0))
+      return parsed.map((p) => DataCoordinate.fromParsed(p));
+    return this.#expander.expand(inputs, { dimensions: group });
+  }
+
+  #ref(plan: SearchPlan, row: Readonly<Record<string, unknown>>): DatasetRef {
+    const id = String(row.__id);
+    return new DatasetRef(plan.datasetType, dataIdFromRow(plan.group, row), String(row.__run), { id });
+  }
+}
+
+function ambiguous(plan: SearchPlan, rank: number, dataId: string): CalibrationLookupError {
+  const collection = plan.order[rank]?.name ?? "?";
+  return new CalibrationLookupError(
+    plan.datasetType.name,
+    collection,
+    `several ${plan.datasetType.name} datasets for ${dataId} in CALIBRATION collection '${collection}' are valid ` +
+      `during ${plan.timespan}; accepted: a timespan that overlaps exactly one validity range`,
+  );
+}

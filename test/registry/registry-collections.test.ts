@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CollectionType } from "../../src/core/index.ts";
+import {
+  CollectionCycleError,
+  CollectionNameError,
+  CollectionTypeError,
+  ConflictingDefinitionError,
+  InvalidQueryError,
+  MissingCollectionError,
+  OrphanedRecordError,
+} from "../../src/errors.ts";
+import { forEachDialect, loadDatasets, makeChain } from "./registry-support.ts";
+
+const { RUN, TAGGED, CHAINED, CALIBRATION } = CollectionType;
+
+forEachDialect("registry collections", (ctx) => {
+  test("registering runs and collections reports whether they are new", async () => {
+    const registry = await ctx.makeRegistry();
+    assert.equal(await registry.registerRun("run1", "first run"), true);
+    assert.equal(await registry.registerRun("run1"), false);
+    assert.equal(await registry.registerCollection("tag1", TAGGED), true);
+    assert.equal(await registry.registerCollection("tag1", TAGGED), false);
+    assert.equal(await registry.registerCollection("calib1", CALIBRATION, "calibs"), true);
+    await assert.rejects(registry.registerCollection("run1", TAGGED), ConflictingDefinitionError);
+    await assert.rejects(registry.registerRun("tag1"), ConflictingDefinitionError);
+    await assert.rejects(registry.registerRun(""), CollectionNameError);
+    await assert.rejects(registry.registerRun("x".repeat(65)), CollectionNameError);
+    assert.equal(await registry.getCollectionType("run1"), RUN);
+    assert.equal(await registry.getCollectionType("calib1"), CALIBRATION);
+    await assert.rejects(registry.getCollectionType("nope"), MissingCollectionError);
+    assert.equal(await registry.getCollectionDocumentation("run1"), "first run");
+    assert.equal(await registry.getCollectionDocumentation("tag1"), null);
+    await registry.setCollectionDocumentation("tag1", "tagged things");
+    assert.equal(await registry.getCollectionDocumentation("tag1"), "tagged things");
+  });
+
+  test("chains nest, flatten depth-first without duplicates, and refuse cycles", async () => {
+    const registry = await ctx.makeRegistry();
+    for (const run of ["a", "b", "c", "d"]) await registry.registerRun(run);
+    await registry.registerCollection("tag", TAGGED);
+    await makeChain(registry, "inner", ["b", "c"]);
+    await makeChain(registry, "outer", ["a", "inner", "tag", "c", "d"]);
+    assert.deepEqual(await registry.getCollectionChain("outer"), ["a", "inner", "tag", "c", "d"]);
+    assert.deepEqual(await registry.collectionChainFlattened("outer"), ["a", "b", "c", "tag", "d"]);
+    assert.deepEqual(await registry.getCollectionParentChains("c"), ["inner", "outer"]);
+    assert.deepEqual(await registry.getCollectionParentChains("a"), ["outer"]);
+    // Duplicates in a definition keep their first place.
+    await makeChain(registry, "dups", ["b", "a", "b"]);
+    assert.deepEqual(await registry.getCollectionChain("dups"), ["b", "a"]);
+    // Cycles: directly, through another chain, and the chain itself.
+    await assert.rejects(registry.setCollectionChain("inner", ["outer"]), CollectionCycleError);
+    await assert.rejects(registry.setCollectionChain("inner", ["inner"]), CollectionCycleError);
+    await makeChain(registry, "top", ["outer"]);
+    await assert.rejects(
+      registry.setCollectionChain("inner", ["b", "top"]),
+      (err: Error) => err instanceof CollectionCycleError && err.child === "top",
+    );
+    assert.deepEqual(await registry.getCollectionChain("inner"), ["b", "c"]);
+    // Not a chain, missing children, wildcards.
+    await assert.rejects(registry.setCollectionChain("a", ["b"]), CollectionTypeError);
+    await assert.rejects(registry.getCollectionChain("a"), CollectionTypeError);
+    await assert.rejects(registry.setCollectionChain("inner", ["nope"]), MissingCollectionError);
+    await assert.rejects(registry.setCollectionChain("inner", ["b*"]), InvalidQueryError);
+    // flatten stores the leaves.
+    await makeChain(registry, "flat", []);
+    await registry.setCollectionChain("flat", ["outer", "a"], true);
+    assert.deepEqual(await registry.getCollectionChain("flat"), ["a", "b", "c", "tag", "d"]);
+    // Redefinition replaces the children.
+    await registry.setCollectionChain("inner", ["d"]);
+    assert.deepEqual(await registry.collectionChainFlattened("outer"), ["a", "d", "tag", "c"]);
+  });
+
+  test("queryCollections matches names, globs, RegExps and types", async () => {
+    const registry = await ctx.makeRegistry();
+    await registry.registerRun("imported_g");
+    await registry.registerRun("imported_r");
+    await registry.registerCollection("tag", TAGGED);
+    await registry.registerCollection("calibs", CALIBRATION);
+    await makeChain(registry, "chain1", ["tag", "imported_r"]);
+    await makeChain(registry, "chain2", ["chain1", "imported_g"]);
+    assert.deepEqual(await registry.queryCollections(), [
+      "imported_g",
+      "imported_r",
+      "tag",
+      "calibs",
+      "chain1",
+      "chain2",
+    ]);
+    assert.deepEqual(await registry.queryCollections("imported_*"), ["imported_g", "imported_r"]);
+    assert.deepEqual(await registry.queryCollections("imported_?"), ["imported_g", "imported_r"]);
+    assert.deepEqual(await registry.queryCollections(/^chain\d$/), ["chain1", "chain2"]);
+    assert.deepEqual(await registry.queryCollections(["tag", "imported_g"]), ["tag", "imported_g"]);
+    assert.deepEqual(await registry.queryCollections(undefined, { collectionTypes: RUN }), [
+      "imported_g",
+      "imported_r",
+    ]);
+    assert.deepEqual(await registry.queryCollections("*", { collectionTypes: [TAGGED, CALIBRATION] }), [
+      "tag",
+      "calibs",
+    ]);
+    assert.deepEqual(await registry.queryCollections("chain2", { flattenChains: true }), [
+      "tag",
+      "imported_r",
+      "imported_g",
+    ]);
+    assert.deepEqual(
+      await registry.queryCollections("chain2", { flattenChains: true, includeChains: true }),
+      ["chain2", "chain1", "tag", "imported_r", "imported_g"],
+    );
+    assert.deepEqual(
+      await registry.queryCollections("chain2", { flattenChains: true, collectionTypes: RUN }),
+      ["imported_r", "imported_g"],
+    );
+    assert.deepEqual(await registry.queryCollections("chain*", { collectionTypes: CHAINED }), [
+      "chain1",
+      "chain2",
+    ]);
+    assert.deepEqual(await registry.queryCollections("nothing*"), []);
+    await assert.rejects(registry.queryCollections("nothing"), MissingCollectionError);
+  });
+
+  test("removeCollection refuses chain children and RUNs with datasets", async () => {
+    const registry = await ctx.makeRegistry();
+    const refs = await loadDatasets(registry);
+    await registry.registerCollection("tag", TAGGED);
+    await registry.associate("tag", refs.slice(0, 2));
+    await makeChain(registry, "chain", ["tag", "imported_g"]);
+    await assert.rejects(registry.removeCollection("tag"), OrphanedRecordError);
+    await assert.rejects(registry.removeCollection("imported_r"), OrphanedRecordError);
+    await assert.rejects(registry.removeCollection("nope"), MissingCollectionError);
+    await registry.removeCollection("chain");
+    assert.deepEqual(await registry.getCollectionParentChains("tag"), []);
+    await registry.removeCollection("tag");
+    await assert.rejects(registry.getCollectionType("tag"), MissingCollectionError);
+    // The tagged datasets themselves stay.
+    assert.ok((await registry.getDataset(refs[0]!.id)) !== null);
+    await registry.registerRun("empty");
+    await registry.removeCollection("empty");
+    assert.deepEqual(await registry.queryCollections(), ["imported_g", "imported_r"]);
+    // A name can be registered again, with another type.
+    assert.equal(await registry.registerCollection("tag", CALIBRATION), true);
+    assert.equal(await registry.getCollectionType("tag"), CALIBRATION);
+  });
+});
