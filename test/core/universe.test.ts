@@ -5,8 +5,9 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { DEFAULT_UNIVERSE_PATH, DimensionUniverse, defaultUniverse } from "../../src/core/index.ts";
 import { DimensionConfigError, DimensionNameError, isButlerError } from "../../src/errors.ts";
+import { PEER_DATA } from "../support/fixtures.ts";
 
-const PEER_UNIVERSE = join(import.meta.dirname, "../../../shared/peer-data/dimensions.yaml");
+const PEER_UNIVERSE = join(PEER_DATA, "dimensions.yaml");
 
 /** Everything a universe says except documentation, as plain data that deepEqual can compare. */
 function describeUniverse(universe: DimensionUniverse): unknown {

@@ -7,7 +7,7 @@
  * schema (namespace) per registry. An unreachable server fails the PostgreSQL cases: CI provides it.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe } from "node:test";
@@ -109,10 +109,9 @@ export function forEachDialect(name: string, fn: (ctx: DialectContext) => void):
 }
 
 /** The shared peer data folder (daf_butler's registry test data). */
-export const PEER_DATA = [
-  join(import.meta.dirname, "../../../shared/peer-data"),
-  "/work/shared/peer-data",
-].find((dir) => existsSync(join(dir, "base.yaml")))!;
+import { PEER_DATA } from "../support/fixtures.ts";
+
+export { PEER_DATA };
 
 interface ExportItem {
   type: string;

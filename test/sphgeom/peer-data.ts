@@ -5,10 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
+import { PEER_DATA as SHARED_PEER_DATA } from "../support/fixtures.ts";
 
-export const PEER_DATA = resolve(
-  process.env.BUTLER_PEER_DATA ?? join(import.meta.dirname, "../../../shared/peer-data"),
-);
+export const PEER_DATA = resolve(process.env.BUTLER_PEER_DATA ?? SHARED_PEER_DATA);
 
 export function peerFile(name: string): string | undefined {
   const path = join(PEER_DATA, name);
