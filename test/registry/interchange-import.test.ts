@@ -15,7 +15,7 @@ import {
 } from "../../src/core/index.ts";
 import { ExportFormatError } from "../../src/errors.ts";
 import { type ImportTarget, importExport, parseExport } from "../../src/registry/interchange/index.ts";
-import { PEER_DATA, peerFile } from "../sphgeom/peer-data.ts";
+import { peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 
 type Call = [string, ...unknown[]];
 
@@ -86,7 +86,7 @@ class FakeRegistry implements ImportTarget {
   }
 }
 
-const missing = peerFile("base.yaml") === undefined ? `peer data not found at ${PEER_DATA}` : false;
+const missing = peerDataMissing;
 const load = (name: string) => parseExport(readFileSync(peerFile(name)!, "utf8"));
 const names = (calls: Call[]) => calls.map((c) => c[0]);
 

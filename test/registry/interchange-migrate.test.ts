@@ -18,19 +18,9 @@ import {
   migrateExport,
   parseExport,
 } from "../../src/registry/interchange/index.ts";
-import { PEER_DATA, peerFile } from "../sphgeom/peer-data.ts";
+import { EXPORT_FILES, peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 
-const EXPORT_FILES = [
-  "base.yaml",
-  "datasets.yaml",
-  "spatial.yaml",
-  "ci_hsc-subset.yaml",
-  "ci_hsc-subset-skymap.yaml",
-  "hsc-rc2-subset-v0.yaml",
-  "hsc-rc2-subset.yaml",
-  "lsstcam-subset.yaml",
-];
-const missing = peerFile("base.yaml") === undefined ? `peer data not found at ${PEER_DATA}` : false;
+const missing = peerDataMissing;
 const load = (name: string) => parseExport(readFileSync(peerFile(name)!, "utf8"));
 
 function records(doc: ExportDocument, element: string): ExportRecord[] {

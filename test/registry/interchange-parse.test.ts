@@ -16,19 +16,9 @@ import {
   regionHex,
 } from "../../src/registry/interchange/index.ts";
 import { ConvexPolygon } from "../../src/sphgeom/index.ts";
-import { encodedRegions, PEER_DATA, peerFile } from "../sphgeom/peer-data.ts";
+import { EXPORT_FILES, encodedRegions, PEER_DATA, peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 
-const EXPORT_FILES = [
-  "base.yaml",
-  "datasets.yaml",
-  "spatial.yaml",
-  "ci_hsc-subset.yaml",
-  "ci_hsc-subset-skymap.yaml",
-  "hsc-rc2-subset-v0.yaml",
-  "hsc-rc2-subset.yaml",
-  "lsstcam-subset.yaml",
-];
-const missing = peerFile("base.yaml") === undefined ? `peer data not found at ${PEER_DATA}` : false;
+const missing = peerDataMissing;
 
 const cache = new Map<string, ExportDocument>();
 function load(name: string): ExportDocument {

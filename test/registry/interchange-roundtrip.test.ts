@@ -12,19 +12,9 @@ import {
   parseExport,
 } from "../../src/registry/interchange/index.ts";
 import { ConvexPolygon, UnitVector3d } from "../../src/sphgeom/index.ts";
-import { PEER_DATA, peerFile } from "../sphgeom/peer-data.ts";
+import { EXPORT_FILES, peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 
-const EXPORT_FILES = [
-  "base.yaml",
-  "datasets.yaml",
-  "spatial.yaml",
-  "ci_hsc-subset.yaml",
-  "ci_hsc-subset-skymap.yaml",
-  "hsc-rc2-subset-v0.yaml",
-  "hsc-rc2-subset.yaml",
-  "lsstcam-subset.yaml",
-];
-const missing = peerFile("base.yaml") === undefined ? `peer data not found at ${PEER_DATA}` : false;
+const missing = peerDataMissing;
 
 function roundTrip(doc: ExportDocument): { text: string; again: ExportDocument } {
   const text = exportDocument(doc.items, {

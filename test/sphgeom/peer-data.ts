@@ -45,3 +45,19 @@ export function regionRecords(name: string): RegionRecord[] {
   }
   return out;
 }
+
+/** daf_butler's YAML export files among the peer data. */
+export const EXPORT_FILES: readonly string[] = [
+  "base.yaml",
+  "datasets.yaml",
+  "spatial.yaml",
+  "ci_hsc-subset.yaml",
+  "ci_hsc-subset-skymap.yaml",
+  "hsc-rc2-subset-v0.yaml",
+  "hsc-rc2-subset.yaml",
+  "lsstcam-subset.yaml",
+];
+
+/** A skip reason when the peer data is absent, else false. */
+export const peerDataMissing: string | false =
+  peerFile("base.yaml") === undefined ? `peer data not found at ${PEER_DATA}` : false;
