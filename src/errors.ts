@@ -323,6 +323,28 @@ export class MaskPlaneError extends ButlerError {
   }
 }
 
+/** A column name (or glob) that matches no column of a table; lists the columns it has. */
+export class UnknownColumnError extends ButlerError {
+  readonly column: string;
+  readonly available: readonly string[];
+
+  constructor(column: string, available: readonly string[]) {
+    super(
+      "UNKNOWN_COLUMN",
+      `column '${column}' is not in the table; its columns are: ${available.length > 0 ? available.join(", ") : "none"}`,
+    );
+    this.column = column;
+    this.available = available;
+  }
+}
+
+/** A table that cannot be built, written or read: columns of unequal length, a column type we lack. */
+export class TableFormatError extends ButlerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TABLE_FORMAT", message, options);
+  }
+}
+
 /** A storage class name that the configuration does not define. */
 export class MissingStorageClassError extends ButlerError {
   readonly storageClass: string;
@@ -501,6 +523,19 @@ export class InvalidQueryError extends ButlerError {
   }
 }
 
+/** A query asked to explain an empty result: `reasons` says why nothing matched, as far as can be told. */
+export class EmptyQueryResultError extends ButlerError {
+  readonly reasons: readonly string[];
+
+  constructor(what: string, reasons: readonly string[]) {
+    super(
+      "EMPTY_QUERY_RESULT",
+      `${what} found nothing: ${reasons.length > 0 ? reasons.join("; ") : "no reason could be found (every constraint matches something on its own)"}`,
+    );
+    this.reasons = reasons;
+  }
+}
+
 /** A calibration lookup whose timespan matches several datasets (ambiguous) or that lacks a timespan. */
 export class CalibrationLookupError extends ButlerError {
   readonly datasetType: string;
@@ -527,6 +562,61 @@ export class DatasetNotFoundError extends ButlerError {
   constructor(datasetId: string, message?: string) {
     super("DATASET_NOT_FOUND", message ?? `no dataset with id ${datasetId} in the registry`);
     this.datasetId = datasetId;
+  }
+}
+
+/** A find-first search that found nothing: names the dataset type, data ID and collections searched. */
+export class DatasetNotFoundInCollectionsError extends DatasetNotFoundError {
+  readonly datasetType: string;
+  readonly dataId: string;
+  readonly collections: readonly string[];
+
+  constructor(datasetType: string, dataId: string, collections: readonly string[], hint = "") {
+    super(
+      "",
+      `dataset ${datasetType} with data ID ${dataId} could not be found in collections [${collections.join(", ")}]${hint}`,
+    );
+    this.datasetType = datasetType;
+    this.dataId = dataId;
+    this.collections = collections;
+  }
+}
+
+/** A write (put, ingest, removal, import) on a butler opened read-only. */
+export class ReadOnlyButlerError extends ButlerError {
+  readonly operation: string;
+
+  constructor(operation: string) {
+    super(
+      "READ_ONLY_BUTLER",
+      `${operation} needs a writeable butler, but this one is read-only; open it with a run, or with writeable: true`,
+    );
+    this.operation = operation;
+  }
+}
+
+/** A butler call that needs collections or a run when the call gives none and the butler has no default. */
+export class NoDefaultCollectionError extends ButlerError {
+  readonly what: "collections" | "run";
+
+  constructor(what: "collections" | "run", operation: string) {
+    super(
+      "NO_DEFAULT_COLLECTION",
+      what === "run"
+        ? `${operation} needs a RUN collection: pass { run } to the call, or open the butler with a run`
+        : `${operation} needs collections to search: pass { collections } to the call, or open the butler with collections or a run`,
+    );
+    this.what = what;
+  }
+}
+
+/** A repository configuration (butler.yaml) that is missing or cannot be used. */
+export class RepositoryConfigError extends ButlerError {
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super("REPOSITORY_CONFIG", `${path}: ${message}`, options);
+    this.path = path;
   }
 }
 

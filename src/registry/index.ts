@@ -36,6 +36,14 @@ export {
   type ParsedNameExpression,
   parseNameExpression,
 } from "./name-expression.ts";
+export type {
+  DatasetConstrainedOptions,
+  DimensionsInput,
+  QueryDataIdsOptions,
+  QueryDatasetsOptions,
+  QueryDimensionRecordsOptions,
+  QueryOptions,
+} from "./queries/query-options.ts";
 export {
   type ExpandDataIdOptions,
   Registry,

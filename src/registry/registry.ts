@@ -47,6 +47,13 @@ import {
 } from "./managers/dimension-record-manager.ts";
 import { type CollectionSummary, SummaryManager } from "./managers/summary-manager.ts";
 import type { NameExpression } from "./name-expression.ts";
+import { QueryEngine } from "./queries/query-engine.ts";
+import type {
+  DimensionsInput,
+  QueryDataIdsOptions,
+  QueryDatasetsOptions,
+  QueryDimensionRecordsOptions,
+} from "./queries/query-options.ts";
 import { createSchema } from "./schema/create-schema.ts";
 import { ATTRIBUTES, checkSchemaVersion, SCHEMA_VERSION } from "./schema/schema-version.ts";
 import { TABLES } from "./schema/static-tables.ts";
@@ -112,6 +119,7 @@ export class Registry {
   readonly #associations: AssociationManager;
   readonly #search: DatasetSearch;
   readonly #summaries: SummaryManager;
+  readonly #queries: QueryEngine;
   #closed = false;
 
   private constructor(
@@ -145,6 +153,7 @@ export class Registry {
       this.#summaries,
     );
     this.#search = new DatasetSearch(database, this.#collections, this.#datasetTypes, this.#expander);
+    this.#queries = new QueryEngine(database, universe, this.#collections, this.#datasetTypes);
     // Records cached inside a transaction that is undone may name rows that no longer exist.
     database.onRollback(() => this.refresh());
     database.onCommit(() => this.#summaries.commit());
@@ -543,6 +552,33 @@ export class Registry {
     options: QueryDatasetAssociationsOptions = {},
   ): Promise<DatasetAssociation[]> {
     return this.#search.queryDatasetAssociations(datasetType, options);
+  }
+
+  /**
+   * Data IDs of `dimensions` matching a `where` expression, a data ID and dataset searches; dimensions
+   * the expression names join the query and are then projected away (results are distinct).
+   */
+  async queryDataIds(dimensions: DimensionsInput, options: QueryDataIdsOptions = {}): Promise<DataCoordinate[]> {
+    return this.#queries.queryDataIds(dimensions, options);
+  }
+
+  /**
+   * Datasets of the type(s) (names, globs, DatasetTypes) in the collections matching the constraints;
+   * with `findFirst`, only the first of each data ID in the collections' search order.
+   */
+  async queryDatasets(
+    datasetType: NameExpression | DatasetType | readonly DatasetType[],
+    options: QueryDatasetsOptions,
+  ): Promise<DatasetRef[]> {
+    return this.#queries.queryDatasets(datasetType, options);
+  }
+
+  /** Records of one dimension element matching the constraints. */
+  async queryDimensionRecords(
+    element: string | DimensionElement,
+    options: QueryDimensionRecordsOptions = {},
+  ): Promise<DimensionRecord[]> {
+    return this.#queries.queryDimensionRecords(element, options);
   }
 
   #checkWriteable(operation: string): void {

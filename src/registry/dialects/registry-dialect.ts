@@ -107,6 +107,11 @@ export interface RegistryDialect {
    */
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown>;
 
+  /**
+   * A case-sensitive match of `expr` against a glob `pattern` (a bound string in which `*` is any run of
+   * characters and `?` any one character; nothing else is special).
+   */
+  globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown>;
   /** Refreshes the planner's statistics for the tables, where the engine's plans depend on them. */
   updateStatistics(db: Kysely<DynamicSchema>, tables: readonly string[]): Promise<void>;
 

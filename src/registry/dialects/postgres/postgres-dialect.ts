@@ -162,6 +162,15 @@ export class PostgresRegistryDialect implements RegistryDialect {
     return sql`(SELECT ${sql.join(selections)} FROM json_array_elements(${rowsToJson(rows)}::json) AS __e(v))`;
   }
 
+  globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {
+    // LIKE is case sensitive here; escape its own wildcards, then map the glob's.
+    const like = pattern
+      .replace(/[\\%_]/g, "\\$&")
+      .replaceAll("*", "%")
+      .replaceAll("?", "_");
+    return sql`${expr} LIKE ${like} ESCAPE ${sql.lit("\\")}`;
+  }
+
   async updateStatistics(db: Kysely<DynamicSchema>, tables: readonly string[]): Promise<void> {
     for (const table of tables) await sql`ANALYZE ${sql.table(table)}`.execute(db);
   }

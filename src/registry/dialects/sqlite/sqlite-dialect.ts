@@ -126,6 +126,11 @@ export class SqliteRegistryDialect implements RegistryDialect {
     return sql`(SELECT ${sql.join(selections)} FROM json_each(${rowsToJson(rows)}))`;
   }
 
+  globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {
+    // GLOB is case sensitive; only its `[` class syntax must be neutralised.
+    return sql`${expr} GLOB ${pattern.replaceAll("[", "[[]")}`;
+  }
+
   /**
    * Deliberately nothing. The registry's queries fix their join order (CROSS JOIN), so SQLite needs
    * no statistics; and with STAT4 statistics SQLite re-prepares a statement whenever its bound values

@@ -1,0 +1,165 @@
+import type { DimensionElement, DimensionUniverse, RecordField } from "../../core/index.ts";
+import { InvalidQueryError } from "../../errors.ts";
+import type { IdentifierNode } from "../query/ast.ts";
+import { didYouMean } from "../query/names.ts";
+
+/** The kinds of values a query expression can produce, for type checks before any SQL runs. */
+export type ValueType =
+  | "int"
+  | "float"
+  | "string"
+  | "bool"
+  | "hash"
+  | "time"
+  | "timespan"
+  | "region"
+  | "uuid";
+
+/** A dataset field a `where` expression can name: `dataset_id`, `calexp.run`, `bias.timespan` … */
+export type DatasetField = "dataset_id" | "ingest_date" | "run" | "collection" | "timespan";
+
+export const DATASET_FIELDS: readonly DatasetField[] = [
+  "dataset_id",
+  "ingest_date",
+  "run",
+  "collection",
+  "timespan",
+];
+
+/** What a name in a `where` expression or an `orderBy` term refers to. */
+export type ResolvedName =
+  /** The primary key value of a dimension: `visit`, `visit.id`, `detector.instrument`. */
+  | { readonly kind: "dimension"; readonly dimension: string }
+  /** A non-key field of an element's record: `visit.exposure_time`, `detector.full_name`, `tract.region`. */
+  | { readonly kind: "field"; readonly element: string; readonly field: RecordField }
+  /** One end of an element's timespan: `visit.timespan.begin`. */
+  | { readonly kind: "timespanBound"; readonly element: string; readonly bound: "begin" | "end" }
+  /** A field of the datasets searched; `datasetType` is null when the name did not say which. */
+  | { readonly kind: "dataset"; readonly datasetType: string | null; readonly field: DatasetField };
+
+/** The part of the query a name is resolved against. */
+export interface NameContext {
+  readonly universe: DimensionUniverse;
+  /** The dataset types the query searches (their names can prefix dataset fields). */
+  readonly datasetTypes: readonly string[];
+}
+
+/**
+ * Resolves a dotted name to what it refers to. Unknown names are InvalidQueryErrors that list or
+ * suggest the accepted ones.
+ */
+export function resolveName(parts: readonly string[], context: NameContext): ResolvedName {
+  const universe = context.universe;
+  const [first, second, third] = parts as [string, string | undefined, string | undefined];
+  const written = parts.join(".");
+  if (second === undefined) {
+    if (universe.hasDimension(first)) return { kind: "dimension", dimension: first };
+    if ((DATASET_FIELDS as readonly string[]).includes(first) && first !== "timespan") {
+      return { kind: "dataset", datasetType: null, field: first as DatasetField };
+    }
+    const candidates = [
+      ...universe.dimensions.map((d) => d.name),
+      ...DATASET_FIELDS.filter((f) => f !== "timespan"),
+    ];
+    throw new InvalidQueryError(
+      unknown(
+        `unknown name '${written}' in query expression`,
+        didYouMean(first, candidates),
+        "dimension names, element.field, dataset_id, ingest_date, run, collection and <datasetType>.<field>",
+      ),
+    );
+  }
+  if (universe.hasElement(first)) {
+    const element = universe.getElement(first);
+    const field = fieldOf(element, second, written);
+    if (third !== undefined) {
+      if (field.type !== "timespan" || (third !== "begin" && third !== "end")) {
+        throw new InvalidQueryError(
+          `unknown name '${written}' in query expression; only a timespan has parts (.begin, .end)`,
+        );
+      }
+      return { kind: "timespanBound", element: element.name, bound: third };
+    }
+    if (field.role === "key" || field.role === "required" || field.role === "implied") {
+      return { kind: "dimension", dimension: field.dimension! };
+    }
+    return { kind: "field", element: element.name, field };
+  }
+  if (context.datasetTypes.includes(first)) {
+    if (!(DATASET_FIELDS as readonly string[]).includes(second) || third !== undefined) {
+      throw new InvalidQueryError(
+        unknown(
+          `unknown dataset field '${written}'`,
+          didYouMean(second, DATASET_FIELDS),
+          DATASET_FIELDS.map((f) => `${first}.${f}`).join(", "),
+        ),
+      );
+    }
+    return { kind: "dataset", datasetType: first, field: second as DatasetField };
+  }
+  const candidates = [...universe.elements.map((e) => e.name), ...context.datasetTypes];
+  throw new InvalidQueryError(
+    unknown(
+      `unknown element or dataset type '${first}' in '${written}'`,
+      didYouMean(first, candidates),
+      "dimension element names and the dataset types the query searches",
+    ),
+  );
+}
+
+/** Resolves an identifier node (see `resolveName`), adding its position to the message. */
+export function resolveIdentifier(node: IdentifierNode, context: NameContext): ResolvedName {
+  return resolveName(node.parts, context);
+}
+
+function fieldOf(element: DimensionElement, name: string, written: string): RecordField {
+  const field = element.recordFields.find((f) => f.name === name);
+  if (field !== undefined) return field;
+  const names = element.recordFields.map((f) => f.name);
+  throw new InvalidQueryError(
+    unknown(
+      `unknown field '${written}'`,
+      didYouMean(name, names),
+      `the fields of ${element.name}: ${names.join(", ")}`,
+    ),
+  );
+}
+
+/** "unknown x; did you mean 'y'? Accepted: …", or "unknown x; accepted: …" with no suggestion. */
+export function unknown(head: string, suggestion: string, accepted: string): string {
+  return suggestion === "" ? `${head}; accepted: ${accepted}` : `${head}${suggestion} Accepted: ${accepted}`;
+}
+
+/** The value type of a record field. */
+export function fieldValueType(field: RecordField): ValueType {
+  switch (field.type) {
+    case "int":
+    case "float":
+    case "string":
+    case "bool":
+    case "hash":
+    case "region":
+    case "timespan":
+      return field.type;
+  }
+}
+
+/** The value type of a dimension's primary key. */
+export function dimensionValueType(universe: DimensionUniverse, dimension: string): ValueType {
+  return universe.getElement(dimension).primaryKey!.type === "int" ? "int" : "string";
+}
+
+/** The value type of a dataset field. */
+export function datasetFieldType(field: DatasetField): ValueType {
+  switch (field) {
+    case "dataset_id":
+      return "uuid";
+    case "ingest_date":
+      return "time";
+    case "run":
+    case "collection":
+      return "string";
+    case "timespan":
+      return "timespan";
+  }
+}

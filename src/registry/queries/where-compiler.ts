@@ -1,0 +1,652 @@
+import { type RawBuilder, sql } from "kysely";
+import { normalizeUuid, parseTimeLiteral, Timespan, timeFromDate } from "../../core/index.ts";
+import { ButlerError, InvalidQueryError } from "../../errors.ts";
+import { Box, Circle, ConvexPolygon, parsePosRegion, type Region } from "../../sphgeom/index.ts";
+import type {
+  BinaryNode,
+  ExpressionNode,
+  FunctionCallNode,
+  IdentifierNode,
+  InNode,
+  RangeLiteralNode,
+} from "../query/ast.ts";
+import { numericValue } from "../query/ast.ts";
+import { formatExpression } from "../query/format.ts";
+import {
+  type DatasetField,
+  dimensionValueType,
+  fieldValueType,
+  type NameContext,
+  type ResolvedName,
+  resolveName,
+  type ValueType,
+} from "./identifiers.ts";
+
+/** A compiled sub-expression. */
+export type Compiled =
+  | { readonly kind: "scalar"; readonly type: ValueType; readonly sql: RawBuilder<unknown> }
+  | { readonly kind: "condition"; readonly sql: RawBuilder<unknown> }
+  | { readonly kind: "timespan"; readonly begin: RawBuilder<unknown>; readonly end: RawBuilder<unknown> }
+  | { readonly kind: "region"; readonly element?: string; readonly constant?: Region }
+  | { readonly kind: "list"; readonly values: readonly unknown[] };
+
+/** A region overlap kept out of SQL's hands: SQL narrows candidates by sky pixel, code tests exactly. */
+export interface SpatialConstraint {
+  readonly left: RegionOperand;
+  readonly right: RegionOperand;
+}
+
+export type RegionOperand = { readonly element: string } | { readonly constant: Region };
+
+/** What compiling needs from the query being built. */
+export interface CompileScope {
+  readonly names: NameContext;
+  readonly bind: Readonly<Record<string, unknown>>;
+  /** The value of a dimension. */
+  dimension(name: string): RawBuilder<unknown>;
+  /** A column of a joined element's table. */
+  column(element: string, column: string): RawBuilder<unknown>;
+  /** A dataset field of the (named, or only) dataset search. */
+  datasetField(datasetType: string | null, field: DatasetField): Compiled;
+  /** A case-sensitive glob match. */
+  glob(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown>;
+}
+
+/** The result of compiling a `where` expression. */
+export interface CompiledWhere {
+  /** The SQL condition; null when there is none left (no expression, or only spatial terms). */
+  readonly condition: RawBuilder<unknown> | null;
+  /** Region overlaps at the top level, to be narrowed in SQL and tested exactly in code. */
+  readonly spatial: readonly SpatialConstraint[];
+}
+
+/** The dimensions, elements and dataset fields an expression mentions, for planning joins. */
+export interface ExpressionNeeds {
+  readonly dimensions: Set<string>;
+  readonly elements: Set<string>;
+  readonly datasetFields: Set<DatasetField>;
+}
+
+/** Walks an expression and records what it needs (resolving every name, so unknown names fail early). */
+export function collectNeeds(
+  node: ExpressionNode | undefined,
+  names: NameContext,
+  needs: ExpressionNeeds,
+): void {
+  if (node === undefined) return;
+  const visit = (n: ExpressionNode, regionContext: boolean): void => {
+    switch (n.kind) {
+      case "identifier":
+        addNeeds(resolveName(n.parts, names), names, needs, regionContext);
+        return;
+      case "binary":
+        visit(n.left, n.op === "OVERLAPS");
+        visit(n.right, n.op === "OVERLAPS");
+        return;
+      case "unary":
+        visit(n.operand, false);
+        return;
+      case "in":
+        visit(n.expr, false);
+        for (const item of n.items) if (item.kind !== "range") visit(item, false);
+        return;
+      case "tuple":
+        visit(n.items[0], false);
+        visit(n.items[1], false);
+        return;
+      case "function":
+        for (const arg of n.args) visit(arg, false);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(node, false);
+}
+
+/** Adds what one resolved name needs; a spatial or temporal dimension used with OVERLAPS needs its table. */
+export function addNeeds(
+  resolved: ResolvedName,
+  names: NameContext,
+  needs: ExpressionNeeds,
+  overlapContext = false,
+): void {
+  const universe = names.universe;
+  const addElement = (element: string): void => {
+    needs.elements.add(element);
+    for (const d of universe.getElement(element).required) needs.dimensions.add(d);
+  };
+  switch (resolved.kind) {
+    case "dimension": {
+      needs.dimensions.add(resolved.dimension);
+      const element = universe.getElement(resolved.dimension);
+      if (overlapContext && element.hasOwnTable && (element.isSpatial || element.isTemporal)) {
+        addElement(resolved.dimension);
+      }
+      return;
+    }
+    case "field":
+    case "timespanBound":
+      addElement(resolved.element);
+      return;
+    case "dataset":
+      needs.datasetFields.add(resolved.field);
+      return;
+  }
+}
+
+/**
+ * Compiles a parsed `where` expression against a scope. Every value becomes a bound parameter;
+ * region overlaps joined by AND at the top level come back separately (see SpatialConstraint).
+ */
+export function compileWhere(node: ExpressionNode | undefined, scope: CompileScope): CompiledWhere {
+  if (node === undefined) return { condition: null, spatial: [] };
+  const compiler = new WhereCompiler(scope);
+  const conditions: RawBuilder<unknown>[] = [];
+  const spatial: SpatialConstraint[] = [];
+  for (const term of conjuncts(node)) {
+    const overlap =
+      term.kind === "binary" && term.op === "OVERLAPS" ? compiler.regionOverlap(term) : undefined;
+    if (overlap !== undefined) {
+      if (overlap === true) continue;
+      if (overlap === false) conditions.push(sql`1 = 0`);
+      else spatial.push(overlap);
+      continue;
+    }
+    conditions.push(compiler.condition(term));
+  }
+  const condition = conditions.length === 0 ? null : sql.join(conditions, sql` AND `);
+  return { condition, spatial };
+}
+
+function conjuncts(node: ExpressionNode): ExpressionNode[] {
+  if (node.kind === "binary" && node.op === "AND") return [...conjuncts(node.left), ...conjuncts(node.right)];
+  return [node];
+}
+
+const COMPARISONS = new Set(["=", "!=", "<", "<=", ">", ">="]);
+const ARITHMETIC = new Set(["+", "-", "*", "/", "%"]);
+const NUMERIC: ReadonlySet<ValueType> = new Set(["int", "float"]);
+
+class WhereCompiler {
+  readonly #scope: CompileScope;
+
+  constructor(scope: CompileScope) {
+    this.#scope = scope;
+  }
+
+  /** A node that must be a condition. */
+  condition(node: ExpressionNode): RawBuilder<unknown> {
+    const value = this.#compile(node);
+    if (value.kind === "condition") return value.sql;
+    if (value.kind === "scalar" && value.type === "bool")
+      return sql`(CASE WHEN ${value.sql} THEN 1 ELSE 0 END) = 1`;
+    throw this.#error(
+      node,
+      "is not a condition; accepted: comparisons, IN, OVERLAPS, GLOB and boolean fields",
+    );
+  }
+
+  /**
+   * A top-level OVERLAPS between regions: a constraint, or true/false when both sides are constants;
+   * undefined when the operands are not regions (timespans are compiled as SQL).
+   */
+  regionOverlap(node: BinaryNode): SpatialConstraint | boolean | undefined {
+    const [left, right] = this.#overlapOperands(node);
+    if (left.kind !== "region" && right.kind !== "region") return undefined;
+    if (left.kind !== "region" || right.kind !== "region") {
+      throw this.#error(node, "compares a region with something that is not a region");
+    }
+    const a = regionOperand(left);
+    const b = regionOperand(right);
+    if ("constant" in a && "constant" in b) return a.constant.overlaps(b.constant);
+    return { left: a, right: b };
+  }
+
+  #compile(node: ExpressionNode): Compiled {
+    switch (node.kind) {
+      case "numeric": {
+        const value = numericValue(node);
+        return { kind: "scalar", type: node.isInteger ? "int" : "float", sql: sql`${value}` };
+      }
+      case "string":
+        return { kind: "scalar", type: "string", sql: sql`${node.value}` };
+      case "time":
+        return { kind: "scalar", type: "time", sql: sql`${this.#time(node.text, node)}` };
+      case "identifier":
+        return this.#identifier(node);
+      case "bind":
+        return this.#bind(node.name, node);
+      case "unary":
+        return this.#unary(node);
+      case "binary":
+        return this.#binary(node);
+      case "in":
+        return this.#in(node);
+      case "tuple": {
+        const [begin, end] = node.items.map((item) => this.#compile(item));
+        if (
+          begin?.kind !== "scalar" ||
+          begin.type !== "time" ||
+          end?.kind !== "scalar" ||
+          end.type !== "time"
+        ) {
+          throw this.#error(node, "is not a timespan; accepted: (T'begin', T'end') with two times");
+        }
+        return { kind: "timespan", begin: begin.sql, end: end.sql };
+      }
+      case "function":
+        return this.#function(node);
+    }
+  }
+
+  #time(text: string, node: ExpressionNode): bigint {
+    try {
+      return parseTimeLiteral(text);
+    } catch (err) {
+      if (err instanceof ButlerError) throw this.#error(node, `is not a valid time: ${err.message}`);
+      throw err;
+    }
+  }
+
+  #identifier(node: IdentifierNode): Compiled {
+    const resolved = resolveName(node.parts, this.#scope.names);
+    const universe = this.#scope.names.universe;
+    switch (resolved.kind) {
+      case "dimension":
+        return {
+          kind: "scalar",
+          type: dimensionValueType(universe, resolved.dimension),
+          sql: this.#scope.dimension(resolved.dimension),
+        };
+      case "field": {
+        const { element, field } = resolved;
+        if (field.type === "region") return { kind: "region", element };
+        if (field.type === "timespan") {
+          return {
+            kind: "timespan",
+            begin: this.#scope.column(element, "timespan_begin"),
+            end: this.#scope.column(element, "timespan_end"),
+          };
+        }
+        return { kind: "scalar", type: fieldValueType(field), sql: this.#scope.column(element, field.name) };
+      }
+      case "timespanBound":
+        return {
+          kind: "scalar",
+          type: "time",
+          sql: this.#scope.column(resolved.element, `timespan_${resolved.bound}`),
+        };
+      case "dataset":
+        return this.#scope.datasetField(resolved.datasetType, resolved.field);
+    }
+  }
+
+  /**
+   * The operands of OVERLAPS: a dimension stands for its element's region or timespan, whichever the
+   * other side is (a region when both are dimensions).
+   */
+  #overlapOperands(node: BinaryNode): [Compiled, Compiled] {
+    const left = this.#compile(node.left);
+    const right = this.#compile(node.right);
+    const wants = (other: Compiled): "region" | "timespan" =>
+      other.kind === "region" || (other.kind === "scalar" && other.type !== "time") ? "region" : "timespan";
+    return [
+      this.#asTopological(node.left, left, wants(right)),
+      this.#asTopological(node.right, right, wants(left)),
+    ];
+  }
+
+  /** A dimension used where a region or timespan is expected stands for its element's. */
+  #asTopological(node: ExpressionNode, value: Compiled, wanted: "region" | "timespan"): Compiled {
+    if (value.kind !== "scalar" || node.kind !== "identifier") return value;
+    const resolved = resolveName(node.parts, this.#scope.names);
+    if (resolved.kind !== "dimension") return value;
+    const element = this.#scope.names.universe.getElement(resolved.dimension);
+    if (!element.hasOwnTable) return value;
+    if (element.isSpatial && (wanted === "region" || !element.isTemporal)) {
+      return { kind: "region", element: element.name };
+    }
+    if (element.isTemporal) {
+      return {
+        kind: "timespan",
+        begin: this.#scope.column(element.name, "timespan_begin"),
+        end: this.#scope.column(element.name, "timespan_end"),
+      };
+    }
+    return value;
+  }
+
+  #bind(name: string, node: ExpressionNode): Compiled {
+    if (!Object.hasOwn(this.#scope.bind, name)) {
+      const known = Object.keys(this.#scope.bind);
+      throw new InvalidQueryError(
+        `bind parameter ':${name}' has no value; given: ${known.length > 0 ? known.map((k) => `:${k}`).join(", ") : "none"}`,
+      );
+    }
+    const value = this.#scope.bind[name];
+    if (Array.isArray(value)) return { kind: "list", values: value };
+    return bindValue(value, () => this.#error(node, `has an unsupported value (${describeValue(value)})`));
+  }
+
+  #unary(node: Extract<ExpressionNode, { kind: "unary" }>): Compiled {
+    if (node.op === "NOT") return { kind: "condition", sql: sql`NOT (${this.condition(node.operand)})` };
+    const operand = this.#scalar(node.operand);
+    if (!NUMERIC.has(operand.type)) throw this.#error(node, "applies a sign to a value that is not a number");
+    return {
+      kind: "scalar",
+      type: operand.type,
+      sql: node.op === "-" ? sql`(-${typed(operand)})` : operand.sql,
+    };
+  }
+
+  #binary(node: BinaryNode): Compiled {
+    if (node.op === "AND" || node.op === "OR") {
+      const parts = [this.condition(node.left), this.condition(node.right)];
+      return { kind: "condition", sql: sql`(${sql.join(parts, sql` ${sql.raw(node.op)} `)})` };
+    }
+    if (node.op === "OVERLAPS") return this.#overlaps(node);
+    const left = this.#compile(node.left);
+    const right = this.#compile(node.right);
+    if (ARITHMETIC.has(node.op)) {
+      const a = this.#expectScalar(node.left, left);
+      const b = this.#expectScalar(node.right, right);
+      if (!NUMERIC.has(a.type) || !NUMERIC.has(b.type)) {
+        throw this.#error(node, `uses '${node.op}' on values that are not numbers`);
+      }
+      const type: ValueType = a.type === "float" || b.type === "float" || node.op === "/" ? "float" : "int";
+      return { kind: "scalar", type, sql: sql`(${typed(a)} ${sql.raw(node.op)} ${typed(b)})` };
+    }
+    if (!COMPARISONS.has(node.op)) throw this.#error(node, `uses an unknown operator '${node.op}'`);
+    if (left.kind === "timespan" || right.kind === "timespan")
+      return this.#compareTimespan(node, left, right);
+    const a = this.#expectScalar(node.left, left);
+    const b = this.#expectScalar(node.right, right);
+    const [x, y] = this.#coerce(node, a, b);
+    const op = sql.raw(node.op === "!=" ? "<>" : node.op);
+    return { kind: "condition", sql: sql`${x} ${op} ${y}` };
+  }
+
+  /**
+   * Timespans against times: `ts < t` when it ends by t, `ts > t` when it begins after t; `=` and
+   * `!=` between two timespans compare both ends.
+   */
+  #compareTimespan(node: BinaryNode, left: Compiled, right: Compiled): Compiled {
+    if (left.kind === "timespan" && right.kind === "timespan") {
+      if (node.op === "=")
+        return {
+          kind: "condition",
+          sql: sql`(${left.begin} = ${right.begin} AND ${left.end} = ${right.end})`,
+        };
+      if (node.op === "!=") {
+        return {
+          kind: "condition",
+          sql: sql`NOT (${left.begin} = ${right.begin} AND ${left.end} = ${right.end})`,
+        };
+      }
+      if (node.op === "<") return { kind: "condition", sql: sql`${left.end} <= ${right.begin}` };
+      if (node.op === ">") return { kind: "condition", sql: sql`${left.begin} >= ${right.end}` };
+      throw this.#error(node, `compares timespans with '${node.op}'; accepted: =, !=, <, >, OVERLAPS`);
+    }
+    const flipped = left.kind !== "timespan";
+    const span = (flipped ? right : left) as Extract<Compiled, { kind: "timespan" }>;
+    const other = flipped ? left : right;
+    if (other.kind !== "scalar" || other.type !== "time") {
+      throw this.#error(node, "compares a timespan with something that is neither a time nor a timespan");
+    }
+    // Written as `timespan op time`; a flipped comparison mirrors the operator.
+    const op = flipped
+      ? ({ "<": ">", ">": "<", "<=": ">=", ">=": "<=" } as Record<string, string>)[node.op]
+      : node.op;
+    switch (op) {
+      case "<":
+        return { kind: "condition", sql: sql`${span.end} <= ${other.sql}` };
+      case ">":
+        return { kind: "condition", sql: sql`${span.begin} > ${other.sql}` };
+      default:
+        throw this.#error(
+          node,
+          `compares a timespan with a time using '${node.op}'; accepted: <, > and OVERLAPS`,
+        );
+    }
+  }
+
+  #overlaps(node: BinaryNode): Compiled {
+    const [left, right] = this.#overlapOperands(node);
+    if (left.kind === "region" || right.kind === "region") {
+      throw this.#error(
+        node,
+        "relates regions inside OR or NOT; region OVERLAPS is accepted only as a term joined to the rest by AND",
+      );
+    }
+    const span = (
+      value: Compiled,
+      side: ExpressionNode,
+    ): { begin: RawBuilder<unknown>; end: RawBuilder<unknown> } => {
+      if (value.kind === "timespan") return value;
+      if (value.kind === "scalar" && value.type === "time") return { begin: value.sql, end: value.sql };
+      throw this.#error(
+        side,
+        "is neither a timespan nor a time; OVERLAPS relates timespans, times and regions",
+      );
+    };
+    const a = span(left, node.left);
+    const b = span(right, node.right);
+    // Half-open timespans; a time is the instant [t, t] that overlaps when begin <= t < end.
+    const aInstant = left.kind === "scalar";
+    const bInstant = right.kind === "scalar";
+    if (aInstant && bInstant) return { kind: "condition", sql: sql`${a.begin} = ${b.begin}` };
+    if (bInstant)
+      return { kind: "condition", sql: sql`(${a.begin} <= ${b.begin} AND ${b.begin} < ${a.end})` };
+    if (aInstant)
+      return { kind: "condition", sql: sql`(${b.begin} <= ${a.begin} AND ${a.begin} < ${b.end})` };
+    return { kind: "condition", sql: sql`(${a.begin} < ${b.end} AND ${b.begin} < ${a.end})` };
+  }
+
+  #in(node: InNode): Compiled {
+    const target = this.#scalar(node.expr);
+    const values: RawBuilder<unknown>[] = [];
+    const ranges: RawBuilder<unknown>[] = [];
+    for (const item of node.items) {
+      if (item.kind === "range") {
+        ranges.push(this.#range(node, target, item));
+        continue;
+      }
+      const value = this.#compile(item);
+      if (value.kind === "list") {
+        for (const element of value.values) {
+          const bound = bindValue(element, () =>
+            this.#error(item, `holds an unsupported value (${describeValue(element)})`),
+          );
+          values.push(this.#coerce(node, target, this.#expectScalar(item, bound))[1]);
+        }
+        continue;
+      }
+      values.push(this.#coerce(node, target, this.#expectScalar(item, value))[1]);
+    }
+    const terms = [...ranges];
+    if (values.length > 0) terms.unshift(sql`${target.sql} IN (${sql.join(values)})`);
+    const any =
+      terms.length === 0 ? sql`1 = 0` : terms.length === 1 ? terms[0]! : sql`(${sql.join(terms, sql` OR `)})`;
+    return { kind: "condition", sql: node.negated ? sql`NOT (${any})` : any };
+  }
+
+  #range(
+    node: InNode,
+    target: Extract<Compiled, { kind: "scalar" }>,
+    item: RangeLiteralNode,
+  ): RawBuilder<unknown> {
+    if (target.type !== "int")
+      throw this.#error(node, "tests a value that is not an integer against a range");
+    const { start, stop, stride } = item.range;
+    const within = sql`${target.sql} BETWEEN ${start} AND ${stop}`;
+    if (stride === 1) return sql`(${within})`;
+    return sql`(${within} AND (${target.sql} - ${start}) % ${stride} = 0)`;
+  }
+
+  #function(node: FunctionCallNode): Compiled {
+    switch (node.name) {
+      case "UUID": {
+        const arg = node.args[0];
+        const text = arg?.kind === "string" ? normalizeUuid(arg.value) : undefined;
+        if (text === undefined) throw this.#error(node, "needs one string literal holding a UUID");
+        return { kind: "scalar", type: "uuid", sql: sql`${text}` };
+      }
+      case "GLOB": {
+        const [column, pattern] = node.args as [ExpressionNode, ExpressionNode];
+        const target = this.#scalar(column);
+        if (target.type !== "string") throw this.#error(column, "is not a string; GLOB matches strings");
+        const text =
+          pattern.kind === "string"
+            ? pattern.value
+            : pattern.kind === "bind"
+              ? this.#scope.bind[pattern.name]
+              : undefined;
+        if (typeof text !== "string") throw this.#error(pattern, "is not a string pattern");
+        return { kind: "condition", sql: this.#scope.glob(target.sql, text) };
+      }
+      case "POINT":
+      case "CIRCLE":
+      case "BOX":
+      case "POLYGON":
+      case "REGION":
+        return { kind: "region", constant: this.#region(node) };
+      default:
+        throw this.#error(
+          node,
+          `calls an unknown function ${node.name}(); accepted: POINT, CIRCLE, BOX, POLYGON, REGION, GLOB, UUID`,
+        );
+    }
+  }
+
+  #region(node: FunctionCallNode): Region {
+    try {
+      if (node.name === "REGION") {
+        const arg = node.args[0]!;
+        const value =
+          arg.kind === "string" ? arg.value : arg.kind === "bind" ? this.#scope.bind[arg.name] : undefined;
+        if (typeof value !== "string") throw this.#error(arg, "is not an IVOA POS string");
+        return parsePosRegion(value);
+      }
+      const numbers = node.args.map((arg) => this.#constantNumber(arg));
+      switch (node.name) {
+        case "POINT":
+          return Circle.fromDegrees(numbers[0]!, numbers[1]!, 0);
+        case "CIRCLE":
+          return Circle.fromDegrees(numbers[0]!, numbers[1]!, numbers[2]!);
+        case "BOX":
+          return Box.fromCenterSize(numbers[0]!, numbers[1]!, numbers[2]!, numbers[3]!);
+        default:
+          return ConvexPolygon.fromLonLatDegrees(numbers);
+      }
+    } catch (err) {
+      if (err instanceof InvalidQueryError || !(err instanceof ButlerError)) throw err;
+      throw this.#error(node, `is not a valid region: ${err.message}`);
+    }
+  }
+
+  /** A number known before the query runs: literals, binds and arithmetic over them. */
+  #constantNumber(node: ExpressionNode): number {
+    switch (node.kind) {
+      case "numeric":
+        return Number(node.text);
+      case "bind": {
+        const value = this.#scope.bind[node.name];
+        if (typeof value === "number") return value;
+        throw this.#error(node, "is not a number");
+      }
+      case "unary": {
+        const value = this.#constantNumber(node.operand);
+        return node.op === "-" ? -value : value;
+      }
+      case "binary": {
+        const a = this.#constantNumber(node.left);
+        const b = this.#constantNumber(node.right);
+        switch (node.op) {
+          case "+":
+            return a + b;
+          case "-":
+            return a - b;
+          case "*":
+            return a * b;
+          case "/":
+            return a / b;
+          case "%":
+            return a % b;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    throw this.#error(node, "is not a constant number; region arguments must be known before the query runs");
+  }
+
+  #scalar(node: ExpressionNode): Extract<Compiled, { kind: "scalar" }> {
+    return this.#expectScalar(node, this.#compile(node));
+  }
+
+  #expectScalar(node: ExpressionNode, value: Compiled): Extract<Compiled, { kind: "scalar" }> {
+    if (value.kind === "scalar") return value;
+    const what = { condition: "a condition", timespan: "a timespan", region: "a region", list: "a list" }[
+      value.kind
+    ];
+    throw this.#error(node, `is ${what} where a single value is expected`);
+  }
+
+  /** Checks that two values can be compared; strings compared with UUIDs become UUIDs. */
+  #coerce(
+    node: ExpressionNode,
+    a: Extract<Compiled, { kind: "scalar" }>,
+    b: Extract<Compiled, { kind: "scalar" }>,
+  ): [RawBuilder<unknown>, RawBuilder<unknown>] {
+    if (a.type === b.type || (NUMERIC.has(a.type) && NUMERIC.has(b.type))) return [a.sql, b.sql];
+    if ((a.type === "uuid" && b.type === "string") || (a.type === "string" && b.type === "uuid")) {
+      return [a.sql, b.sql];
+    }
+    throw this.#error(node, `compares a value of type ${a.type} with one of type ${b.type}`);
+  }
+
+  #error(node: ExpressionNode, problem: string): InvalidQueryError {
+    return new InvalidQueryError(`'${formatExpression(node)}' ${problem}`);
+  }
+}
+
+/** A number with its SQL type stated, so engines that type parameters late (PostgreSQL) can do arithmetic. */
+function typed(value: Extract<Compiled, { kind: "scalar" }>): RawBuilder<unknown> {
+  return value.type === "int"
+    ? sql`CAST(${value.sql} AS BIGINT)`
+    : sql`CAST(${value.sql} AS DOUBLE PRECISION)`;
+}
+
+function regionOperand(value: Extract<Compiled, { kind: "region" }>): RegionOperand {
+  return value.constant !== undefined ? { constant: value.constant } : { element: value.element! };
+}
+
+/** A bound value from JavaScript: numbers, bigints, strings, Dates (as TAI), Timespans and Regions. */
+function bindValue(value: unknown, invalid: () => Error): Compiled {
+  switch (typeof value) {
+    case "number":
+      if (!Number.isFinite(value)) throw invalid();
+      return { kind: "scalar", type: Number.isInteger(value) ? "int" : "float", sql: sql`${value}` };
+    case "bigint":
+      return { kind: "scalar", type: "int", sql: sql`${value}` };
+    case "string":
+      return { kind: "scalar", type: "string", sql: sql`${value}` };
+    default:
+      break;
+  }
+  if (value instanceof Date) return { kind: "scalar", type: "time", sql: sql`${timeFromDate(value)}` };
+  if (value instanceof Timespan)
+    return { kind: "timespan", begin: sql`${value.beginNs}`, end: sql`${value.endNs}` };
+  if (value instanceof Circle || value instanceof Box || value instanceof ConvexPolygon) {
+    return { kind: "region", constant: value };
+  }
+  throw invalid();
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return value.constructor?.name ?? "object";
+  return typeof value;
+}
