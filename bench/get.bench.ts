@@ -1,0 +1,221 @@
+/**
+ * `npm run bench:get`: a local repository of 200 calexps of 1024×1024 (float image and variance, int32
+ * mask, with the real fixture's WCS, VisitInfo, PhotoCalib and archive), then
+ * - full get, calexp.metadata, .visitInfo, .wcs and a 200×200 cutout: median ms and bytes read, each
+ *   as a ratio to the full get;
+ * - a metadata scan of all 200 with getMany, and the same 200 headers read by astropy
+ *   (`fits.getheader`, Debian's /usr/bin/python3) in the same run as the baseline;
+ * - peak resident memory of a full get and of the scan, each in a fresh process.
+ *
+ *   npm run bench:get [-- --count 200 --size 1024 --repeat 15]
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Butler } from "../src/butler/index.ts";
+import { DatasetType, type DatasetRef } from "../src/core/index.ts";
+import { FitsFile } from "../src/fits/fits-file.ts";
+import { Box2I } from "../src/image/box.ts";
+import { Exposure } from "../src/image/exposure.ts";
+import { Image } from "../src/image/image.ts";
+import { Mask } from "../src/image/mask.ts";
+import { MaskedImage } from "../src/image/masked-image.ts";
+import { readExposure } from "../src/image/read-exposure.ts";
+import { type ImportTarget, importExport, parseExport } from "../src/registry/interchange/index.ts";
+import { fixturePath, PEER_DATA } from "../test/support/fixtures.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: "string", default: "200" },
+    size: { type: "string", default: "1024" },
+    repeat: { type: "string", default: "15" },
+    child: { type: "string" },
+    repo: { type: "string" },
+  },
+});
+const COUNT = Number(args.count);
+const SIZE = Number(args.size);
+const REPEAT = Number(args.repeat);
+const RUN = "bench/run";
+const CUT = Math.min(200, SIZE >> 1);
+
+interface Measure {
+  readonly name: string;
+  readonly ms: number;
+  readonly bytes: number;
+  readonly requests: number;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** The real calexp's metadata and archive objects around synthetic 1024×1024 planes. */
+async function makeExposure(): Promise<Exposure> {
+  const fits = await FitsFile.open(fixturePath("real/lsst-obs_base-calexp.fits"));
+  const real = await readExposure(fits);
+  await fits.close();
+  const bbox = Box2I.fromXYWH(0, 0, SIZE, SIZE);
+  const image = Image.zeros(bbox, "float32");
+  const variance = Image.zeros(bbox, "float32");
+  const pixels = image.array as Float32Array;
+  const vars = variance.array as Float32Array;
+  let seed = 12345;
+  for (let i = 0; i < pixels.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    pixels[i] = 1000 + (seed % 2000) / 100; // sky plus noise: compresses like a real image
+    vars[i] = 10 + (seed % 7);
+  }
+  const mask = Mask.zerosMask(bbox, "int32", real.mask.planes);
+  return new Exposure(new MaskedImage(image, mask, variance), real.info);
+}
+
+async function setUp(repo: string): Promise<DatasetRef[]> {
+  await Butler.create(repo);
+  const butler = await Butler.open(repo, { run: RUN });
+  const doc = parseExport(readFileSync(join(PEER_DATA, "ci_hsc-subset.yaml"), "utf8"));
+  await importExport(butler.registry as unknown as ImportTarget, {
+    ...doc,
+    items: doc.items.filter((item) => item.kind === "dimension"),
+  });
+  const type = DatasetType.fromNames("calexp", ["instrument", "visit", "detector"], "ExposureF", butler.registry.universe);
+  await butler.registry.registerDatasetType(type);
+  const visits = (await butler.registry.queryDataIds(["visit"], { orderBy: "visit" })).map((d) => d.get("visit"));
+  const exposure = await makeExposure();
+  const refs: DatasetRef[] = [];
+  const started = performance.now();
+  for (let i = 0; i < COUNT; i++) {
+    const dataId = { instrument: "HSC", visit: visits[i % visits.length], detector: Math.floor(i / visits.length) };
+    refs.push(await butler.put(exposure, "calexp", dataId));
+  }
+  const ms = performance.now() - started;
+  console.log(`put ${COUNT} calexps of ${SIZE}x${SIZE}: ${(ms / 1000).toFixed(1)} s (${(ms / COUNT).toFixed(1)} ms each)`);
+  await butler.close();
+  return refs;
+}
+
+/** Runs one get `REPEAT` times, returning the median time and the bytes and requests of one. */
+async function measure(
+  butler: Butler,
+  name: string,
+  ref: DatasetRef,
+  component: string | null,
+  parameters?: Record<string, unknown>,
+): Promise<Measure> {
+  const times: number[] = [];
+  const target = component === null ? ref : butler.componentRef(ref, component);
+  const options = parameters ? { parameters } : {};
+  for (let i = 0; i < REPEAT + 1; i++) {
+    const started = performance.now();
+    await butler.get(target, null, options);
+    const ms = performance.now() - started;
+    if (i > 0) times.push(ms); // the first is a warm-up
+  }
+  // The bytes and requests of one read, from the datastore's own accounting.
+  const { metrics } = await butler.datastore.get(target, options);
+  return { name, ms: median(times), bytes: metrics.bytesRead, requests: metrics.requests };
+}
+
+function astropyHeaders(paths: readonly string[]): number {
+  const script = `
+import sys, time, json, warnings
+from astropy.io import fits
+warnings.simplefilter("ignore")
+paths = json.load(sys.stdin)
+fits.getheader(paths[0], 0)
+best = None
+for _ in range(3):
+    t = time.perf_counter()
+    for p in paths:
+        fits.getheader(p, 0)
+    ms = (time.perf_counter() - t) * 1000
+    best = ms if best is None else min(best, ms)
+print(json.dumps(best))
+`;
+  const out = execFileSync("/usr/bin/python3", ["-c", script], { input: JSON.stringify(paths) });
+  return Number(out.toString().trim());
+}
+
+/** Peak RSS growth (MB) of one operation in a fresh process. */
+function childPeak(repo: string, what: "full" | "scan"): { peakMb: number; baseMb: number } {
+  const out = execFileSync(process.execPath, [
+    "--import",
+    "tsx",
+    new URL(import.meta.url).pathname,
+    "--child",
+    what,
+    "--repo",
+    repo,
+    "--count",
+    String(COUNT),
+  ]);
+  return JSON.parse(out.toString().trim().split("\n").at(-1)!);
+}
+
+async function child(repo: string, what: string): Promise<void> {
+  const butler = await Butler.open(repo, { collections: RUN });
+  const refs = await butler.registry.queryDatasets("calexp", { collections: RUN });
+  await butler.get(butler.componentRef(refs[0]!, "metadata")); // load the code paths first
+  const baseMb = process.memoryUsage().rss / 2 ** 20;
+  if (what === "full") await butler.get(refs[0]!);
+  else await butler.getMany(refs.map((r) => butler.componentRef(r, "metadata")), { concurrency: 16 });
+  const peakMb = process.resourceUsage().maxRSS / 1024;
+  await butler.close();
+  console.log(JSON.stringify({ peakMb, baseMb }));
+}
+
+async function main(): Promise<void> {
+  if (args.child !== undefined) return child(args.repo!, args.child);
+  const dir = mkdtempSync(join(tmpdir(), "butler-bench-get-"));
+  try {
+    const repo = join(dir, "repo");
+    const refs = await setUp(repo);
+    const butler = await Butler.open(repo, { collections: RUN });
+    const ref = refs[0]!;
+    const results = [
+      await measure(butler, "full get", ref, null),
+      await measure(butler, "calexp.metadata", ref, "metadata"),
+      await measure(butler, "calexp.visitInfo", ref, "visitInfo"),
+      await measure(butler, "calexp.wcs", ref, "wcs"),
+      await measure(butler, `${CUT}x${CUT} cutout`, ref, null, { bbox: Box2I.fromXYWH((SIZE - CUT) >> 1, (SIZE - CUT) >> 1, CUT, CUT) }),
+    ];
+    const full = results[0]!;
+    console.log("\n| read | median ms | bytes | requests | time / full | bytes / full |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const r of results) {
+      console.log(
+        `| ${r.name} | ${r.ms.toFixed(2)} | ${r.bytes} | ${r.requests} | ${(r.ms / full.ms).toFixed(4)} | ${(r.bytes / full.bytes).toFixed(5)} |`,
+      );
+    }
+    const metadata = results[1]!;
+    const scanTimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      await butler.getMany(refs.map((r) => butler.componentRef(r, "metadata")), { concurrency: 16 });
+      scanTimes.push(performance.now() - started);
+    }
+    const scanMs = Math.min(...scanTimes);
+    const paths = await Promise.all(refs.map(async (r) => new URL(await butler.getURI(r)).pathname));
+    const astropyMs = astropyHeaders(paths);
+    await butler.close();
+    const fullPeak = childPeak(repo, "full");
+    const scanPeak = childPeak(repo, "scan");
+    const planesMb = (SIZE * SIZE * 12) / 2 ** 20;
+    console.log(`\nmetadata scan of ${COUNT} with getMany: ${scanMs.toFixed(1)} ms; astropy getheader of the same files: ${astropyMs.toFixed(1)} ms (ours is ${(astropyMs / scanMs).toFixed(2)}x faster)`);
+    console.log(`full get peak: ${(fullPeak.peakMb - fullPeak.baseMb).toFixed(1)} MB above ${fullPeak.baseMb.toFixed(0)} MB for ${planesMb.toFixed(1)} MB of decoded planes (${((fullPeak.peakMb - fullPeak.baseMb) / planesMb).toFixed(2)}x)`);
+    console.log(`scan peak resident: ${scanPeak.peakMb.toFixed(0)} MB`);
+    console.log("\ngoals:");
+    console.log(`  metadata bytes <= 1/100 of full: ${(metadata.bytes / full.bytes).toFixed(5)} ${metadata.bytes * 100 <= full.bytes ? "met" : "MISSED"}`);
+    console.log(`  metadata >= 20x faster than full: ${(full.ms / metadata.ms).toFixed(1)}x ${full.ms / metadata.ms >= 20 ? "met" : "MISSED"}`);
+    console.log(`  scan under 200 MB resident: ${scanPeak.peakMb.toFixed(0)} MB ${scanPeak.peakMb < 200 ? "met" : "MISSED"}`);
+    const ratio = (fullPeak.peakMb - fullPeak.baseMb) / planesMb;
+    console.log(`  full get peak <= 1.3x decoded planes: ${ratio.toFixed(2)}x ${ratio <= 1.3 ? "met" : "MISSED"}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
