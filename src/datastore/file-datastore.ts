@@ -561,14 +561,15 @@ export class FileDatastore {
 
   /**
    * Brings an existing file in as the dataset `ref` and indexes it (FITS: a scan of its headers; other
-   * formats: its size). `transfer`: `copy` (default), `move`, `link` (hard link), `symlink`, `direct`
+   * formats: its size). `transfer`: `copy` (default), `move`, `link` (hard link), `symlink`,
+   * `relsymlink` (a symlink by relative path), `direct`
    * (record the file's absolute path, leave it where it is), or `auto` (in place when the file is
    * inside the root, else copy).
    */
   async ingest(file: string, ref: DatasetRef, options: IngestOptions = {}): Promise<PutResult> {
     this.#checkPutRef(ref);
     const mode = options.transfer ?? "copy";
-    const modes: IngestTransfer[] = ["copy", "move", "link", "symlink", "direct", "auto"];
+    const modes: IngestTransfer[] = ["copy", "move", "link", "symlink", "relsymlink", "direct", "auto"];
     if (!modes.includes(mode)) {
       throw new InvalidArgumentError(`unknown transfer mode '${mode}'; accepted: ${modes.join(", ")}`);
     }

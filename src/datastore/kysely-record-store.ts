@@ -16,6 +16,8 @@ export interface KyselyRecordStoreOptions {
   trashTable?: string;
   /** SQL dialect name (`sqlite`, `postgres`); detected from the Kysely adapter when absent. */
   dialect?: string;
+  /** The tables are known to exist (a repository made them): never run DDL, as a read-only database refuses it. */
+  tablesExist?: boolean;
 }
 
 /** The component column cannot be NULL (it is in the primary key); this stands for "no component". */
@@ -105,6 +107,7 @@ export class KyselyRecordStore implements DatastoreRecordStore {
     this.table = options.table ?? "file_datastore_records";
     this.trashTable = options.trashTable ?? "file_datastore_trash";
     this.dialect = options.dialect ?? detectDialect(db);
+    this.#created = options.tablesExist ?? false;
   }
 
   /**

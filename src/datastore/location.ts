@@ -27,7 +27,7 @@ import { FileSource } from "../bytes/file-source.ts";
 import { DatastoreConfigError } from "../errors.ts";
 
 /** How a file enters the datastore on ingest (`direct` and in-place ingests transfer nothing). */
-export type FileTransfer = "copy" | "move" | "link" | "symlink";
+export type FileTransfer = "copy" | "move" | "link" | "symlink" | "relsymlink";
 
 export interface DatastoreRoot {
   /** The root as a URI, ending in `/`. */
@@ -177,6 +177,9 @@ export class LocalRoot implements DatastoreRoot {
         return link(from, temp);
       case "symlink":
         return symlink(from, temp);
+      case "relsymlink":
+        // Relative to the link's directory: the temporary name is beside the final one, so it stays valid.
+        return symlink(relative(dirname(temp), from), temp);
       case "move":
         // Linked (or copied) now; the source is unlinked only after the transaction commits.
         try {

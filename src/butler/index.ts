@@ -1,0 +1,48 @@
+/**
+ * The butler facade: `Butler` over a repository's registry and datastore, making repositories
+ * (`createRepo`, `butler.yaml`), and moving datasets in and out (ingest, export/import, transfers).
+ */
+export {
+  Butler,
+  type ButlerGetOptions,
+  type ButlerOpenOptions,
+  type ButlerPutOptions,
+  type DatasetRefURIs,
+  datastoreTransfer,
+  type FileDatasetInput,
+  type GetManyItem,
+  type GetManyOptions,
+  type IngestOptions,
+  TRANSFER_MODES,
+  type TransferMode,
+} from "./butler.ts";
+export { mapConcurrent } from "./concurrency.ts";
+export { buildRepoConfig, type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
+export { DeferredDatasetHandle, type DeferredGetOptions } from "./deferred.ts";
+export { RegistryRecordStore } from "./record-store.ts";
+export { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
+export {
+  BUTLER_CONFIG_FILE,
+  BUTLER_ROOT_TOKEN,
+  configFileOf,
+  type DatastoreSection,
+  DEFAULT_REGISTRY_DB,
+  type LoadedRepoConfig,
+  type RegistryConfig,
+  type RepoConfig,
+  readRepoConfig,
+  writeRepoConfig,
+} from "./repo-config.ts";
+export { formatDataId, mergeDataId, resolveDatasetType } from "./resolve.ts";
+export { componentsHook, repoStorageClasses } from "./storage-classes.ts";
+export {
+  type ExportOptions,
+  exportDatasets,
+  type ImportOptions,
+  type ImportResult,
+  importDatasets,
+  type RetrieveArtifactsOptions,
+  retrieveArtifacts,
+  type TransferFromOptions,
+  transferFrom,
+} from "./transfer.ts";

@@ -1,0 +1,399 @@
+/**
+ * Moving datasets between repositories and out of them:
+ * - `exportDatasets` writes a daf_butler export file (format 1.0.2: dimension records, runs, dataset
+ *   types, datasets with their file paths and formatters) and, with a transfer, the files beside it;
+ * - `importDatasets` reads one (ours, or daf_butler's: formatter names such as
+ *   `lsst.obs.base.formatters.fitsExposure.FitsExposureFormatter` map to ours) and ingests the files
+ *   it points at, registry rows and files in one transaction;
+ * - `transferFrom` copies datasets from another butler keeping their IDs;
+ * - `retrieveArtifacts` copies (or links) dataset files into a directory.
+ */
+import {
+  copyFile,
+  constants as fsConstants,
+  link,
+  lstat,
+  mkdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import {
+  CollectionType,
+  DatasetRef,
+  type DatasetType,
+  type DimensionRecord,
+  recordDataId,
+} from "../core/index.ts";
+import { localPath } from "../datastore/index.ts";
+import { ConflictingDefinitionError, InvalidArgumentError, isButlerError } from "../errors.ts";
+import type { Registry } from "../registry/index.ts";
+import {
+  type DatasetFileRecord,
+  type ExportItem,
+  type ExportRecord,
+  exportDocument,
+  type ImportSummary,
+  type ImportTarget,
+  importExport,
+  parseExport,
+} from "../registry/interchange/index.ts";
+import type { Butler, TransferMode } from "./butler.ts";
+import { datastoreTransfer } from "./butler.ts";
+import { inUniverse } from "./resolve.ts";
+
+export interface ExportOptions {
+  /** Directory the export file (and transferred files) go to; made if missing. */
+  directory: string;
+  /** Export file name (default `export.yaml`). */
+  filename?: string;
+  /**
+   * How files go into `directory` (`copy`, `hardlink`, `symlink`, `relsymlink`), keeping their
+   * datastore paths; without one, the export records each file's absolute path and copies nothing.
+   */
+  transfer?: TransferMode;
+  /** Include the dimension records the datasets' data IDs need (default true). */
+  includeDimensions?: boolean;
+}
+
+export interface ImportOptions {
+  /** Export file name in the directory, or an absolute path (default `export.yaml`). */
+  filename?: string;
+  /** How files come in (default `auto`: copied unless already inside the datastore root). */
+  transfer?: TransferMode;
+  /** Dimension elements whose records are not imported. */
+  skipDimensions?: Iterable<string>;
+}
+
+export interface ImportResult {
+  summary: ImportSummary;
+  /** The datasets whose files were ingested. */
+  refs: DatasetRef[];
+}
+
+export interface RetrieveArtifactsOptions {
+  /** `auto`/`copy` (default), `hardlink`/`link`, `symlink`, `relsymlink`; `move` and `direct` are refused. */
+  transfer?: TransferMode;
+  /** Keep each file's datastore path under the destination (default true); else its base name. */
+  preservePath?: boolean;
+  /** Replace files already at the destination (default false: a ConflictingDefinitionError). */
+  overwrite?: boolean;
+}
+
+export interface TransferFromOptions {
+  /** How files come over (default `auto`: copy). */
+  transfer?: TransferMode;
+  /** Register dataset types the target lacks (default false: a MissingDatasetTypeError). */
+  registerDatasetTypes?: boolean;
+  /** Copy the dimension records the data IDs need (default false: they must exist in the target). */
+  transferDimensions?: boolean;
+  /** Skip datasets the source datastore has no file for (default true); else it is an error. */
+  skipMissing?: boolean;
+}
+
+/** Copies or links one file; the destination directory is made. */
+async function transferFile(source: string, destination: string, mode: TransferMode, overwrite: boolean) {
+  await mkdir(dirname(destination), { recursive: true });
+  if (overwrite) await rm(destination, { force: true });
+  else if (
+    await lstat(destination).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    // Checked here too: copying a file onto a hard link of itself "succeeds" without COPYFILE_EXCL failing.
+    throw new ConflictingDefinitionError(
+      `${destination} already exists; remove it, choose another destination, or pass overwrite`,
+    );
+  }
+  try {
+    switch (mode) {
+      case "auto":
+      case "copy":
+        return await copyFile(source, destination, fsConstants.COPYFILE_EXCL);
+      case "hardlink":
+      case "link":
+        return await link(source, destination);
+      case "symlink":
+        return await symlink(source, destination);
+      case "relsymlink":
+        return await symlink(relative(dirname(destination), source), destination);
+      default:
+        throw new InvalidArgumentError(
+          `transfer mode '${mode}' cannot copy files out of a repository; accepted: auto, copy, hardlink, link, symlink, relsymlink`,
+        );
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new ConflictingDefinitionError(
+        `${destination} already exists; remove it, choose another destination, or pass overwrite`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** The local file of a dataset and its datastore path. */
+async function storedFile(
+  butler: Butler,
+  ref: DatasetRef,
+): Promise<{ path: string; file: string; formatter: string }> {
+  const record = await butler.datastore.getRecord(ref.id);
+  return {
+    path: record.path,
+    file: localPath(butler.datastore.root.uriOf(record.path)),
+    formatter: record.formatter,
+  };
+}
+
+/** The dimension records the refs' data IDs need, by element, in the universe's insertion order. */
+async function dimensionRecords(
+  registry: Registry,
+  refs: readonly DatasetRef[],
+): Promise<[string, DimensionRecord[]][]> {
+  const byElement = new Map<string, Map<string, DimensionRecord>>();
+  const byGroup = new Map<string, DatasetRef[]>();
+  for (const ref of refs) {
+    const key = ref.datasetType.dimensions.key;
+    byGroup.set(key, [...(byGroup.get(key) ?? []), ref]);
+  }
+  for (const group of byGroup.values()) {
+    const dimensions = group[0]!.datasetType.dimensions;
+    const expanded = await registry.expandDataIds(
+      group.map((r) => r.dataId),
+      { dimensions, records: true },
+    );
+    for (const dataId of expanded) {
+      for (const name of dimensions.elements) {
+        const element = registry.universe.getElement(name);
+        const record = dataId.record(name);
+        if (record === null || !element.hasOwnTable) continue;
+        const records = byElement.get(name) ?? new Map<string, DimensionRecord>();
+        records.set(JSON.stringify([...recordDataId(element, record)]), record);
+        byElement.set(name, records);
+      }
+    }
+  }
+  return registry.universe.sorted(byElement.keys()).map((name) => [name, [...byElement.get(name)!.values()]]);
+}
+
+/**
+ * Writes an export of `refs` (whole datasets: components are refused) and returns the export file's
+ * path. Runs and dataset types come with them; dimension records unless `includeDimensions` is false.
+ */
+export async function exportDatasets(
+  butler: Butler,
+  refs: readonly DatasetRef[],
+  options: ExportOptions,
+): Promise<string> {
+  const directory = resolve(options.directory);
+  await mkdir(directory, { recursive: true });
+  const items: ExportItem[] = [];
+  if (options.includeDimensions ?? true) {
+    for (const [element, records] of await dimensionRecords(butler.registry, refs)) {
+      items.push({ kind: "dimension", element, records: records as unknown as ExportRecord[] });
+    }
+  }
+  const runs = [...new Set(refs.map((r) => r.run))];
+  for (const run of runs) {
+    items.push({
+      kind: "collection",
+      name: run,
+      type: CollectionType.RUN,
+      doc: await butler.registry.getCollectionDocumentation(run),
+      host: null,
+      timespan: null,
+    });
+  }
+  const types = new Map<string, DatasetType>();
+  for (const ref of refs) {
+    if (ref.isComponent())
+      throw new InvalidArgumentError(
+        `export: ${ref.datasetType.name} is a component; export the whole dataset`,
+      );
+    types.set(ref.datasetType.name, ref.datasetType);
+  }
+  for (const type of types.values()) {
+    items.push({
+      kind: "dataset_type",
+      name: type.name,
+      dimensions: [...type.dimensions.names],
+      storageClass: type.storageClass,
+      isCalibration: type.isCalibration,
+    });
+  }
+  const groups = new Map<string, { type: string; run: string; records: DatasetFileRecord[] }>();
+  for (const ref of refs) {
+    const stored = await storedFile(butler, ref);
+    let path = stored.file;
+    if (options.transfer !== undefined) {
+      const rel = isAbsolute(stored.path) ? join("direct", basename(stored.path)) : stored.path;
+      await transferFile(stored.file, join(directory, rel), options.transfer, false);
+      path = rel.split(sep).join("/");
+    }
+    const key = `${ref.datasetType.name}\u0000${ref.run}`;
+    const group = groups.get(key) ?? { type: ref.datasetType.name, run: ref.run, records: [] };
+    group.records.push({
+      ids: [ref.id],
+      dataIds: [ref.dataId.requiredObject() as Record<string, string | number>],
+      path,
+      formatter: stored.formatter,
+    });
+    groups.set(key, group);
+  }
+  for (const group of groups.values()) {
+    items.push({ kind: "dataset", datasetType: group.type, run: group.run, records: group.records });
+  }
+  const file = join(directory, options.filename ?? "export.yaml");
+  await writeFile(file, exportDocument(items, { universe: butler.registry.universe }));
+  return file;
+}
+
+/**
+ * Imports an export file and ingests the files it points at (paths relative to `directory`), all in
+ * one transaction: a missing file or unknown formatter leaves the repository as it was.
+ */
+export async function importDatasets(
+  butler: Butler,
+  directory: string,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const dir = resolve(directory);
+  const file = resolve(dir, options.filename ?? "export.yaml");
+  const document = parseExport(await readFile(file, "utf8"), { universe: butler.registry.universe });
+  const transfer = datastoreTransfer(options.transfer ?? "auto");
+  const known = await butler.registry.queryDatasetTypes();
+  const target = butler.registry as unknown as ImportTarget;
+  return butler.datastore.transaction(async (txn) => {
+    const summary = await importExport(target, document, {
+      datasetTypes: known,
+      ...(options.skipDimensions === undefined ? {} : { skipDimensions: new Set(options.skipDimensions) }),
+    });
+    const refs: DatasetRef[] = [];
+    for (const imported of summary.files) {
+      if (imported.ids.length !== 1) {
+        throw new InvalidArgumentError(
+          `import: ${imported.path} holds ${imported.ids.length} datasets; a file must hold exactly one here`,
+        );
+      }
+      const ref = (await butler.registry.getDataset(imported.ids[0]!))!;
+      const expanded = ref.withDataId(
+        await butler.registry.expandDataId(ref.dataId, { dimensions: ref.datasetType.dimensions }),
+      );
+      const path = /^file:/i.test(imported.path) ? localPath(imported.path) : resolve(dir, imported.path);
+      await butler.datastore.ingest(path, expanded, {
+        transfer,
+        transaction: txn,
+        ...(imported.formatter === null ? {} : { formatter: imported.formatter }),
+      });
+      refs.push(expanded);
+    }
+    return { summary, refs };
+  });
+}
+
+/** Copies the files of `refs` into `destination`; returns the paths written, in the refs' order. */
+export async function retrieveArtifacts(
+  butler: Butler,
+  refs: readonly DatasetRef[],
+  destination: string,
+  options: RetrieveArtifactsOptions = {},
+): Promise<string[]> {
+  const mode = options.transfer ?? "auto";
+  if (mode === "move" || mode === "direct") {
+    throw new InvalidArgumentError(
+      `retrieveArtifacts cannot use transfer '${mode}': the repository keeps its files; accepted: auto, copy, hardlink, link, symlink, relsymlink`,
+    );
+  }
+  datastoreTransfer(mode);
+  const root = resolve(destination);
+  const written: string[] = [];
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    if (seen.has(ref.id)) continue;
+    seen.add(ref.id);
+    const stored = await storedFile(butler, ref.makeCompositeRef());
+    const rel =
+      (options.preservePath ?? true) && !isAbsolute(stored.path) ? stored.path : basename(stored.path);
+    const target = resolve(root, rel);
+    if (target !== root && !target.startsWith(root + sep)) {
+      throw new InvalidArgumentError(`retrieveArtifacts: ${rel} would leave the destination ${root}`);
+    }
+    await transferFile(stored.file, target, mode, options.overwrite ?? false);
+    written.push(target);
+  }
+  return written;
+}
+
+/**
+ * Copies datasets from `source` into `target`, keeping their IDs and runs; datasets the target holds
+ * already are skipped. Dataset types are registered first when `registerDatasetTypes`; dimension
+ * records copied when `transferDimensions`. Rows and files commit in one transaction.
+ */
+export async function transferFrom(
+  target: Butler,
+  source: Butler,
+  refs: readonly DatasetRef[],
+  options: TransferFromOptions = {},
+): Promise<DatasetRef[]> {
+  const transfer = datastoreTransfer(options.transfer ?? "auto");
+  const registry = target.registry;
+  const composites = [...new Map(refs.map((r) => [r.id, r.makeCompositeRef()])).values()];
+  const fresh: DatasetRef[] = [];
+  for (const ref of composites) if ((await registry.getDataset(ref.id)) === null) fresh.push(ref);
+  const files = new Map<string, { file: string; formatter: string }>();
+  const wanted: DatasetRef[] = [];
+  for (const ref of fresh) {
+    try {
+      const stored = await storedFile(source, ref);
+      files.set(ref.id, stored);
+      wanted.push(ref);
+    } catch (err) {
+      if (!(options.skipMissing ?? true) || !isButlerError(err, "DATASET_NOT_IN_DATASTORE")) throw err;
+    }
+  }
+  const types = new Map<string, DatasetType>();
+  for (const ref of wanted) {
+    const name = ref.datasetType.name;
+    if (types.has(name)) continue;
+    const wantedType = inUniverse(ref.datasetType, registry.universe);
+    let existing: DatasetType | undefined;
+    try {
+      existing = await registry.getDatasetType(name);
+    } catch (err) {
+      if (!isButlerError(err, "MISSING_DATASET_TYPE") || !options.registerDatasetTypes) throw err;
+    }
+    if (existing === undefined) await registry.registerDatasetType(wantedType);
+    else if (!existing.equals(wantedType)) {
+      throw new ConflictingDefinitionError(
+        `transferFrom: dataset type ${name} is ${existing} in the target but ${wantedType} in the source`,
+      );
+    }
+    types.set(name, existing ?? wantedType);
+  }
+  if (options.transferDimensions) {
+    for (const [element, records] of await dimensionRecords(source.registry, wanted)) {
+      await registry.insertDimensionData(element, records, { skipExisting: true });
+    }
+  }
+  for (const run of new Set(wanted.map((r) => r.run))) await registry.registerRun(run);
+  const added: DatasetRef[] = [];
+  await target.datastore.transaction(async (txn) => {
+    for (const ref of wanted) {
+      const type = types.get(ref.datasetType.name)!;
+      const dataId = await registry.expandDataId(ref.dataId.toObject(), { dimensions: type.dimensions });
+      const copy = new DatasetRef(type, dataId, ref.run, { id: ref.id });
+      await registry.importDatasets([copy]);
+      const stored = files.get(ref.id)!;
+      await target.datastore.ingest(stored.file, copy, {
+        transfer,
+        formatter: stored.formatter,
+        transaction: txn,
+      });
+      added.push(copy);
+    }
+  });
+  return added;
+}

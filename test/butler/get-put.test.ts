@@ -1,0 +1,346 @@
+/**
+ * Butler.put and Butler.get of the real calexp: the whole Exposure, every component by
+ * `calexp.<component>`, cutouts, refs and component refs, data IDs with defaults and alternate keys,
+ * getMany, getDeferred, exists and URIs, the timer log, and the errors a user meets on the way.
+ */
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { Butler } from "../../src/butler/index.ts";
+import { type DatasetRef, defaultStorageClasses } from "../../src/core/index.ts";
+import { exposureAssembler } from "../../src/datastore/index.ts";
+import {
+  ConflictingDefinitionError,
+  DatasetNotFoundInCollectionsError,
+  InvalidParameterError,
+  MissingDatasetTypeError,
+  NoDefaultCollectionError,
+  UnknownComponentError,
+  UnknownParameterError,
+} from "../../src/errors.ts";
+import { Header } from "../../src/fits/header.ts";
+import { archiveObjectsEqual } from "../../src/image/archive-types.ts";
+import { Box2I } from "../../src/image/box.ts";
+import { Exposure } from "../../src/image/exposure.ts";
+import { headersEqual } from "../../src/image/exposure-info.ts";
+import { Image } from "../../src/image/image.ts";
+import { type LogRecord, resetLogLevels, setLogLevel, setLogSinks } from "../../src/log.ts";
+import { calexpExposure, DATA_ID, makeRepo, open, RUN } from "./helpers.ts";
+
+const exposure: Exposure = await calexpExposure();
+
+/** Equality for each kind of component value. */
+function sameComponent(actual: unknown, expected: unknown): boolean {
+  if (expected === null || expected === undefined) return actual === expected || actual === null;
+  if (expected instanceof Header) return actual instanceof Header && headersEqual(actual, expected);
+  const withEquals = expected as { equals?: (other: unknown) => boolean };
+  if (typeof withEquals.equals === "function") return withEquals.equals(actual);
+  if (typeof expected === "object" && expected.constructor?.name === "ArchiveObject") {
+    return archiveObjectsEqual(actual as never, expected as never);
+  }
+  assert.deepEqual(actual, expected);
+  return true;
+}
+
+describe("put and get a calexp", () => {
+  let butler: Butler;
+  let repo: string;
+  let ref: DatasetRef;
+  before(async () => {
+    ({ butler, repo } = await makeRepo());
+    ref = await butler.put(exposure, "calexp", DATA_ID);
+  });
+
+  test("put returns a ref in the run with the data ID expanded", () => {
+    assert.equal(ref.run, RUN);
+    assert.equal(ref.datasetType.name, "calexp");
+    assert.equal(ref.dataId.get("physical_filter"), "HSC-R");
+  });
+
+  test("the whole Exposure reads back equal", async () => {
+    const back = await butler.get<Exposure>("calexp", DATA_ID);
+    assert.ok(back instanceof Exposure);
+    assert.ok(back.maskedImage.equals(exposure.maskedImage));
+    assert.ok(back.info.equals(exposure.info));
+    const byRef = await butler.get<Exposure>(ref);
+    assert.ok(byRef.maskedImage.equals(exposure.maskedImage));
+  });
+
+  test("every component of ExposureF, by calexp.<component>", async () => {
+    const storageClass = defaultStorageClasses().get("ExposureF");
+    const components = storageClass.allComponents();
+    assert.ok(components.length >= 19, components.join(","));
+    for (const component of components) {
+      const expected = exposureAssembler.getComponent(exposure, component, storageClass);
+      const actual = await butler.get(`calexp.${component}`, DATA_ID);
+      assert.ok(sameComponent(actual, expected), `calexp.${component}`);
+    }
+  });
+
+  test("a component ref, and a component through getDeferred", async () => {
+    const wcs = await butler.get(butler.componentRef(ref, "wcs"));
+    assert.ok(exposure.info.wcs!.equals(wcs as never));
+    const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID);
+    const visitInfo = await handle.get({ component: "visitInfo" });
+    assert.ok(exposure.info.visitInfo!.equals(visitInfo as never));
+    const whole = await handle.get();
+    assert.ok(whole.maskedImage.equals(exposure.maskedImage));
+  });
+
+  test("a cutout with a PARENT bbox, the same box LOCAL, and an image cutout", async () => {
+    const box = Box2I.fromCorners(10, 6, 20, 12);
+    const parent = await butler.get<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
+    assert.ok(parent.bbox.equals(box));
+    assert.ok(parent.maskedImage.equals(exposure.maskedImage.subset(box)));
+    const local = await butler.get<Exposure>("calexp", DATA_ID, {
+      parameters: { bbox: [2, 2, 12, 8], origin: "LOCAL" },
+    });
+    assert.ok(local.maskedImage.equals(exposure.maskedImage.subset(box)));
+    const image = await butler.get<Image>("calexp.image", DATA_ID, { parameters: { bbox: box } });
+    assert.ok(image instanceof Image && image.equals(exposure.image.subset(box)));
+    // Deferred parameters merge, the later ones winning.
+    const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
+    const later = await handle.get({ parameters: { bbox: [2, 2, 12, 8], origin: "LOCAL" } });
+    assert.ok(later.bbox.equals(box));
+  });
+
+  test("data IDs: alternate keys, the butler's default data ID, a Map", async () => {
+    const byName = await butler.get("calexp.bbox", {
+      instrument: "HSC",
+      visit: 903334,
+      "detector.full_name": "0_30",
+    });
+    assert.ok((byName as Box2I).equals(exposure.bbox));
+    const defaults = await open(repo, { collections: RUN, dataId: { instrument: "HSC" } });
+    const bbox = await defaults.get("calexp.bbox", { visit: 903334, detector: 16 });
+    assert.ok((bbox as Box2I).equals(exposure.bbox));
+    const fromMap = await defaults.get(
+      "calexp.bbox",
+      new Map<string, unknown>([
+        ["visit", 903334],
+        ["detector", 16],
+      ]),
+    );
+    assert.ok((fromMap as Box2I).equals(exposure.bbox));
+  });
+
+  test("exists, getURI and a predicted URI", async () => {
+    assert.equal(await butler.exists("calexp", DATA_ID), true);
+    assert.equal(await butler.exists(ref), true);
+    assert.equal(await butler.exists("calexp", { ...DATA_ID, detector: 17 }), false);
+    const uri = await butler.getURI("calexp", DATA_ID);
+    assert.match(uri, /^file:\/\/.*\/HSC\/runs\/test\/calexp\/.*_903334_0_30_HSC_runs_test\.fits$/);
+    assert.deepEqual(await butler.getURIs(ref), { primaryURI: uri, componentURIs: {} });
+    const predicted = await butler.getURI("calexp", { ...DATA_ID, detector: 17 }, { predict: true });
+    assert.match(predicted, /_903334_0_29_HSC_runs_test\.fits#predicted$/);
+  });
+
+  test("the timer logger records registry time, requests, bytes, fetch and decode time of a get and a put", async () => {
+    const records: LogRecord[] = [];
+    const previous = setLogSinks([(r) => records.push(r)]);
+    setLogLevel("timer.butler", "debug");
+    try {
+      await butler.get("calexp.metadata", DATA_ID);
+      await butler.put(exposure, "calexp", { ...DATA_ID, detector: 22 });
+    } finally {
+      setLogSinks(previous);
+      resetLogLevels();
+    }
+    const get = records.find((r) => r.message.startsWith("Retrieved dataset calexp.metadata@"));
+    assert.ok(get, records.map((r) => r.message).join("\n"));
+    assert.equal(get.logger, "timer.butler");
+    for (const field of ["registryMs", "requests", "bytes", "fetchMs", "decodeMs", "cacheHits"]) {
+      assert.equal(typeof get.fields![field], "number", field);
+    }
+    assert.ok((get.fields!.registryMs as number) > 0);
+    assert.ok((get.fields!.bytes as number) > 0 && (get.fields!.bytes as number) < 100_000);
+    const put = records.find((r) => r.message.startsWith("Dataset put with data ID calexp@"));
+    assert.ok(put);
+    assert.ok((put.fields!.bytes as number) > 0);
+    assert.ok((put.fields!.registryMs as number) > 0);
+    assert.ok((put.fields!.writeMs as number) > 0);
+  });
+});
+
+describe("getMany", () => {
+  let butler: Butler;
+  const detectors = [16, 17, 18, 22, 23];
+  before(async () => {
+    ({ butler } = await makeRepo());
+    for (const detector of detectors) await butler.put(exposure, "calexp", { ...DATA_ID, detector });
+  });
+
+  test("finds many data IDs with one find-first query and reads them in order", async () => {
+    let queries = 0;
+    const registry = butler.registry;
+    const real = registry.findFirstDatasets.bind(registry);
+    registry.findFirstDatasets = (...args) => {
+      queries++;
+      return real(...args);
+    };
+    try {
+      const order = [23, 16, 18, 17, 22];
+      const boxes = await butler.getMany<Box2I>(
+        order.map((detector) => ({ datasetType: "calexp.bbox", dataId: { ...DATA_ID, detector } })),
+        { concurrency: 2 },
+      );
+      assert.equal(queries, 1);
+      assert.equal(boxes.length, order.length);
+      for (const box of boxes) assert.ok(box.equals(exposure.bbox));
+      const ids = await butler.getMany<Header>(
+        order.map((detector) => ({ datasetType: "calexp.metadata", dataId: { ...DATA_ID, detector } })),
+      );
+      assert.ok(ids.every((h) => h instanceof Header));
+    } finally {
+      registry.findFirstDatasets = real;
+    }
+  });
+
+  test("refs and cutouts; a missing data ID fails before any read", async () => {
+    const refs = await butler.registry.findFirstDatasets("calexp", [RUN]);
+    assert.equal(refs.length, detectors.length);
+    const box = Box2I.fromXYWH(20, 10, 4, 3);
+    const cutouts = await butler.getMany<Exposure>(refs, { parameters: { bbox: box }, concurrency: 3 });
+    assert.ok(cutouts.every((c) => c.bbox.equals(box)));
+    await assert.rejects(
+      butler.getMany([
+        { datasetType: "calexp", dataId: DATA_ID },
+        { datasetType: "calexp", dataId: { ...DATA_ID, detector: 100 } },
+      ]),
+      (err: unknown) => err instanceof DatasetNotFoundInCollectionsError && /detector: 100/.test(err.message),
+    );
+  });
+});
+
+describe("errors that help", () => {
+  let butler: Butler;
+  let repo: string;
+  before(async () => {
+    ({ butler, repo } = await makeRepo());
+    await butler.put(exposure, "calexp", DATA_ID);
+  });
+
+  test("an unknown component lists the valid ones", async () => {
+    await assert.rejects(butler.get("calexp.metadta", DATA_ID), (err: unknown) => {
+      assert.ok(err instanceof UnknownComponentError);
+      assert.equal(err.code, "UNKNOWN_COMPONENT");
+      assert.match(
+        err.message,
+        /component 'metadta' is not understood by dataset type 'calexp' \(storage class ExposureF\)/,
+      );
+      assert.match(err.message, /accepted components: .*metadata.*visitInfo/);
+      return true;
+    });
+  });
+
+  test("an unknown parameter lists the storage class's parameters (the seed's {test: '123'})", async () => {
+    await assert.rejects(butler.get("calexp", DATA_ID, { parameters: { test: "123" } }), (err: unknown) => {
+      assert.ok(err instanceof UnknownParameterError);
+      assert.match(
+        err.message,
+        /'test' not understood by storage class ExposureF; accepted parameters: bbox, origin/,
+      );
+      return true;
+    });
+  });
+
+  test("origin '123' names PARENT and LOCAL", async () => {
+    await assert.rejects(
+      butler.get("calexp", DATA_ID, { parameters: { origin: "123", bbox: [0, 0, 4, 4] } }),
+      (err: unknown) => {
+        assert.ok(err instanceof InvalidParameterError);
+        assert.equal(err.parameter, "origin");
+        assert.match(err.message, /"PARENT", "LOCAL"; got the string "123"/);
+        return true;
+      },
+    );
+  });
+
+  test("a bbox outside the image shows both boxes", async () => {
+    await assert.rejects(
+      butler.get("calexp.image", DATA_ID, { parameters: { bbox: [0, 0, 10, 10] } }),
+      (err: unknown) => {
+        assert.ok(err instanceof InvalidParameterError);
+        assert.match(
+          err.message,
+          /Box2I\(minimum=Point2I\(0, 0\), dimensions=Extent2I\(11, 11\)\) \(PARENT\) is not inside/,
+        );
+        assert.match(err.message, /Box2I\(minimum=Point2I\(8, 4\), dimensions=Extent2I\(48, 24\)\)/);
+        return true;
+      },
+    );
+  });
+
+  test("parameters are checked before the registry is searched", async () => {
+    // The data ID has no dataset: a parameter error, not a not-found error, proves the order.
+    await assert.rejects(
+      butler.get("calexp", { ...DATA_ID, detector: 100 }, { parameters: { test: 1 } }),
+      UnknownParameterError,
+    );
+  });
+
+  test("a dataset not found names the type, data ID and collections searched", async () => {
+    const reader = await open(repo, { collections: [RUN] });
+    await assert.rejects(reader.get("calexp", { ...DATA_ID, detector: 100 }), (err: unknown) => {
+      assert.ok(err instanceof DatasetNotFoundInCollectionsError);
+      assert.equal(err.code, "DATASET_NOT_FOUND");
+      assert.equal(err.datasetType, "calexp");
+      assert.deepEqual(err.collections, [RUN]);
+      assert.match(
+        err.message,
+        /dataset calexp with data ID \{instrument: 'HSC', visit: 903334, detector: 100\} could not be found in collections \[HSC\/runs\/test\]/,
+      );
+      return true;
+    });
+  });
+
+  test("an unregistered dataset type", async () => {
+    await assert.rejects(butler.get("calexpp", DATA_ID), MissingDatasetTypeError);
+    await assert.rejects(butler.put(exposure, "calexpp", DATA_ID), MissingDatasetTypeError);
+  });
+
+  test("a conflicting put names the dataset, data ID and run, and writes nothing", async () => {
+    await assert.rejects(butler.put(exposure, "calexp", DATA_ID), (err: unknown) => {
+      assert.ok(err instanceof ConflictingDefinitionError);
+      assert.match(
+        err.message,
+        /a calexp dataset with data ID .*visit: 903334.* already exists in run 'HSC\/runs\/test'/,
+      );
+      return true;
+    });
+    assert.equal((await butler.registry.findFirstDatasets("calexp", [RUN])).length, 1);
+  });
+
+  test("no run and no collections are NoDefaultCollectionErrors", async () => {
+    const bare = await open(repo, { writeable: true });
+    await assert.rejects(bare.put(exposure, "calexp", DATA_ID), (err: unknown) => {
+      assert.ok(err instanceof NoDefaultCollectionError);
+      assert.equal(err.what, "run");
+      return true;
+    });
+    await assert.rejects(bare.get("calexp", DATA_ID), (err: unknown) => {
+      assert.ok(err instanceof NoDefaultCollectionError);
+      assert.equal(err.what, "collections");
+      return true;
+    });
+    // Given in the call, they work.
+    assert.ok(await bare.get("calexp.bbox", DATA_ID, { collections: RUN }));
+  });
+});
+
+describe("queries through the butler", () => {
+  test("queryDatasets searches the butler's collections; the others pass through", async () => {
+    const { butler } = await makeRepo();
+    for (const detector of [16, 17]) await butler.put(exposure, "calexp", { ...DATA_ID, detector });
+    const refs = await butler.queryDatasets("calexp", { where: "detector = 17" });
+    assert.deepEqual(
+      refs.map((r) => r.dataId.get("detector")),
+      [17],
+    );
+    const dataIds = await butler.queryDataIds(["detector"], { where: "instrument = 'HSC' AND detector < 2" });
+    assert.deepEqual(dataIds.map((d) => d.get("detector")).sort(), [0, 1]);
+    const records = await butler.queryDimensionRecords("detector", {
+      where: "instrument = 'HSC' AND detector = 16",
+    });
+    assert.equal(records[0]?.full_name, "0_30");
+  });
+});
