@@ -12,6 +12,7 @@ import { Exposure } from "../image/exposure.ts";
 import { Image } from "../image/image.ts";
 import { MaskedImage } from "../image/masked-image.ts";
 import { cutoutBox, normalizePixelParameters } from "./parameters.ts";
+import { tableAssembler } from "./table-assembler.ts";
 
 /** Builds, splits and subsets the objects of the storage classes that name it as their delegate. */
 export interface Assembler {
@@ -147,6 +148,8 @@ const ASSEMBLERS = new Map<string, Assembler>([
   [exposureAssembler.name, exposureAssembler],
   // daf_butler's class path for the same delegate, as found in its storage class configs.
   ["lsst.obs.base.exposureAssembler.ExposureAssembler", exposureAssembler],
+  [tableAssembler.name, tableAssembler],
+  ["lsst.daf.butler.delegates.arrowtable.ArrowTableDelegate", tableAssembler],
 ]);
 
 /** Registers an assembler under a delegate name (a storage class's `delegate`). */

@@ -60,8 +60,19 @@ export interface WholeByteIndex {
   size: number;
 }
 
+/**
+ * A Parquet file: where its footer (the metadata, its length and `PAR1`) is, so that the column names,
+ * row count and schema are one read of exactly those bytes, and a read of some columns starts there.
+ */
+export interface ParquetByteIndex {
+  version: 1;
+  kind: "parquet";
+  size: number;
+  footer: ByteRange;
+}
+
 /** What a datastore record keeps about the parts of its file. JSON-serialisable. */
-export type ByteIndex = FitsByteIndex | WholeByteIndex;
+export type ByteIndex = FitsByteIndex | WholeByteIndex | ParquetByteIndex;
 
 /** The index of a file read only as a whole (JSON, YAML, …). */
 export function wholeIndex(size: number): WholeByteIndex {
@@ -150,5 +161,18 @@ export function parseByteIndex(stored: unknown): ByteIndex | null {
   if (v.version !== BYTE_INDEX_VERSION) return null;
   if (v.kind === "whole" && typeof v.size === "number") return v as WholeByteIndex;
   if (v.kind === "fits" && Array.isArray((v as FitsByteIndex).hdus)) return v as FitsByteIndex;
+  if (v.kind === "parquet" && typeof v.size === "number") {
+    const footer = (v as ParquetByteIndex).footer;
+    if (
+      footer !== null &&
+      typeof footer === "object" &&
+      Number.isSafeInteger(footer.offset) &&
+      Number.isSafeInteger(footer.length) &&
+      footer.offset >= 0 &&
+      footer.offset + footer.length === v.size
+    ) {
+      return v as ParquetByteIndex;
+    }
+  }
   return null;
 }

@@ -22,6 +22,7 @@ export {
   type FitsHduIndex,
   fitsIndex,
   headerBytes,
+  type ParquetByteIndex,
   parseByteIndex,
   serializeByteIndex,
   type WholeByteIndex,

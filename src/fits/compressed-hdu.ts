@@ -1,9 +1,15 @@
 /**
  * Building tile-compressed image HDUs (FITS 4.0 §10) for writing: lossless GZIP_1/GZIP_2 for any
  * pixel type (Rubin's default recipe is GZIP_2 with row tiles) and RICE_1 for 8-32 bit integers.
+ *
+ * Floating-point images may instead be quantized (lossy, §10.2): each tile's values become 32-bit
+ * integers `round((x − ZZERO)/ZSCALE + R − 0.5)` with CFITSIO's dither sequence R, then are compressed
+ * like integers (RICE_1 is what Rubin's lossy16 recipe uses). ZSCALE and ZZERO go in per-tile columns,
+ * NaN pixels are written as ZBLANK, and with SUBTRACTIVE_DITHER_2 exact zeros stay exact.
  */
 import { InvalidArgumentError } from "../errors.ts";
 import type { Card } from "./card.ts";
+import { DEFAULT_QUANTIZED_NULL, N_RANDOM, quantize } from "./compression/dither.ts";
 import { gzipTile } from "./compression/gzip.ts";
 import { type RiceBytePix, riceEncode } from "./compression/rice.ts";
 import { Header } from "./header.ts";
@@ -23,6 +29,28 @@ export interface CompressedHduOptions {
   level?: number;
   /** Cards of the logical image to carry (EXTNAME, WCS, …). */
   header?: Header | Iterable<Card>;
+  /** Quantize a floating-point image (lossy); without it floats are stored losslessly. */
+  quantize?: QuantizeOptions;
+}
+
+export type WriteQuantizeMethod = "NO_DITHER" | "SUBTRACTIVE_DITHER_1" | "SUBTRACTIVE_DITHER_2";
+export const WRITE_QUANTIZE_METHODS: readonly WriteQuantizeMethod[] = [
+  "NO_DITHER",
+  "SUBTRACTIVE_DITHER_1",
+  "SUBTRACTIVE_DITHER_2",
+];
+
+export interface QuantizeOptions {
+  method: WriteQuantizeMethod;
+  /**
+   * The quantization step (ZSCALE) of every tile, e.g. a noise sigma over 16 computed from the whole
+   * plane (Rubin's lossy16). Without it each tile's step is its own noise estimate over `level`.
+   */
+  scale?: number;
+  /** Steps per noise sigma when `scale` is not given (CFITSIO's default is 4). */
+  level?: number;
+  /** ZDITHER0, the dither seed: 1–10000 (default 1). */
+  zdither0?: number;
 }
 
 const RICE_BLOCK_SIZE = 32;
@@ -42,11 +70,13 @@ export function compressedImageHdu(
   }
   const { bitpix, bzero } = storageOf(data);
   const width = Math.abs(bitpix) / 8;
-  if (algorithm === "RICE_1" && (bitpix < 0 || bitpix === 64)) {
+  if (algorithm === "RICE_1" && options.quantize === undefined && (bitpix < 0 || bitpix === 64)) {
     throw new InvalidArgumentError(
       `RICE_1 compresses 8-, 16- and 32-bit integers only; use GZIP_2 for ${bitpix < 0 ? "floats" : "64-bit integers"}`,
     );
   }
+  const q = options.quantize;
+  if (q !== undefined) checkQuantize(q, bitpix);
   const tile = options.tile ?? shape.map((n, k) => (k === 0 ? n : 1));
   if (tile.length !== shape.length || tile.some((t) => !Number.isSafeInteger(t) || t < 1)) {
     throw new InvalidArgumentError(
@@ -55,28 +85,50 @@ export function compressedImageHdu(
   }
   const grid: TileGrid = { shape: [...shape], tile, counts: shape.map((n, k) => Math.ceil(n / tile[k]!)) };
   const tiles = grid.counts.reduce((a, b) => a * b, 1);
-  const stored = encodePixels(data, bitpix);
-
   const payloads: Uint8Array[] = [];
-  for (let t = 0; t < tiles; t++) {
-    const raw = gatherTile(stored, grid, t, width);
-    payloads.push(encodeTile(raw, algorithm, width, options.level));
+  const scaling: { scale: number; zero: number }[] = [];
+  if (q === undefined) {
+    const stored = encodePixels(data, bitpix);
+    for (let t = 0; t < tiles; t++) {
+      const raw = gatherTile(stored, grid, t, width);
+      payloads.push(encodeTile(raw, algorithm, width, options.level));
+    }
+  } else {
+    // Tiles are gathered as float64 values, quantized, then coded as 4-byte integers.
+    const values = Float64Array.from(data as ArrayLike<number>);
+    const asBytes = new Uint8Array(values.buffer);
+    for (let t = 0; t < tiles; t++) {
+      const tileValues = new Float64Array(gatherTile(asBytes, grid, t, 8).slice().buffer);
+      const { ints, scale, zero } = quantizeTile(tileValues, q, t);
+      scaling.push({ scale, zero });
+      const raw = new Uint8Array(ints.length * 4);
+      const view = new DataView(raw.buffer);
+      for (let i = 0; i < ints.length; i++) view.setInt32(i * 4, ints[i]!);
+      payloads.push(encodeTile(raw, algorithm, 4, options.level));
+    }
   }
   const heapLength = payloads.reduce((a, p) => a + p.length, 0);
   // 32-bit descriptors while the heap allows them, 64-bit beyond.
   const wide = heapLength >= 2 ** 31;
-  const rowBytes = wide ? 16 : 8;
+  const descriptorBytes = wide ? 16 : 8;
+  // Quantized tiles carry their ZSCALE and ZZERO (two doubles) after the descriptor.
+  const rowBytes = descriptorBytes + (q === undefined ? 0 : 16);
   const maxLength = payloads.reduce((a, p) => Math.max(a, p.length), 0);
   const out = new Uint8Array(rowBytes * tiles + heapLength);
   const view = new DataView(out.buffer);
   let heapAt = 0;
   payloads.forEach((payload, t) => {
     if (wide) {
-      view.setBigUint64(t * 16, BigInt(payload.length));
-      view.setBigUint64(t * 16 + 8, BigInt(heapAt));
+      view.setBigUint64(t * rowBytes, BigInt(payload.length));
+      view.setBigUint64(t * rowBytes + 8, BigInt(heapAt));
     } else {
-      view.setUint32(t * 8, payload.length);
-      view.setUint32(t * 8 + 4, heapAt);
+      view.setUint32(t * rowBytes, payload.length);
+      view.setUint32(t * rowBytes + 4, heapAt);
+    }
+    const tileScaling = scaling[t];
+    if (tileScaling !== undefined) {
+      view.setFloat64(t * rowBytes + descriptorBytes, tileScaling.scale);
+      view.setFloat64(t * rowBytes + descriptorBytes + 8, tileScaling.zero);
     }
     out.set(payload, rowBytes * tiles + heapAt);
     heapAt += payload.length;
@@ -90,11 +142,17 @@ export function compressedImageHdu(
   header.set("NAXIS2", tiles, { comment: "number of rows in table" });
   header.set("PCOUNT", heapLength, { comment: "size of special data area" });
   header.set("GCOUNT", 1, { comment: "one data group (required keyword)" });
-  header.set("TFIELDS", 1, { comment: "number of fields in each row" });
+  header.set("TFIELDS", q === undefined ? 1 : 3, { comment: "number of fields in each row" });
   header.set("TTYPE1", "COMPRESSED_DATA", { comment: "label for field 1" });
   header.set("TFORM1", `1${wide ? "Q" : "P"}B(${maxLength})`, {
     comment: "data format of field: variable length array",
   });
+  if (q !== undefined) {
+    header.set("TTYPE2", "ZSCALE", { comment: "label for field 2" });
+    header.set("TFORM2", "1D", { comment: "data format of field: 8-byte DOUBLE" });
+    header.set("TTYPE3", "ZZERO", { comment: "label for field 3" });
+    header.set("TFORM3", "1D", { comment: "data format of field: 8-byte DOUBLE" });
+  }
   header.set("ZIMAGE", true, { comment: "extension contains compressed image" });
   header.set("ZTENSION", "IMAGE", { comment: "image extension" });
   header.set("ZBITPIX", bitpix, { comment: "data type of original image" });
@@ -110,9 +168,13 @@ export function compressedImageHdu(
     header.set("ZNAME1", "BLOCKSIZE", { comment: "compression block size" });
     header.set("ZVAL1", RICE_BLOCK_SIZE, { comment: "pixels per block" });
     header.set("ZNAME2", "BYTEPIX", { comment: "bytes per pixel (1, 2, 4, or 8)" });
-    header.set("ZVAL2", width, { comment: "bytes per pixel (1, 2, 4, or 8)" });
+    header.set("ZVAL2", q === undefined ? width : 4, { comment: "bytes per pixel (1, 2, 4, or 8)" });
   }
-  if (bitpix < 0) header.set("ZQUANTIZ", "NONE", { comment: "floats stored losslessly" });
+  if (q !== undefined) {
+    header.set("ZQUANTIZ", q.method, { comment: "quantization method of floats" });
+    if (q.method !== "NO_DITHER") header.set("ZDITHER0", q.zdither0 ?? 1, { comment: "dithering offset" });
+    header.set("ZBLANK", DEFAULT_QUANTIZED_NULL, { comment: "null value in the quantized integers" });
+  } else if (bitpix < 0) header.set("ZQUANTIZ", "NONE", { comment: "floats stored losslessly" });
   header.set("ZPCOUNT", 0, { comment: "number of parameters" });
   header.set("ZGCOUNT", 1, { comment: "number of groups" });
   if (bzero !== undefined) {
@@ -176,4 +238,87 @@ function storedIntegers(raw: Uint8Array, width: number): Int32Array {
     out[i] = width === 1 ? view.getInt8(i) : width === 2 ? view.getInt16(i * 2) : view.getInt32(i * 4);
   }
   return out;
+}
+
+function checkQuantize(q: QuantizeOptions, bitpix: number): void {
+  if (bitpix > 0) {
+    throw new InvalidArgumentError(
+      "quantization applies to floating-point images only; integers are stored losslessly",
+    );
+  }
+  if (!WRITE_QUANTIZE_METHODS.includes(q.method)) {
+    throw new InvalidArgumentError(
+      `quantize method '${q.method}'; known: ${WRITE_QUANTIZE_METHODS.join(", ")}`,
+    );
+  }
+  if (q.scale !== undefined && !(q.scale > 0 && Number.isFinite(q.scale))) {
+    throw new InvalidArgumentError(`quantize scale must be a positive finite number; got ${q.scale}`);
+  }
+  if (q.scale === undefined && !(q.level !== undefined && q.level > 0 && Number.isFinite(q.level))) {
+    throw new InvalidArgumentError("quantizing needs a scale, or a level (steps per noise sigma)");
+  }
+  const seed = q.zdither0 ?? 1;
+  if (!Number.isInteger(seed) || seed < 1 || seed > N_RANDOM) {
+    throw new InvalidArgumentError(`ZDITHER0 must be an integer from 1 to ${N_RANDOM}; got ${seed}`);
+  }
+}
+
+/** The median of the finite values of `values` (reorders a copy). */
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+}
+
+/**
+ * A tile's noise sigma from the median absolute second difference of consecutive finite values
+ * (CFITSIO's "noise3" estimator: 0.6052697 · median|2x[i] − x[i−2] − x[i+2]|), robust to sources and
+ * gradients. Zero for a constant tile.
+ */
+export function estimateNoise(values: ArrayLike<number>): number {
+  const finite: number[] = [];
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite.push(values[i]!);
+  if (finite.length < 5) return 0;
+  const diffs: number[] = [];
+  for (let i = 2; i < finite.length - 2; i++)
+    diffs.push(Math.abs(2 * finite[i]! - finite[i - 2]! - finite[i + 2]!));
+  return 0.6052697 * median(diffs);
+}
+
+/**
+ * Quantizes one tile: the step is the given scale (or the tile's noise over the level); the zero point is
+ * the middle of the tile's finite range, so the integers straddle 0 clear of the reserved null codes.
+ * A tile too wide for 32-bit integers at that step is an InvalidArgumentError naming it.
+ */
+function quantizeTile(
+  values: Float64Array,
+  q: QuantizeOptions,
+  tileIndex: number,
+): { ints: Int32Array; scale: number; zero: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    if (!Number.isFinite(v)) {
+      throw new InvalidArgumentError(
+        `tile ${tileIndex} holds ${v}, which quantization cannot store (NaN can)`,
+      );
+    }
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min > max) min = max = 0; // an all-NaN tile
+  let scale = q.scale ?? estimateNoise(values) / q.level!;
+  // No measurable noise (a flat tile): a step far below float32 precision keeps the values as they are.
+  if (!(scale > 0)) scale = Math.max(Math.abs(min), Math.abs(max), 1e-30) * 2 ** -26;
+  const zero = (min + max) / 2;
+  if ((max - min) / scale > 2 * 2147483640) {
+    throw new InvalidArgumentError(
+      `tile ${tileIndex} spans ${min}..${max}, too wide for 32-bit integers at a step of ${scale}; use a lossless recipe`,
+    );
+  }
+  const ints = new Int32Array(values.length);
+  quantize(values, ints, { method: q.method, scale, zero, tileIndex, zdither0: q.zdither0 ?? 1 });
+  return { ints, scale, zero };
 }

@@ -16,6 +16,7 @@ import type { Card } from "../fits/card.ts";
 import {
   type CompressedHduOptions,
   compressedImageHdu,
+  type QuantizeOptions,
   type WriteCompression,
 } from "../fits/compressed-hdu.ts";
 import { Header, makeCard } from "../fits/header.ts";
@@ -51,6 +52,11 @@ export interface WriteExposureOptions {
   tile?: [number, number];
   /** zlib level for the GZIP algorithms. */
   level?: number;
+  /**
+   * Quantize the floating-point planes (lossy) with these settings; a quantized plane may use RICE_1.
+   * Planes without an entry are stored losslessly.
+   */
+  quantize?: { image?: QuantizeOptions; variance?: QuantizeOptions };
 }
 
 /** 1-based HDU of the archive index in the layout this writer produces. */
@@ -76,11 +82,20 @@ export function writeExposure(exposure: Exposure, options: WriteExposureOptions 
   return hdus;
 }
 
+function quantizeFor(plane: string, options: WriteExposureOptions): QuantizeOptions | undefined {
+  return plane === "IMAGE"
+    ? options.quantize?.image
+    : plane === "VARIANCE"
+      ? options.quantize?.variance
+      : undefined;
+}
+
 function compressionFor(plane: string, options: WriteExposureOptions): PlaneCompression {
   const c = options.compression ?? "GZIP_2";
-  if (typeof c === "string") return plane !== "MASK" && c === "RICE_1" ? "GZIP_2" : c;
+  const quantized = quantizeFor(plane, options) !== undefined;
+  if (typeof c === "string") return plane !== "MASK" && c === "RICE_1" && !quantized ? "GZIP_2" : c;
   const chosen = c[plane.toLowerCase() as "image" | "mask" | "variance"] ?? "GZIP_2";
-  if (chosen === "RICE_1" && plane !== "MASK") {
+  if (chosen === "RICE_1" && plane !== "MASK" && !quantized) {
     throw new InvalidArgumentError(
       `RICE_1 is lossless for integer planes only; the ${plane} plane is floating point`,
     );
@@ -139,6 +154,10 @@ function planeHdu(
   const hduOptions: CompressedHduOptions = { algorithm: compression, header };
   if (options.tile !== undefined) hduOptions.tile = options.tile;
   if (options.level !== undefined) hduOptions.level = options.level;
+  const quantize = quantizeFor(name, options);
+  if (quantize !== undefined && (plane.pixelType === "float32" || plane.pixelType === "float64")) {
+    hduOptions.quantize = quantize;
+  }
   return compressedImageHdu(data, shape, hduOptions);
 }
 

@@ -8,7 +8,8 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const PYTHON = "/usr/bin/python3";
+/** Debian's Python, where python3-astropy lives; `BUTLER_TEST_PYTHON` names another with astropy. */
+export const PYTHON = process.env.BUTLER_TEST_PYTHON ?? "/usr/bin/python3";
 
 let astropyChecked: boolean | undefined;
 

@@ -2,6 +2,11 @@
  * Storage classes from YAML in daf_butler's schema (`storageClasses:` mapping name → {pytype,
  * inheritsFrom, components, derivedComponents, parameters, delegate, converters}). Inheritance copies
  * the parent's fields, then the child overrides or extends them, as daf_butler does.
+ *
+ * Our own file adds documentation keys that daf_butler's loader ignores: `pythonType` (daf_butler's
+ * pytype for the same name), `doc`, `componentDocs` and `parameterDocs`. Component and parameter docs
+ * are inherited, and a doc for a component or parameter the class does not have is a config error, so
+ * the generated reference (docs/storage-classes.md) cannot describe something that is not there.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -20,6 +25,28 @@ interface RawEntry {
   derivedComponents?: Record<string, string> | null;
   parameters?: string[] | null;
   delegate?: string;
+  pythonType?: string;
+  doc?: string;
+  componentDocs?: Record<string, string> | null;
+  parameterDocs?: Record<string, string> | null;
+}
+
+function checkDocs(
+  name: string,
+  what: "component" | "parameter",
+  docs: ReadonlyMap<string, string>,
+  has: (key: string) => boolean,
+): void {
+  for (const [key, text] of docs) {
+    if (typeof text !== "string") {
+      throw new StorageClassConfigError(`storage class '${name}': the doc of ${what} '${key}' must be text`);
+    }
+    if (!has(key)) {
+      throw new StorageClassConfigError(
+        `storage class '${name}' documents ${what} '${key}', which it does not have`,
+      );
+    }
+  }
 }
 
 export class StorageClassFactory {
@@ -86,7 +113,24 @@ export class StorageClassFactory {
         ]),
         parameters: new Set([...(parent?.parameters ?? []), ...(entry.parameters ?? [])]),
         delegate: entry.delegate ?? parent?.delegate,
+        pythonType: entry.pythonType,
+        doc: entry.doc,
+        componentDocs: new Map([
+          ...(parent?.componentDocs ?? []),
+          ...Object.entries(entry.componentDocs ?? {}),
+        ]),
+        parameterDocs: new Map([
+          ...(parent?.parameterDocs ?? []),
+          ...Object.entries(entry.parameterDocs ?? {}),
+        ]),
       };
+      checkDocs(
+        name,
+        "component",
+        spec.componentDocs,
+        (c) => components.has(c) || spec.derivedComponents.has(c),
+      );
+      checkDocs(name, "parameter", spec.parameterDocs, (p) => spec.parameters.has(p));
       const made = new StorageClass(spec);
       resolved.set(name, made);
       this.#classes.set(name, made);

@@ -17,6 +17,14 @@ export interface StorageClassSpec {
   parameters: ReadonlySet<string>;
   /** The assembler (daf_butler's "delegate") that builds, splits and subsets objects of this class. */
   delegate?: string;
+  /** The Python type daf_butler stores under this name, for users coming from it. */
+  pythonType?: string;
+  /** What the class holds, in a sentence or two (documentation only). */
+  doc?: string;
+  /** What each component is: component name → text (documentation only, inherited). */
+  componentDocs?: ReadonlyMap<string, string>;
+  /** What each parameter does: parameter name → text (documentation only, inherited). */
+  parameterDocs?: ReadonlyMap<string, string>;
 }
 
 export class StorageClass {
@@ -30,6 +38,10 @@ export class StorageClass {
   /** Parameters of this class itself (see `knownParameters` for those of its components too). */
   readonly parameters: ReadonlySet<string>;
   readonly delegate: string | undefined;
+  readonly pythonType: string | undefined;
+  readonly doc: string | undefined;
+  readonly componentDocs: ReadonlyMap<string, string>;
+  readonly parameterDocs: ReadonlyMap<string, string>;
 
   constructor(spec: StorageClassSpec) {
     this.name = spec.name;
@@ -39,6 +51,10 @@ export class StorageClass {
     this.derivedComponents = spec.derivedComponents;
     this.parameters = spec.parameters;
     this.delegate = spec.delegate;
+    this.pythonType = spec.pythonType;
+    this.doc = spec.doc;
+    this.componentDocs = spec.componentDocs ?? new Map();
+    this.parameterDocs = spec.parameterDocs ?? new Map();
   }
 
   /** A composite has stored components and can be read (or written) part by part. */

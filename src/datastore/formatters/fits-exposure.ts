@@ -11,9 +11,13 @@
  *
  * Parameters: `bbox` (a Box2I, `{minX, minY, maxX, maxY}` or `[x0, y0, x1, y1]`, inclusive corners) and
  * `origin` (`"PARENT"`, the default, or `"LOCAL"`, relative to xy0). Write recipes: `lossless` (default:
- * GZIP_2 row tiles, Rubin's default), `noCompression`, and `lossy16`, which needs float quantization that
- * the FITS writer does not have yet, so it is a WriteRecipeError that says so.
+ * GZIP_2 row tiles, Rubin's default), `noCompression`, and `lossy16`, Rubin's lossy recipe: the image
+ * and variance planes quantized with SUBTRACTIVE_DITHER_2 in steps of a sixteenth of their standard
+ * deviation (pixels flagged NO_DATA or INTRP left out of it), then RICE_1; the mask GZIP_2. A plane
+ * with no spread is stored losslessly. The dither seed comes from the plane's pixels, so writing the same
+ * pixels twice gives the same file (Rubin derives it from the data ID, which a formatter is not given).
  */
+import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { ByteRange, ByteSource } from "../../bytes/byte-source.ts";
 import type { StorageClass } from "../../core/index.ts";
@@ -22,7 +26,10 @@ import { normalizeKey } from "../../fits/card.ts";
 import {
   type CompressedHduOptions,
   compressedImageHdu,
+  type QuantizeOptions,
   WRITABLE_COMPRESSION,
+  WRITE_QUANTIZE_METHODS,
+  type WriteQuantizeMethod,
 } from "../../fits/compressed-hdu.ts";
 import { FitsFile } from "../../fits/fits-file.ts";
 import type { HduInfo } from "../../fits/hdu.ts";
@@ -52,6 +59,7 @@ import { isMaskPlaneKey } from "../../image/mask-planes.ts";
 import { MaskedImage } from "../../image/masked-image.ts";
 import { isPixelOriginKey, pixelOriginCards } from "../../image/pixel-origin.ts";
 import { Extent2I } from "../../image/point.ts";
+import { QUANTIZE_IGNORED_PLANES, quantizationStep } from "../../image/quantization.ts";
 import { readExposure } from "../../image/read-exposure.ts";
 import { type PlaneCompression, writeExposure } from "../../image/write-exposure.ts";
 import { type ByteIndex, type FitsByteIndex, fitsIndex, wholeIndex } from "../byte-index.ts";
@@ -131,8 +139,12 @@ export interface FitsWriteRecipe {
   tile?: [number, number];
   /** zlib level for GZIP. */
   level?: number;
-  /** Quantize floating-point planes to this many levels per noise sigma (lossy); not supported yet. */
+  /** Quantize floating-point planes in steps of their standard deviation over this (lossy). */
   quantizeLevel?: number;
+  /** How quantized planes are dithered (default SUBTRACTIVE_DITHER_2, as Rubin writes). */
+  dither?: WriteQuantizeMethod;
+  /** Mask planes whose pixels are left out of the standard deviation (default NO_DATA, INTRP). */
+  quantizeMaskPlanes?: string[];
   /** Write CHECKSUM and DATASUM cards (default true). */
   checksum?: boolean;
 }
@@ -141,7 +153,11 @@ export interface FitsWriteRecipe {
 export const FITS_WRITE_RECIPES: Readonly<Record<string, FitsWriteRecipe>> = {
   lossless: { compression: "GZIP_2" },
   noCompression: { compression: "none" },
-  lossy16: { compression: { image: "RICE_1", mask: "GZIP_2", variance: "RICE_1" }, quantizeLevel: 16 },
+  lossy16: {
+    compression: { image: "RICE_1", mask: "GZIP_2", variance: "RICE_1" },
+    quantizeLevel: 16,
+    dither: "SUBTRACTIVE_DITHER_2",
+  },
 };
 
 export const DEFAULT_FITS_RECIPE = "lossless";
@@ -154,7 +170,7 @@ function checkRecipe(name: string, value: unknown): FitsWriteRecipe {
   };
   if (value === null || typeof value !== "object" || Array.isArray(value)) fail("a recipe is a mapping");
   const r = value as Record<string, unknown>;
-  const known = ["compression", "tile", "level", "quantizeLevel", "checksum"];
+  const known = ["compression", "tile", "level", "quantizeLevel", "dither", "quantizeMaskPlanes", "checksum"];
   const extra = Object.keys(r).filter((k) => !known.includes(k));
   if (extra.length > 0) fail(`unknown setting(s) ${extra.join(", ")}; accepted: ${known.join(", ")}`);
   const planeOk = (c: unknown) => typeof c === "string" && PLANE_COMPRESSIONS.includes(c);
@@ -184,6 +200,13 @@ function checkRecipe(name: string, value: unknown): FitsWriteRecipe {
   }
   if (r.quantizeLevel !== undefined && !(typeof r.quantizeLevel === "number" && r.quantizeLevel > 0)) {
     fail("quantizeLevel must be a positive number");
+  }
+  if (r.dither !== undefined && !WRITE_QUANTIZE_METHODS.includes(r.dither as WriteQuantizeMethod)) {
+    fail(`dither must be one of ${WRITE_QUANTIZE_METHODS.join(", ")}`);
+  }
+  const planes = r.quantizeMaskPlanes;
+  if (planes !== undefined && !(Array.isArray(planes) && planes.every((p) => typeof p === "string"))) {
+    fail("quantizeMaskPlanes must be a list of mask plane names");
   }
   if (r.checksum !== undefined && typeof r.checksum !== "boolean") fail("checksum must be true or false");
   return r as unknown as FitsWriteRecipe;
@@ -289,6 +312,7 @@ function planeHduParts(
   plane: Image | Mask,
   compression: PlaneCompression,
   recipe: FitsWriteRecipe,
+  quantize: QuantizeOptions | undefined,
 ): HduParts {
   const header = new Header();
   const owned = /^(EXTNAME|EXTTYPE|INHERIT)$/;
@@ -306,14 +330,54 @@ function planeHduParts(
   const options: CompressedHduOptions = { algorithm: compression, header };
   if (recipe.tile !== undefined) options.tile = recipe.tile;
   if (recipe.level !== undefined) options.level = recipe.level;
+  if (quantize !== undefined) options.quantize = quantize;
   return compressedImageHdu(plane.array, shape, options);
 }
 
-function planeCompression(recipe: FitsWriteRecipe, plane: "image" | "mask" | "variance"): PlaneCompression {
+/** A dither seed (ZDITHER0, 1–10000) from the plane's pixels: the same pixels always give the same file. */
+function ditherSeed(plane: Image): number {
+  const a = plane.array;
+  const digest = createHash("md5")
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest();
+  return 1 + (digest.readUInt32BE(0) % 10000);
+}
+
+/**
+ * The quantization of each floating-point plane under a lossy recipe; a plane with no spread (or an
+ * integer plane) gets none and is stored losslessly.
+ */
+function quantizeSettings(
+  recipe: FitsWriteRecipe,
+  planes: readonly ["IMAGE" | "MASK" | "VARIANCE", Image | Mask][],
+): { image?: QuantizeOptions; variance?: QuantizeOptions } {
+  const out: { image?: QuantizeOptions; variance?: QuantizeOptions } = {};
+  const level = recipe.quantizeLevel;
+  if (level === undefined) return out;
+  const mask = planes.find(([n]) => n === "MASK")?.[1] as Mask | undefined;
+  for (const [name, plane] of planes) {
+    if (name === "MASK" || !(plane.pixelType === "float32" || plane.pixelType === "float64")) continue;
+    const scale = quantizationStep(plane, level, mask, recipe.quantizeMaskPlanes ?? QUANTIZE_IGNORED_PLANES);
+    if (scale === undefined) continue;
+    out[name === "IMAGE" ? "image" : "variance"] = {
+      method: recipe.dither ?? "SUBTRACTIVE_DITHER_2",
+      scale,
+      zdither0: ditherSeed(plane),
+    };
+  }
+  return out;
+}
+
+function planeCompression(
+  recipe: FitsWriteRecipe,
+  plane: "image" | "mask" | "variance",
+  quantized: boolean,
+  isFloat: boolean,
+): PlaneCompression {
   const c = recipe.compression;
   const chosen = typeof c === "string" ? c : (c[plane] ?? "GZIP_2");
-  // RICE_1 is lossless for integers only; floating-point planes fall back to GZIP_2, as writeExposure does.
-  return chosen === "RICE_1" && plane !== "mask" && typeof c === "string" ? "GZIP_2" : chosen;
+  // RICE_1 codes integers: a float plane that is not quantized (no spread, or a lossless recipe) is GZIP_2.
+  return chosen === "RICE_1" && isFloat && !quantized ? "GZIP_2" : chosen;
 }
 
 export class FitsExposureFormatter implements Formatter {
@@ -458,7 +522,7 @@ export class FitsExposureFormatter implements Formatter {
     const kind = pixelKind(request.storageClass);
     const recipeName = request.recipe ?? DEFAULT_FITS_RECIPE;
     const recipe = this.recipe(recipeName);
-    const hdus = this.#hdus(object, kind, request.storageClass, recipe, recipeName);
+    const hdus = this.#hdus(object, kind, request.storageClass, recipe);
     const infos = await writeFits(request.path, hdus, { checksum: recipe.checksum ?? true });
     const index = fitsIndex(
       infos,
@@ -474,13 +538,7 @@ export class FitsExposureFormatter implements Formatter {
     return { size, index };
   }
 
-  #hdus(
-    object: unknown,
-    kind: PixelKind,
-    storageClass: StorageClass,
-    recipe: FitsWriteRecipe,
-    name: string,
-  ): HduParts[] {
+  #hdus(object: unknown, kind: PixelKind, storageClass: StorageClass, recipe: FitsWriteRecipe): HduParts[] {
     const expect = (ok: boolean, what: string) => {
       if (!ok) {
         const got =
@@ -527,20 +585,19 @@ export class FitsExposureFormatter implements Formatter {
         `a ${storageClass.name} holds ${pixelType} pixels, but the image plane is ${image.pixelType}`,
       );
     }
-    if (recipe.quantizeLevel !== undefined) {
-      const floats = planes.filter(([, p]) => p.pixelType === "float32" || p.pixelType === "float64");
-      if (floats.length > 0) {
-        throw new WriteRecipeError(
-          this.name,
-          name,
-          `it quantizes floating-point planes (${floats.map(([n]) => n).join(", ")}) to ${recipe.quantizeLevel} levels per noise sigma, ` +
-            "and the FITS writer cannot quantize floats yet (it writes GZIP_1, GZIP_2, RICE_1 for integers, or no compression); " +
-            `use ${this.writeRecipes.filter((r) => this.#recipes[r]?.quantizeLevel === undefined).join(" or ")}`,
-        );
-      }
-    }
-    const compression = (n: "IMAGE" | "MASK" | "VARIANCE") =>
-      planeCompression(recipe, n.toLowerCase() as "image" | "mask" | "variance");
+    const quantize = quantizeSettings(recipe, planes);
+    const quantizeOf = (n: "IMAGE" | "MASK" | "VARIANCE") =>
+      n === "IMAGE" ? quantize.image : n === "VARIANCE" ? quantize.variance : undefined;
+    const compression = (n: "IMAGE" | "MASK" | "VARIANCE") => {
+      const plane = planes.find(([m]) => m === n)?.[1];
+      const isFloat = plane !== undefined && (plane.pixelType === "float32" || plane.pixelType === "float64");
+      return planeCompression(
+        recipe,
+        n.toLowerCase() as "image" | "mask" | "variance",
+        quantizeOf(n) !== undefined,
+        isFloat,
+      );
+    };
     if (kind === "exposure") {
       return writeExposure(object as Exposure, {
         compression: {
@@ -550,9 +607,13 @@ export class FitsExposureFormatter implements Formatter {
         },
         ...(recipe.tile === undefined ? {} : { tile: recipe.tile }),
         ...(recipe.level === undefined ? {} : { level: recipe.level }),
+        quantize,
       });
     }
-    return [emptyPrimaryHdu(), ...planes.map(([n, p]) => planeHduParts(n, p, compression(n), recipe))];
+    return [
+      emptyPrimaryHdu(),
+      ...planes.map(([n, p]) => planeHduParts(n, p, compression(n), recipe, quantizeOf(n))),
+    ];
   }
 
   /** A header scan; a whole-file gzip (`.fits.gz`) has no random access, so it is indexed as a whole. */

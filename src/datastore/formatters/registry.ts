@@ -37,7 +37,7 @@ export const BUILTIN_FORMATTERS: Readonly<Record<string, FormatterLoader>> = {
   FitsExposureFormatter: async () => (await import("./fits-exposure.ts")).createFitsExposureFormatter,
   JsonFormatter: async () => (await import("./json.ts")).createJsonFormatter,
   YamlFormatter: async () => (await import("./yaml.ts")).createYamlFormatter,
-  ParquetFormatter: async () => (await import("./parquet.ts")).loadParquetFormatter(),
+  ParquetFormatter: async () => (await import("./parquet.ts")).createParquetFormatter,
 };
 
 /** daf_butler's class names for the same formatters, so records imported from a daf_butler repo resolve. */
