@@ -1,0 +1,162 @@
+/**
+ * `butler get REPO DATASET_TYPE[.COMPONENT] --data-id k=v …`: reads one dataset, a component or a
+ * cutout. Images (Exposure, MaskedImage, Image, Mask) are written as FITS to `--output`; everything else
+ * (metadata, visitInfo, wcs, bbox, photoCalib, psf …) is printed as text, or JSON with `--format json`.
+ */
+import { writeFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { InvalidArgumentError } from "../../errors.ts";
+import { Header } from "../../fits/header.ts";
+import { emptyPrimaryHdu, imageHdu } from "../../fits/image-hdu.ts";
+import { writeFits } from "../../fits/writer.ts";
+import { Box2I } from "../../image/box.ts";
+import { Exposure } from "../../image/exposure.ts";
+import { Image } from "../../image/image.ts";
+import { MaskedImage } from "../../image/masked-image.ts";
+import { writeExposure } from "../../image/write-exposure.ts";
+import { COLLECTIONS_HELP, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
+
+interface Options {
+  collections?: string[];
+  dataId: Record<string, string | number>;
+  where?: string;
+  bbox?: Box2I;
+  parameter: Record<string, unknown>;
+  output?: string;
+  format: "text" | "json";
+}
+
+/** `k=v`: numbers become numbers, everything else stays a string. */
+function keyValue(value: string, previous: Record<string, unknown>): Record<string, string | number> {
+  const at = value.indexOf("=");
+  if (at <= 0) throw new InvalidArgumentError(`expected KEY=VALUE, got '${value}'`);
+  const raw = value.slice(at + 1);
+  const number = Number(raw);
+  return {
+    ...previous,
+    [value.slice(0, at)]: raw !== "" && Number.isFinite(number) ? number : raw,
+  } as Record<string, string | number>;
+}
+
+/** afw's Box2I convention: inclusive corners in PARENT pixel coordinates. */
+function parseBox(value: string): Box2I {
+  const parts = value.split(",").map((p) => Number(p.trim()));
+  if (
+    parts.length !== 4 ||
+    !parts.every(Number.isInteger) ||
+    parts[2]! < parts[0]! ||
+    parts[3]! < parts[1]!
+  ) {
+    throw new InvalidArgumentError(
+      `--bbox takes x0,y0,x1,y1: inclusive integer corners with x1 >= x0 and y1 >= y0; got '${value}'`,
+    );
+  }
+  const [x0, y0, x1, y1] = parts as [number, number, number, number];
+  return Box2I.fromXYWH(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+}
+
+export function register(program: Command): void {
+  program
+    .command("get")
+    .description("Read a dataset, a component or a cutout; write images as FITS, print everything else.")
+    .argument("<repo>", "repository directory or its butler.yaml")
+    .argument(
+      "<dataset-type>",
+      "dataset type, with an optional component: calexp, calexp.wcs, calexp.metadata",
+    )
+    .option("--collections <collections>", COLLECTIONS_HELP, splitCommas)
+    .option(
+      "--data-id <key=value>",
+      "a data ID value (repeatable): --data-id visit=903334 --data-id detector=16",
+      keyValue,
+      {},
+    )
+    .option(
+      "--where <expression>",
+      `find the dataset with a query instead (it must match exactly one); ${WHERE_HELP}`,
+    )
+    .option(
+      "--bbox <x0,y0,x1,y1>",
+      "cut out this box: inclusive corners in PARENT pixel coordinates",
+      parseBox,
+    )
+    .option("--parameter <key=value>", "any read parameter of the storage class (repeatable)", keyValue, {})
+    .option("--output <file>", "where to write an image (FITS)")
+    .option("--format <format>", "how to print a non-image result: text or json", "text")
+    .action(async (repo: string, datasetType: string, options: Options) => {
+      if (options.format !== "text" && options.format !== "json") {
+        throw new InvalidArgumentError(`--format must be text or json, got '${options.format}'`);
+      }
+      await withButler(repo, {}, async (butler) => {
+        const parameters: Record<string, unknown> = { ...options.parameter };
+        if (options.bbox !== undefined) parameters.bbox = options.bbox;
+        const collections = options.collections ?? [...butler.collections];
+        const getOptions = {
+          ...(collections.length > 0 ? { collections } : {}),
+          ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
+        };
+        let value: unknown;
+        if (options.where !== undefined) {
+          const [parent, component] = datasetType.split(".", 2) as [string, string | undefined];
+          const refs = await butler.registry.queryDatasets(parent, {
+            collections,
+            findFirst: true,
+            ...whereOf(options.where),
+            dataId: options.dataId,
+          });
+          if (refs.length !== 1) {
+            throw new InvalidArgumentError(
+              `--where must match exactly one ${parent} dataset; it matched ${refs.length}`,
+            );
+          }
+          const ref = component === undefined ? refs[0]! : butler.componentRef(refs[0]!, component);
+          value = await butler.get(ref, null, getOptions);
+        } else {
+          value = await butler.get(datasetType, options.dataId, getOptions);
+        }
+        await emit(value, options);
+      });
+    });
+}
+
+async function emit(value: unknown, options: Options): Promise<void> {
+  const image = asExposure(value);
+  if (image !== undefined) {
+    if (options.output === undefined) {
+      throw new InvalidArgumentError("the result is an image; give --output FILE to write it as FITS");
+    }
+    await writeFits(options.output, image);
+    process.stdout.write(`wrote ${options.output}\n`);
+    return;
+  }
+  const text =
+    options.format === "json"
+      ? JSON.stringify(
+          value instanceof Header
+            ? Object.fromEntries([...value].filter((c) => c.key !== "").map((c) => [c.key, c.value]))
+            : value,
+          jsonValue,
+          2,
+        )
+      : value instanceof Header
+        ? [...value].map((c) => `${c.key} = ${String(c.value)}`).join("\n")
+        : typeof value === "object" && value !== null && value.toString !== Object.prototype.toString
+          ? String(value)
+          : JSON.stringify(value, jsonValue, 2);
+  if (options.output !== undefined) await writeFile(options.output, `${text}\n`);
+  else process.stdout.write(`${text}\n`);
+}
+
+function jsonValue(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** The FITS HDUs of an image-like result, or undefined for anything else. */
+function asExposure(value: unknown) {
+  if (value instanceof Exposure) return writeExposure(value);
+  if (value instanceof MaskedImage) return writeExposure(new Exposure(value));
+  if (value instanceof Image) {
+    return [emptyPrimaryHdu(), imageHdu(value.array, [value.bbox.width, value.bbox.height])];
+  }
+  return undefined;
+}
