@@ -107,6 +107,72 @@ export function resolveName(parts: readonly string[], context: NameContext): Res
   );
 }
 
+/** The fields a bare orderBy name can mean: an element's own, not its dependencies' keys. */
+const OWN_ROLES: ReadonlySet<string> = new Set(["key", "alternateKey", "metadata", "timespan"]);
+
+/**
+ * Resolves an `orderBy` name. Besides what `resolveName` takes, as in daf_butler: a bare field name
+ * (`exposure_time`) or `timespan.begin`/`timespan.end` refers to the one element of the query's
+ * dimensions that has it (the required dimensions' elements first, then the others), and in a record
+ * query (`element` given) to that element's own field.
+ */
+export function resolveOrderName(
+  name: string,
+  context: NameContext,
+  dimensions: { readonly required: readonly string[]; readonly elements: readonly string[] },
+  element?: string,
+): ResolvedName {
+  if (name === "") throw new InvalidQueryError("empty name in orderBy; accepted: [-]name[.field]");
+  const parts = name.split(".");
+  if (parts.some((p) => p === "")) throw new InvalidQueryError(`empty name part in orderBy term '${name}'`);
+  const universe = context.universe;
+  const [first, second] = parts as [string, string | undefined];
+  const isTimespanBound = first === "timespan" && (second === "begin" || second === "end");
+  const ownName =
+    (parts.length === 1 &&
+      !universe.hasDimension(first) &&
+      !(DATASET_FIELDS as readonly string[]).includes(first)) ||
+    isTimespanBound;
+  if (!ownName) {
+    if (element !== undefined && parts.length > 1 && universe.hasElement(first) && first !== element) {
+      const target = universe.getElement(element);
+      const inTarget = target.required.includes(first) || target.implied.includes(first);
+      if (!inTarget) {
+        throw new InvalidQueryError(
+          `orderBy term '${name}' names element '${first}', but the query returns ${element} records`,
+        );
+      }
+    }
+    return resolveName(parts, context);
+  }
+  const fieldName = isTimespanBound ? "timespan" : first;
+  const has = (e: string) => {
+    const candidate = universe.getElement(e);
+    return (
+      candidate.hasOwnTable &&
+      candidate.recordFields.some((f) => f.name === fieldName && OWN_ROLES.has(f.role))
+    );
+  };
+  let owners: string[];
+  if (element !== undefined) owners = has(element) ? [element] : [];
+  else {
+    const required = dimensions.elements.filter((e) => dimensions.required.includes(e) && has(e));
+    owners = required.length > 0 ? required : dimensions.elements.filter(has);
+  }
+  const what = isTimespanBound ? "a timespan" : `a field '${first}'`;
+  if (owners.length === 0) {
+    throw new InvalidQueryError(
+      `orderBy term '${name}': no ${element ?? "element of the query"} has ${what}; accepted: dimension names and element.field`,
+    );
+  }
+  if (owners.length > 1) {
+    throw new InvalidQueryError(
+      `orderBy term '${name}' is ambiguous: ${owners.join(", ")} each have ${what}; accepted: ${owners.map((o) => `${o}.${parts.join(".")}`).join(", ")}`,
+    );
+  }
+  return resolveName([owners[0]!, ...parts], context);
+}
+
 /** Resolves an identifier node (see `resolveName`), adding its position to the message. */
 export function resolveIdentifier(node: IdentifierNode, context: NameContext): ResolvedName {
   return resolveName(node.parts, context);

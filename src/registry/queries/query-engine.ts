@@ -12,7 +12,7 @@ import {
   parseDataId,
   Timespan,
 } from "../../core/index.ts";
-import { EmptyQueryResultError, InvalidQueryError } from "../../errors.ts";
+import { DataIdValueError, EmptyQueryResultError, InvalidQueryError } from "../../errors.ts";
 import { decodeRegion, HtmPixelization, type Region } from "../../sphgeom/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { CollectionManager, CollectionRecord } from "../managers/collection-manager.ts";
@@ -25,7 +25,13 @@ import { parseExpression } from "../query/parser.ts";
 import { overlapTableName, SKYPIX_INDEX_COLUMN } from "../schema/dimension-tables.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { toBytes, toNumber } from "../sql-values.ts";
-import { type DatasetField, datasetFieldType, type NameContext, resolveName } from "./identifiers.ts";
+import {
+  type DatasetField,
+  datasetFieldType,
+  type NameContext,
+  type ResolvedName,
+  resolveOrderName,
+} from "./identifiers.ts";
 import { JoinPlan, type KeyedRelation } from "./join-plan.ts";
 import type {
   DatasetConstrainedOptions,
@@ -40,6 +46,7 @@ import {
   type CompileScope,
   collectNeeds,
   compileWhere,
+  conjuncts,
   type ExpressionNeeds,
   type RegionOperand,
   type SpatialConstraint,
@@ -50,6 +57,8 @@ interface DatasetSearchSpec {
   readonly record: DatasetTypeRecord;
   readonly datasetType: DatasetType;
   readonly collections: readonly CollectionRecord[];
+  /** The collection expression as given, for explanations. */
+  readonly collectionExpression: string;
   readonly timespan: Timespan | null;
   readonly findFirst: boolean;
 }
@@ -72,6 +81,8 @@ interface PlanRequest extends QueryOptions {
   readonly dimensions: DimensionGroup;
   readonly searches: readonly DatasetSearchSpec[];
   readonly elements?: readonly string[];
+  /** The element a record query returns: bare orderBy field names are its fields. */
+  readonly orderElement?: string;
   readonly where?: string;
 }
 
@@ -110,6 +121,7 @@ export class QueryEngine {
     dimensions: DimensionsInput,
     options: DatasetConstrainedOptions = {},
   ): Promise<DataCoordinate[]> {
+    await this.#checkGovernors(options);
     const requested = this.#universe.conform(typeof dimensions === "string" ? [dimensions] : dimensions);
     const searches = await this.#constraintSearches(options);
     const result = await this.#dataIds(requested, searches, options);
@@ -132,6 +144,7 @@ export class QueryEngine {
         "queryDatasets needs collections to search; accepted: names, globs or RegExps",
       );
     }
+    await this.#checkGovernors(options);
     const types = await this.#resolveTypes(datasetType);
     const refs: DatasetRef[] = [];
     for (const type of types) {
@@ -174,6 +187,7 @@ export class QueryEngine {
         `${target.name} has no stored records (sky pixel records are computed); accepted: elements with tables`,
       );
     }
+    await this.#checkGovernors(options);
     const searches = await this.#constraintSearches(options);
     const result = await this.#records(target, searches, options);
     if (result.length === 0 && options.explain === true) {
@@ -185,17 +199,74 @@ export class QueryEngine {
     return result;
   }
 
+  /**
+   * Governor values (instrument, skymap) given in the data ID or as top-level `governor = value` terms
+   * of `where` must exist: an unknown one is a DataIdValueError, as in daf_butler, not an empty result.
+   */
+  async #checkGovernors(options: QueryOptions): Promise<void> {
+    checkNoNul(options);
+    const given = new Map<string, Set<string>>();
+    const add = (governor: string, value: unknown) => {
+      if (typeof value !== "string") return;
+      if (!given.has(governor)) given.set(governor, new Set());
+      given.get(governor)!.add(value);
+    };
+    const isGovernor = (name: string) =>
+      this.#universe.hasDimension(name) && this.#universe.getElement(name).isGovernor;
+    for (const [d, value] of this.#parseDataId(options.dataId)?.values ?? [])
+      if (isGovernor(d)) add(d, value);
+    const where = parseWhere(options.where);
+    const bind = options.bind ?? {};
+    for (const term of where === undefined ? [] : conjuncts(where)) {
+      if (term.kind !== "binary" || term.op !== "=") continue;
+      for (const [name, value] of [
+        [term.left, term.right],
+        [term.right, term.left],
+      ] as const) {
+        if (name.kind !== "identifier" || name.parts.length !== 1 || !isGovernor(name.parts[0]!)) continue;
+        if (value.kind === "string") add(name.parts[0]!, value.value);
+        else if (value.kind === "bind") add(name.parts[0]!, bind[value.name]);
+        else if (
+          value.kind === "identifier" &&
+          value.parts.length === 1 &&
+          Object.hasOwn(bind, value.parts[0]!) &&
+          !this.#universe.hasDimension(value.parts[0]!)
+        ) {
+          add(name.parts[0]!, bind[value.parts[0]!]);
+        }
+      }
+    }
+    for (const [governor, values] of given) {
+      const element = this.#universe.getElement(governor);
+      const key = element.recordFields.find((f) => f.role === "key")!.name;
+      const rows = await this.#database.rows<{ v: unknown }>(
+        sql`SELECT ${sql.ref(key)} AS v FROM ${sql.table(governor)} WHERE ${sql.ref(key)} IN (${sql.join([...values])})`,
+      );
+      const known = new Set(rows.map((r) => String(r.v)));
+      const unknownValues = [...values].filter((v) => !known.has(v));
+      if (unknownValues.length > 0) {
+        throw new DataIdValueError(
+          governor,
+          `unknown value(s) for governor dimension ${governor}: ${unknownValues.map((v) => JSON.stringify(v)).join(", ")}`,
+        );
+      }
+    }
+  }
+
   // --- the three statements ---------------------------------------------------------------------
 
   async #dataIds(
     requested: DimensionGroup,
     searches: readonly DatasetSearchSpec[],
     options: QueryOptions,
+    exactRegions = true,
   ): Promise<DataCoordinate[]> {
     if (searches.some((s) => s.collections.length === 0)) return [];
     const plan = this.#plan({ ...options, dimensions: requested, searches });
     const keys = requested.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
-    const rows = await this.#run(plan, keys, options);
+    // No dimensions: one empty data ID when anything matches (SELECT needs a column).
+    if (keys.length === 0) keys.push(sql`1 AS __one`);
+    const rows = await this.#run(plan, keys, options, undefined, true, exactRegions);
     return rows.map((row) => dataIdFromRow(requested, row));
   }
 
@@ -252,7 +323,13 @@ export class QueryEngine {
   ): Promise<DimensionRecord[]> {
     if (searches.some((s) => s.collections.length === 0)) return [];
     const elements = target.hasOwnTable ? [target.name] : [];
-    const plan = this.#plan({ ...options, dimensions: target.minimalGroup, searches, elements });
+    const plan = this.#plan({
+      ...options,
+      dimensions: target.minimalGroup,
+      searches,
+      elements,
+      ...(target.hasOwnTable ? { orderElement: target.name } : {}),
+    });
     if (!target.hasOwnTable) {
       const rows = await this.#run(plan, [sql`${plan.joins.key(target.name)} AS name`], options);
       return rows.map((row) => recordFromRow(target, row));
@@ -274,14 +351,25 @@ export class QueryEngine {
       elements: new Set(request.elements ?? []),
       datasetFields: new Set(),
     };
-    collectNeeds(where, names, needs);
+    collectNeeds(where, names, needs, request.bind);
+    const asked = this.#universe.conform([
+      ...request.dimensions.names,
+      ...request.searches.flatMap((s) => s.datasetType.dimensions.names),
+    ]);
     const order = parseOrderBy(request.orderBy).map((term) => ({
       ...term,
-      resolved: resolveName(term.name.split("."), names),
+      resolved: resolveOrderName(term.name, names, asked, request.orderElement),
     }));
     for (const term of order) addNeeds(term.resolved, names, needs);
     const dataId = this.#parseDataId(request.dataId);
-    for (const d of dataId?.values.keys() ?? []) needs.dimensions.add(d);
+    // A sky pixel no table or dataset provides constrains by its region (below), as in daf_butler.
+    const provided = new Set(asked.names);
+    const pixels: { dimension: string; id: number }[] = [];
+    for (const [d, value] of dataId?.values ?? []) {
+      if (this.#universe.getElement(d).kind === "skypix" && !provided.has(d)) {
+        pixels.push({ dimension: d, id: Number(value) });
+      } else needs.dimensions.add(d);
+    }
     for (const c of dataId?.constraints ?? []) {
       needs.elements.add(c.element);
       for (const d of this.#universe.getElement(c.element).required) needs.dimensions.add(d);
@@ -295,7 +383,7 @@ export class QueryEngine {
       ...needs.dimensions,
     ]);
     // Dimensions of two sky families in one query are related by their regions, as in daf_butler.
-    const implicit = this.#implicitSpatialJoin(group);
+    const implicit = [...this.#implicitSpatialJoin(group), ...this.#pixelConstraints(pixels, group)];
     for (const constraint of implicit) for (const e of regionElements(constraint)) needs.elements.add(e);
 
     const ctes: RawBuilder<unknown>[] = [];
@@ -368,6 +456,31 @@ export class QueryEngine {
     const out: SpatialConstraint[] = [];
     for (let i = 1; i < chosen.length; i++)
       out.push({ left: { element: chosen[0]! }, right: { element: chosen[i]! } });
+    return out;
+  }
+
+  /** Region overlaps of the group's sky elements with the pixels a data ID names. */
+  #pixelConstraints(
+    pixels: readonly { dimension: string; id: number }[],
+    group: DimensionGroup,
+  ): SpatialConstraint[] {
+    if (pixels.length === 0) return [];
+    const elements = group.spatialFamilies
+      .filter((f) => f.skypixSystem === null)
+      .map((f) => f.choose(group))
+      .filter((e): e is string => e !== null && this.#universe.getElement(e).hasOwnTable);
+    const out: SpatialConstraint[] = [];
+    for (const { dimension, id } of pixels) {
+      const element = this.#universe.getElement(dimension);
+      if (element.skypixSystem !== "htm" || element.skypixLevel === null || elements.length === 0) {
+        throw new InvalidQueryError(
+          `the data ID's ${dimension} can only constrain a query with a spatial dimension (visit, tract, …) ` +
+            "through its region, and only for htm levels",
+        );
+      }
+      const region = new HtmPixelization(element.skypixLevel).pixel(id);
+      for (const e of elements) out.push({ left: { element: e }, right: { constant: region } });
+    }
     return out;
   }
 
@@ -473,7 +586,7 @@ export class QueryEngine {
     }
   }
 
-  #orderExpression(resolved: ReturnType<typeof resolveName>, scope: CompileScope): RawBuilder<unknown> {
+  #orderExpression(resolved: ResolvedName, scope: CompileScope): RawBuilder<unknown> {
     switch (resolved.kind) {
       case "dimension":
         return scope.dimension(resolved.dimension);
@@ -534,6 +647,7 @@ export class QueryEngine {
     options: QueryOptions,
     wrap?: (inner: RawBuilder<unknown>) => RawBuilder<unknown>,
     distinct = true,
+    exactRegions = true,
   ): Promise<Record<string, unknown>[]> {
     const items = [...select];
     for (const [i, term] of plan.order.entries()) items.push(sql`${term.sql} AS ${sql.id(`__o${i}`)}`);
@@ -548,7 +662,7 @@ export class QueryEngine {
       plan.order.length > 0
         ? sql`ORDER BY ${sql.join(plan.order.map((t, i) => sql`${sql.id(`__o${i}`)}${t.descending ? sql` DESC` : sql``}`))}`
         : sql``;
-    const inCode = plan.spatial.length > 0;
+    const inCode = plan.spatial.length > 0 && exactRegions;
     const limit =
       !inCode && (options.limit !== undefined || options.offset !== undefined) ? limitClause(options) : sql``;
     const ctes = plan.ctes.length > 0 ? sql`WITH ${sql.join(plan.ctes)} ` : sql``;
@@ -556,10 +670,22 @@ export class QueryEngine {
       sql`${ctes}SELECT * FROM (${query}) AS q ${orderBy} ${limit}`,
     );
     if (!inCode) return rows;
-    return sliceResults(
-      rows.filter((row) => plan.spatial.every((c) => this.#regionsOverlap(c, plan.regionColumns, row))),
-      options,
+    const kept = rows.filter((row) =>
+      plan.spatial.every((c) => this.#regionsOverlap(c, plan.regionColumns, row)),
     );
+    // The region columns made rows distinct that are the same once they are dropped: keep the first.
+    const hidden = new Set(plan.regionColumns.values());
+    const seen = new Set<string>();
+    const unique = kept.filter((row) => {
+      const key = JSON.stringify(
+        Object.entries(row).filter(([k]) => !hidden.has(k) && !/^__o\d+$/.test(k)),
+        (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v),
+      );
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return sliceResults(unique, options);
   }
 
   #regionsOverlap(
@@ -615,7 +741,14 @@ export class QueryEngine {
     }
     const calibrations = record.calibsTable !== null && (timespan !== null || !findFirst);
     const usable = records.filter((c) => c.type !== CollectionType.CALIBRATION || calibrations);
-    return { record, datasetType: type, collections: usable, timespan, findFirst };
+    return {
+      record,
+      datasetType: type,
+      collections: usable,
+      collectionExpression: describeNames(collections),
+      timespan,
+      findFirst,
+    };
   }
 
   async #constraintSearches(options: DatasetConstrainedOptions): Promise<DatasetSearchSpec[]> {
@@ -649,7 +782,7 @@ export class QueryEngine {
       const name = search.datasetType.name;
       if (search.collections.length === 0) {
         reasons.push(
-          `no collections to search for ${name} (none matched, or only CALIBRATION ones without a timespan)`,
+          `no collections to search for ${name} in ${search.collectionExpression} (none matched, or only CALIBRATION ones without a timespan)`,
         );
         continue;
       }
@@ -690,6 +823,19 @@ export class QueryEngine {
       if (rows.length === 0) reasons.push(`the registry holds no ${name} records`);
     }
     if (reasons.length > 0) return reasons;
+    // Rows the sky-pixel test keeps but the exact region test removes.
+    const constraints = { where: options.where, bind: options.bind, dataId: options.dataId, limit: 1 };
+    if ((await this.#dataIds(dimensions, searches, constraints)).length > 0) {
+      return [
+        `rows match, but limit ${options.limit ?? "none"} and offset ${options.offset ?? 0} leave none`,
+      ];
+    }
+    if ((await this.#dataIds(dimensions, searches, constraints, false)).length > 0) {
+      return [
+        "rows match every constraint in the database, but none of their regions overlap " +
+          "(the exact region test removed them all)",
+      ];
+    }
     if (options.where !== undefined && options.where.trim() !== "") {
       const without = await this.#dataIds(dimensions, searches, { dataId: options.dataId, limit: 1 });
       if (without.length > 0) reasons.push(`the where expression '${options.where}' excludes every result`);
@@ -708,12 +854,41 @@ function parseOrderBy(
 ): { name: string; descending: boolean }[] {
   if (orderBy === undefined) return [];
   const terms = typeof orderBy === "string" ? orderBy.split(",") : orderBy;
+  // Empty terms ("", "-", "a,,b") are errors (resolveOrderName), as in daf_butler.
   return terms
     .map((t) => t.trim())
-    .filter((t) => t !== "")
     .map((t) =>
       t.startsWith("-") ? { name: t.slice(1).trim(), descending: true } : { name: t, descending: false },
     );
+}
+
+/**
+ * No text a registry stores holds a NUL character, and PostgreSQL refuses one in a parameter with an
+ * untyped error: strings with NUL in the expression, bind values or data ID are InvalidQueryErrors.
+ */
+function checkNoNul(options: QueryOptions): void {
+  const bad = (value: unknown): boolean =>
+    typeof value === "string" ? value.includes("\u0000") : Array.isArray(value) && value.some(bad);
+  const where = options.where ?? "";
+  const named = [
+    ...(bad(where) ? ["the where expression"] : []),
+    ...Object.entries(options.bind ?? {})
+      .filter(([, v]) => bad(v))
+      .map(([k]) => `bind value '${k}'`),
+    ...(options.dataId instanceof Map ? [...options.dataId] : Object.entries(options.dataId ?? {}))
+      .filter(([, v]) => bad(v))
+      .map(([k]) => `data ID value '${k}'`),
+  ];
+  if (named.length > 0) {
+    throw new InvalidQueryError(
+      `${named.join(", ")} contain(s) a NUL character, which no stored text can hold`,
+    );
+  }
+}
+
+function describeNames(expression: NameExpression): string {
+  const items = typeof expression === "string" || expression instanceof RegExp ? [expression] : expression;
+  return `[${items.map((i) => (typeof i === "string" ? JSON.stringify(i) : String(i))).join(", ")}]`;
 }
 
 function regionElements(constraint: SpatialConstraint): string[] {

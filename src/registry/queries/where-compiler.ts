@@ -13,6 +13,7 @@ import type {
 import { numericValue } from "../query/ast.ts";
 import { formatExpression } from "../query/format.ts";
 import {
+  DATASET_FIELDS,
   type DatasetField,
   dimensionValueType,
   fieldValueType,
@@ -24,7 +25,13 @@ import {
 
 /** A compiled sub-expression. */
 export type Compiled =
-  | { readonly kind: "scalar"; readonly type: ValueType; readonly sql: RawBuilder<unknown> }
+  | {
+      readonly kind: "scalar";
+      readonly type: ValueType;
+      readonly sql: RawBuilder<unknown>;
+      /** The value of a string literal or bound string (checked when compared with a UUID). */
+      readonly text?: string;
+    }
   | { readonly kind: "condition"; readonly sql: RawBuilder<unknown> }
   | { readonly kind: "timespan"; readonly begin: RawBuilder<unknown>; readonly end: RawBuilder<unknown> }
   | { readonly kind: "region"; readonly element?: string; readonly constant?: Region }
@@ -72,11 +79,13 @@ export function collectNeeds(
   node: ExpressionNode | undefined,
   names: NameContext,
   needs: ExpressionNeeds,
+  bind: Readonly<Record<string, unknown>> = {},
 ): void {
   if (node === undefined) return;
   const visit = (n: ExpressionNode, regionContext: boolean): void => {
     switch (n.kind) {
       case "identifier":
+        if (boundName(n, bind, names) !== undefined) return;
         addNeeds(resolveName(n.parts, names), names, needs, regionContext);
         return;
       case "binary":
@@ -91,8 +100,7 @@ export function collectNeeds(
         for (const item of n.items) if (item.kind !== "range") visit(item, false);
         return;
       case "tuple":
-        visit(n.items[0], false);
-        visit(n.items[1], false);
+        for (const item of n.items) if (!isNullName(item)) visit(item, false);
         return;
       case "function":
         for (const arg of n.args) visit(arg, false);
@@ -159,7 +167,33 @@ export function compileWhere(node: ExpressionNode | undefined, scope: CompileSco
   return { condition, spatial };
 }
 
-function conjuncts(node: ExpressionNode): ExpressionNode[] {
+/**
+ * The bind parameter a node stands for: `:name`, or daf_butler's bare form (`instrument = cam` with
+ * bind {cam: …}) for a name that is a key of `bind` and not a dimension or dataset field (those keep
+ * their meaning, so `run = :run` cannot turn into a comparison of the bound value with itself).
+ */
+function boundName(
+  node: ExpressionNode,
+  bind: Readonly<Record<string, unknown>>,
+  names: NameContext,
+): string | undefined {
+  if (node.kind === "bind") return node.name;
+  if (node.kind !== "identifier" || node.parts.length !== 1) return undefined;
+  const name = node.parts[0]!;
+  if (!Object.hasOwn(bind, name)) return undefined;
+  if (names.universe.hasDimension(name) || (DATASET_FIELDS as readonly string[]).includes(name)) {
+    return undefined;
+  }
+  return name;
+}
+
+/** `NULL` (any case), which the grammar reads as a name; it stands for an open timespan bound. */
+function isNullName(node: ExpressionNode): boolean {
+  return node.kind === "identifier" && node.parts.length === 1 && node.parts[0]!.toUpperCase() === "NULL";
+}
+
+/** The terms of a top-level AND chain. */
+export function conjuncts(node: ExpressionNode): ExpressionNode[] {
   if (node.kind === "binary" && node.op === "AND") return [...conjuncts(node.left), ...conjuncts(node.right)];
   return [node];
 }
@@ -180,7 +214,8 @@ class WhereCompiler {
     const value = this.#compile(node);
     if (value.kind === "condition") return value.sql;
     if (value.kind === "scalar" && value.type === "bool")
-      return sql`(CASE WHEN ${value.sql} THEN 1 ELSE 0 END) = 1`;
+      // NULL stays unknown, so that NOT of a NULL flag is not true either (SQL semantics).
+      return sql`(CASE WHEN ${value.sql} THEN 1 WHEN NOT ${value.sql} THEN 0 END) = 1`;
     throw this.#error(
       node,
       "is not a condition; accepted: comparisons, IN, OVERLAPS, GLOB and boolean fields",
@@ -210,7 +245,7 @@ class WhereCompiler {
         return { kind: "scalar", type: node.isInteger ? "int" : "float", sql: sql`${value}` };
       }
       case "string":
-        return { kind: "scalar", type: "string", sql: sql`${node.value}` };
+        return { kind: "scalar", type: "string", sql: sql`${node.value}`, text: node.value };
       case "time":
         return { kind: "scalar", type: "time", sql: sql`${this.#time(node.text, node)}` };
       case "identifier":
@@ -224,7 +259,16 @@ class WhereCompiler {
       case "in":
         return this.#in(node);
       case "tuple": {
-        const [begin, end] = node.items.map((item) => this.#compile(item));
+        // NULL for an open bound, as in daf_butler: (NULL, t1), (t4, NULL).
+        const [begin, end] = node.items.map((item, i) =>
+          isNullName(item)
+            ? ({
+                kind: "scalar",
+                type: "time",
+                sql: sql`${i === 0 ? Timespan.UNBOUNDED.beginNs : Timespan.UNBOUNDED.endNs}`,
+              } as const)
+            : this.#compile(item),
+        );
         if (
           begin?.kind !== "scalar" ||
           begin.type !== "time" ||
@@ -250,6 +294,8 @@ class WhereCompiler {
   }
 
   #identifier(node: IdentifierNode): Compiled {
+    const bound = boundName(node, this.#scope.bind, this.#scope.names);
+    if (bound !== undefined) return this.#bind(bound, node);
     const resolved = resolveName(node.parts, this.#scope.names);
     const universe = this.#scope.names.universe;
     switch (resolved.kind) {
@@ -300,6 +346,7 @@ class WhereCompiler {
   /** A dimension used where a region or timespan is expected stands for its element's. */
   #asTopological(node: ExpressionNode, value: Compiled, wanted: "region" | "timespan"): Compiled {
     if (value.kind !== "scalar" || node.kind !== "identifier") return value;
+    if (boundName(node, this.#scope.bind, this.#scope.names) !== undefined) return value;
     const resolved = resolveName(node.parts, this.#scope.names);
     if (resolved.kind !== "dimension") return value;
     const element = this.#scope.names.universe.getElement(resolved.dimension);
@@ -496,11 +543,12 @@ class WhereCompiler {
         const [column, pattern] = node.args as [ExpressionNode, ExpressionNode];
         const target = this.#scalar(column);
         if (target.type !== "string") throw this.#error(column, "is not a string; GLOB matches strings");
+        const patternBind = boundName(pattern, this.#scope.bind, this.#scope.names);
         const text =
           pattern.kind === "string"
             ? pattern.value
-            : pattern.kind === "bind"
-              ? this.#scope.bind[pattern.name]
+            : patternBind !== undefined
+              ? this.#scope.bind[patternBind]
               : undefined;
         if (typeof text !== "string") throw this.#error(pattern, "is not a string pattern");
         return { kind: "condition", sql: this.#scope.glob(target.sql, text) };
@@ -523,8 +571,9 @@ class WhereCompiler {
     try {
       if (node.name === "REGION") {
         const arg = node.args[0]!;
+        const argBind = boundName(arg, this.#scope.bind, this.#scope.names);
         const value =
-          arg.kind === "string" ? arg.value : arg.kind === "bind" ? this.#scope.bind[arg.name] : undefined;
+          arg.kind === "string" ? arg.value : argBind !== undefined ? this.#scope.bind[argBind] : undefined;
         if (typeof value !== "string") throw this.#error(arg, "is not an IVOA POS string");
         return parsePosRegion(value);
       }
@@ -550,8 +599,11 @@ class WhereCompiler {
     switch (node.kind) {
       case "numeric":
         return Number(node.text);
-      case "bind": {
-        const value = this.#scope.bind[node.name];
+      case "bind":
+      case "identifier": {
+        const name = boundName(node, this.#scope.bind, this.#scope.names);
+        if (name === undefined) break;
+        const value = this.#scope.bind[name];
         if (typeof value === "number") return value;
         throw this.#error(node, "is not a number");
       }
@@ -602,9 +654,20 @@ class WhereCompiler {
   ): [RawBuilder<unknown>, RawBuilder<unknown>] {
     if (a.type === b.type || (NUMERIC.has(a.type) && NUMERIC.has(b.type))) return [a.sql, b.sql];
     if ((a.type === "uuid" && b.type === "string") || (a.type === "string" && b.type === "uuid")) {
-      return [a.sql, b.sql];
+      // A string must hold a UUID (PostgreSQL would fail on it otherwise, untyped).
+      return [this.#asUuid(node, a), this.#asUuid(node, b)];
     }
     throw this.#error(node, `compares a value of type ${a.type} with one of type ${b.type}`);
+  }
+
+  #asUuid(node: ExpressionNode, value: Extract<Compiled, { kind: "scalar" }>): RawBuilder<unknown> {
+    if (value.type !== "string" || value.text === undefined) return value.sql;
+    try {
+      return sql`${normalizeUuid(value.text)}`;
+    } catch (err) {
+      if (!(err instanceof ButlerError)) throw err;
+      throw this.#error(node, `compares a UUID with ${JSON.stringify(value.text)}, which is not a UUID`);
+    }
   }
 
   #error(node: ExpressionNode, problem: string): InvalidQueryError {
@@ -632,7 +695,7 @@ function bindValue(value: unknown, invalid: () => Error): Compiled {
     case "bigint":
       return { kind: "scalar", type: "int", sql: sql`${value}` };
     case "string":
-      return { kind: "scalar", type: "string", sql: sql`${value}` };
+      return { kind: "scalar", type: "string", sql: sql`${value}`, text: value };
     default:
       break;
   }
