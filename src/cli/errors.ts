@@ -8,6 +8,11 @@ import { ButlerError } from "../errors.ts";
 export const EXIT_STATUS: Record<string, number> = {
   INVALID_ARGUMENT: 2,
   USAGE: 2,
+  INVALID_QUERY: 2,
+  EXPRESSION_SYNTAX: 2,
+  DIMENSION_NAME: 2,
+  MISSING_COLLECTION: 3,
+  MISSING_DATASET_TYPE: 3,
   NOT_FOUND: 3,
   FITS_FORMAT: 4,
   UNSUPPORTED_COMPRESSION: 4,

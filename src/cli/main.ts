@@ -5,11 +5,18 @@
 import { appendFileSync } from "node:fs";
 import { Command, InvalidArgumentError as CommanderArgumentError, CommanderError } from "commander";
 import { type LogLevel, parseLogLevelOption, setLogLevel, setLogSinks } from "../log.ts";
+import * as create from "./commands/create.ts";
+import { DATA_COMMANDS } from "./commands/data-commands.ts";
+import * as demo from "./commands/demo.ts";
 import * as fitsHeader from "./commands/fits-header.ts";
 import * as fitsInfo from "./commands/fits-info.ts";
+import * as get from "./commands/get.ts";
+import { REPO_COMMANDS } from "./commands/repo-commands.ts";
+import * as scanMetadata from "./commands/scan-metadata.ts";
 import { describeError, EXIT_STATUS, exitStatusOf } from "./errors.ts";
+import { setProgressEnabled } from "./progress.ts";
 
-const COMMANDS = [fitsInfo, fitsHeader];
+const COMMANDS = [create, demo, fitsInfo, fitsHeader, get, scanMetadata, ...REPO_COMMANDS, ...DATA_COMMANDS];
 
 export function buildProgram(): Command {
   const program = new Command("butler")
@@ -22,6 +29,7 @@ export function buildProgram(): Command {
       [],
     )
     .option("--log-file <file>", "also write log records to this file, one per line")
+    .option("--progress", "show progress bars on a terminal (the default)")
     .option("--no-progress", "do not show progress bars")
     .hook("preAction", (command) => applyGlobalOptions(command.opts()))
     .showHelpAfterError()
@@ -42,7 +50,9 @@ function collectLogLevel(value: string, previous: { name: string; level: LogLeve
 function applyGlobalOptions(options: {
   logLevel?: { name: string; level: LogLevel }[];
   logFile?: string;
+  progress?: boolean;
 }): void {
+  setProgressEnabled(options.progress ?? true);
   for (const { name, level } of options.logLevel ?? []) setLogLevel(name, level);
   if (options.logFile !== undefined) {
     const file = options.logFile;
