@@ -66,7 +66,7 @@ export class RegistryDatabase {
     const outer = this.#current.getStore();
     if (outer !== undefined) return this.#savepoint(outer, fn);
     return this.dialect.kysely.connection().execute(async (db) => {
-      await sql.raw(this.dialect.beginTransactionSql(mode)).execute(db);
+      await this.dialect.beginTransaction(db, mode);
       const state: TransactionState = { db, mode, savepoints: 0 };
       let result: T;
       try {

@@ -58,4 +58,26 @@ describe("registry concurrency [sqlite]", { skip: !enabledDialects().includes("s
       await registry.close();
     }
   });
+
+  test("two connections of one process wait for each other's write lock without stalling", async () => {
+    const uri = join(dir, "one-process.sqlite3");
+    const first = await Registry.create({ db: uri });
+    const second = await Registry.open({ db: uri, writeable: true });
+    try {
+      const started = performance.now();
+      // Each transaction holds the write lock across an await; a synchronous busy wait in one would
+      // stop the other from ever finishing (until the busy timeout, then SQLITE_BUSY).
+      const hold = (registry: Registry, name: string) =>
+        registry.transaction(async () => {
+          await registry.registerRun(name);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        });
+      await Promise.all([hold(first, "a"), hold(second, "b"), hold(first, "c"), hold(second, "d")]);
+      assert.deepEqual((await first.queryCollections()).sort(), ["a", "b", "c", "d"]);
+      assert.ok(performance.now() - started < 5000, "no transaction waited out the busy timeout");
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
 });

@@ -77,6 +77,11 @@ export interface RegistryDialect {
 
   /** The statement that starts a transaction; `write` ones take the write lock up front where it matters. */
   beginTransactionSql(mode: "read" | "write"): string;
+  /**
+   * Starts a transaction on `db`, waiting for the write lock without blocking the event loop where the
+   * engine's own wait would (two connections of one process).
+   */
+  beginTransaction(db: Kysely<DynamicSchema>, mode: "read" | "write"): Promise<void>;
 
   /** Makes concurrent writers of `table` wait for this transaction (for checks done in code). */
   lockTable(db: Kysely<DynamicSchema>, table: string): Promise<void>;

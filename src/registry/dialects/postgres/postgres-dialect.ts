@@ -129,6 +129,10 @@ export class PostgresRegistryDialect implements RegistryDialect {
     }
   }
 
+  async beginTransaction(db: Kysely<DynamicSchema>): Promise<void> {
+    await sql.raw(this.beginTransactionSql()).execute(db);
+  }
+
   beginTransactionSql(): string {
     return "BEGIN";
   }

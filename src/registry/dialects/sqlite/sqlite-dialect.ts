@@ -42,12 +42,21 @@ export class SqliteRegistryDialect implements RegistryDialect {
   readonly capabilities = CAPABILITIES;
   readonly readOnly: boolean;
   readonly #connection: SqliteConnection;
+  readonly #database: BetterSqliteDatabase;
+  readonly #busyTimeoutMs: number;
 
-  private constructor(location: string, connection: SqliteConnection, readOnly: boolean) {
+  private constructor(
+    location: string,
+    database: BetterSqliteDatabase,
+    readOnly: boolean,
+    busyTimeoutMs: number,
+  ) {
     this.location = location;
-    this.#connection = connection;
+    this.#database = database;
+    this.#connection = new SqliteConnection(database);
+    this.#busyTimeoutMs = busyTimeoutMs;
     this.readOnly = readOnly;
-    this.kysely = new Kysely<DynamicSchema>({ dialect: new SqliteDialect({ database: connection }) });
+    this.kysely = new Kysely<DynamicSchema>({ dialect: new SqliteDialect({ database: this.#connection }) });
   }
 
   static async open(options: SqliteDialectOptions): Promise<SqliteRegistryDialect> {
@@ -66,7 +75,7 @@ export class SqliteRegistryDialect implements RegistryDialect {
     db.pragma("foreign_keys = ON");
     const readOnly = options.readOnly ?? false;
     if (readOnly) db.pragma("query_only = ON");
-    return new SqliteRegistryDialect(options.path, new SqliteConnection(db), readOnly);
+    return new SqliteRegistryDialect(options.path, db, readOnly, busy);
   }
 
   columnType(type: ColumnTypeSpec): RawBuilder<unknown> {
@@ -88,6 +97,35 @@ export class SqliteRegistryDialect implements RegistryDialect {
         return sql`boolean`;
       case "blob":
         return sql`blob`;
+    }
+  }
+
+  /**
+   * better-sqlite3 is synchronous: its busy handler sleeps on the event loop's thread, so a second
+   * connection of this process waiting there would also stall the first one that holds the lock, until
+   * the timeout. The write lock is therefore tried without the handler and waited for with timers.
+   */
+  async beginTransaction(db: Kysely<DynamicSchema>, mode: "read" | "write"): Promise<void> {
+    const text = this.beginTransactionSql(mode);
+    const statement = sql.raw(text);
+    if (text !== "BEGIN IMMEDIATE") {
+      await statement.execute(db);
+      return;
+    }
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      this.#database.pragma("busy_timeout = 0");
+      try {
+        await statement.execute(db);
+        return;
+      } catch (err) {
+        if (this.classifyError(err) !== "busy" || Date.now() >= deadline) throw err;
+      } finally {
+        this.#database.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
+      }
+      // Backoff with jitter: 1, 2, 4 … up to 50 ms.
+      const wait = Math.min(50, 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
