@@ -179,12 +179,13 @@ class BlockCacheSource implements BlockCachedSource {
       return bytes;
     });
     blocks.forEach((block, i) => {
-      const key = prefix + (first + i);
+      let key = prefix + (first + i);
       block.promise = fetched.then(
         (bytes) => {
           // Copies for multi-block runs, so evicting one block frees its memory.
           const data = blocks.length === 1 ? bytes : bytes.slice(i * bs, Math.min((i + 1) * bs, end - start));
           block.data = data;
+          key = this.#rekeyIfEtagLearned(prefix, key, block, first + i);
           if (this.#blocks.get(key) === block) this.#cachedBytes += data.byteLength;
           this.#evict();
           return data;
@@ -198,6 +199,20 @@ class BlockCacheSource implements BlockCachedSource {
       // Readers that aborted no longer listen; keep their blocks' failures from being unhandled.
       block.promise.catch(() => {});
     });
+  }
+
+  /**
+   * A remote source learns its ETag from its first answer, so blocks fetched before were keyed with
+   * none. The bytes are of the version that answer pinned (a later different one is an error), so
+   * they move under the ETag's key instead of being orphaned.
+   */
+  #rekeyIfEtagLearned(prefix: string, key: string, block: Block, index: number): string {
+    if (this.etag === undefined || !prefix.endsWith("\u0000\u0000")) return key;
+    const learned = `${this.key}\u0000${this.etag}\u0000${index}`;
+    if (this.#blocks.get(key) !== block || this.#blocks.has(learned)) return key;
+    this.#blocks.delete(key);
+    this.#blocks.set(learned, block);
+    return learned;
   }
 
   #evict(): void {

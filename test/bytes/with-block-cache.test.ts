@@ -185,6 +185,30 @@ describe("withBlockCache", () => {
     ]);
   });
 
+  test("blocks fetched before the source learned its etag are kept under it", async () => {
+    const inner = new MemorySource(bytes);
+    let etag: string | undefined;
+    // Like a remote source: the first answer tells the version.
+    const learning: ByteSource = {
+      key: "mem://learning",
+      get etag() {
+        return etag;
+      },
+      size: () => inner.size(),
+      read: async (o: number, l: number, opts?: ReadOptions) => {
+        const out = await inner.read(o, l, opts);
+        etag ??= "v1";
+        return out;
+      },
+    };
+    const { source, metrics } = recorded(bytes, learning);
+    const cached = withBlockCache(source, { blockSize: 16 });
+    await cached.read(0, 4);
+    await cached.read(4, 4);
+    assert.deepEqual(metrics.ranges, [{ offset: 0, length: 16 }]);
+    assert.equal(cached.stats.hits, 1);
+  });
+
   test("returns copies, so decoding in place cannot corrupt the cache", async () => {
     const cached = withBlockCache(new MemorySource(bytes), { blockSize: 16 });
     const first = await cached.read(0, 16);
