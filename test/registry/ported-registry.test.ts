@@ -230,9 +230,6 @@ forEachDialect("testCollections (daf_butler _registry.py)", (ctx) => {
 forEachDialect("testCollections, conflicting associations (daf_butler _registry.py)", (ctx) => {
   test("another dataset with the same type and data ID cannot join a TAGGED collection", {
     skip: SKIP,
-    todo:
-      "AssociationManager.associate replaces the dataset already tagged for that data ID " +
-      "(documented there); daf_butler refuses with ConflictingDefinitionError and changes nothing",
   }, async () => {
     const registry = await ctx.makeRegistry();
     await loadPeer(registry, "base.yaml", "datasets.yaml");

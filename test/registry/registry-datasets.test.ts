@@ -217,7 +217,7 @@ forEachDialect("registry datasets", (ctx) => {
     await assert.rejects(registry.findFirstDatasets("bias", "imported_*"), InvalidQueryError);
   });
 
-  test("associate replaces the same type and data ID; disassociate removes", async () => {
+  test("associate refuses another dataset of the same type and data ID; disassociate removes", async () => {
     const registry = await ctx.makeRegistry();
     const refs = await loadDatasets(registry);
     await registry.registerCollection("tag", CollectionType.TAGGED);
@@ -231,7 +231,14 @@ forEachDialect("registry datasets", (ctx) => {
       (await registry.findDataset("bias", cam1(2), { collections: "tag" }))?.id,
       bias("imported_g", 2).id,
     );
-    // Same type and data ID from another run replaces the association.
+    // Same type and data ID from another run conflicts, and the whole call changes nothing.
+    await assert.rejects(
+      registry.associate("tag", [bias("imported_r", 4), bias("imported_r", 2)]),
+      ConflictingDefinitionError,
+    );
+    assert.equal(await registry.findDataset("bias", cam1(4), { collections: "tag" }), null);
+    // Once the old one is gone the new one may join.
+    await registry.disassociate("tag", [bias("imported_g", 2)]);
     await registry.associate("tag", [bias("imported_r", 2), bias("imported_r", 4)]);
     assert.equal(
       (await registry.findDataset("bias", cam1(2), { collections: "tag" }))?.id,

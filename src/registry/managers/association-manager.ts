@@ -51,8 +51,8 @@ export class AssociationManager {
   }
 
   /**
-   * Adds datasets to a TAGGED collection. A dataset of the same type and data ID already there is
-   * replaced; the same dataset again changes nothing.
+   * Adds datasets to a TAGGED collection. The same dataset again changes nothing; another dataset of
+   * the same type and data ID already there is a ConflictingDefinitionError, and nothing is added.
    */
   async associate(collection: string, refs: readonly DatasetRef[]): Promise<void> {
     const target = await this.#collectionOfType(collection, CollectionType.TAGGED, "associate");
@@ -62,23 +62,34 @@ export class AssociationManager {
         checkDistinctDataIds(typed, collection);
         const group = record.datasetType.dimensions;
         const keys = this.#database.rowsTable(
-          typed.map((r) => r.dataId.requiredValues),
-          requiredColumns(group),
+          typed.map((r) => [r.id, ...r.dataId.requiredValues]),
+          [{ name: "id", type: { kind: "uuid" } }, ...requiredColumns(group)],
         );
-        await this.#database.rows(sql`
-          DELETE FROM ${sql.table(record.tagsTable)}
-          WHERE collection_id = ${target.id} AND dataset_id IN (
-            SELECT t.dataset_id FROM ${keys} AS k CROSS JOIN ${sql.table(record.tagsTable)} AS t
-            WHERE ${requiredEquals(group, "k", "t")} AND t.dataset_type_id = ${record.id}
-              AND t.collection_id = ${target.id})`);
+        const present = await this.#database.rows<{ id: unknown; given: unknown }>(sql`
+          SELECT t.dataset_id AS id, k.id AS given
+          FROM ${keys} AS k CROSS JOIN ${sql.table(record.tagsTable)} AS t
+          WHERE ${requiredEquals(group, "k", "t")} AND t.dataset_type_id = ${record.id}
+            AND t.collection_id = ${target.id}`);
+        const conflict = present.find((row) => String(row.id) !== String(row.given));
+        if (conflict !== undefined) {
+          const ref = typed.find((r) => r.id === String(conflict.given))!;
+          throw new ConflictingDefinitionError(
+            `cannot associate ${record.datasetType.name} ${ref.id} with ${ref.dataId} into TAGGED collection ` +
+              `'${collection}': it already holds dataset ${String(conflict.id)} of that type and data ID ` +
+              "(disassociate that one first)",
+          );
+        }
+        const already = new Set(present.map((row) => String(row.id)));
+        const fresh = typed.filter((r) => !already.has(r.id));
+        if (fresh.length === 0) continue;
         await this.#database.insert(
           record.tagsTable,
-          typed.map((ref) => tagRow(record, target, ref)),
+          fresh.map((ref) => tagRow(record, target, ref)),
         );
         await this.#summaries.add(
           target.id,
           record.id,
-          typed.map((r) => r.dataId),
+          fresh.map((r) => r.dataId),
         );
       }
     });
