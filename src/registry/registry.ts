@@ -18,6 +18,7 @@ import {
 } from "../core/index.ts";
 import {
   ConflictingDefinitionError,
+  DatasetTypeError,
   DimensionRecordNotFoundError,
   ReadOnlyRegistryError,
   SchemaVersionError,
@@ -535,7 +536,37 @@ export class Registry {
     dataId: DataIdInput,
     options: FindDatasetOptions,
   ): Promise<DatasetRef | null> {
-    return this.#search.findDataset(datasetType, dataId, options);
+    const component = typeof datasetType === "string" ? this.#splitComponent(datasetType) : undefined;
+    if (component === undefined) return this.#search.findDataset(datasetType, dataId, options);
+    const parent = await this.#search.findDataset(component.parent, dataId, options);
+    return parent === null ? null : this.#componentRef(parent, component.component);
+  }
+
+  /**
+   * `parent.component` names: the parent and the component when the parent is registered-looking and
+   * the registry knows its storage class's components (through `componentsOf`); else undefined.
+   */
+  #splitComponent(name: string): { parent: string; component: string } | undefined {
+    const dot = name.indexOf(".");
+    if (dot <= 0 || this.componentsOf === undefined) return undefined;
+    return { parent: name.slice(0, dot), component: name.slice(dot + 1) };
+  }
+
+  /** The component ref of a parent ref, with the component's storage class from `componentsOf`. */
+  #componentRef(parent: DatasetRef, component: string): DatasetRef {
+    const components = this.componentsOf?.(parent.datasetType.storageClass) ?? [];
+    const storageClass = Array.isArray(components)
+      ? undefined
+      : (components as Readonly<Record<string, string>>)[component];
+    const known = Array.isArray(components) ? components.includes(component) : storageClass !== undefined;
+    if (!known) {
+      const names = Array.isArray(components) ? components : Object.keys(components);
+      throw new DatasetTypeError(
+        `${parent.datasetType.name} (storage class ${parent.datasetType.storageClass}) has no component ` +
+          `'${component}'; its components: ${names.join(", ") || "none"}`,
+      );
+    }
+    return parent.makeComponentRef(component, storageClass ?? parent.datasetType.storageClass);
   }
 
   /** Find-first search for many data IDs, or all, in one SQL statement. */
@@ -558,8 +589,22 @@ export class Registry {
    * Data IDs of `dimensions` matching a `where` expression, a data ID and dataset searches; dimensions
    * the expression names join the query and are then projected away (results are distinct).
    */
-  async queryDataIds(dimensions: DimensionsInput, options: QueryDataIdsOptions = {}): Promise<DataCoordinate[]> {
-    return this.#queries.queryDataIds(dimensions, options);
+  async queryDataIds(
+    dimensions: DimensionsInput,
+    options: QueryDataIdsOptions = {},
+  ): Promise<DataCoordinate[]> {
+    return this.#queries.queryDataIds(dimensions, { ...options, ...this.#parentDatasets(options) });
+  }
+
+  /** A query's `datasets` with component names replaced by their parents' (a component exists with it). */
+  #parentDatasets(options: QueryDataIdsOptions): Pick<QueryDataIdsOptions, "datasets"> {
+    if (options.datasets === undefined) return {};
+    const items = Array.isArray(options.datasets) ? options.datasets : [options.datasets];
+    return {
+      datasets: items.map((item) =>
+        typeof item === "string" ? (this.#splitComponent(item)?.parent ?? item) : item,
+      ) as QueryDataIdsOptions["datasets"],
+    };
   }
 
   /**
@@ -570,7 +615,10 @@ export class Registry {
     datasetType: NameExpression | DatasetType | readonly DatasetType[],
     options: QueryDatasetsOptions,
   ): Promise<DatasetRef[]> {
-    return this.#queries.queryDatasets(datasetType, options);
+    const component = typeof datasetType === "string" ? this.#splitComponent(datasetType) : undefined;
+    if (component === undefined) return this.#queries.queryDatasets(datasetType, options);
+    const parents = await this.#queries.queryDatasets(component.parent, options);
+    return parents.map((ref) => this.#componentRef(ref, component.component));
   }
 
   /** Records of one dimension element matching the constraints. */
@@ -578,7 +626,7 @@ export class Registry {
     element: string | DimensionElement,
     options: QueryDimensionRecordsOptions = {},
   ): Promise<DimensionRecord[]> {
-    return this.#queries.queryDimensionRecords(element, options);
+    return this.#queries.queryDimensionRecords(element, { ...options, ...this.#parentDatasets(options) });
   }
 
   #checkWriteable(operation: string): void {
