@@ -33,7 +33,9 @@ export interface PruneDatasetsOptions {
 async function datasetsInRun(butler: Butler, run: string): Promise<DatasetRef[]> {
   const { datasetTypes } = await butler.registry.getCollectionSummary([run]);
   const refs: DatasetRef[] = [];
-  for (const name of datasetTypes) refs.push(...(await butler.registry.findFirstDatasets(name, [run])));
+  for (const name of datasetTypes) {
+    for (const ref of await butler.registry.findFirstDatasets(name, [run])) refs.push(ref);
+  }
   return refs;
 }
 

@@ -37,8 +37,53 @@ export function uuidToBytes(uuid: string): Uint8Array {
 
 export function uuidFromBytes(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new InvalidDatasetIdError(`a UUID has 16 bytes, got ${bytes.length}`);
-  const hex = Buffer.from(bytes).toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return formatUuid(bytes, 0);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** The canonical form of the 16 bytes at `offset`, without intermediate buffers. */
+function formatUuid(b: Uint8Array, o: number): string {
+  return (
+    HEX[b[o]!]! +
+    HEX[b[o + 1]!]! +
+    HEX[b[o + 2]!]! +
+    HEX[b[o + 3]!]! +
+    "-" +
+    HEX[b[o + 4]!]! +
+    HEX[b[o + 5]!]! +
+    "-" +
+    HEX[b[o + 6]!]! +
+    HEX[b[o + 7]!]! +
+    "-" +
+    HEX[b[o + 8]!]! +
+    HEX[b[o + 9]!]! +
+    "-" +
+    HEX[b[o + 10]!]! +
+    HEX[b[o + 11]!]! +
+    HEX[b[o + 12]!]! +
+    HEX[b[o + 13]!]! +
+    HEX[b[o + 14]!]! +
+    HEX[b[o + 15]!]!
+  );
+}
+
+/** uuid7 builds each id in this buffer (synchronously), so making one allocates only the string. */
+const UUID7_SCRATCH = new Uint8Array(16);
+
+/** Random bytes drawn from the OS in blocks: one call per 409 UUIDs instead of one per UUID. */
+const RANDOM_POOL = new Uint8Array(4090);
+let randomOffset = RANDOM_POOL.length;
+
+function random10(target: Uint8Array): void {
+  if (randomOffset + 10 > RANDOM_POOL.length) {
+    randomFillSync(RANDOM_POOL);
+    randomOffset = 0;
+  }
+  target.set(RANDOM_POOL.subarray(randomOffset, randomOffset + 10), 6);
+  // Used bytes are cleared so that no later caller can see them.
+  RANDOM_POOL.fill(0, randomOffset, randomOffset + 10);
+  randomOffset += 10;
 }
 
 /** The version nibble (1–8) of a UUID string. */
@@ -62,8 +107,8 @@ export function uuid7(unixMs: number = Date.now(), random?: Uint8Array): string 
       `UUIDv7 time must be whole Unix milliseconds in [0, 2^48), got ${unixMs}`,
     );
   }
-  const bytes = new Uint8Array(16);
-  if (random === undefined) randomFillSync(bytes, 6, 10);
+  const bytes = UUID7_SCRATCH;
+  if (random === undefined) random10(bytes);
   else if (random.length === 10) bytes.set(random, 6);
   else throw new InvalidDatasetIdError(`UUIDv7 takes 10 random bytes, got ${random.length}`);
   let ms = unixMs;
@@ -71,7 +116,9 @@ export function uuid7(unixMs: number = Date.now(), random?: Uint8Array): string 
     bytes[i] = ms % 256;
     ms = Math.floor(ms / 256);
   }
-  return uuidFromBytes(stamp(bytes, 7));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return formatUuid(bytes, 0);
 }
 
 /** Sets the version nibble and the RFC variant bits (10xx) on a copy of 16 bytes. */

@@ -11,6 +11,7 @@ import {
 } from "../../core/index.ts";
 import { CollectionTypeError, ConflictingDefinitionError } from "../../errors.ts";
 import type { RegistryDatabase } from "../database.ts";
+import type { RowsColumn } from "../dialects/registry-dialect.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { chunks, toNumber } from "../sql-values.ts";
 import type { CollectionManager, CollectionRecord } from "./collection-manager.ts";
@@ -20,6 +21,8 @@ import type { DatasetTypeManager, DatasetTypeRecord } from "./dataset-type-manag
 import type { SummaryManager } from "./summary-manager.ts";
 
 const ID_CHUNK = 10_000;
+/** Datasets per INSERT statement: bounds the size of one bound JSON value. */
+const INSERT_CHUNK = 50_000;
 
 /** What the registry stores about one dataset, besides its data ID. */
 interface StoredDataset {
@@ -222,7 +225,11 @@ export class DatasetManager {
     return record;
   }
 
-  /** Writes dataset rows, their tags rows in the run, and the run's summary, in one transaction. */
+  /**
+   * Writes dataset rows, their tags rows in the run, and the run's summary, in one transaction. The
+   * rows travel as one bound relation per table (`INSERT … SELECT`), so the statement text depends only
+   * on the dataset type and is prepared once, whatever the number of datasets.
+   */
   async #writeNew(
     record: DatasetTypeRecord,
     run: CollectionRecord,
@@ -231,28 +238,22 @@ export class DatasetManager {
     if (refs.length === 0) return;
     const ingestDate = timeFromDate(new Date());
     const group = record.datasetType.dimensions;
-    const datasetRows = refs.map((ref) => ({
-      id: ref.id,
-      dataset_type_id: record.id,
-      run_id: run.id,
-      ingest_date: ingestDate,
-    }));
-    const tagRows = refs.map((ref) => {
-      const row: Record<string, unknown> = {
-        dataset_type_id: record.id,
-        dataset_id: ref.id,
-        collection_id: run.id,
-      };
-      const values = ref.dataId.requiredValues;
-      group.required.forEach((d, i) => {
-        row[d] = values[i];
-      });
-      return row;
-    });
+    const rows = refs.map((ref) => [ref.id, ...ref.dataId.requiredValues]);
+    const columns: RowsColumn[] = [{ name: "id", type: { kind: "uuid" } }, ...requiredColumns(group)];
+    const dims = group.required.map((d) => sql.id(d));
+    const dimList = dims.length > 0 ? sql`, ${sql.join(dims)}` : sql``;
+    const keyDims = group.required.map((d) => sql.ref(`k.${d}`));
+    const keyList = keyDims.length > 0 ? sql`, ${sql.join(keyDims)}` : sql``;
     try {
       await this.#database.transaction(async () => {
-        await this.#database.insert(TABLES.dataset, datasetRows);
-        await this.#database.insert(record.tagsTable, tagRows);
+        for (const part of chunks(rows, INSERT_CHUNK)) {
+          await this.#database.rows(sql`
+            INSERT INTO ${sql.table(TABLES.dataset)} (id, dataset_type_id, run_id, ingest_date)
+            SELECT k.id, ${record.id}, ${run.id}, ${ingestDate} FROM ${this.#database.rowsTable(part, columns)} AS k`);
+          await this.#database.rows(sql`
+            INSERT INTO ${sql.table(record.tagsTable)} (dataset_type_id, dataset_id, collection_id ${dimList})
+            SELECT ${record.id}, k.id, ${run.id} ${keyList} FROM ${this.#database.rowsTable(part, columns)} AS k`);
+        }
         await this.#summaries.add(
           run.id,
           record.id,

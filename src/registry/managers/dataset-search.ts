@@ -57,10 +57,17 @@ export interface QueryDatasetAssociationsOptions {
 /** Searches of more collections than this look ranks up in a bound relation instead of a CASE. */
 const MAX_CASE_COLLECTIONS = 2000;
 
+/**
+ * Listed data IDs are looked up one index probe per (data ID, collection) while there are at most
+ * this many probes; beyond that every candidate of the searched collections is read once and kept
+ * when its data ID is listed.
+ */
+const MAX_KEY_PROBES = 200_000;
+
 /** Where a search's candidate rows come from (see DatasetSearch.#candidates). */
 type CandidateSource =
   | { readonly kind: "all" }
-  | { readonly kind: "keys"; readonly keys: RawBuilder<unknown> }
+  | { readonly kind: "keys"; readonly keys: RawBuilder<unknown>; readonly count: number }
   | { readonly kind: "values"; readonly values: readonly unknown[] };
 
 /** The prepared pieces of a find-first search: the type, the ordered collections, the calibration time. */
@@ -107,16 +114,16 @@ export class DatasetSearch {
     const plan = await this.#plan(datasetType, options.collections, options.timespan ?? null);
     const [standard] = await this.#standardize(plan.group, [dataId]);
     if (plan.order.length === 0) return null;
-    const candidates = this.#candidates(plan, { kind: "values", values: standard!.requiredValues });
+    const source: CandidateSource = { kind: "values", values: standard!.requiredValues };
     const columns = dataIdColumns(plan.group, "u");
+    const run = this.#runJoin(plan, "u");
     const rows = await this.#database.rows<Record<string, unknown>>(sql`
-      ${this.#with(plan, false)}
+      ${this.#with(plan, source)}
       SELECT u.dataset_id AS __id, u.rank AS __rank, rc.name AS __run, ${columns.select}
-      FROM (${candidates}) AS u
-      CROSS JOIN ${sql.table(TABLES.dataset)} AS d
-      CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+      FROM (${this.#candidates(plan, source)}) AS u
+      ${run.from}
       ${columns.joins}
-      WHERE u.rank IS NOT NULL AND d.id = u.dataset_id AND rc.collection_id = d.run_id
+      WHERE u.rank IS NOT NULL AND ${run.where}
       ORDER BY u.rank
       LIMIT 2`);
     if (rows.length === 0) return null;
@@ -142,11 +149,13 @@ export class DatasetSearch {
     if (options.dataIds !== undefined && options.all !== true) {
       const dataIds = await this.#standardize(plan.group, options.dataIds);
       if (dataIds.length === 0) return [];
-      const keys = this.#database.rowsTable(
-        dataIds.map((d) => d.requiredValues),
-        requiredColumns(plan.group),
-      );
-      source = { kind: "keys", keys };
+      if (plan.group.required.length > 0) {
+        const keys = this.#database.rowsTable(
+          dataIds.map((d) => d.requiredValues),
+          requiredColumns(plan.group),
+        );
+        source = { kind: "keys", keys, count: dataIds.length };
+      }
     }
     const dims = plan.group.required.map((d) => sql.ref(`u.${d}`));
     const partition = dims.length > 0 ? sql`PARTITION BY ${sql.join(dims)}` : sql``;
@@ -155,18 +164,18 @@ export class DatasetSearch {
       ? sql`COUNT(*) OVER (PARTITION BY ${sql.join([...dims, sql.ref("u.rank")])})`
       : sql`1`;
     const columns = dataIdColumns(plan.group, "f");
+    const run = this.#runJoin(plan, "f");
     const rows = await this.#database.rows<Record<string, unknown>>(sql`
-      ${this.#with(plan, source.kind === "all")}
+      ${this.#with(plan, source)}
       SELECT f.dataset_id AS __id, f.rank AS __rank, f.__tied, rc.name AS __run, ${columns.select}
       FROM (
         SELECT u.*, ROW_NUMBER() OVER (${partition} ORDER BY u.rank) AS __rn, ${tied} AS __tied
         FROM (${this.#candidates(plan, source)}) AS u
         WHERE u.rank IS NOT NULL
       ) AS f
-      CROSS JOIN ${sql.table(TABLES.dataset)} AS d
-      CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+      ${run.from}
       ${columns.joins}
-      WHERE f.__rn = 1 AND d.id = f.dataset_id AND rc.collection_id = d.run_id`);
+      WHERE f.__rn = 1 AND ${run.where}`);
     return rows.map((row) => {
       if (toNumber(row.__tied) > 1) {
         throw ambiguous(plan, toNumber(row.__rank), dataIdFromRow(plan.group, row).toString());
@@ -256,11 +265,35 @@ export class DatasetSearch {
   }
 
   /**
-   * `WITH ranks AS (…)`: (collection_id, rank) for each collection in order, as a bound relation,
-   * when the candidates are driven from it (or when too many collections for a CASE).
+   * Joins `rc`, the RUN of each candidate row. When every searched collection is a RUN, a row's
+   * collection is its dataset's run, so the lookup in `dataset` is skipped.
    */
-  #with(plan: SearchPlan, driveFromRanks: boolean): RawBuilder<unknown> {
-    if (!driveFromRanks && plan.order.length <= MAX_CASE_COLLECTIONS) return sql``;
+  #runJoin(plan: SearchPlan, alias: string): { from: RawBuilder<unknown>; where: RawBuilder<unknown> } {
+    const candidate = sql.id(alias);
+    const collection = sql.table(TABLES.collection);
+    if (plan.order.every((c) => c.type === CollectionType.RUN)) {
+      return {
+        from: sql`CROSS JOIN ${collection} AS rc`,
+        where: sql`rc.collection_id = ${candidate}.collection_id`,
+      };
+    }
+    return {
+      from: sql`CROSS JOIN ${sql.table(TABLES.dataset)} AS d CROSS JOIN ${collection} AS rc`,
+      where: sql`d.id = ${candidate}.dataset_id AND rc.collection_id = d.run_id`,
+    };
+  }
+
+  /** Whether the candidates are read collection by collection from the `ranks` relation. */
+  #drivenByRanks(plan: SearchPlan, source: CandidateSource): boolean {
+    // One data ID: probing each searched collection from the bound ranks keeps the statement small
+    // (one parameter), so building and preparing it costs little next to the probes themselves.
+    if (source.kind !== "keys" || plan.order.length > MAX_CASE_COLLECTIONS) return true;
+    return source.count * plan.order.length > MAX_KEY_PROBES;
+  }
+
+  /** `WITH ranks AS (…)`: (collection_id, rank) for each collection in order, when the candidates are driven from it. */
+  #with(plan: SearchPlan, source: CandidateSource): RawBuilder<unknown> {
+    if (!this.#drivenByRanks(plan, source)) return sql``;
     const ranks = this.#database.rowsTable(
       plan.order.map((c, i) => [c.id, i]),
       [
@@ -273,49 +306,53 @@ export class DatasetSearch {
 
   /**
    * The rank of a row's collection: `CASE x.collection_id WHEN ? THEN 0 … END` (NULL for collections
-   * not searched), or a lookup in `ranks` for very long searches. Ranks are positions this code makes,
-   * written as literals; collection ids are bound.
+   * not searched). Ranks are positions this code makes, written as literals; collection ids are bound.
    */
   #rank(plan: SearchPlan, alias: string): RawBuilder<unknown> {
-    const column = sql.ref(`${alias}.collection_id`);
-    if (plan.order.length > MAX_CASE_COLLECTIONS) {
-      return sql`(SELECT r.rank FROM ranks AS r WHERE r.collection_id = ${column})`;
-    }
     const whens = plan.order.map((c, i) => sql`WHEN ${c.id} THEN ${sql.lit(i)}`);
-    return sql`CASE ${column} ${sql.join(whens, sql` `)} END`;
+    return sql`CASE ${sql.ref(`${alias}.collection_id`)} ${sql.join(whens, sql` `)} END`;
   }
 
   /**
    * Candidate rows (dataset_id, rank, required dimension columns) from the tags table and, with a
-   * time, the calibs table; rank is NULL for rows outside the searched collections. The relation
-   * driving each branch comes first and is joined with CROSS JOIN, which SQLite keeps as the outer
-   * loop (its planner has no statistics for bound relations) and PostgreSQL plans freely:
-   * - all data IDs: the ranks drive, probing (collection_id, dataset_type_id);
-   * - listed data IDs: the keys drive, probing (dataset_type_id, dimensions…);
-   * - one data ID: its values probe the same index directly.
+   * time, the calibs table; rank is NULL for rows outside the searched collections. The tables'
+   * keys lead with (collection_id, dataset_type_id), so every branch reaches rows through the
+   * searched collections. The relation driving each branch comes first and is joined with CROSS
+   * JOIN, which SQLite keeps as the outer loop (its planner has no statistics for bound relations)
+   * and PostgreSQL plans freely:
+   * - all data IDs: the ranks drive, reading each collection's rows of the type;
+   * - listed data IDs, few probes: the keys drive, probing each searched collection (`IN (…)`);
+   * - listed data IDs, many probes: as for all data IDs, keeping rows whose data ID is listed;
+   * - one data ID: the ranks drive, its values probe each searched collection.
    */
   #candidates(plan: SearchPlan, source: CandidateSource): RawBuilder<unknown> {
+    const byRanks = this.#drivenByRanks(plan, source);
+    const ids = plan.order.map((c) => c.id);
     const branch = (table: string, alias: string, extra: RawBuilder<unknown>): RawBuilder<unknown> => {
       const refs = plan.group.required.map((d) => sql.ref(`${alias}.${d}`));
       const dims = refs.length > 0 ? sql`, ${sql.join(refs)}` : sql``;
       const x = sql.id(alias);
       const type = sql`${sql.ref(`${alias}.dataset_type_id`)} = ${plan.record.id}`;
-      if (source.kind === "all") {
-        return sql`SELECT ${x}.dataset_id, r.rank ${dims}
+      const collection = sql.ref(`${alias}.collection_id`);
+      let dataId = sql``;
+      if (source.kind === "values") {
+        const equal = refs.map((ref, i) => sql`AND ${ref} = ${source.values[i]}`);
+        dataId = sql.join(equal, sql` `);
+      } else if (source.kind === "keys" && byRanks) {
+        const listed = plan.group.required.map((d) => sql.ref(`k.${d}`));
+        dataId = sql`AND (${sql.join(refs)}) IN (SELECT ${sql.join(listed)} FROM ${source.keys} AS k)`;
+      } else if (source.kind === "keys") {
+        dataId = sql`AND ${requiredEquals(plan.group, "k", alias)}`;
+      }
+      if (byRanks) {
+        return sql`SELECT ${x}.dataset_id, ${collection} AS collection_id, r.rank ${dims}
           FROM ranks AS r CROSS JOIN ${sql.table(table)} AS ${x}
-          WHERE ${sql.ref(`${alias}.collection_id`)} = r.collection_id AND ${type} ${extra}`;
+          WHERE ${collection} = r.collection_id AND ${type} ${dataId} ${extra}`;
       }
-      if (source.kind === "keys") {
-        return sql`SELECT ${x}.dataset_id, ${this.#rank(plan, alias)} AS rank ${dims}
-          FROM ${source.keys} AS k CROSS JOIN ${sql.table(table)} AS ${x}
-          WHERE ${requiredEquals(plan.group, "k", alias)} AND ${type} ${extra}`;
-      }
-      const equal = plan.group.required.map(
-        (d, i) => sql`AND ${sql.ref(`${alias}.${d}`)} = ${source.values[i]}`,
-      );
-      return sql`SELECT ${x}.dataset_id, ${this.#rank(plan, alias)} AS rank ${dims}
-        FROM ${sql.table(table)} AS ${x}
-        WHERE ${type} ${sql.join(equal, sql` `)} ${extra}`;
+      const from = source.kind === "keys" ? sql`${source.keys} AS k CROSS JOIN ` : sql``;
+      return sql`SELECT ${x}.dataset_id, ${collection} AS collection_id, ${this.#rank(plan, alias)} AS rank ${dims}
+        FROM ${from}${sql.table(table)} AS ${x}
+        WHERE ${collection} IN (${sql.join(ids)}) AND ${type} ${dataId} ${extra}`;
     };
     const tags = branch(plan.record.tagsTable, "t", sql``);
     if (!plan.calibrations) return tags;

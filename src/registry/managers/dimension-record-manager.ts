@@ -279,7 +279,7 @@ export class DimensionRecordManager {
       const rows = await this.#database.rows(
         sql`SELECT e.* FROM ${keys} AS k CROSS JOIN ${sql.table(element.name)} AS e WHERE ${on}`,
       );
-      out.push(...rows);
+      for (const row of rows) out.push(row);
     }
     return out;
   }

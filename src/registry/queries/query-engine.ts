@@ -154,7 +154,8 @@ export class QueryEngine {
         options.findFirst ?? false,
         options.timespan ?? null,
       );
-      refs.push(...(await this.#datasets(search, options)));
+      // A loop, not push(...found): a million arguments overflow the stack.
+      for (const ref of await this.#datasets(search, options)) refs.push(ref);
     }
     const limited = types.length > 1 ? sliceResults(refs, options) : refs;
     if (limited.length === 0 && options.explain === true) {
