@@ -33,7 +33,7 @@ export function register(program: Command): void {
   addDatasetSelectionOptions(command);
   addTransferOption(
     command,
-    undefined,
+    null,
     "copy (or hardlink, symlink, relsymlink) the files into DIRECTORY; without it the export file names " +
       "each file by its absolute path and nothing is copied",
   )

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import type { Command } from "commander";
 import type { TransferMode } from "../../butler/index.ts";
+import { InvalidArgumentError, isButlerError } from "../../errors.ts";
 import {
   type ImportSummary,
   type ImportTarget,
@@ -49,6 +50,8 @@ export function register(program: Command): void {
     .action(async (repo: string, directory: string, options: Options) => {
       const file = exportFileOf(directory, options.exportFile);
       await withButler(repo, { writeable: true }, async (butler) => {
+        // A misspelt element would otherwise skip nothing, silently.
+        for (const element of options.skipDimensions ?? []) butler.registry.universe.getElement(element);
         let summary: ImportSummary;
         let files: number;
         if (options.withoutDatastore) {
@@ -63,11 +66,21 @@ export function register(program: Command): void {
           });
           files = 0;
         } else {
-          const result = await butler.import(directory, {
-            filename: file,
-            transfer: options.transfer,
-            ...(options.skipDimensions === undefined ? {} : { skipDimensions: options.skipDimensions }),
-          });
+          const result = await butler
+            .import(directory, {
+              filename: file,
+              transfer: options.transfer,
+              ...(options.skipDimensions === undefined ? {} : { skipDimensions: options.skipDimensions }),
+            })
+            .catch((err: unknown) => {
+              if (isButlerError(err, "INVALID_ARGUMENT") && /no such file/.test(err.message)) {
+                throw new InvalidArgumentError(
+                  `${err.message}; nothing was imported (to load only the registry content of an export ` +
+                    "whose files are elsewhere, add --without-datastore)",
+                );
+              }
+              throw err;
+            });
           summary = result.summary;
           files = result.refs.length;
         }

@@ -72,7 +72,7 @@ export function register(program: Command): void {
         const mode = DatasetIdGenEnum.fromName(options.idGenerationMode);
         const datasets: FileDatasetInput[] = [];
         const seen = new Map<string, number>();
-        const bar = progressBar("checking data IDs");
+        const bar = progressBar("preparing datasets");
         for (const [i, row] of rows.entries()) {
           const path =
             /^[a-z][a-z0-9+.-]*:/i.test(row.file) || isAbsolute(row.file)

@@ -11,7 +11,7 @@ import type { Registry } from "../../registry/index.ts";
 import { CommandRefusedError } from "../dataset-selection.ts";
 import { progressBar } from "../progress.ts";
 import { confirm } from "../prompt.ts";
-import { withButler } from "../repo-command.ts";
+import { splitCommas, withButler } from "../repo-command.ts";
 
 export const NO_RUN_COLLECTIONS = "No RUN collections were found.";
 export const WILL_REMOVE_RUNS = "The following RUN collections will be removed:";
@@ -40,7 +40,10 @@ export function register(program: Command): void {
     .command("remove-runs")
     .description("Remove one or more RUN collections and the datasets (and files) in them.")
     .argument("<repo>", "repository directory or its butler.yaml")
-    .argument("<collection...>", "names or globs of the RUN collections to remove")
+    .argument(
+      "<collection...>",
+      "names or globs of the RUN collections to remove (comma-separated values are split)",
+    )
     .option("--confirm", "print what will be removed and ask before removing (the default)")
     .option("--no-confirm", "remove without asking")
     .option(
@@ -50,7 +53,10 @@ export function register(program: Command): void {
     .action(async (repo: string, globs: string[], options: Options) => {
       await withButler(repo, { writeable: true }, async (butler) => {
         const registry = butler.registry;
-        const runs = await matchingRuns(registry, globs);
+        const runs = await matchingRuns(
+          registry,
+          globs.flatMap((g) => splitCommas(g, undefined)),
+        );
         if (runs.length === 0) {
           process.stdout.write(`${NO_RUN_COLLECTIONS}\n`);
           return;
