@@ -43,6 +43,8 @@ export class JoinPlan {
     group: DimensionGroup,
     relations: readonly KeyedRelation[],
     elements: Iterable<string>,
+    /** Look up only these implied dimensions (all when absent); the rest get no source. */
+    lookups?: ReadonlySet<string>,
   ): JoinPlan {
     const plan = new JoinPlan(group);
     for (const relation of relations) plan.#addRelation(relation);
@@ -59,6 +61,7 @@ export class JoinPlan {
     for (const element of ordered) plan.#joinInner(element);
     for (const name of group.lookupOrder) {
       if (!group.has(name) || plan.#keys.has(name)) continue;
+      if (lookups !== undefined && !lookups.has(name)) continue;
       plan.#lookup(name);
     }
     return plan;

@@ -16,7 +16,7 @@ import { DataIdValueError, EmptyQueryResultError, InvalidQueryError } from "../.
 import { decodeRegion, HtmPixelization, type Region } from "../../sphgeom/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { CollectionManager, CollectionRecord } from "../managers/collection-manager.ts";
-import { dataIdFromRow } from "../managers/data-id-columns.ts";
+import { dataIdColumns, dataIdFromRow } from "../managers/data-id-columns.ts";
 import type { DatasetTypeManager, DatasetTypeRecord } from "../managers/dataset-type-manager.ts";
 import { recordFromRow } from "../managers/dimension-rows.ts";
 import { type NameExpression, parseNameExpression } from "../name-expression.ts";
@@ -81,6 +81,11 @@ interface PlanRequest extends QueryOptions {
   readonly dimensions: DimensionGroup;
   readonly searches: readonly DatasetSearchSpec[];
   readonly elements?: readonly string[];
+  /**
+   * Look up only the implied dimensions the constraints use (a find-first query adds the others after
+   * its window, on the surviving rows only); all of them when false or absent.
+   */
+  readonly neededLookupsOnly?: boolean;
   /** The element a record query returns: bare orderBy field names are its fields. */
   readonly orderElement?: string;
   readonly where?: string;
@@ -274,13 +279,33 @@ export class QueryEngine {
   async #datasets(search: DatasetSearchSpec, options: QueryOptions): Promise<DatasetRef[]> {
     if (search.collections.length === 0) return [];
     const group = search.datasetType.dimensions;
-    const plan = this.#plan({ ...options, dimensions: group, searches: [search] });
-    const keys = group.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
+    const plan = this.#plan({
+      ...options,
+      dimensions: group,
+      searches: [search],
+      neededLookupsOnly: search.findFirst,
+    });
     const id = sql`ds0.dataset_id AS __id`;
     let rows: Record<string, unknown>[];
     if (!search.findFirst) {
+      const keys = group.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
       rows = await this.#run(plan, [id, ...keys], options, (inner) => withRun(inner));
     } else {
+      // Only the required values inside the window; implied ones are looked up for the winners.
+      const keys = group.required.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
+      const columns = dataIdColumns(group, "f");
+      const carried = [
+        ...plan.order.map((_, i) => sql.ref(`f.__o${i}`)),
+        ...[...plan.regionColumns.values()].map((alias) => sql.ref(`f.${alias}`)),
+      ];
+      const extra = carried.length > 0 ? sql`, ${sql.join(carried)}` : sql``;
+      const winners = (inner: RawBuilder<unknown>) => sql`
+        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run, ${columns.select}
+        FROM (${inner}) AS f
+        CROSS JOIN ${sql.table(TABLES.dataset)} AS d
+        CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+        ${columns.joins}
+        WHERE f.__rn = 1 AND d.id = f.__id AND rc.collection_id = d.run_id`;
       const partition = group.required.map((d) => plan.joins.key(d));
       const by = partition.length > 0 ? sql`PARTITION BY ${sql.join(partition)}` : sql``;
       const tied = search.collections.some((c) => c.type === CollectionType.CALIBRATION)
@@ -293,13 +318,7 @@ export class QueryEngine {
         sql`${tied} AS __tied`,
         ...keys,
       ];
-      rows = await this.#run(
-        plan,
-        window,
-        options,
-        (inner) => withRun(sql`SELECT * FROM (${inner}) AS f WHERE f.__rn = 1`),
-        false,
-      );
+      rows = await this.#run(plan, window, options, winners, false);
       for (const row of rows) {
         if (toNumber(row.__tied) > 1) {
           throw new InvalidQueryError(
@@ -396,7 +415,12 @@ export class QueryEngine {
         dimensions: search.datasetType.dimensions.required,
       };
     });
-    const joins = JoinPlan.build(group, relations, needs.elements);
+    const joins = JoinPlan.build(
+      group,
+      relations,
+      needs.elements,
+      request.neededLookupsOnly === true ? needs.dimensions : undefined,
+    );
     const datasetJoins = new Map<string, RawBuilder<unknown>>();
     const scope: CompileScope = {
       names,
