@@ -57,6 +57,9 @@ import {
   transferFrom,
 } from "./transfer.ts";
 
+/** Datasets getMany reads at once by default. */
+export const DEFAULT_GET_MANY_CONCURRENCY = 16;
+
 /** daf_butler's `timer.…` convention: `--log-level timer.butler=debug` shows where each get and put went. */
 const timer = getLogger("timer.butler");
 
@@ -84,7 +87,7 @@ export interface ButlerGetOptions {
 }
 
 export interface GetManyOptions extends ButlerGetOptions {
-  /** The most reads in flight at once (default 8). */
+  /** The most datasets read at once (default 16; the datastore also bounds its remote requests). */
   concurrency?: number;
 }
 
@@ -227,6 +230,7 @@ export class Butler {
           ...(store.formatters === undefined ? {} : { formatters: store.formatters }),
           ...(store.writeRecipes === undefined ? {} : { writeRecipes: store.writeRecipes }),
           ...(store.checksum === undefined ? {} : { checksum: store.checksum }),
+          ...(store.cached === undefined ? {} : { cached: store.cached }),
         },
         { records: new RegistryRecordStore(registry), storageClasses },
       );
@@ -380,8 +384,7 @@ export class Butler {
       bytes: metrics.bytesRead,
       fetchMs: round(metrics.fetchMs),
       decodeMs: round(metrics.decodeMs),
-      // No local file cache yet (local roots read in place): every byte came from the file.
-      cacheHits: 0,
+      cacheHits: metrics.cacheHits,
       id: target.ref.id,
     });
   }
@@ -431,13 +434,15 @@ export class Butler {
         targets[i] = found[k]!;
       });
     }
-    const values = await mapConcurrent(targets, options.concurrency ?? 8, (target) =>
-      this.#read<T>(target, options, performance.now()),
+    const values = await mapConcurrent(
+      targets,
+      options.concurrency ?? DEFAULT_GET_MANY_CONCURRENCY,
+      (target) => this.#read<T>(target, options, performance.now()),
     );
     if (timer.isEnabledFor("debug")) {
       timer.debug(`Retrieved ${items.length} datasets: took ${(performance.now() - started).toFixed(3)} ms`, {
         datasetTypes: groups.size,
-        concurrency: options.concurrency ?? 8,
+        concurrency: options.concurrency ?? DEFAULT_GET_MANY_CONCURRENCY,
       });
     }
     return values;

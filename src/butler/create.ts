@@ -10,7 +10,12 @@ import { access, mkdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { DimensionUniverse } from "../core/index.ts";
-import { DEFAULT_FORMATTER_LOOKUPS, DEFAULT_TEMPLATES, localPath } from "../datastore/index.ts";
+import {
+  createRootDirectory,
+  DEFAULT_FORMATTER_LOOKUPS,
+  DEFAULT_TEMPLATES,
+  isLocalRoot,
+} from "../datastore/index.ts";
 import { ConflictingDefinitionError, RepositoryConfigError } from "../errors.ts";
 import { Registry } from "../registry/index.ts";
 import { RegistryRecordStore } from "./record-store.ts";
@@ -131,19 +136,17 @@ export async function createRepo(repo: string, options: CreateRepoOptions = {}):
   await mkdir(root, { recursive: true });
   const datastoreRoot = expandRoot(config.datastore.root, root);
   try {
-    await mkdir(
-      localPath(/^[a-z][a-z0-9+.-]*:/i.test(datastoreRoot) ? datastoreRoot : resolve(root, datastoreRoot)),
-      {
-        recursive: true,
-      },
+    // A local directory (relative to the repository), a WebDAV collection, or nothing to make (S3).
+    await createRootDirectory(
+      isLocalRoot(datastoreRoot) && !/^file:/i.test(datastoreRoot)
+        ? resolve(root, datastoreRoot)
+        : datastoreRoot,
     );
   } catch (err) {
     throw new RepositoryConfigError(
       configFile,
       `cannot make the datastore root ${datastoreRoot}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
   const registry = await Registry.create({

@@ -8,7 +8,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
-import type { FormatterLookupConfig, TemplatesConfig } from "../datastore/index.ts";
+import type { CacheConfig, FormatterLookupConfig, TemplatesConfig } from "../datastore/index.ts";
 import { RepositoryConfigError } from "../errors.ts";
 
 export const BUTLER_CONFIG_FILE = "butler.yaml";
@@ -22,13 +22,15 @@ export interface RegistryConfig {
 
 export interface DatastoreSection {
   cls?: string;
-  /** Local path or `file://` URI of the datastore root. */
+  /** The datastore root: a local path or `file://` URI, or `s3://…`, `https://…` (WebDAV), `dav://…`. */
   root: string;
   name?: string;
   templates?: TemplatesConfig;
   formatters?: FormatterLookupConfig;
   writeRecipes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   checksum?: boolean;
+  /** The local cache of a remote root (daf_butler's section: root, default, cacheable, expiry); false: none. */
+  cached?: CacheConfig | false | null;
 }
 
 export interface RepoConfig {
@@ -81,7 +83,7 @@ export function validateRepoConfig(value: unknown, where: string): RepoConfig {
   if (!isMapping(datastore) || typeof datastore.root !== "string" || datastore.root === "") {
     throw new RepositoryConfigError(
       where,
-      "datastore.root must be a path or file:// URI (e.g. <butlerRoot>)",
+      "datastore.root must be a path or a file://, s3://, https:// or dav:// URI (e.g. <butlerRoot>)",
     );
   }
   if (

@@ -8,6 +8,7 @@
  * - `transferFrom` copies datasets from another butler keeping their IDs;
  * - `retrieveArtifacts` copies (or links) dataset files into a directory.
  */
+import { randomBytes } from "node:crypto";
 import {
   copyFile,
   constants as fsConstants,
@@ -27,7 +28,7 @@ import {
   type DimensionRecord,
   recordDataId,
 } from "../core/index.ts";
-import { localPath } from "../datastore/index.ts";
+import { isLocalRoot, localPath } from "../datastore/index.ts";
 import { ConflictingDefinitionError, InvalidArgumentError, isButlerError } from "../errors.ts";
 import type { Registry } from "../registry/index.ts";
 import {
@@ -40,6 +41,7 @@ import {
   importExport,
   parseExport,
 } from "../registry/interchange/index.ts";
+import { resourcePath } from "../resources/from-uri.ts";
 import type { Butler, TransferMode } from "./butler.ts";
 import { datastoreTransfer } from "./butler.ts";
 import { inUniverse } from "./resolve.ts";
@@ -93,8 +95,16 @@ export interface TransferFromOptions {
   skipMissing?: boolean;
 }
 
-/** Copies or links one file; the destination directory is made. */
+/**
+ * Copies or links one file (a local path, or a remote URI, which can only be copied); the destination
+ * directory is made.
+ */
 async function transferFile(source: string, destination: string, mode: TransferMode, overwrite: boolean) {
+  if (!isLocalRoot(source) && mode !== "auto" && mode !== "copy") {
+    throw new InvalidArgumentError(
+      `transfer mode '${mode}' cannot bring ${source} out of a remote datastore; use copy or auto`,
+    );
+  }
   await mkdir(dirname(destination), { recursive: true });
   if (overwrite) await rm(destination, { force: true });
   else if (
@@ -112,6 +122,17 @@ async function transferFile(source: string, destination: string, mode: TransferM
     switch (mode) {
       case "auto":
       case "copy":
+        if (!isLocalRoot(source)) {
+          // Downloaded whole, then written under a temporary name and renamed: never a partial file.
+          const temp = `${destination}.tmp-${randomBytes(6).toString("hex")}`;
+          try {
+            await writeFile(temp, await resourcePath(source).read(), { flag: "wx" });
+            await link(temp, destination);
+          } finally {
+            await rm(temp, { force: true });
+          }
+          return;
+        }
         return await copyFile(source, destination, fsConstants.COPYFILE_EXCL);
       case "hardlink":
       case "link":
@@ -135,15 +156,16 @@ async function transferFile(source: string, destination: string, mode: TransferM
   }
 }
 
-/** The local file of a dataset and its datastore path. */
+/** A dataset's file (a local path, or the URI of a remote one) and its datastore path. */
 async function storedFile(
   butler: Butler,
   ref: DatasetRef,
 ): Promise<{ path: string; file: string; formatter: string }> {
   const record = await butler.datastore.getRecord(ref.id);
+  const uri = butler.datastore.root.uriOf(record.path);
   return {
     path: record.path,
-    file: localPath(butler.datastore.root.uriOf(record.path)),
+    file: isLocalRoot(uri) ? localPath(uri) : uri,
     formatter: record.formatter,
   };
 }
@@ -229,7 +251,8 @@ export async function exportDatasets(
     const stored = await storedFile(butler, ref);
     let path = stored.file;
     if (options.transfer !== undefined) {
-      const rel = isAbsolute(stored.path) ? join("direct", basename(stored.path)) : stored.path;
+      const outside = isAbsolute(stored.path) || !isLocalRoot(stored.path);
+      const rel = outside ? join("direct", basename(stored.path)) : stored.path;
       await transferFile(stored.file, join(directory, rel), options.transfer, false);
       path = rel.split(sep).join("/");
     }
@@ -282,7 +305,11 @@ export async function importDatasets(
       const expanded = ref.withDataId(
         await butler.registry.expandDataId(ref.dataId, { dimensions: ref.datasetType.dimensions }),
       );
-      const path = /^file:/i.test(imported.path) ? localPath(imported.path) : resolve(dir, imported.path);
+      const path = /^file:/i.test(imported.path)
+        ? localPath(imported.path)
+        : isLocalRoot(imported.path)
+          ? resolve(dir, imported.path)
+          : imported.path;
       await butler.datastore.ingest(path, expanded, {
         transfer,
         transaction: txn,
@@ -316,7 +343,9 @@ export async function retrieveArtifacts(
     seen.add(ref.id);
     const stored = await storedFile(butler, ref.makeCompositeRef());
     const rel =
-      (options.preservePath ?? true) && !isAbsolute(stored.path) ? stored.path : basename(stored.path);
+      (options.preservePath ?? true) && !isAbsolute(stored.path) && isLocalRoot(stored.path)
+        ? stored.path
+        : basename(stored.path);
     const target = resolve(root, rel);
     if (target !== root && !target.startsWith(root + sep)) {
       throw new InvalidArgumentError(`retrieveArtifacts: ${rel} would leave the destination ${root}`);

@@ -33,6 +33,7 @@ export {
   withBlockCache,
 } from "./with-block-cache.ts";
 export { type CoalescingOptions, type FlushReport, withCoalescing } from "./with-coalescing.ts";
+export { DEFAULT_REQUEST_LIMIT, RequestLimiter, withLimit } from "./with-limit.ts";
 export {
   type ByteMetrics,
   createMetrics,

@@ -13,9 +13,17 @@
  *   then the trash rows, and tolerates files already gone.
  * - `ingest` brings an existing file in (copy, move, hard link, symlink, or in place) and indexes it
  *   by scanning its headers.
+ *
+ * The root is local or remote (`ResourceRoot`: S3, WebDAV), chosen from its URI. On a remote root a get
+ * opens the file with the record's size (no HEAD), serves header bytes already fetched from memory,
+ * bounds its requests with the datastore's limiter, and reads whole files through the local cache.
  */
 import { basename } from "node:path";
-import { createMetrics, withMetrics } from "../bytes/with-metrics.ts";
+import type { ByteSource } from "../bytes/byte-source.ts";
+import { FileSource } from "../bytes/file-source.ts";
+import { MemorySource } from "../bytes/memory-source.ts";
+import { DEFAULT_REQUEST_LIMIT, RequestLimiter, withLimit } from "../bytes/with-limit.ts";
+import { type ByteMetrics, createMetrics, withMetrics } from "../bytes/with-metrics.ts";
 import {
   type DatasetRef,
   defaultStorageClasses,
@@ -43,16 +51,23 @@ import {
 } from "./assembler.ts";
 import { withBusyTime } from "./busy-time.ts";
 import type { ByteIndex } from "./byte-index.ts";
+import { type CacheConfig, resolveCacheSettings } from "./cache/cache-config.ts";
+import { FileCache } from "./cache/file-cache.ts";
+import { HeaderCache, type HeaderCacheCounter, withHeaderCache } from "./cache/header-cache.ts";
 import { acceptsStorageClass, type Formatter, type ReadRequest } from "./formatters/formatter.ts";
 import { type FormatterLookupConfig, FormatterRegistry } from "./formatters/registry.ts";
-import { type DatastoreRoot, type FileTransfer, LocalRoot, localPath } from "./location.ts";
+import { type DatastoreRoot, type FileTransfer, isLocalRoot, localPath } from "./location.ts";
 import { lookupSubject } from "./lookup.ts";
 import type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
+import { datastoreRootFor, type ResourceRootOptions } from "./resource-root.ts";
 import { FileTemplates, type TemplatesConfig } from "./templates.ts";
 import { type DatastoreTransaction, type PendingFile, runInTransaction } from "./transaction.ts";
 
 export interface FileDatastoreConfig {
-  /** Root directory: a local path or a `file://` URI. */
+  /**
+   * Root directory: a local path or `file://` URI, or a remote one: `s3://bucket/prefix/`,
+   * `https://host/dav/` (WebDAV; `dav://`/`davs://` too) or `mem://namespace/`.
+   */
   root: string;
   /** Name for messages; default `FileDatastore@<root>`. */
   name?: string;
@@ -64,6 +79,15 @@ export interface FileDatastoreConfig {
   writeRecipes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Record a sha256 of every file written or ingested (default false). */
   checksum?: boolean;
+  /**
+   * The local cache of a remote root (daf_butler's `cached:` section; `false` turns it off). Its
+   * environment variables apply too (see `cache/cache-config.ts`). Local roots have no cache.
+   */
+  cached?: CacheConfig | false | null;
+  /** The most remote requests in flight at once, over all reads of this datastore (default 16). */
+  maxRequests?: number;
+  /** Options of a remote root's resources (retry budget, headers, timeouts) and its staging directory. */
+  remote?: ResourceRootOptions;
 }
 
 export interface FileDatastoreOptions {
@@ -72,8 +96,12 @@ export interface FileDatastoreOptions {
   storageClasses?: StorageClassFactory;
   /** A registry to use instead of one built from `formatters` and `writeRecipes`. */
   formatterRegistry?: FormatterRegistry;
-  /** A root to use instead of `LocalRoot(config.root)` (other stores; tests that inject failures). */
+  /** A root to use instead of the one `config.root` names (tests that inject failures). */
   root?: DatastoreRoot;
+  /** The local file cache of a remote root (one from `config.cached` otherwise). */
+  cache?: FileCache;
+  /** The in-memory header cache of a remote root (a private one otherwise). */
+  headerCache?: HeaderCache;
 }
 
 /** Joins the caller's unit of work, or lets the datastore open its own transaction. */
@@ -117,6 +145,8 @@ export interface GetMetrics {
   requests: number;
   /** The whole get, record lookup included. */
   totalMs: number;
+  /** Reads served by the caches of a remote root: the local file cache (one per get) and header bytes. */
+  cacheHits: number;
 }
 
 export interface GetResult<T = unknown> {
@@ -144,6 +174,24 @@ export interface EmptyTrashResult {
   kept: string[];
 }
 
+/** What a get reads from, and what opening it cost. */
+interface OpenedRead {
+  source: ByteSource;
+  /** Fetch time so far (a download), then the read's. */
+  fetchMs: number;
+  /** 1 when the file came from the local cache. */
+  cacheHits: number;
+  /** Lets go of a cached file once the read is done. */
+  release?: () => Promise<void>;
+}
+
+/** A file's extension for the cache: everything after the first dot of its name (`.fits`, `.fits.gz`). */
+function cacheExtension(path: string): string {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const dot = name.indexOf(".", 1);
+  return dot > 0 ? name.slice(dot) : "";
+}
+
 /** daf_butler's `timer.…` convention: `--log-level timer.datastore=debug` shows where the time went. */
 const timer = getLogger("timer.datastore");
 
@@ -163,12 +211,32 @@ export class FileDatastore {
   readonly formatters: FormatterRegistry;
   readonly templates: FileTemplates;
   readonly checksum: boolean;
+  /** The local file cache, for a remote root (undefined for a local one). */
+  readonly cache: FileCache | undefined;
+  /** Header bytes of remote files already fetched, by dataset and part. */
+  readonly headerCache: HeaderCache | undefined;
+  /** Bounds the remote requests in flight over every read of this datastore. */
+  readonly requestLimiter: RequestLimiter;
 
   constructor(config: FileDatastoreConfig, options: FileDatastoreOptions) {
     if (typeof config.root !== "string" || config.root === "") {
-      throw new DatastoreConfigError("a FileDatastore needs a root (a local path or file:// URI)");
+      throw new DatastoreConfigError(
+        "a FileDatastore needs a root (a local path, file://, s3://, https:// or dav:// URI)",
+      );
     }
-    this.root = options.root ?? new LocalRoot(config.root);
+    this.root = options.root ?? datastoreRootFor(config.root, config.remote ?? {});
+    const remote = this.root.remote === true;
+    this.cache =
+      options.cache ??
+      (remote
+        ? new FileCache(
+            config.cached === false
+              ? { ...resolveCacheSettings(null), mode: "disabled" }
+              : resolveCacheSettings(config.cached),
+          )
+        : undefined);
+    this.headerCache = remote ? (options.headerCache ?? new HeaderCache()) : undefined;
+    this.requestLimiter = new RequestLimiter(config.maxRequests ?? DEFAULT_REQUEST_LIMIT);
     this.name = config.name ?? `FileDatastore@${config.root}`;
     this.records = options.records;
     this.storageClasses = options.storageClasses ?? defaultStorageClasses();
@@ -396,26 +464,42 @@ export class FileDatastore {
     const record = await this.getRecord(ref.id);
     this.#checkReadStorageClass(record, prepared);
     const formatter = await this.formatters.get(record.formatter);
-    const size = await this.root.size(record.path);
-    if (size === undefined) throw new DatasetFileNotFoundError(ref.id, this.#display(record.path));
-    if (record.fileSize >= 0 && size !== record.fileSize) {
-      throw new FileIntegrityError(
-        this.#display(record.path),
-        `the file has ${size} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
-      );
+    const remote = this.root.remote === true;
+    // A remote file's size comes from its record (no HEAD); a local one is checked against it.
+    if (!remote || record.fileSize < 0) {
+      const size = await this.root.size(record.path);
+      if (size === undefined) throw new DatasetFileNotFoundError(ref.id, this.#display(record.path));
+      if (record.fileSize >= 0 && size !== record.fileSize) {
+        throw new FileIntegrityError(
+          this.#display(record.path),
+          `the file has ${size} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
+        );
+      }
     }
     const metrics = createMetrics();
-    const { source, clock } = withBusyTime(withMetrics(this.root.open(record.path), metrics));
     const direct = component === undefined || formatter.readComponents.has(component);
     const split = splitParameters(prepared, formatter.parameters, direct);
     const request: ReadRequest = { storageClass: prepared.storageClass, parameters: split.formatter };
     if (direct && component !== undefined) request.component = component;
     if (record.byteIndex !== null) request.index = record.byteIndex;
     if (options.signal !== undefined) request.signal = options.signal;
+    // The formatter reads all of the file: a whole dataset (no pixel box, no columns), or a component
+    // it cannot read on its own.
+    const wholeFile = (component === undefined || !direct) && Object.keys(split.formatter).length === 0;
     const readStarted = performance.now();
+    const counter: HeaderCacheCounter = { hits: 0 };
+    let opened: OpenedRead | undefined;
     let value: unknown;
     try {
-      value = await formatter.read(source, request);
+      opened = await this.#openForRead(ref, record, wholeFile, metrics, counter);
+      const { source, clock } = withBusyTime(opened.source);
+      const fetchBefore = opened.fetchMs;
+      try {
+        value = await formatter.read(source, request);
+      } finally {
+        opened.fetchMs = fetchBefore + clock.ms;
+        await source.close?.();
+      }
       if (!direct) value = extractComponent(prepared, value);
       value = applyParameters(prepared, value, split.assembler);
     } catch (err) {
@@ -430,17 +514,18 @@ export class FileDatastore {
             { cause: err },
           );
     } finally {
-      await source.close?.();
+      await opened?.release?.();
     }
     const ended = performance.now();
     const result: GetResult<T> = {
       value: value as T,
       metrics: {
-        fetchMs: clock.ms,
-        decodeMs: Math.max(0, ended - readStarted - clock.ms),
+        fetchMs: opened.fetchMs,
+        decodeMs: Math.max(0, ended - readStarted - opened.fetchMs),
         bytesRead: metrics.bytes,
         requests: metrics.requests,
         totalMs: ended - started,
+        cacheHits: opened.cacheHits + counter.hits,
       },
       uri: this.root.uriOf(record.path),
       record,
@@ -449,10 +534,97 @@ export class FileDatastore {
       const m = result.metrics;
       timer.debug(
         `Reading${component === undefined ? "" : ` component ${component}`} from ${result.uri} with formatter ${formatter.name}: took ${m.totalMs.toFixed(3)} ms`,
-        { fetchMs: round(m.fetchMs), decodeMs: round(m.decodeMs), bytes: m.bytesRead, requests: m.requests },
+        {
+          fetchMs: round(m.fetchMs),
+          decodeMs: round(m.decodeMs),
+          bytes: m.bytesRead,
+          requests: m.requests,
+          ...(this.root.remote === true ? { cacheHits: m.cacheHits } : {}),
+        },
       );
     }
     return result;
+  }
+
+  /**
+   * The source a get reads, metered into `metrics`:
+   * - a local root's file, in place;
+   * - a remote file in the local cache (a hit), held so expiry cannot remove it during the read;
+   * - for a whole-file read of a cacheable dataset, the file downloaded in one request, added to the
+   *   cache (atomically) and read from memory;
+   * - else the remote file itself, opened with the record's size, its header parts served by the
+   *   header cache, every request counted against the datastore's request limit.
+   */
+  async #openForRead(
+    ref: DatasetRef,
+    record: StoredFileRecord,
+    wholeFile: boolean,
+    metrics: ByteMetrics,
+    counter: HeaderCacheCounter,
+  ): Promise<OpenedRead> {
+    if (this.root.remote !== true) {
+      return { source: withMetrics(this.root.open(record.path), metrics), fetchMs: 0, cacheHits: 0 };
+    }
+    const cache = this.cache;
+    const extension = cacheExtension(record.path);
+    if (cache?.enabled) {
+      const cached = await cache.find(ref.id, extension);
+      if (cached !== undefined) {
+        return {
+          source: withMetrics(new FileSource(cached.path, { key: this.root.uriOf(record.path) }), metrics),
+          fetchMs: 0,
+          cacheHits: 1,
+          release: cached.release,
+        };
+      }
+      const download = this.root.download?.bind(this.root);
+      if (
+        wholeFile &&
+        download !== undefined &&
+        record.fileSize >= 0 &&
+        cache.accepts(record.fileSize) &&
+        cache.isCacheable(this.#cacheSubject(ref, record))
+      ) {
+        const started = performance.now();
+        metrics.requests++;
+        const bytes = await this.requestLimiter.run(() => download(record.path));
+        if (bytes.byteLength !== record.fileSize) {
+          throw new FileIntegrityError(
+            this.root.uriOf(record.path),
+            `the file has ${bytes.byteLength} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
+          );
+        }
+        metrics.bytes += bytes.byteLength;
+        const fetchMs = performance.now() - started;
+        await cache.insert(ref.id, extension, bytes);
+        return {
+          source: new MemorySource(bytes, { key: this.root.uriOf(record.path) }),
+          fetchMs,
+          cacheHits: 0,
+        };
+      }
+    }
+    let source: ByteSource = this.root.open(
+      record.path,
+      record.fileSize >= 0 ? { size: record.fileSize } : {},
+    );
+    source = withMetrics(withLimit(source, this.requestLimiter), metrics);
+    if (this.headerCache !== undefined) {
+      source = withHeaderCache(source, this.headerCache, ref.id, record.byteIndex, counter);
+    }
+    return { source, fetchMs: 0, cacheHits: 0 };
+  }
+
+  #cacheSubject(ref: DatasetRef, record: StoredFileRecord) {
+    const composite = ref.datasetType.makeCompositeDatasetType();
+    const storageClass = this.storageClasses.has(record.storageClass)
+      ? this.storageClasses.get(record.storageClass)
+      : undefined;
+    return {
+      datasetType: composite.name,
+      storageClass: record.storageClass,
+      ...(storageClass === undefined ? {} : { storageClassAncestors: storageClass.ancestors }),
+    };
   }
 
   /** A read storage class must be the stored one or related to it by inheritance (no converters yet). */
@@ -573,7 +745,8 @@ export class FileDatastore {
     if (!modes.includes(mode)) {
       throw new InvalidArgumentError(`unknown transfer mode '${mode}'; accepted: ${modes.join(", ")}`);
     }
-    const source = localPath(file);
+    // A local path or file:// URI, or a remote file (another store's, or this root's own).
+    const source = isLocalRoot(file) ? localPath(file) : file;
     const storageClass = this.#storageClassOf(ref);
     const { formatter } = await this.#formatterFor(ref, storageClass, options.formatter);
     if ((await this.root.size(source)) === undefined) {

@@ -29,6 +29,15 @@ export {
   wholeIndex,
 } from "./byte-index.ts";
 export {
+  type CacheConfig,
+  type CacheSettings,
+  type ExpiryMode,
+  parseExpiry,
+  resolveCacheSettings,
+} from "./cache/cache-config.ts";
+export { type CachedFile, type CacheEntry, FileCache } from "./cache/file-cache.ts";
+export { HeaderCache, headerParts, withHeaderCache } from "./cache/header-cache.ts";
+export {
   type EmptyTrashResult,
   FileDatastore,
   type FileDatastoreConfig,
@@ -70,7 +79,14 @@ export {
   NO_COMPONENT,
   tableOptions,
 } from "./kysely-record-store.ts";
-export { type DatastoreRoot, type FileTransfer, LocalRoot, localPath } from "./location.ts";
+export {
+  type DatastoreRoot,
+  type FileTransfer,
+  isLocalRoot,
+  LocalRoot,
+  localPath,
+  type OpenRootOptions,
+} from "./location.ts";
 export { type LookupMatch, type LookupSubject, LookupTable, lookupSubject } from "./lookup.ts";
 export {
   cutoutBox,
@@ -81,6 +97,13 @@ export {
 } from "./parameters.ts";
 export { type PrefetchOptions, withPrefetch } from "./prefetch.ts";
 export type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
+export {
+  createRootDirectory,
+  datastoreRootFor,
+  isRemoteUri,
+  ResourceRoot,
+  type ResourceRootOptions,
+} from "./resource-root.ts";
 export {
   DEFAULT_TEMPLATE,
   DEFAULT_TEMPLATES,

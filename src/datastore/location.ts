@@ -19,25 +19,39 @@ import {
   stat,
   symlink,
   unlink,
+  writeFile,
 } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
-import { DatastoreConfigError } from "../errors.ts";
+import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors.ts";
+import { resourcePath } from "../resources/from-uri.ts";
 
 /** How a file enters the datastore on ingest (`direct` and in-place ingests transfer nothing). */
 export type FileTransfer = "copy" | "move" | "link" | "symlink" | "relsymlink";
 
+export interface OpenRootOptions {
+  /** The file's size when the caller knows it (the record's): remote sources then send no HEAD. */
+  size?: number;
+}
+
 export interface DatastoreRoot {
   /** The root as a URI, ending in `/`. */
   readonly uri: string;
+  /**
+   * True when the files are reached over the network: reads trust the record's size instead of
+   * probing, and whole-file reads go through the local cache.
+   */
+  readonly remote?: boolean;
   /** The URI of a record path. */
   uriOf(path: string): string;
   /** Size of the file at a record path, or undefined when there is none. */
   size(path: string): Promise<number | undefined>;
   /** A ByteSource over the file at a record path. */
-  open(path: string): ByteSource;
+  open(path: string, options?: OpenRootOptions): ByteSource;
+  /** The whole file at a record path, in one request (remote roots, for the cache). */
+  download?(path: string): Promise<Uint8Array>;
   /** Creates the directories a file at `path` needs; returns those it created, outermost first. */
   makeParents(path: string): Promise<string[]>;
   /** Removes directories made by `makeParents` that are empty again (innermost first); never throws. */
@@ -60,11 +74,15 @@ export interface DatastoreRoot {
 export function localPath(pathOrUri: string): string {
   if (/^file:/i.test(pathOrUri)) return fileURLToPath(pathOrUri);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUri)) {
-    throw new DatastoreConfigError(
-      `'${pathOrUri}' is not a local path; only local roots (paths or file:// URIs) are supported so far`,
-    );
+    throw new DatastoreConfigError(`'${pathOrUri}' is not a local path (a path or file:// URI)`);
   }
   return resolve(pathOrUri);
+}
+
+/** True for a path or `file://` URI (a root on this machine), false for `s3://`, `https://`, `dav://`, `mem://`. */
+export function isLocalRoot(pathOrUri: string): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(pathOrUri)?.[1]?.toLowerCase();
+  return scheme === undefined || scheme === "file";
 }
 
 function errno(err: unknown): string | undefined {
@@ -93,10 +111,20 @@ export class LocalRoot implements DatastoreRoot {
   }
 
   uriOf(path: string): string {
+    if (!isLocalRoot(path)) return path;
     return pathToFileURL(this.resolve(path)).href;
   }
 
   async size(path: string): Promise<number | undefined> {
+    if (!isLocalRoot(path)) {
+      // A remote file (an ingest source, a direct ingest of a URI).
+      try {
+        return await resourcePath(path).size();
+      } catch (err) {
+        if (isButlerError(err, "NOT_FOUND")) return undefined;
+        throw err;
+      }
+    }
     try {
       // stat, not lstat: a symlinked (ingested) file has the size of what it points at.
       const stats = await stat(this.resolve(path));
@@ -107,7 +135,8 @@ export class LocalRoot implements DatastoreRoot {
     }
   }
 
-  open(path: string): ByteSource {
+  open(path: string, options: OpenRootOptions = {}): ByteSource {
+    if (!isLocalRoot(path)) return resourcePath(path).openSource(options);
     return new FileSource(this.resolve(path));
   }
 
@@ -159,6 +188,7 @@ export class LocalRoot implements DatastoreRoot {
   }
 
   async remove(path: string): Promise<boolean> {
+    if (!isLocalRoot(path)) return resourcePath(path).remove();
     try {
       await unlink(this.resolve(path));
       return true;
@@ -169,6 +199,17 @@ export class LocalRoot implements DatastoreRoot {
   }
 
   async transferIn(source: string, temp: string, mode: FileTransfer): Promise<void> {
+    if (!isLocalRoot(source)) {
+      // A remote file (another repository's store, a remote export): downloaded, whatever the mode says
+      // of moving it (a moved source is removed once the transaction has committed).
+      if (mode !== "copy" && mode !== "move") {
+        throw new InvalidArgumentError(
+          `transfer '${mode}' cannot bring in the remote file ${source}; use copy, move or auto`,
+        );
+      }
+      await writeFile(temp, await resourcePath(source).read(), { flag: "wx" });
+      return;
+    }
     const from = localPath(source);
     switch (mode) {
       case "copy":
@@ -192,6 +233,7 @@ export class LocalRoot implements DatastoreRoot {
   }
 
   relativePath(file: string): string | undefined {
+    if (!isLocalRoot(file)) return undefined;
     const full = localPath(file);
     const rel = relative(this.path, full);
     if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
