@@ -48,6 +48,8 @@ export class CollectionManager {
   readonly #database: RegistryDatabase;
   readonly #byName = new Map<string, CollectionRecord>();
   readonly #byId = new Map<number, CollectionRecord>();
+  /** Flattened search orders by the names searched: find-first lookups repeat them call after call. */
+  readonly #searchOrders = new Map<string, readonly CollectionRecord[]>();
 
   constructor(database: RegistryDatabase) {
     this.#database = database;
@@ -57,6 +59,7 @@ export class CollectionManager {
   refresh(): void {
     this.#byName.clear();
     this.#byId.clear();
+    this.#searchOrders.clear();
   }
 
   /** Registers a collection; false when one of the same name and type already exists. */
@@ -161,6 +164,7 @@ export class CollectionManager {
    * for a RUN that still holds datasets.
    */
   async remove(name: string): Promise<void> {
+    this.#searchOrders.clear();
     await this.#database.transaction(async () => {
       const record = await this.find(name);
       const parents = await this.parentChains(name);
@@ -200,6 +204,7 @@ export class CollectionManager {
    */
   async setChain(parent: string, children: NameExpression, flatten = false): Promise<void> {
     const names = orderedNames(children, "a chain definition");
+    this.#searchOrders.clear();
     await this.#database.transaction(async () => {
       const record = await this.find(parent);
       requireChained(record, "setCollectionChain");
@@ -263,7 +268,13 @@ export class CollectionManager {
   /** Names of the collections a find-first search of `collections` visits, in order. */
   async searchOrder(collections: NameExpression): Promise<CollectionRecord[]> {
     const names = orderedNames(collections, "a find-first search");
-    return this.flatten(await this.findMany(names), { includeChains: false });
+    const key = JSON.stringify(names);
+    const cached = this.#searchOrders.get(key);
+    if (cached !== undefined) return [...cached];
+    const order = await this.flatten(await this.findMany(names), { includeChains: false });
+    // Kept only outside transactions, so a rolled-back chain change is never remembered.
+    if (!this.#database.inTransaction) this.#searchOrders.set(key, order);
+    return [...order];
   }
 
   /**

@@ -299,8 +299,9 @@ export class QueryEngine {
         ...[...plan.regionColumns.values()].map((alias) => sql.ref(`f.${alias}`)),
       ];
       const extra = carried.length > 0 ? sql`, ${sql.join(carried)}` : sql``;
+      const dimensionColumns = group.dataCoordinateKeys.length > 0 ? sql`, ${columns.select}` : sql``;
       const winners = (inner: RawBuilder<unknown>) => sql`
-        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run, ${columns.select}
+        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}
         FROM (${inner}) AS f
         CROSS JOIN ${sql.table(TABLES.dataset)} AS d
         CROSS JOIN ${sql.table(TABLES.collection)} AS rc
