@@ -152,6 +152,7 @@ export class QueryEngine {
     await this.#checkGovernors(options);
     const types = await this.#resolveTypes(datasetType);
     const refs: DatasetRef[] = [];
+    const searches: DatasetSearchSpec[] = [];
     for (const type of types) {
       const search = await this.#search(
         type,
@@ -159,20 +160,15 @@ export class QueryEngine {
         options.findFirst ?? false,
         options.timespan ?? null,
       );
+      searches.push(search);
       // A loop, not push(...found): a million arguments overflow the stack.
       for (const ref of await this.#datasets(search, options)) refs.push(ref);
     }
     const limited = types.length > 1 ? sliceResults(refs, options) : refs;
     if (limited.length === 0 && options.explain === true) {
       const reasons: string[] = [];
-      for (const type of types) {
-        const search = await this.#search(
-          type,
-          options.collections,
-          options.findFirst ?? false,
-          options.timespan ?? null,
-        );
-        reasons.push(...(await this.#explain(type.dimensions, [search], options, [])));
+      for (const search of searches) {
+        reasons.push(...(await this.#explain(search.datasetType.dimensions, [search], options, [])));
       }
       throw new EmptyQueryResultError(
         `the dataset query for ${types.map((t) => t.name).join(", ")}`,
