@@ -213,6 +213,7 @@ export function decodeString(bytes: Buffer, start: number, end: number): string 
 
 /** A Buffer view of `bytes` (no copy). */
 export function asBuffer(bytes: Uint8Array): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

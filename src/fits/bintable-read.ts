@@ -24,6 +24,7 @@ import {
 import type { ElementCode, IntegerArray, Table, TableColumn, VarCell } from "./bintable-types.ts";
 import type { HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";
+import { readChunks } from "./read-chunks.ts";
 import { type ColumnLayout, tableColumns } from "./tform.ts";
 
 export interface ReadTableOptions extends CoalesceOptions {
@@ -62,6 +63,9 @@ export interface ColumnInfo extends ColumnLayout {
 }
 
 const DEFAULT_MAX_HEAP_BYTES = 1024 * 1024 * 1024;
+
+/** The largest heap request unless `maxRequestBytes` says otherwise: one is held at a time. */
+export const HEAP_READ_BYTES = 256 * 1024;
 
 /** Reads the table's geometry and columns from its header; checks THEAP and the descriptor forms. */
 export function tableLayout(hdu: HduInfo, header: Header, where: FitsLocation = {}): TableLayout {
@@ -420,20 +424,22 @@ async function readHeapCells(
       owners.push({ column: c, row, count: d.count });
     });
   });
-  const groups = coalesceRanges(ranges, options);
-  const buffers = await Promise.all(
-    groups.map((g) => source.read(g.offset, g.length, { signal: options.signal })),
-  );
+  const groups = coalesceRanges(ranges, {
+    ...options,
+    maxRequestBytes: options.maxRequestBytes ?? HEAP_READ_BYTES,
+  });
   for (const c of columns) cells.set(c, new Array<VarCell>(rows.count));
-  // Empty cells first; then every referenced span from its group's buffer.
+  // Empty cells first; then every referenced span from its group's bytes. Each cell is decoded into
+  // its own array, so the groups are read one after the other through one reused buffer.
   columns.forEach((c, i) => {
     const list = cells.get(c)!;
     perColumn[i]!.forEach((d, row) => {
       if (runBytes(c.tform.heapCode!, d.count) === 0) list[row] = emptyCell(c);
     });
   });
-  groups.forEach((group, g) => {
-    const bytes = buffers[g]!;
+  await readChunks(source, groups, options.signal, (group, chunk) => {
+    // One Buffer view per chunk serves every string cell in it.
+    const bytes = asBuffer(chunk);
     for (const member of group.members) {
       const { column, row, count } = owners[member]!;
       const at = ranges[member]!.offset - group.offset;

@@ -195,7 +195,14 @@ function gatherTile(stored: Uint8Array, grid: TileGrid, t: number, width: number
   const planes = higher.reduce((a, b) => a * b, 1);
   const planeStride = nx * (grid.shape[1] ?? 1);
   if (h === 1 && planes === 1 && w === nx) {
-    const from = y0 * nx * width;
+    // One whole row of one plane: the plane counts too (a 3-d image's row tiles).
+    let plane = 0;
+    let stride = 1;
+    for (let k = 2; k < start.length; k++) {
+      plane += start[k]! * stride;
+      stride *= grid.shape[k]!;
+    }
+    const from = (plane * planeStride + y0 * nx) * width;
     return stored.subarray(from, from + w * width);
   }
   const out = new Uint8Array(w * h * planes * width);

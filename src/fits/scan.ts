@@ -42,14 +42,16 @@ export async function readHeaderText(
   options: ScanOptions & { optionalExtension?: boolean } = {},
 ): Promise<{ text: string; length: number } | undefined> {
   const step = Math.max(1, options.blocksPerRead ?? 1) * BLOCK_LENGTH;
-  let text = "";
-  let scanned = 0;
+  // Each read's text is searched on its own and the parts joined once at the end: appending to one
+  // string and searching it would flatten the growing string again on every block.
+  const parts: string[] = [];
+  let read = 0;
   for (;;) {
-    const at = offset + text.length;
+    const at = offset + read;
     if (at >= size) {
       throw new FitsFormatError("file ends inside a header (no END card)", { ...where, offset: at });
     }
-    if (text.length >= MAX_HEADER_BYTES) {
+    if (read >= MAX_HEADER_BYTES) {
       throw new FitsFormatError(`header exceeds ${MAX_HEADER_BYTES} bytes without END`, { ...where, offset });
     }
     const length = Math.min(step, size - at);
@@ -57,18 +59,21 @@ export async function readHeaderText(
       throw new FitsFormatError("file is truncated: a header block is incomplete", { ...where, offset: at });
     }
     const bytes = await source.read(at, length - (length % BLOCK_LENGTH), { signal: options.signal });
-    text += asciiText(bytes);
-    if (scanned === 0 && options.optionalExtension && !text.startsWith("XTENSION")) return undefined;
+    const part = asciiText(bytes);
+    if (read === 0 && options.optionalExtension && !part.startsWith("XTENSION")) return undefined;
     // Say "not FITS" at once rather than searching a non-FITS file for an END card.
-    if (scanned === 0 && where.hdu === 0 && !text.startsWith("SIMPLE  =")) {
+    if (read === 0 && where.hdu === 0 && !part.startsWith("SIMPLE  =")) {
       throw new FitsFormatError("not a FITS file: first card is not SIMPLE", { ...where, offset: 0 });
     }
-    const end = findEndCard(text, scanned);
+    parts.push(part);
+    const end = findEndCard(part);
     if (end >= 0) {
-      const length = Math.ceil(((end + 1) * CARD_LENGTH) / BLOCK_LENGTH) * BLOCK_LENGTH;
-      return { text: text.slice(0, length), length };
+      const cards = read / CARD_LENGTH + end + 1;
+      const length = Math.ceil((cards * CARD_LENGTH) / BLOCK_LENGTH) * BLOCK_LENGTH;
+      const text = parts.length === 1 ? part : parts.join("");
+      return { text: text.length === length ? text : text.slice(0, length), length };
     }
-    scanned = text.length / CARD_LENGTH;
+    read += part.length;
   }
 }
 

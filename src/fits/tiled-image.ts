@@ -6,7 +6,13 @@ import type { ByteRange, ByteSource } from "../bytes/byte-source.ts";
 import { type CoalesceOptions, coalesceRanges } from "../bytes/coalesce-ranges.ts";
 import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors.ts";
 import { dequantize, type QuantizeMethod } from "./compression/dither.ts";
-import { gunzipTile, unshuffleToNative } from "./compression/gzip.ts";
+import {
+  gunzipTile,
+  type NativeWords,
+  nativeWords,
+  unshuffleInto,
+  unshuffleToNative,
+} from "./compression/gzip.ts";
 import { hcompressDecode } from "./compression/hcompress.ts";
 import { decoderFor } from "./compression/index.ts";
 import { riceDecode } from "./compression/rice.ts";
@@ -23,6 +29,13 @@ import {
   pixelScaling,
 } from "./pixels.ts";
 import { readTileTable, type TileEntry, type TileTable } from "./tile-table.ts";
+import { inflateTileRun, type TileCallback } from "./tiled-gzip.ts";
+
+/**
+ * The largest heap request of a tiled read unless `maxRequestBytes` says otherwise: a whole-image read
+ * of GZIP tiles holds one such chunk of compressed bytes at a time.
+ */
+export const TILE_READ_BYTES = 256 * 1024;
 
 export interface TiledReadOptions extends CoalesceOptions {
   box?: PixelBox;
@@ -59,6 +72,19 @@ export function tileExtent(grid: TileGrid, t: number): { start: number[]; size: 
   return { start, size };
 }
 
+/** Pixels in tile `t` (edge tiles are clipped), as `tileExtent` gives them, without its arrays. */
+export function tilePixels(grid: TileGrid, t: number): number {
+  let pixels = 1;
+  let rest = t;
+  for (let k = 0; k < grid.shape.length; k++) {
+    const count = grid.counts[k]!;
+    const c = rest % count;
+    rest = Math.floor(rest / count);
+    pixels *= Math.min(grid.tile[k]!, grid.shape[k]! - c * grid.tile[k]!);
+  }
+  return pixels;
+}
+
 /** Indices of the tiles that intersect a box over the first two axes (all tiles without a box). */
 export function tilesForBox(grid: TileGrid, box?: PixelBox): number[] {
   const total = grid.counts.reduce((a, b) => a * b, 1);
@@ -86,7 +112,14 @@ export function planTileRead(
 ): ByteRange[] {
   const grid = tileGrid(requireCompression(hdu));
   const ranges = tilesForBox(grid, box).map((t) => table.tiles[t]!);
-  return coalesceRanges(ranges, options).map(({ offset, length }) => ({ offset, length }));
+  return coalesceRanges(ranges, tileCoalescing(options)).map(({ offset, length }) => ({ offset, length }));
+}
+
+/** The coalescing of tile reads: the caller's, with requests capped at `TILE_READ_BYTES` by default. */
+function tileCoalescing(options: CoalesceOptions): CoalesceOptions {
+  const out: CoalesceOptions = { maxRequestBytes: options.maxRequestBytes ?? TILE_READ_BYTES };
+  if (options.gapBytes !== undefined) out.gapBytes = options.gapBytes;
+  return out;
 }
 
 function requireCompression(hdu: HduInfo): CompressionInfo {
@@ -132,6 +165,10 @@ export async function readTiledImage(
   const table = options.tileTable ?? (await readTileTable(source, hdu, header, options));
   const scaling = compressedScaling(hdu, header);
   const outShape = box === undefined ? [...grid.shape] : [box.width, box.height, ...grid.shape.slice(2)];
+  if (box === undefined) {
+    const data = await readGzipRun(source, compression, grid, table, scaling, options);
+    if (data !== undefined) return { data, shape: outShape, scaling };
+  }
   const out = allocatePixels(
     scaling.type,
     outShape.reduce((a, b) => a * b, 1),
@@ -142,7 +179,7 @@ export async function readTiledImage(
   const wanted = tilesForBox(grid, box);
   const groups = coalesceRanges(
     wanted.map((t) => table.tiles[t]!),
-    options,
+    tileCoalescing(options),
   );
   await Promise.all(
     groups.map(async (group) => {
@@ -160,6 +197,66 @@ export async function readTiledImage(
     }),
   );
   return { data: out, shape: outShape, scaling };
+}
+
+/**
+ * A whole-image read of lossless GZIP_1/GZIP_2 tiles whose pixels need no scaling, when the tiles
+ * follow each other in the output (row tiles, plane tiles):
+ * all tiles go through one inflater into one buffer that becomes the decoded array, GZIP_2 tiles
+ * unshuffled in place as they complete (`tiled-gzip.ts`). Undefined when this does not apply or the
+ * tiles turn out not to be a clean run of gzip members; the caller then decodes tile by tile.
+ */
+async function readGzipRun(
+  source: ByteSource,
+  compression: CompressionInfo,
+  grid: TileGrid,
+  table: TileTable,
+  scaling: PixelScaling,
+  options: TiledReadOptions,
+): Promise<PixelArray | undefined> {
+  const { algorithm, zbitpix } = compression;
+  if (algorithm !== "GZIP_1" && algorithm !== "GZIP_2") return undefined;
+  const raw = pixelScaling(zbitpix, undefined, undefined, undefined);
+  const direct = zbitpix > 0 ? scaling.signFlip || scaling.type === raw.type : scaling.type === raw.type;
+  if (!direct) return undefined;
+  // Tiles follow each other in the output when the axes below the first split one are whole and
+  // the tiles are one pixel deep along every axis above it (row tiles, plane tiles).
+  let first = 0;
+  while (first < grid.counts.length && grid.counts[first] === 1) first++;
+  for (let k = first + 1; k < grid.counts.length; k++) {
+    if (Math.min(grid.tile[k]!, grid.shape[k]!) !== 1) return undefined;
+  }
+  const isFloat = zbitpix < 0;
+  const method = compression.quantize ?? "NO_DITHER";
+  const tiles = table.tiles;
+  if (tiles.some((e) => e.source !== "compressed" || (isFloat && e.scale !== undefined && method !== "NONE")))
+    return undefined;
+  const width = bytesPerPixel(zbitpix);
+  const sizes = tiles.map((_, t) => tilePixels(grid, t) * width);
+  let onTile: TileCallback | undefined;
+  if (algorithm === "GZIP_2") {
+    // Each tile is copied to one reused scratch buffer and unshuffled from there back into its place,
+    // through one word view of the whole output: no allocation per tile.
+    const scratch = new Uint8Array(sizes.reduce((a, b) => Math.max(a, b), 0));
+    let words: NativeWords | undefined;
+    onTile = (bytes, at, output) => {
+      const shuffled = bytes.length === scratch.length ? scratch : scratch.subarray(0, bytes.length);
+      shuffled.set(bytes);
+      if (width === 8) unshuffleToNative(shuffled, width, scaling.signFlip, bytes);
+      else {
+        words ??= nativeWords(output, width as 1 | 2 | 4);
+        unshuffleInto(shuffled, words, at / width, scaling.signFlip);
+      }
+    };
+  }
+  const runOptions: Parameters<typeof inflateTileRun>[3] = {
+    chunkBytes: tileCoalescing(options).maxRequestBytes!,
+  };
+  if (options.signal !== undefined) runOptions.signal = options.signal;
+  if (onTile !== undefined) runOptions.onTile = onTile;
+  const bytes = await inflateTileRun(source, tiles, sizes, runOptions);
+  if (bytes === undefined) return undefined;
+  return algorithm === "GZIP_2" ? nativePixels(bytes, scaling) : decodePixels(bytes, scaling);
 }
 
 // No tile codec expands beyond ~1030:1 (deflate's limit; RICE's all-zero blocks reach ~200:1), so an

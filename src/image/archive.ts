@@ -211,8 +211,9 @@ export class ArchiveReader {
     return entry === undefined ? undefined : this.#catalog(entry);
   }
 
-  async #catalog(entry: ArchiveIndexEntry): Promise<ArchiveCatalog> {
-    const { schema, layout } = this.#layoutOf(entry.catArchive);
+  /** An index entry's rows must lie within its catalog. */
+  #checkRows(entry: ArchiveIndexEntry): void {
+    const { layout } = this.#layoutOf(entry.catArchive);
     const end = entry.row0 + entry.nrows;
     if (entry.row0 < 0 || entry.nrows < 0 || end > layout.nrows) {
       throw new ImageFormatError(
@@ -220,25 +221,45 @@ export class ArchiveReader {
         { uri: this.fits.uri, hdu: this.indexHdu + entry.catArchive },
       );
     }
-    let values: ColumnValues[];
+  }
+
+  async #catalog(entry: ArchiveIndexEntry): Promise<ArchiveCatalog> {
+    this.#checkRows(entry);
+    const { schema } = this.#layoutOf(entry.catArchive);
+    const end = entry.row0 + entry.nrows;
     const whole = this.#tables.get(entry.catArchive);
-    if (whole !== undefined) {
-      const table = await whole;
-      values = table.columns.map((c) => sliceValues(c.values, entry.row0, end, table.nrows));
-    } else {
-      const at = this.catalogHdu(entry.catArchive);
-      const table = await this.fits.readTable(at, { rows: [entry.row0, end] });
-      values = table.columns.map((c) => c.values);
-    }
+    if (whole !== undefined) return this.#catalogOf(entry, await whole);
+    const at = this.catalogHdu(entry.catArchive);
+    const table = await this.fits.readTable(at, { rows: [entry.row0, end] });
+    return { schema, nrows: entry.nrows, values: table.columns.map((c) => c.values) };
+  }
+
+  /** The rows of `entry` from its whole catalog table. */
+  #catalogOf(entry: ArchiveIndexEntry, table: Table): ArchiveCatalog {
+    const { schema } = this.#layoutOf(entry.catArchive);
+    const end = entry.row0 + entry.nrows;
+    const values: ColumnValues[] = table.columns.map((c) =>
+      sliceValues(c.values, entry.row0, end, table.nrows),
+    );
     return { schema, nrows: entry.nrows, values };
   }
 
   /** Every object, in index order, reading each catalog table once. */
   async readAll(): Promise<ArchiveObject[]> {
-    const catalogs = new Set(this.entries.filter((e) => e.catArchive >= 0).map((e) => e.catArchive));
-    await Promise.all([...catalogs].map((c) => this.#table(c)));
+    const catalogs = [...new Set(this.entries.filter((e) => e.catArchive >= 0).map((e) => e.catArchive))];
+    const tables = await Promise.all(catalogs.map((c) => this.#table(c)));
+    const byCatalog = new Map(catalogs.map((c, i) => [c, tables[i]!]));
+    // With every table in hand, the objects are put together without a promise per object.
     const objects: ArchiveObject[] = [];
-    for (const id of this.ids()) objects.push((await this.get(id))!);
+    for (const [id, entries] of this.#byId) {
+      const catalogs: ArchiveCatalog[] = [];
+      for (const e of entries) {
+        if (e.catArchive < 0) continue;
+        this.#checkRows(e);
+        catalogs.push(this.#catalogOf(e, byCatalog.get(e.catArchive)!));
+      }
+      objects.push({ id, name: entries[0]!.name, module: entries[0]!.module, catalogs });
+    }
     return objects;
   }
 }

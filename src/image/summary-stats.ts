@@ -8,18 +8,27 @@ import { type ArchiveObject, ArchiveSchema, afwSchemaCards, columnValues } from 
 
 export class SummaryStats {
   readonly text: string;
-  readonly values?: Readonly<Record<string, unknown>>;
+  /** The parsed document once asked for (null: asked for, and not a mapping). */
+  #values: Readonly<Record<string, unknown>> | null | undefined;
 
   constructor(text: string) {
     this.text = text;
-    try {
-      const parsed: unknown = parse(text);
-      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
-        this.values = parsed as Record<string, unknown>;
+  }
+
+  /** The document parsed on first use (reading an exposure need not parse it), or undefined. */
+  get values(): Readonly<Record<string, unknown>> | undefined {
+    if (this.#values === undefined) {
+      this.#values = null;
+      try {
+        const parsed: unknown = parse(this.text);
+        if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+          this.#values = parsed as Record<string, unknown>;
+        }
+      } catch {
+        // Not YAML we can read: the text alone is kept.
       }
-    } catch {
-      // Not YAML we can read: the text alone is kept.
     }
+    return this.#values ?? undefined;
   }
 
   /** A numeric statistic, or undefined when absent or not a number. */

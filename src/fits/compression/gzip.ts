@@ -37,7 +37,10 @@ export function gunzipTile(
   let out: Buffer;
   try {
     // maxOutputLength must be ≥ 1; one spare byte lets "too long" be told apart from "exactly right".
-    out = unzipSync(input, { maxOutputLength: expectedBytes + 1 });
+    // An output buffer of that size (zlib's minimum is 64) instead of the default 16 KiB: one
+    // allocation of the tile's size rather than a larger one per tile.
+    const limit = expectedBytes + 1;
+    out = unzipSync(input, { maxOutputLength: limit, chunkSize: Math.max(64, limit) });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === "ERR_BUFFER_TOO_LARGE") {
@@ -118,20 +121,60 @@ export function unshuffleToNative(
     if (LITTLE_ENDIAN && elementSize === 8) Buffer.from(out.buffer, out.byteOffset, out.length).swap64();
     return finish(out, target);
   }
+  // The byte planes are read by offset rather than through subarrays: no view objects per tile.
   if (elementSize === 2) {
     const o16 = new Uint16Array(out.buffer, out.byteOffset, count);
-    const p0 = input.subarray(0, count);
-    const p1 = input.subarray(count, 2 * count);
-    for (let i = 0; i < count; i++) o16[i] = ((p0[i]! ^ sign) << 8) | p1[i]!;
+    for (let i = 0; i < count; i++) o16[i] = ((input[i]! ^ sign) << 8) | input[count + i]!;
     return finish(out, target);
   }
   const o32 = new Int32Array(out.buffer, out.byteOffset, count);
-  const p0 = input.subarray(0, count);
-  const p1 = input.subarray(count, 2 * count);
-  const p2 = input.subarray(2 * count, 3 * count);
-  const p3 = input.subarray(3 * count, 4 * count);
-  for (let i = 0; i < count; i++) o32[i] = ((p0[i]! ^ sign) << 24) | (p1[i]! << 16) | (p2[i]! << 8) | p3[i]!;
+  const c2 = 2 * count;
+  const c3 = 3 * count;
+  for (let i = 0; i < count; i++) {
+    o32[i] = ((input[i]! ^ sign) << 24) | (input[count + i]! << 16) | (input[c2 + i]! << 8) | input[c3 + i]!;
+  }
   return finish(out, target);
+}
+
+/** Native-order words of a whole image, written tile by tile by `unshuffleInto`. */
+export type NativeWords = Uint8Array | Uint16Array | Int32Array;
+
+/** A view of `bytes` (aligned to `elementSize`) as the words `unshuffleInto` writes. */
+export function nativeWords(bytes: Uint8Array, elementSize: 1 | 2 | 4): NativeWords {
+  const count = bytes.byteLength / elementSize;
+  if (elementSize === 2) return new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  if (elementSize === 4) return new Int32Array(bytes.buffer, bytes.byteOffset, count);
+  return bytes;
+}
+
+/**
+ * `unshuffleToNative` of one tile straight into a larger array: `input` holds the GZIP_2 byte planes
+ * of `input.length / n` values, which land in `out` from element `at`, where `out` is a `nativeWords`
+ * view of width n (1, 2 or 4). Creates no views, so a whole image's tiles cost no allocations.
+ */
+export function unshuffleInto(input: Uint8Array, out: NativeWords, at: number, flipSign = false): void {
+  const n = out.BYTES_PER_ELEMENT;
+  checkElementSize(input.length, n, "GZIP_2 unshuffle");
+  const count = input.length / n;
+  if (at < 0 || at + count > out.length) throw new RangeError("unshuffleInto: target range");
+  const sign = flipSign ? 0x80 : 0;
+  if (n === 1) {
+    for (let i = 0; i < count; i++) out[at + i] = input[i]! ^ sign;
+  } else if (!LITTLE_ENDIAN) {
+    // Big-endian hosts: the bytes of each value are in file order already.
+    const bytes = new Uint8Array(out.buffer, out.byteOffset + at * n, count * n);
+    unshuffleBytes(input, n, bytes);
+    for (let i = 0; sign !== 0 && i < bytes.length; i += n) bytes[i]! ^= sign;
+  } else if (n === 2) {
+    for (let i = 0; i < count; i++) out[at + i] = ((input[i]! ^ sign) << 8) | input[count + i]!;
+  } else {
+    const c2 = 2 * count;
+    const c3 = 3 * count;
+    for (let i = 0; i < count; i++) {
+      out[at + i] =
+        ((input[i]! ^ sign) << 24) | (input[count + i]! << 16) | (input[c2 + i]! << 8) | input[c3 + i]!;
+    }
+  }
 }
 
 function finish(out: Uint8Array, target: Uint8Array | undefined): Uint8Array {
