@@ -1,11 +1,10 @@
 import type { Dispatcher } from "undici";
 import { ByteRangeError, EtagMismatchError, ObjectNotFoundError, RemoteStoreError } from "../errors.ts";
-import type { ByteSource, ReadOptions } from "./byte-source.ts";
-import { checkRange, checkWithinSize } from "./check-range.ts";
-import { fillFromBody } from "./fill-from-body.ts";
+import type { ByteRange } from "./byte-source.ts";
 import { discardBody, type HttpResponse, header, httpRequest, redact } from "./http-client.ts";
-import { isWeakEtag, parseContentRange, rangeHeader } from "./http-range.ts";
-import { isTransientStatus, transportError } from "./retry.ts";
+import { isWeakEtag, parseContentRange } from "./http-range.ts";
+import { type RangeAnswer, RemoteSource, type RemoteTransferStats } from "./remote-source.ts";
+import { isTransientStatus } from "./retry.ts";
 
 export interface HttpSourceOptions {
   /** Name used in cache keys and errors; defaults to the URL without its query (which may be a credential). */
@@ -22,16 +21,7 @@ export interface HttpSourceOptions {
 }
 
 /** What went over the wire, which can differ from what callers read (see `fullResponses`). */
-export interface HttpTransferStats {
-  /** GET requests sent. */
-  gets: number;
-  /** HEAD requests sent (size probes). */
-  heads: number;
-  /** Body bytes received, including those of whole-object answers beyond the range asked. */
-  bytesReceived: number;
-  /** Range requests the server answered with the whole object (200): served by slicing. */
-  fullResponses: number;
-}
+export type HttpTransferStats = RemoteTransferStats;
 
 /**
  * A ByteSource over one HTTP(S) URL. Each read is one GET with an exact `Range: bytes=a-b`; the size
@@ -43,64 +33,19 @@ export interface HttpTransferStats {
  * a changed ETag → EtagMismatchError, 408/429/5xx, resets, stalls and truncated bodies → retryable
  * RemoteStoreErrors (wrap with `withRetry`), other statuses → final RemoteStoreErrors.
  */
-export class HttpSource implements ByteSource {
-  readonly key: string;
+export class HttpSource extends RemoteSource {
   readonly url: string;
-  readonly stats: HttpTransferStats = { gets: 0, heads: 0, bytesReceived: 0, fullResponses: 0 };
   readonly #options: HttpSourceOptions;
-  #size: number | undefined;
-  #sizeProbe: Promise<number> | undefined;
-  #etag: string | undefined;
 
   constructor(url: string, options: HttpSourceOptions = {}) {
+    super(options.key ?? redact(url), options.size, options.etag);
     this.url = url;
-    this.key = options.key ?? redact(url);
     this.#options = options;
-    this.#size = options.size;
-    this.#etag = options.etag;
   }
 
-  get etag(): string | undefined {
-    return this.#etag;
-  }
-
-  size(): Promise<number> {
-    if (this.#size !== undefined) return Promise.resolve(this.#size);
-    // Concurrent first callers share one HEAD; a failed probe is forgotten so a retry probes again.
-    this.#sizeProbe ??= this.#head().finally(() => {
-      this.#sizeProbe = undefined;
-    });
-    return this.#sizeProbe;
-  }
-
-  async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-    options?.signal?.throwIfAborted();
-    checkRange(this.key, offset, length);
-    if (this.#size !== undefined) checkWithinSize(this.key, offset, length, this.#size);
-    const target = new Uint8Array(length);
-    await this.#fill(offset, target, options?.signal);
-    return target;
-  }
-
-  async readInto(offset: number, target: Uint8Array, options?: ReadOptions): Promise<void> {
-    options?.signal?.throwIfAborted();
-    checkRange(this.key, offset, target.byteLength);
-    if (this.#size !== undefined) checkWithinSize(this.key, offset, target.byteLength, this.#size);
-    await this.#fill(offset, target, options?.signal);
-  }
-
-  async #fill(offset: number, target: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
-    const length = target.byteLength;
-    if (length === 0) {
-      // HTTP cannot name an empty range; an empty read only needs to be within the object.
-      checkWithinSize(this.key, offset, 0, await this.size());
-      return;
-    }
-    const headers: Record<string, string> = {
-      ...this.#options.headers,
-      range: rangeHeader(this.key, offset, length),
-    };
-    const pinned = this.#etag;
+  protected async fetchRange(want: ByteRange, range: string, signal?: AbortSignal): Promise<RangeAnswer> {
+    const headers: Record<string, string> = { ...this.#options.headers, range };
+    const pinned = this.etag;
     if (pinned !== undefined && !isWeakEtag(pinned)) headers["if-match"] = pinned;
     this.stats.gets += 1;
     const res = await httpRequest({
@@ -114,72 +59,20 @@ export class HttpSource implements ByteSource {
     });
     if (res.status !== 206 && res.status !== 200) {
       await discardBody(res);
-      throw this.#statusError(res, "GET", offset, length);
+      throw this.#statusError(res, "GET", want.offset, want.length);
     }
-    this.#checkEtag(res);
-    const contentLength = numberHeader(res, "content-length");
-    let skip = 0;
-    if (res.status === 206) {
-      const span = parseContentRange(header(res, "content-range"));
-      if (span?.total !== undefined) this.#size = span.total;
-      if (span?.start !== offset || span.end === undefined) {
-        await discardBody(res);
-        throw new RemoteStoreError(
-          this.key,
-          "GET",
-          `answered range ${header(res, "content-range")} to ${headers.range}`,
-          {
-            status: 206,
-            retryable: false,
-          },
-        );
-      }
-      if (span.end < offset + length - 1) {
-        await discardBody(res);
-        const size = span.total ?? span.end + 1;
-        throw new ByteRangeError(
-          this.key,
-          offset,
-          length,
-          `range ends past the end of the object (size ${size})`,
-        );
-      }
-    } else {
-      // The server ignored Range and sent the whole object: take our slice of it.
-      this.stats.fullResponses += 1;
-      if (contentLength !== undefined) {
-        this.#size = contentLength;
-        if (offset + length > contentLength) {
-          await discardBody(res);
-          throw new ByteRangeError(
-            this.key,
-            offset,
-            length,
-            `range ends past the end of the object (size ${contentLength})`,
-          );
-        }
-      }
-      skip = offset;
-    }
-    const got = { filled: 0, received: 0 };
-    try {
-      await fillFromBody(res.body, target, skip, contentLength, got);
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      throw transportError(this.key, "GET", err);
-    } finally {
-      // Counted on every path, so a truncated or abandoned body still shows in the transfer stats.
-      this.stats.bytesReceived += got.received;
-    }
-    if (got.filled < length) {
-      throw new RemoteStoreError(this.key, "GET", `body ended after ${got.filled} of ${length} bytes`, {
-        status: res.status,
-        retryable: true,
-      });
-    }
+    this.checkEtag(header(res, "etag"));
+    return {
+      status: res.status,
+      partial: res.status === 206,
+      contentRange: header(res, "content-range"),
+      contentLength: numberHeader(res, "content-length"),
+      body: res.body,
+      discard: () => discardBody(res),
+    };
   }
 
-  async #head(): Promise<number> {
+  protected async head(): Promise<number> {
     this.stats.heads += 1;
     const res = await httpRequest({
       method: "HEAD",
@@ -190,7 +83,7 @@ export class HttpSource implements ByteSource {
     });
     await discardBody(res);
     if (res.status !== 200) throw this.#statusError(res, "HEAD", 0, 0);
-    this.#checkEtag(res);
+    this.checkEtag(header(res, "etag"));
     const size = numberHeader(res, "content-length");
     if (size === undefined) {
       throw new RemoteStoreError(this.key, "HEAD", "the answer has no Content-Length", {
@@ -198,16 +91,12 @@ export class HttpSource implements ByteSource {
         retryable: false,
       });
     }
-    this.#size = size;
     return size;
   }
 
-  /** Pins the first ETag seen; a different one later means the object changed under us. */
-  #checkEtag(res: HttpResponse): void {
-    const etag = header(res, "etag");
-    if (etag === undefined) return;
-    if (this.#etag === undefined) this.#etag = etag;
-    else if (!sameEtag(this.#etag, etag)) throw new EtagMismatchError(this.key, this.#etag, etag);
+  /** ETags compared weakly (RFC 9110 §8.8.3.2): a weak and a strong form of one tag are the same version. */
+  protected override sameEtag(a: string, b: string): boolean {
+    return a.replace(/^W\//, "") === b.replace(/^W\//, "");
   }
 
   #statusError(res: HttpResponse, method: string, offset: number, length: number): Error {
@@ -216,13 +105,13 @@ export class HttpSource implements ByteSource {
     if (status === 412) {
       return new EtagMismatchError(
         this.key,
-        this.#etag ?? "(none)",
+        this.etag ?? "(none)",
         header(res, "etag") ?? "a different version",
       );
     }
     if (status === 416) {
       const total = parseContentRange(header(res, "content-range"))?.total;
-      if (total !== undefined) this.#size = total;
+      if (total !== undefined) this.learnSize(total);
       const size = total === undefined ? "" : ` (size ${total})`;
       return new ByteRangeError(this.key, offset, length, `range not satisfiable${size}`);
     }
@@ -237,11 +126,6 @@ function numberHeader(res: HttpResponse, name: string): number | undefined {
   const value = header(res, name);
   if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value);
-}
-
-/** ETags compared weakly (RFC 9110 §8.8.3.2): a weak and a strong form of one tag are the same version. */
-function sameEtag(a: string, b: string): boolean {
-  return a.replace(/^W\//, "") === b.replace(/^W\//, "");
 }
 
 /** An HttpSource over `url`. */

@@ -17,16 +17,7 @@ import {
   ResourceExistsError,
 } from "../errors.ts";
 import { PROPFIND_BODY, parseMultistatus } from "./dav-xml.ts";
-import {
-  type ListOptions,
-  type OpenOptions,
-  type ResourceEntry,
-  type ResourceOptions,
-  ResourcePath,
-  type SignalOptions,
-  type TransferMode,
-  type WriteOptions,
-} from "./resource-path.ts";
+import * as base from "./resource-path.ts";
 
 interface Call {
   method: string;
@@ -45,7 +36,7 @@ interface Call {
  * are PROPFIND `Depth: 1`, walked collection by collection. Every request is retried on transient
  * failures within the path's retry budget.
  */
-export class HttpResourcePath extends ResourcePath {
+export class HttpResourcePath extends base.ResourcePath {
   /** A query string (`?…`) kept from the URI, e.g. a presigned URL's; never part of joined paths. */
   readonly query: string;
 
@@ -53,7 +44,7 @@ export class HttpResourcePath extends ResourcePath {
     scheme: "http" | "https",
     host: string,
     path: string,
-    options: ResourceOptions = {},
+    options: base.ResourceOptions = {},
     query = "",
   ) {
     super(scheme, host, path, options);
@@ -69,7 +60,7 @@ export class HttpResourcePath extends ResourcePath {
     return this.uri + this.query;
   }
 
-  async exists(options: SignalOptions = {}): Promise<boolean> {
+  async exists(options: base.SignalOptions = {}): Promise<boolean> {
     if (this.isDirectory) {
       return this.#call(
         { method: "PROPFIND", headers: { depth: "0" }, signal: options.signal },
@@ -89,7 +80,7 @@ export class HttpResourcePath extends ResourcePath {
     });
   }
 
-  async size(options: SignalOptions = {}): Promise<number> {
+  async size(options: base.SignalOptions = {}): Promise<number> {
     this.#checkFile("size");
     return this.#call({ method: "HEAD", signal: options.signal }, async (res) => {
       await discardBody(res);
@@ -105,7 +96,7 @@ export class HttpResourcePath extends ResourcePath {
     });
   }
 
-  async read(options: SignalOptions = {}): Promise<Uint8Array> {
+  async read(options: base.SignalOptions = {}): Promise<Uint8Array> {
     this.#checkFile("read");
     return this.#call({ method: "GET", signal: options.signal }, async (res) => {
       if (res.status !== 200) {
@@ -116,7 +107,7 @@ export class HttpResourcePath extends ResourcePath {
     });
   }
 
-  async write(data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
+  async write(data: Uint8Array | string, options: base.WriteOptions = {}): Promise<void> {
     this.#checkFile("write");
     const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
     const temp = this.tempSibling() as HttpResourcePath;
@@ -129,7 +120,7 @@ export class HttpResourcePath extends ResourcePath {
     }
   }
 
-  async remove(options: SignalOptions = {}): Promise<boolean> {
+  async remove(options: base.SignalOptions = {}): Promise<boolean> {
     this.#checkFile("remove");
     return this.#call({ method: "DELETE", signal: options.signal }, async (res) => {
       await discardBody(res);
@@ -139,10 +130,10 @@ export class HttpResourcePath extends ResourcePath {
     });
   }
 
-  async list(options: ListOptions = {}): Promise<ResourceEntry[]> {
+  async list(options: base.ListOptions = {}): Promise<base.ResourceEntry[]> {
     const recursive = options.recursive ?? true;
     const root = this.isDirectory ? this : (this.join("") as HttpResourcePath);
-    const entries: ResourceEntry[] = [];
+    const entries: base.ResourceEntry[] = [];
     const walk = async (dir: HttpResourcePath): Promise<void> => {
       const children = await dir.#propfind(options.signal);
       for (const child of children) {
@@ -154,7 +145,7 @@ export class HttpResourcePath extends ResourcePath {
     return entries;
   }
 
-  async mkdir(options: SignalOptions = {}): Promise<void> {
+  async mkdir(options: base.SignalOptions = {}): Promise<void> {
     const dir = this.isDirectory ? this : (this.join("") as HttpResourcePath);
     if (dir.path === "/") return;
     const made = await dir.#call({ method: "MKCOL", signal: options.signal }, async (res) => {
@@ -173,7 +164,7 @@ export class HttpResourcePath extends ResourcePath {
     });
   }
 
-  openSource(options: OpenOptions = {}): ByteSource {
+  openSource(options: base.OpenOptions = {}): ByteSource {
     this.#checkFile("open");
     const source = new HttpSource(this.url, {
       ...options,
@@ -185,9 +176,9 @@ export class HttpResourcePath extends ResourcePath {
   }
 
   protected override async transferWithinStore(
-    source: ResourcePath,
-    mode: TransferMode,
-    options: WriteOptions,
+    source: base.ResourcePath,
+    mode: base.TransferMode,
+    options: base.WriteOptions,
   ): Promise<boolean> {
     if (!(source instanceof HttpResourcePath) || !this.sameStore(source) || source.scheme !== this.scheme)
       return false;
@@ -259,7 +250,7 @@ export class HttpResourcePath extends ResourcePath {
   }
 
   /** The direct children of this collection. */
-  async #propfind(signal: AbortSignal | undefined): Promise<ResourceEntry[]> {
+  async #propfind(signal: AbortSignal | undefined): Promise<base.ResourceEntry[]> {
     const xml = await this.#call(
       {
         method: "PROPFIND",
@@ -281,7 +272,7 @@ export class HttpResourcePath extends ResourcePath {
     );
     if (xml === undefined) return [];
     const self = this.path.replace(/\/+$/, "");
-    const entries: ResourceEntry[] = [];
+    const entries: base.ResourceEntry[] = [];
     for (const entry of parseMultistatus(xml)) {
       const path = entry.path.replace(/\/+$/, "");
       // The collection itself comes first in the answer; skip it, and anything not below it.

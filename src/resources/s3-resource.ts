@@ -10,16 +10,7 @@ import {
   RemoteStoreError,
   ResourceExistsError,
 } from "../errors.ts";
-import {
-  type ListOptions,
-  type OpenOptions,
-  type ResourceEntry,
-  type ResourceOptions,
-  ResourcePath,
-  type SignalOptions,
-  type TransferMode,
-  type WriteOptions,
-} from "./resource-path.ts";
+import * as base from "./resource-path.ts";
 import { loadS3Sdk, type S3Sdk, type S3Settings, s3Client, s3Settings } from "./s3-client.ts";
 
 export interface PresignOptions {
@@ -33,11 +24,11 @@ export interface PresignOptions {
  * that ignore the header. There are no directories: `mkdir` does nothing and a directory exists when
  * some key starts with its prefix.
  */
-export class S3ResourcePath extends ResourcePath {
+export class S3ResourcePath extends base.ResourcePath {
   readonly bucket: string;
   readonly profile: string | undefined;
 
-  constructor(bucket: string, profile: string | undefined, path: string, options: ResourceOptions = {}) {
+  constructor(bucket: string, profile: string | undefined, path: string, options: base.ResourceOptions = {}) {
     super("s3", profile === undefined ? bucket : `${encodeURIComponent(profile)}@${bucket}`, path, options);
     this.bucket = bucket;
     this.profile = profile;
@@ -57,7 +48,7 @@ export class S3ResourcePath extends ResourcePath {
     return s3Settings(this.profile);
   }
 
-  async exists(options: SignalOptions = {}): Promise<boolean> {
+  async exists(options: base.SignalOptions = {}): Promise<boolean> {
     if (this.isDirectory) {
       const page = await this.#send("LIST", options.signal, (sdk, client, o) =>
         client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key, MaxKeys: 1 }), o),
@@ -73,7 +64,7 @@ export class S3ResourcePath extends ResourcePath {
     }
   }
 
-  async size(options: SignalOptions = {}): Promise<number> {
+  async size(options: base.SignalOptions = {}): Promise<number> {
     this.#checkFile("size");
     const head = await this.#head(options.signal);
     if (head.ContentLength === undefined) {
@@ -82,7 +73,7 @@ export class S3ResourcePath extends ResourcePath {
     return head.ContentLength;
   }
 
-  async read(options: SignalOptions = {}): Promise<Uint8Array> {
+  async read(options: base.SignalOptions = {}): Promise<Uint8Array> {
     this.#checkFile("read");
     return this.#send("GET", options.signal, async (sdk, client, o) => {
       const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key }), o);
@@ -95,7 +86,7 @@ export class S3ResourcePath extends ResourcePath {
     });
   }
 
-  async write(data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
+  async write(data: Uint8Array | string, options: base.WriteOptions = {}): Promise<void> {
     this.#checkFile("write");
     const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
     const overwrite = options.overwrite ?? true;
@@ -118,7 +109,7 @@ export class S3ResourcePath extends ResourcePath {
     }
   }
 
-  async remove(options: SignalOptions = {}): Promise<boolean> {
+  async remove(options: base.SignalOptions = {}): Promise<boolean> {
     this.#checkFile("remove");
     // DeleteObject succeeds whether or not the key exists; HEAD first to tell the caller which.
     if (!(await this.exists(options))) return false;
@@ -128,10 +119,10 @@ export class S3ResourcePath extends ResourcePath {
     return true;
   }
 
-  async list(options: ListOptions = {}): Promise<ResourceEntry[]> {
+  async list(options: base.ListOptions = {}): Promise<base.ResourceEntry[]> {
     const recursive = options.recursive ?? true;
     const prefix = this.isDirectory || this.key === "" ? this.key : `${this.key}/`;
-    const entries: ResourceEntry[] = [];
+    const entries: base.ResourceEntry[] = [];
     let token: string | undefined;
     do {
       const input = {
@@ -149,7 +140,7 @@ export class S3ResourcePath extends ResourcePath {
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || object.Key === prefix) continue;
-        const entry: ResourceEntry = { path: this.withPath(`/${object.Key}`), isDirectory: false };
+        const entry: base.ResourceEntry = { path: this.withPath(`/${object.Key}`), isDirectory: false };
         if (object.Size !== undefined) entry.size = object.Size;
         entries.push(entry);
       }
@@ -162,7 +153,7 @@ export class S3ResourcePath extends ResourcePath {
     // S3 has prefixes, not directories.
   }
 
-  openSource(options: OpenOptions = {}): ByteSource {
+  openSource(options: base.OpenOptions = {}): ByteSource {
     this.#checkFile("open");
     const source = new S3Source({
       client: () => this.#client(),
@@ -185,9 +176,9 @@ export class S3ResourcePath extends ResourcePath {
   }
 
   protected override async transferWithinStore(
-    source: ResourcePath,
-    mode: TransferMode,
-    options: WriteOptions,
+    source: base.ResourcePath,
+    mode: base.TransferMode,
+    options: base.WriteOptions,
   ): Promise<boolean> {
     if (
       !(source instanceof S3ResourcePath) ||
