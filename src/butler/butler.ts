@@ -18,7 +18,13 @@ import {
   type StorageClassFactory,
   Timespan,
 } from "../core/index.ts";
-import { FileDatastore, type GetMetrics, type IngestTransfer, prepareRead } from "../datastore/index.ts";
+import {
+  FileDatastore,
+  type GetMetrics,
+  type IngestTransfer,
+  prepareRead,
+  type StoredFileRecord,
+} from "../datastore/index.ts";
 import {
   ConflictingDefinitionError,
   DatasetNotFoundError,
@@ -361,8 +367,14 @@ export class Butler {
     return type.isCalibration ? Timespan.UNBOUNDED : null;
   }
 
-  async #read<T>(target: ReadTarget, options: ButlerGetOptions, started: number): Promise<T> {
+  async #read<T>(
+    target: ReadTarget,
+    options: ButlerGetOptions,
+    started: number,
+    record?: StoredFileRecord,
+  ): Promise<T> {
     const result = await this.datastore.get<T>(target.ref, {
+      ...(record === undefined ? {} : { record }),
       ...(target.component === undefined ? {} : { component: target.component }),
       ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
       ...(target.storageClass === undefined ? {} : { storageClass: target.storageClass }),
@@ -434,10 +446,12 @@ export class Butler {
         targets[i] = found[k]!;
       });
     }
+    // One lookup of every record instead of one per dataset.
+    const records = await this.datastore.getRecords(targets.map((t) => t.ref.id));
     const values = await mapConcurrent(
       targets,
       options.concurrency ?? DEFAULT_GET_MANY_CONCURRENCY,
-      (target) => this.#read<T>(target, options, performance.now()),
+      (target) => this.#read<T>(target, options, performance.now(), records.get(target.ref.id)),
     );
     if (timer.isEnabledFor("debug")) {
       timer.debug(`Retrieved ${items.length} datasets: took ${(performance.now() - started).toFixed(3)} ms`, {

@@ -133,6 +133,8 @@ export interface GetOptions {
   /** Storage class to read as: the ref's (composite) storage class by default. */
   storageClass?: string;
   signal?: AbortSignal;
+  /** The dataset's record when the caller already looked it up (see `getRecords`). */
+  record?: StoredFileRecord;
 }
 
 /** Where the time of a get went. */
@@ -428,6 +430,15 @@ export class FileDatastore {
   }
 
   /** The record of a dataset (not disassembled); DatasetNotInDatastoreError when there is none. */
+  /** The whole-file records of many datasets in one lookup, by dataset id (absent ones are left out). */
+  async getRecords(datasetIds: readonly string[]): Promise<Map<string, StoredFileRecord>> {
+    const out = new Map<string, StoredFileRecord>();
+    for (const record of await this.records.get(datasetIds)) {
+      if (record.component === null) out.set(record.datasetId, record);
+    }
+    return out;
+  }
+
   async getRecord(datasetId: string): Promise<StoredFileRecord> {
     const records = await this.records.get([datasetId]);
     const whole = records.find((r) => r.component === null);
@@ -461,7 +472,10 @@ export class FileDatastore {
       component,
       options.parameters,
     );
-    const record = await this.getRecord(ref.id);
+    const record =
+      options.record !== undefined && options.record.datasetId === ref.id
+        ? options.record
+        : await this.getRecord(ref.id);
     this.#checkReadStorageClass(record, prepared);
     const formatter = await this.formatters.get(record.formatter);
     const remote = this.root.remote === true;
