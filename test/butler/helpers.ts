@@ -3,20 +3,18 @@
  * HSC dimension records from daf_butler's ci_hsc export (read in place from the peer data), a `calexp`
  * dataset type, and the real calexp fixture (read in place, cut out so that xy0 is not (0, 0)).
  */
-import { type Dirent, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { after } from "node:test";
 import { Butler, type ButlerOpenOptions } from "../../src/butler/index.ts";
 import { DatasetType } from "../../src/core/index.ts";
-import { FitsFile } from "../../src/fits/fits-file.ts";
-import { Box2I } from "../../src/image/box.ts";
-import type { Exposure } from "../../src/image/exposure.ts";
-import { readExposure } from "../../src/image/read-exposure.ts";
 import { type ImportTarget, importExport, parseExport } from "../../src/registry/interchange/index.ts";
-import { fixturePath, PEER_DATA } from "../support/fixtures.ts";
+import { CALEXP_FIXTURE, calexpExposure, tree } from "../support/files.ts";
+import { PEER_DATA } from "../support/fixtures.ts";
 
-export const CALEXP_FIXTURE = fixturePath("real/lsst-obs_base-calexp.fits");
+export { CALEXP_FIXTURE, calexpExposure, tree };
+
 export const RUN = "HSC/runs/test";
 export const DATA_ID = { instrument: "HSC", visit: 903334, detector: 16 } as const;
 
@@ -77,41 +75,6 @@ export async function makeRepo(
     await setup.close();
   }
   return { repo, butler: await open(repo, options) };
-}
-
-let calexp: Promise<Exposure> | undefined;
-
-/** The calexp fixture as a cutout at PARENT (8, 4), 48x24: PARENT and LOCAL boxes differ. */
-export function calexpExposure(): Promise<Exposure> {
-  calexp ??= (async () => {
-    const fits = await FitsFile.open(CALEXP_FIXTURE);
-    try {
-      return (await readExposure(fits)).subset(Box2I.fromXYWH(8, 4, 48, 24));
-    } finally {
-      await fits.close();
-    }
-  })();
-  return calexp;
-}
-
-/** Every entry under `dir` (hidden ones included), relative and sorted; directories end in `/`. */
-export function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const full = join(d, e.name);
-      out.push(relative(dir, full) + (e.isDirectory() ? "/" : ""));
-      if (e.isDirectory()) walk(full);
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 /** The files of a datastore root (the registry database and config excluded). */

@@ -4,9 +4,9 @@
  * rule is really exercised, refs with expanded data IDs, the calexp fixture (read in place), and
  * snapshots of the directory tree and the tables for the failure tests.
  */
-import { type Dirent, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { after } from "node:test";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
@@ -24,14 +24,11 @@ import {
 } from "../../src/datastore/file-datastore.ts";
 import { KyselyRecordStore } from "../../src/datastore/kysely-record-store.ts";
 import type { AnyDatabase, DatastoreRecordStore } from "../../src/datastore/records.ts";
-import { FitsFile } from "../../src/fits/fits-file.ts";
-import { Box2I } from "../../src/image/box.ts";
-import type { Exposure } from "../../src/image/exposure.ts";
-import { readExposure } from "../../src/image/read-exposure.ts";
-import { fixturePath } from "../support/fixtures.ts";
+import { CALEXP_FIXTURE, calexpExposure, tree } from "../support/files.ts";
+
+export { CALEXP_FIXTURE, calexpExposure, tree };
 
 export const universe = defaultUniverse();
-export const CALEXP_FIXTURE = fixturePath("real/lsst-obs_base-calexp.fits");
 export const RUN = "HSC/runs/test";
 
 const scratch = mkdtempSync(join(tmpdir(), "butler-datastore-"));
@@ -137,44 +134,6 @@ export function instrumentRef(name: string, storageClass: string, run = RUN): Da
     instrument: null,
   });
   return new DatasetRef(type, dataId, run);
-}
-
-let calexp: Promise<Exposure> | undefined;
-
-/**
- * The calexp fixture as a cutout at PARENT (8, 4), 48x24, so that xy0 is not (0, 0) and PARENT and
- * LOCAL boxes differ.
- */
-export function calexpExposure(): Promise<Exposure> {
-  calexp ??= (async () => {
-    const fits = await FitsFile.open(CALEXP_FIXTURE);
-    try {
-      return (await readExposure(fits)).subset(Box2I.fromXYWH(8, 4, 48, 24));
-    } finally {
-      await fits.close();
-    }
-  })();
-  return calexp;
-}
-
-/** Every entry under `dir` (files and directories, hidden ones included), relative and sorted. */
-export function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const full = join(d, e.name);
-      out.push(relative(dir, full) + (e.isDirectory() ? "/" : ""));
-      if (e.isDirectory()) walk(full);
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 /** The rows of the datastore tables and the test registry table. */
