@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import { chunkRows, insertOnConflictDoNothing, insertOnConflictUpdate } from "./dialects/on-conflict.ts";
 import type {
   DatabaseErrorKind,
   DynamicSchema,
@@ -125,24 +126,22 @@ export class RegistryDatabase {
     conflictColumns: readonly string[],
   ): Promise<number> {
     if (rows.length === 0) return Promise.resolve(0);
-    return this.dialect.insertIgnore(this.db, table, rows, conflictColumns);
+    return insertOnConflictDoNothing(this.db, table, rows, conflictColumns, this.#maxParameters);
   }
 
   upsert(table: string, rows: readonly Record<string, unknown>[], conflictColumns: readonly string[]) {
     if (rows.length === 0) return Promise.resolve();
-    return this.dialect.upsert(this.db, table, rows, conflictColumns);
+    return insertOnConflictUpdate(this.db, table, rows, conflictColumns, this.#maxParameters);
+  }
+
+  get #maxParameters(): number {
+    return this.dialect.capabilities.maxBindParameters;
   }
 
   /** Plain multi-row INSERT, split to respect the engine's bound-parameter limit. */
   async insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-    if (rows.length === 0) return;
-    const width = Object.keys(rows[0]!).length;
-    const size = Math.max(1, Math.floor(this.dialect.capabilities.maxBindParameters / Math.max(1, width)));
-    for (let i = 0; i < rows.length; i += size) {
-      await this.db
-        .insertInto(table)
-        .values(rows.slice(i, i + size))
-        .execute();
+    for (const chunk of chunkRows(rows, this.#maxParameters)) {
+      await this.db.insertInto(table).values(chunk).execute();
     }
   }
 

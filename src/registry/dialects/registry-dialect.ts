@@ -75,35 +75,14 @@ export interface RegistryDialect {
   /** The DDL type for a column kind. */
   columnType(type: ColumnTypeSpec): RawBuilder<unknown>;
 
-  /** The statement that starts a transaction; `write` ones take the write lock up front where it matters. */
-  beginTransactionSql(mode: "read" | "write"): string;
   /**
-   * Starts a transaction on `db`, waiting for the write lock without blocking the event loop where the
-   * engine's own wait would (two connections of one process).
+   * Starts a transaction on `db`; `write` ones take the write lock up front where it matters, waiting for
+   * it without blocking the event loop where the engine's own wait would (two connections of one process).
    */
   beginTransaction(db: Kysely<DynamicSchema>, mode: "read" | "write"): Promise<void>;
 
   /** Makes concurrent writers of `table` wait for this transaction (for checks done in code). */
   lockTable(db: Kysely<DynamicSchema>, table: string): Promise<void>;
-
-  /**
-   * Inserts rows, skipping those that clash with an existing row on `conflictColumns` (a unique key).
-   * Returns how many rows were inserted.
-   */
-  insertIgnore(
-    db: Kysely<DynamicSchema>,
-    table: string,
-    rows: readonly Record<string, unknown>[],
-    conflictColumns: readonly string[],
-  ): Promise<number>;
-
-  /** Inserts rows, replacing the other columns of rows that clash on `conflictColumns`. */
-  upsert(
-    db: Kysely<DynamicSchema>,
-    table: string,
-    rows: readonly Record<string, unknown>[],
-    conflictColumns: readonly string[],
-  ): Promise<void>;
 
   /**
    * A parenthesized relation whose rows are `rows` and whose columns are `columns`, carried by a single

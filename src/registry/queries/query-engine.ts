@@ -470,11 +470,16 @@ export class QueryEngine {
     return out;
   }
 
-  #implicitSpatialJoin(group: DimensionGroup): SpatialConstraint[] {
-    const chosen = group.spatialFamilies
+  /** The finest stored sky element of each of the group's non-pixel spatial families (visit_detector_region, patch …). */
+  #skyElements(group: DimensionGroup): string[] {
+    return group.spatialFamilies
       .filter((f) => f.skypixSystem === null)
       .map((f) => f.choose(group))
       .filter((e): e is string => e !== null && this.#universe.getElement(e).hasOwnTable);
+  }
+
+  #implicitSpatialJoin(group: DimensionGroup): SpatialConstraint[] {
+    const chosen = this.#skyElements(group);
     const out: SpatialConstraint[] = [];
     for (let i = 1; i < chosen.length; i++)
       out.push({ left: { element: chosen[0]! }, right: { element: chosen[i]! } });
@@ -487,10 +492,7 @@ export class QueryEngine {
     group: DimensionGroup,
   ): SpatialConstraint[] {
     if (pixels.length === 0) return [];
-    const elements = group.spatialFamilies
-      .filter((f) => f.skypixSystem === null)
-      .map((f) => f.choose(group))
-      .filter((e): e is string => e !== null && this.#universe.getElement(e).hasOwnTable);
+    const elements = this.#skyElements(group);
     const out: SpatialConstraint[] = [];
     for (const { dimension, id } of pixels) {
       const element = this.#universe.getElement(dimension);

@@ -1,6 +1,5 @@
 import { Kysely, PostgresDialect, type RawBuilder, sql } from "kysely";
 import { InvalidArgumentError } from "../../../errors.ts";
-import { insertOnConflictDoNothing, insertOnConflictUpdate } from "../on-conflict.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,
@@ -130,33 +129,11 @@ export class PostgresRegistryDialect implements RegistryDialect {
   }
 
   async beginTransaction(db: Kysely<DynamicSchema>): Promise<void> {
-    await sql.raw(this.beginTransactionSql()).execute(db);
-  }
-
-  beginTransactionSql(): string {
-    return "BEGIN";
+    await sql`BEGIN`.execute(db);
   }
 
   async lockTable(db: Kysely<DynamicSchema>, table: string): Promise<void> {
     await sql`LOCK TABLE ${sql.table(table)} IN EXCLUSIVE MODE`.execute(db);
-  }
-
-  insertIgnore(
-    db: Kysely<DynamicSchema>,
-    table: string,
-    rows: readonly Record<string, unknown>[],
-    conflictColumns: readonly string[],
-  ): Promise<number> {
-    return insertOnConflictDoNothing(db, table, rows, conflictColumns, this.capabilities.maxBindParameters);
-  }
-
-  upsert(
-    db: Kysely<DynamicSchema>,
-    table: string,
-    rows: readonly Record<string, unknown>[],
-    conflictColumns: readonly string[],
-  ): Promise<void> {
-    return insertOnConflictUpdate(db, table, rows, conflictColumns, this.capabilities.maxBindParameters);
   }
 
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {

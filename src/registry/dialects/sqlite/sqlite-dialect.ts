@@ -1,5 +1,4 @@
 import { Kysely, type RawBuilder, SqliteDialect, sql } from "kysely";
-import { insertOnConflictDoNothing, insertOnConflictUpdate } from "../on-conflict.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,
@@ -101,22 +100,22 @@ export class SqliteRegistryDialect implements RegistryDialect {
   }
 
   /**
+   * Write transactions begin IMMEDIATE: they take the write lock at once, so a transaction that reads and
+   * then writes cannot fail half-way because another process wrote in between.
    * better-sqlite3 is synchronous: its busy handler sleeps on the event loop's thread, so a second
    * connection of this process waiting there would also stall the first one that holds the lock, until
    * the timeout. The write lock is therefore tried without the handler and waited for with timers.
    */
   async beginTransaction(db: Kysely<DynamicSchema>, mode: "read" | "write"): Promise<void> {
-    const text = this.beginTransactionSql(mode);
-    const statement = sql.raw(text);
-    if (text !== "BEGIN IMMEDIATE") {
-      await statement.execute(db);
+    if (mode === "read" || this.readOnly) {
+      await sql`BEGIN`.execute(db);
       return;
     }
     const deadline = Date.now() + this.#busyTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       this.#database.pragma("busy_timeout = 0");
       try {
-        await statement.execute(db);
+        await sql`BEGIN IMMEDIATE`.execute(db);
         return;
       } catch (err) {
         if (this.classifyError(err) !== "busy" || Date.now() >= deadline) throw err;
@@ -129,32 +128,8 @@ export class SqliteRegistryDialect implements RegistryDialect {
     }
   }
 
-  beginTransactionSql(mode: "read" | "write"): string {
-    // IMMEDIATE takes the write lock at once (waiting up to busy_timeout), so a transaction that
-    // reads and then writes cannot fail half-way because another process wrote in between.
-    return mode === "write" && !this.readOnly ? "BEGIN IMMEDIATE" : "BEGIN";
-  }
-
   async lockTable(): Promise<void> {
     // Write transactions already hold the database's single write lock.
-  }
-
-  insertIgnore(
-    db: Kysely<DynamicSchema>,
-    table: string,
-    rows: readonly Record<string, unknown>[],
-    conflictColumns: readonly string[],
-  ): Promise<number> {
-    return insertOnConflictDoNothing(db, table, rows, conflictColumns, this.capabilities.maxBindParameters);
-  }
-
-  upsert(
-    db: Kysely<DynamicSchema>,
-    table: string,
-    rows: readonly Record<string, unknown>[],
-    conflictColumns: readonly string[],
-  ): Promise<void> {
-    return insertOnConflictUpdate(db, table, rows, conflictColumns, this.capabilities.maxBindParameters);
   }
 
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
