@@ -39,9 +39,17 @@ import { Registry } from "../registry/index.ts";
 import { mapConcurrent } from "./concurrency.ts";
 import { type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
 import { DeferredDatasetHandle } from "./deferred.ts";
+import { configuredHeaderKeys, validateHeaderIndexConfig, withHeaderKeys } from "./header-config.ts";
+import {
+  backfillHeaders,
+  headerIndexHook,
+  type IndexHeadersOptions,
+  type IndexHeadersResult,
+} from "./header-index.ts";
+import { type HeaderScan, type QueryHeadersOptions, queryHeaders } from "./header-scan.ts";
 import { RegistryRecordStore } from "./record-store.ts";
 import { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
-import { type LoadedRepoConfig, readRepoConfig } from "./repo-config.ts";
+import { type LoadedRepoConfig, readRepoConfig, writeRepoConfig } from "./repo-config.ts";
 import {
   dataIdObject,
   formatDataId,
@@ -240,6 +248,8 @@ export class Butler {
         },
         { records: new RegistryRecordStore(registry), storageClasses },
       );
+      const headerIndex = validateHeaderIndexConfig(config.raw.headerIndex, config.file);
+      if (writeable) datastore.onRecord = headerIndexHook(registry, headerIndex);
       if (options.run !== undefined && writeable) await registry.registerRun(options.run);
       return new Butler(config, registry, datastore, storageClasses, options, writeable);
     } catch (err) {
@@ -758,6 +768,37 @@ export class Butler {
     options: Parameters<Registry["queryDimensionRecords"]>[1] = {},
   ): ReturnType<Registry["queryDimensionRecords"]> {
     return this.registry.queryDimensionRecords(element, options);
+  }
+
+  /**
+   * Header values of the datasets found (find-first by default) in `collections` (the butler's by
+   * default): indexed keys from the registry with no file opened, others read from the files.
+   */
+  queryHeaders(
+    datasetType: string,
+    options: Omit<QueryHeadersOptions, "collections"> & { collections?: string | readonly string[] } = {},
+  ): Promise<HeaderScan> {
+    const collections = this.searchCollections(options.collections, "queryHeaders");
+    return queryHeaders(this.registry, this.datastore, datasetType, { ...options, collections });
+  }
+
+  /**
+   * Indexes header keys for a dataset type: adds them to `headerIndex` in `butler.yaml` and to the
+   * registry, then reads them from the datasets that lack them (resumable; see backfillHeaders).
+   */
+  async indexHeaders(
+    datasetType: string,
+    keys: readonly string[],
+    options: IndexHeadersOptions = {},
+  ): Promise<IndexHeadersResult> {
+    this.checkWriteable("indexHeaders");
+    const type = await this.registry.getDatasetType(datasetType);
+    const section = validateHeaderIndexConfig(this.config.raw.headerIndex, this.config.file);
+    const effective = configuredHeaderKeys(section, type.name, type.storageClass);
+    const updated = withHeaderKeys(section, type.name, effective, keys);
+    this.config.raw.headerIndex = updated;
+    await writeRepoConfig(this.config.file, this.config.raw);
+    return backfillHeaders(this.registry, this.datastore, type.name, keys, options);
   }
 
   // ---- removal, transfers ---------------------------------------------------------------------

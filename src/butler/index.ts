@@ -19,6 +19,25 @@ export {
 export { mapConcurrent } from "./concurrency.ts";
 export { buildRepoConfig, type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
 export { DeferredDatasetHandle, type DeferredGetOptions } from "./deferred.ts";
+export {
+  configuredHeaderKeys,
+  DEFAULT_EXPOSURE_HEADER_KEYS,
+  type HeaderIndexConfig,
+  isExposureLike,
+  validateHeaderIndexConfig,
+} from "./header-config.ts";
+export {
+  backfillHeaders,
+  type IndexHeadersOptions,
+  type IndexHeadersResult,
+  readDatasetHeaders,
+} from "./header-index.ts";
+export {
+  type HeaderScan,
+  type HeaderScanRow,
+  type QueryHeadersOptions,
+  queryHeaders,
+} from "./header-scan.ts";
 export { RegistryRecordStore } from "./record-store.ts";
 export { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
 export {

@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import type { CacheConfig, FormatterLookupConfig, TemplatesConfig } from "../datastore/index.ts";
 import { RepositoryConfigError } from "../errors.ts";
+import type { HeaderIndexConfig } from "./header-config.ts";
 
 export const BUTLER_CONFIG_FILE = "butler.yaml";
 export const BUTLER_ROOT_TOKEN = "<butlerRoot>";
@@ -40,6 +41,8 @@ export interface RepoConfig {
   datastore: DatastoreSection;
   /** Storage class definitions added to (or overriding) the built-in ones. */
   storageClasses?: Record<string, unknown>;
+  /** FITS header keys copied into the registry per dataset type (see `header-config.ts`). */
+  headerIndex?: HeaderIndexConfig;
 }
 
 /** A repository configuration as read: the file it came from, and values with `<butlerRoot>` replaced. */

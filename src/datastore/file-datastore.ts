@@ -102,7 +102,19 @@ export interface FileDatastoreOptions {
   cache?: FileCache;
   /** The in-memory header cache of a remote root (a private one otherwise). */
   headerCache?: HeaderCache;
+  /** Called in the transaction after each new record is inserted (the header index fills from it). */
+  onRecord?: RecordHook;
 }
+
+/**
+ * A new record, inside the transaction that inserts it: `open` reads the file as it will be committed
+ * (the staged copy until the transaction commits).
+ */
+export type RecordHook = (event: {
+  ref: DatasetRef;
+  record: StoredFileRecord;
+  open: () => ByteSource;
+}) => Promise<void>;
 
 /** Joins the caller's unit of work, or lets the datastore open its own transaction. */
 export interface TransactionOptions {
@@ -209,6 +221,8 @@ export class FileDatastore {
   readonly name: string;
   readonly root: DatastoreRoot;
   readonly records: DatastoreRecordStore;
+  /** See `RecordHook`; settable so the butler can attach its header index after construction. */
+  onRecord: RecordHook | undefined;
   readonly storageClasses: StorageClassFactory;
   readonly formatters: FormatterRegistry;
   readonly templates: FileTemplates;
@@ -241,6 +255,7 @@ export class FileDatastore {
     this.requestLimiter = new RequestLimiter(config.maxRequests ?? DEFAULT_REQUEST_LIMIT);
     this.name = config.name ?? `FileDatastore@${config.root}`;
     this.records = options.records;
+    this.onRecord = options.onRecord;
     this.storageClasses = options.storageClasses ?? defaultStorageClasses();
     this.formatters =
       options.formatterRegistry ??
@@ -364,6 +379,7 @@ export class FileDatastore {
       byteIndex: written.index,
     };
     await this.#commitRecord(
+      ref,
       record,
       { root: this.root, temp, path, createdDirs, datasetId: ref.id },
       options,
@@ -396,6 +412,7 @@ export class FileDatastore {
    * starts still removes the temporary file.
    */
   async #commitRecord(
+    ref: DatasetRef,
     record: StoredFileRecord,
     file: PendingFile | undefined,
     options: TransactionOptions,
@@ -419,6 +436,8 @@ export class FileDatastore {
           );
         }
         await this.records.insert([record], txn.db);
+        const at = file?.temp ?? record.path;
+        await this.onRecord?.({ ref, record, open: () => this.root.open(at) });
       });
     } catch (err) {
       if (file !== undefined && !registered) {
@@ -818,6 +837,7 @@ export class FileDatastore {
     }
     // A moved file's source goes only once the transaction has committed.
     await this.#commitRecord(
+      ref,
       record,
       pending,
       options,

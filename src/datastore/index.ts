@@ -48,6 +48,7 @@ export {
   type IngestOptions,
   type IngestTransfer,
   type PutResult,
+  type RecordHook,
   type RemoveOptions,
   type TransactionOptions,
 } from "./file-datastore.ts";
@@ -72,6 +73,7 @@ export {
   FormatterRegistry,
   type FormatterRegistryOptions,
 } from "./formatters/registry.ts";
+export { readHeaderValues, typedValue } from "./header-values.ts";
 export {
   detectDialect,
   KyselyRecordStore,

@@ -28,6 +28,12 @@ export type {
   QueryDatasetTypesOptions,
 } from "./managers/dataset-type-manager.ts";
 export type { InsertDimensionDataOptions } from "./managers/dimension-record-manager.ts";
+export {
+  decodeValue,
+  HeaderIndexManager,
+  type HeaderKeyRecord,
+  type HeaderRow,
+} from "./managers/header-index-manager.ts";
 export type { CollectionSummary } from "./managers/summary-manager.ts";
 export {
   globToRegExp,
@@ -59,5 +65,6 @@ export {
   overlapTableName,
   SKYPIX_INDEX_COLUMN,
 } from "./schema/dimension-tables.ts";
+export { HEADER_TABLES } from "./schema/header-tables.ts";
 export { ATTRIBUTES, SCHEMA_VERSION } from "./schema/schema-version.ts";
 export { governorSummaryTable, TABLES } from "./schema/static-tables.ts";

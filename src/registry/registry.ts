@@ -46,6 +46,7 @@ import {
   DimensionRecordManager,
   type InsertDimensionDataOptions,
 } from "./managers/dimension-record-manager.ts";
+import { HeaderIndexManager } from "./managers/header-index-manager.ts";
 import { type CollectionSummary, SummaryManager } from "./managers/summary-manager.ts";
 import type { NameExpression } from "./name-expression.ts";
 import { QueryEngine } from "./queries/query-engine.ts";
@@ -100,6 +101,7 @@ export interface RegistryInternals {
   readonly datasets: DatasetManager;
   readonly search: DatasetSearch;
   readonly summaries: SummaryManager;
+  readonly headers: HeaderIndexManager;
 }
 
 /**
@@ -120,6 +122,7 @@ export class Registry {
   readonly #associations: AssociationManager;
   readonly #search: DatasetSearch;
   readonly #summaries: SummaryManager;
+  readonly #headers: HeaderIndexManager;
   readonly #queries: QueryEngine;
   #closed = false;
 
@@ -153,8 +156,9 @@ export class Registry {
       this.#expander,
       this.#summaries,
     );
+    this.#headers = new HeaderIndexManager(database, this.#datasetTypes);
     this.#search = new DatasetSearch(database, this.#collections, this.#datasetTypes, this.#expander);
-    this.#queries = new QueryEngine(database, universe, this.#collections, this.#datasetTypes);
+    this.#queries = new QueryEngine(database, universe, this.#collections, this.#datasetTypes, this.#headers);
     // Records cached inside a transaction that is undone may name rows that no longer exist.
     database.onRollback(() => this.refresh());
     database.onCommit(() => this.#summaries.commit());
@@ -245,6 +249,7 @@ export class Registry {
       datasets: this.#datasets,
       search: this.#search,
       summaries: this.#summaries,
+      headers: this.#headers,
     };
   }
 
@@ -264,6 +269,7 @@ export class Registry {
     this.#datasetTypes.refresh();
     this.#dimensions.refresh();
     this.#summaries.refresh();
+    this.#headers.refresh();
   }
 
   /**

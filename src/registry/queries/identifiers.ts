@@ -26,6 +26,9 @@ export const DATASET_FIELDS: readonly DatasetField[] = [
   "timespan",
 ];
 
+/** `header.KEY` and `<datasetType>.header.KEY` name indexed header values. */
+export const HEADER_NAME = "header";
+
 /** What a name in a `where` expression or an `orderBy` term refers to. */
 export type ResolvedName =
   /** The primary key value of a dimension: `visit`, `visit.id`, `detector.instrument`. */
@@ -35,7 +38,9 @@ export type ResolvedName =
   /** One end of an element's timespan: `visit.timespan.begin`. */
   | { readonly kind: "timespanBound"; readonly element: string; readonly bound: "begin" | "end" }
   /** A field of the datasets searched; `datasetType` is null when the name did not say which. */
-  | { readonly kind: "dataset"; readonly datasetType: string | null; readonly field: DatasetField };
+  | { readonly kind: "dataset"; readonly datasetType: string | null; readonly field: DatasetField }
+  /** An indexed FITS header value: `calexp.header.EXPTIME`, `header.AIRMASS` (one dataset type searched). */
+  | { readonly kind: "header"; readonly datasetType: string | null; readonly key: string };
 
 /** The part of the query a name is resolved against. */
 export interface NameContext {
@@ -69,6 +74,14 @@ export function resolveName(parts: readonly string[], context: NameContext): Res
       ),
     );
   }
+  if (first === HEADER_NAME && !universe.hasElement(first)) {
+    if (third !== undefined) {
+      throw new InvalidQueryError(
+        `'${written}': a header key with spaces, dots or dashes is written HEADER(<datasetType>, '${parts.slice(1).join(".")}')`,
+      );
+    }
+    return { kind: "header", datasetType: null, key: second };
+  }
   if (universe.hasElement(first)) {
     const element = universe.getElement(first);
     const field = fieldOf(element, second, written);
@@ -86,6 +99,9 @@ export function resolveName(parts: readonly string[], context: NameContext): Res
     return { kind: "field", element: element.name, field };
   }
   if (context.datasetTypes.includes(first)) {
+    if (second === HEADER_NAME && third !== undefined && parts.length === 3) {
+      return { kind: "header", datasetType: first, key: third };
+    }
     if (!(DATASET_FIELDS as readonly string[]).includes(second) || third !== undefined) {
       throw new InvalidQueryError(
         unknown(

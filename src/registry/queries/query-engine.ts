@@ -19,12 +19,14 @@ import type { CollectionManager, CollectionRecord } from "../managers/collection
 import { dataIdColumns, dataIdFromRow } from "../managers/data-id-columns.ts";
 import type { DatasetTypeManager, DatasetTypeRecord } from "../managers/dataset-type-manager.ts";
 import { recordFromRow } from "../managers/dimension-rows.ts";
+import type { HeaderIndexManager, HeaderKeyRecord } from "../managers/header-index-manager.ts";
 import { type NameExpression, parseNameExpression } from "../name-expression.ts";
 import type { ExpressionNode } from "../query/ast.ts";
 import { parseExpression } from "../query/parser.ts";
 import { overlapTableName, SKYPIX_INDEX_COLUMN } from "../schema/dimension-tables.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { toBytes, toNumber } from "../sql-values.ts";
+import { headerValue, mentionsHeaders } from "./header-columns.ts";
 import {
   type DatasetField,
   datasetFieldType,
@@ -89,6 +91,8 @@ interface PlanRequest extends QueryOptions {
   /** The element a record query returns: bare orderBy field names are its fields. */
   readonly orderElement?: string;
   readonly where?: string;
+  /** The indexed header keys of the searched dataset types, when the query names header values. */
+  readonly headerKeys?: ReadonlyMap<string, readonly HeaderKeyRecord[]>;
 }
 
 /** Fewer ranges than this keep a constant region's pixel test short. */
@@ -107,14 +111,17 @@ export class QueryEngine {
   readonly #collections: CollectionManager;
   readonly #types: DatasetTypeManager;
   readonly #pixelization: HtmPixelization;
+  readonly #headers: HeaderIndexManager | undefined;
 
   constructor(
     database: RegistryDatabase,
     universe: DimensionUniverse,
     collections: CollectionManager,
     types: DatasetTypeManager,
+    headers?: HeaderIndexManager,
   ) {
     this.#database = database;
+    this.#headers = headers;
     this.#universe = universe;
     this.#collections = collections;
     this.#types = types;
@@ -129,6 +136,7 @@ export class QueryEngine {
     await this.#checkGovernors(options);
     const requested = this.#universe.conform(typeof dimensions === "string" ? [dimensions] : dimensions);
     const searches = await this.#constraintSearches(options);
+    options = await this.#withHeaderKeys(options, searches);
     const result = await this.#dataIds(requested, searches, options);
     if (result.length === 0 && options.explain === true) {
       throw new EmptyQueryResultError(
@@ -151,6 +159,13 @@ export class QueryEngine {
     }
     await this.#checkGovernors(options);
     const types = await this.#resolveTypes(datasetType);
+    if (mentionsHeaders(options.where, options.orderBy)) {
+      // Each type is searched alone, so its own keys are the ones a name can mean.
+      options = {
+        ...options,
+        headerKeys: await this.#loadHeaderKeys(types.map((t) => t.name)),
+      } as QueryDatasetsOptions;
+    }
     const refs: DatasetRef[] = [];
     const searches: DatasetSearchSpec[] = [];
     for (const type of types) {
@@ -191,6 +206,7 @@ export class QueryEngine {
     }
     await this.#checkGovernors(options);
     const searches = await this.#constraintSearches(options);
+    options = await this.#withHeaderKeys(options, searches);
     const result = await this.#records(target, searches, options);
     if (result.length === 0 && options.explain === true) {
       throw new EmptyQueryResultError(
@@ -199,6 +215,24 @@ export class QueryEngine {
       );
     }
     return result;
+  }
+
+  /** `options` with the searched types' indexed header keys when the query names header values. */
+  async #withHeaderKeys<T extends QueryOptions>(
+    options: T,
+    searches: readonly DatasetSearchSpec[],
+  ): Promise<T> {
+    if (!mentionsHeaders(options.where, options.orderBy)) return options;
+    return { ...options, headerKeys: await this.#loadHeaderKeys(searches.map((s) => s.datasetType.name)) };
+  }
+
+  async #loadHeaderKeys(types: readonly string[]): Promise<Map<string, readonly HeaderKeyRecord[]>> {
+    const out = new Map<string, readonly HeaderKeyRecord[]>();
+    if (this.#headers === undefined) return out;
+    // Read afresh: another process may have indexed keys since this one cached them.
+    this.#headers.refresh();
+    for (const type of types) out.set(type, await this.#headers.keys(type));
+    return out;
   }
 
   /**
@@ -426,6 +460,13 @@ export class QueryEngine {
       column: (element, column) => joins.column(element, column),
       datasetField: (type, field) => this.#datasetField(request.searches, type, field, joins, datasetJoins),
       glob: (expr, pattern) => this.#database.dialect.globMatch(expr, pattern),
+      header: (type, key) =>
+        headerValue(
+          request.searches.map((s) => s.datasetType.name),
+          request.headerKeys ?? new Map(),
+          type,
+          key,
+        ),
     };
     const compiled = compileWhere(where, scope);
     const orderSql = order.map((term) => ({
@@ -627,6 +668,11 @@ export class QueryEngine {
         if (value.kind === "scalar") return value.sql;
         if (value.kind === "timespan") return value.begin;
         throw new InvalidQueryError(`cannot order by ${resolved.field}`);
+      }
+      case "header": {
+        const value = scope.header(resolved.datasetType, resolved.key);
+        if (value.kind === "scalar") return value.sql;
+        throw new InvalidQueryError(`cannot order by header key ${resolved.key}`);
       }
     }
   }

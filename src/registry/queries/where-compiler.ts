@@ -57,6 +57,8 @@ export interface CompileScope {
   datasetField(datasetType: string | null, field: DatasetField): Compiled;
   /** A case-sensitive glob match. */
   glob(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown>;
+  /** An indexed header value of the (named, or only) dataset search; unindexed keys are errors. */
+  header(datasetType: string | null, key: string): Compiled;
 }
 
 /** The result of compiling a `where` expression. */
@@ -103,6 +105,8 @@ export function collectNeeds(
         for (const item of n.items) if (!isNullName(item)) visit(item, false);
         return;
       case "function":
+        // HEADER(calexp, 'KEY') names a dataset type and a key, not query columns.
+        if (n.name === "HEADER") return;
         for (const arg of n.args) visit(arg, false);
         return;
       default:
@@ -139,6 +143,8 @@ export function addNeeds(
       return;
     case "dataset":
       needs.datasetFields.add(resolved.field);
+      return;
+    case "header":
       return;
   }
 }
@@ -325,6 +331,8 @@ class WhereCompiler {
         };
       case "dataset":
         return this.#scope.datasetField(resolved.datasetType, resolved.field);
+      case "header":
+        return this.#scope.header(resolved.datasetType, resolved.key);
     }
   }
 
@@ -553,6 +561,21 @@ class WhereCompiler {
         if (typeof text !== "string") throw this.#error(pattern, "is not a string pattern");
         return { kind: "condition", sql: this.#scope.glob(target.sql, text) };
       }
+      case "HEADER": {
+        const [datasetType, key] = node.args as [ExpressionNode | undefined, ExpressionNode | undefined];
+        const keyBind = key === undefined ? undefined : boundName(key, this.#scope.bind, this.#scope.names);
+        const keyText =
+          key?.kind === "string" ? key.value : keyBind !== undefined ? this.#scope.bind[keyBind] : undefined;
+        if (
+          node.args.length !== 2 ||
+          datasetType?.kind !== "identifier" ||
+          datasetType.parts.length !== 1 ||
+          typeof keyText !== "string"
+        ) {
+          throw this.#error(node, "needs a dataset type name and a key string: HEADER(calexp, 'EXPTIME')");
+        }
+        return this.#scope.header(datasetType.parts[0]!, keyText);
+      }
       case "POINT":
       case "CIRCLE":
       case "BOX":
@@ -562,7 +585,7 @@ class WhereCompiler {
       default:
         throw this.#error(
           node,
-          `calls an unknown function ${node.name}(); accepted: POINT, CIRCLE, BOX, POLYGON, REGION, GLOB, UUID`,
+          `calls an unknown function ${node.name}(); accepted: POINT, CIRCLE, BOX, POLYGON, REGION, GLOB, UUID, HEADER`,
         );
     }
   }

@@ -1,12 +1,18 @@
 import type { DimensionUniverse } from "../../core/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import { dimensionTables } from "./dimension-tables.ts";
+import { headerTables } from "./header-tables.ts";
 import { governorSummaryTables, staticTables } from "./static-tables.ts";
 import { createTable, type TableSpec } from "./table-spec.ts";
 
 /** Every table a new registry starts with, in creation order. */
 export function initialTables(universe: DimensionUniverse): TableSpec[] {
-  return [...staticTables(), ...dimensionTables(universe), ...governorSummaryTables(universe)];
+  return [
+    ...staticTables(),
+    ...dimensionTables(universe),
+    ...governorSummaryTables(universe),
+    ...headerTables(),
+  ];
 }
 
 /** Creates the initial tables in the current transaction (the caller opens it). */

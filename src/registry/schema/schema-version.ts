@@ -1,11 +1,13 @@
 import { SchemaVersionError } from "../../errors.ts";
 import type { RegistryDatabase } from "../database.ts";
+import { headerTables } from "./header-tables.ts";
+import { createTable } from "./table-spec.ts";
 
 /**
  * The registry schema version this code writes. Bump it with every change to the tables, and add a
  * migration from the previous version to `MIGRATIONS`.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Attribute names in `butler_attributes`. */
 export const ATTRIBUTES = Object.freeze({
@@ -19,8 +21,18 @@ export const ATTRIBUTES = Object.freeze({
 /** Upgrades a schema from `from` to `from + 1`, inside the caller's transaction. */
 export type Migration = (database: RegistryDatabase) => Promise<void>;
 
-/** Migrations by the version they upgrade from. Empty while there is only version 1. */
-export const MIGRATIONS: ReadonlyMap<number, Migration> = new Map();
+/** Migrations by the version they upgrade from. */
+export const MIGRATIONS: ReadonlyMap<number, Migration> = new Map([
+  // 1 → 2: the header index's tables (empty; `butler index-headers` fills them).
+  [
+    1,
+    async (database: RegistryDatabase) => {
+      for (const table of headerTables()) {
+        await createTable(database.db, database.dialect, table, { ifNotExists: true });
+      }
+    },
+  ],
+]);
 
 /**
  * Checks a stored schema version: newer than this code is refused, older is migrated step by step

@@ -1,0 +1,104 @@
+/**
+ * `queryHeaders`: header values of the datasets a query finds, by data ID. Indexed keys come from the
+ * registry in one query, with no file opened; keys that are not indexed (and datasets the index has no
+ * values for yet) are read from the files, one ranged read each, and the result says which keys came
+ * from where.
+ */
+import type { DataIdInput, DatasetRef } from "../core/index.ts";
+import type { FileDatastore } from "../datastore/index.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import { type HeaderValue, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
+import type { Registry } from "../registry/index.ts";
+import { readDatasetHeaders } from "./header-index.ts";
+
+export interface QueryHeadersOptions {
+  /** Keys to return (`KEY`, `HIERARCH …`, `HDU:KEY`); default: every indexed key of the type. */
+  keys?: readonly string[];
+  collections: string | readonly string[];
+  where?: string;
+  bind?: Readonly<Record<string, unknown>>;
+  dataId?: DataIdInput;
+  /** Default: the dataset type's required dimensions. */
+  orderBy?: string | readonly string[];
+  limit?: number;
+  /** Only the first dataset of each data ID in the collections' order (default true). */
+  findFirst?: boolean;
+  /** Files read at once for keys that are not indexed (default 16). */
+  concurrency?: number;
+  /** Called after each file read for keys that are not indexed. */
+  onRead?: (done: number, total: number) => void;
+}
+
+export interface HeaderScanRow {
+  readonly ref: DatasetRef;
+  /** By canonical key name, in the order of `keys`; null when the file has no such key. */
+  readonly values: Readonly<Record<string, HeaderValue>>;
+}
+
+export interface HeaderScan {
+  /** Canonical names of the keys returned. */
+  readonly keys: readonly string[];
+  /** Keys answered from the registry's index. */
+  readonly fromIndex: readonly string[];
+  /** Keys read from the files (not indexed). */
+  readonly fromFiles: readonly string[];
+  /** Files read: 0 when every key is indexed and every dataset has its values. */
+  readonly filesRead: number;
+  readonly rows: readonly HeaderScanRow[];
+}
+
+export async function queryHeaders(
+  registry: Registry,
+  datastore: FileDatastore,
+  datasetType: string,
+  options: QueryHeadersOptions,
+): Promise<HeaderScan> {
+  const type = await registry.getDatasetType(datasetType);
+  const headers = registry.internals.headers;
+  headers.refresh();
+  const indexed = (await headers.keys(type.name)).map((k) => k.name);
+  const keys =
+    options.keys === undefined ? indexed : [...new Set(options.keys.map((k) => parseHeaderKey(k).name))];
+  if (keys.length === 0) {
+    throw new InvalidArgumentError(
+      `no header keys to show: ${type.name} has no indexed keys; name some keys, or index them with 'butler index-headers'`,
+    );
+  }
+  const refs = await registry.queryDatasets(type, {
+    collections: options.collections,
+    findFirst: options.findFirst ?? true,
+    orderBy: options.orderBy ?? type.dimensions.required,
+    ...(options.where === undefined ? {} : { where: options.where }),
+    ...(options.bind === undefined ? {} : { bind: options.bind }),
+    ...(options.dataId === undefined ? {} : { dataId: options.dataId }),
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+  });
+  const fromIndex = keys.filter((k) => indexed.includes(k));
+  const fromFiles = keys.filter((k) => !indexed.includes(k));
+  const ids = refs.map((r) => r.id);
+  const stored = await headers.values(type.name, ids, fromIndex);
+  // Datasets the index has no values for yet (written before their keys were indexed) are read too.
+  const toRead = ids.filter((id) => fromFiles.length > 0 || fromIndex.some((k) => !stored.get(id)?.has(k)));
+  let filesRead = 0;
+  let read = new Map<string, Map<string, TypedHeaderValue>>();
+  if (toRead.length > 0) {
+    read = await readDatasetHeaders(datastore, toRead, keys.map(parseHeaderKey), {
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      onRead: () => {
+        filesRead++;
+        options.onRead?.(filesRead, toRead.length);
+      },
+    });
+  }
+  const rows = refs.map((ref) => {
+    const fromDb = stored.get(ref.id);
+    const fromFile = read.get(ref.id);
+    const values: Record<string, HeaderValue> = {};
+    for (const key of keys) {
+      if (fromDb?.has(key)) values[key] = fromDb.get(key)!;
+      else values[key] = fromFile?.get(key)?.value ?? null;
+    }
+    return { ref, values };
+  });
+  return { keys, fromIndex, fromFiles, filesRead, rows };
+}

@@ -1,0 +1,81 @@
+/**
+ * Header values in queries: `calexp.header.EXPTIME`, `header.AIRMASS` and `HEADER(calexp, 'KEY')`
+ * compile to a scalar subquery on the header index (NULL when the dataset has no value), typed as the
+ * key's column, so comparisons and ordering follow the rest of the language and values stay bound.
+ */
+import { type RawBuilder, sql } from "kysely";
+import { InvalidQueryError } from "../../errors.ts";
+import { parseHeaderKey } from "../../fits/header-key.ts";
+import { type HeaderKeyRecord, valueColumn } from "../managers/header-index-manager.ts";
+import { HEADER_TABLES } from "../schema/header-tables.ts";
+import type { ValueType } from "./identifiers.ts";
+import type { Compiled } from "./where-compiler.ts";
+
+/** Whether a `where` or `orderBy` may name header values (so the indexed keys must be loaded). */
+export function mentionsHeaders(
+  where: string | undefined,
+  orderBy: string | readonly string[] | undefined,
+): boolean {
+  const order = typeof orderBy === "string" ? orderBy : (orderBy ?? []).join(",");
+  return /header/i.test(where ?? "") || /header/i.test(order);
+}
+
+const VALUE_TYPES: Readonly<Record<string, ValueType>> = {
+  logical: "bool",
+  integer: "int",
+  float: "float",
+  string: "string",
+};
+
+/**
+ * The value of `key` for the dataset search of `datasetType` (the only search when null). `searches`
+ * are the dataset type names in search order (their relations are `ds<i>`), `keys` the indexed keys
+ * of each.
+ */
+export function headerValue(
+  searches: readonly string[],
+  keys: ReadonlyMap<string, readonly HeaderKeyRecord[]>,
+  datasetType: string | null,
+  key: string,
+): Compiled {
+  const written = datasetType === null ? `header.${key}` : `${datasetType}.header.${key}`;
+  if (searches.length === 0) {
+    throw new InvalidQueryError(`'${written}' names a header value, but the query searches no datasets`);
+  }
+  let index = 0;
+  if (datasetType === null) {
+    if (searches.length > 1) {
+      throw new InvalidQueryError(
+        `'${written}' is ambiguous in a query over several dataset types; accepted: ${searches.map((s) => `${s}.header.${key}`).join(", ")}`,
+      );
+    }
+  } else {
+    index = searches.indexOf(datasetType);
+    if (index < 0) {
+      throw new InvalidQueryError(
+        `'${written}': the query does not search ${datasetType}; accepted: ${searches.join(", ")}`,
+      );
+    }
+  }
+  const type = searches[index]!;
+  let name: string;
+  try {
+    name = parseHeaderKey(key).name;
+  } catch (err) {
+    throw new InvalidQueryError((err as Error).message);
+  }
+  const indexed = keys.get(type) ?? [];
+  const record = indexed.find((k) => k.name === name);
+  if (record === undefined) {
+    const list = indexed.map((k) => k.name).join(", ");
+    throw new InvalidQueryError(
+      `header key '${name}' is not indexed for ${type}; ` +
+        (list === ""
+          ? `${type} has no indexed header keys (add some with 'butler index-headers')`
+          : `indexed keys: ${list}`),
+    );
+  }
+  const value: RawBuilder<unknown> = sql`(SELECT h.${sql.ref(valueColumn(record.type))} FROM ${sql.table(HEADER_TABLES.value)} AS h
+    WHERE h.dataset_id = ${sql.ref(`ds${index}.dataset_id`)} AND h.key_id = ${record.id})`;
+  return { kind: "scalar", type: VALUE_TYPES[record.type ?? "string"]!, sql: value };
+}
