@@ -4,6 +4,7 @@ import * as certifyCalibrations from "./certify-calibrations.ts";
 import * as collectionChain from "./collection-chain.ts";
 import * as configDump from "./config-dump.ts";
 import * as configValidate from "./config-validate.ts";
+import * as indexHeaders from "./index-headers.ts";
 import * as insertDimensionRecords from "./insert-dimension-records.ts";
 import * as queryCollections from "./query-collections.ts";
 import * as queryDataIds from "./query-data-ids.ts";
@@ -20,6 +21,7 @@ export const REPO_COMMANDS = [
   collectionChain,
   configDump,
   configValidate,
+  indexHeaders,
   insertDimensionRecords,
   queryCollections,
   queryDataIds,

@@ -1,12 +1,14 @@
 /**
  * `butler scan-metadata REPO DATASET_TYPE --collections … --keys EXPTIME,FILTER`: one row per dataset
  * with its data ID and the requested header keys (or fields of another component). The refs come from
- * one find-first query; only each dataset's component bytes are read, several at a time.
+ * one find-first query; only each dataset's component bytes are read, several at a time. Header keys
+ * indexed in the registry come from it instead, with no file read (see `../header-scan.ts`).
  */
 import type { Command } from "commander";
 import { mapConcurrent } from "../../butler/index.ts";
 import { InvalidArgumentError } from "../../errors.ts";
 import { componentValue, defaultKeys, printable } from "../component-values.ts";
+import { scanFromIndex } from "../header-scan.ts";
 import type { OutputFormat, Row } from "../output.ts";
 import { progressBar } from "../progress.ts";
 import {
@@ -52,6 +54,18 @@ export function register(program: Command): void {
       const collections = options.collections ?? butler.collections;
       if (collections.length === 0) {
         throw new InvalidArgumentError("scan-metadata needs --collections (this repository has no default)");
+      }
+      if (
+        options.component === "metadata" &&
+        (await scanFromIndex(butler, datasetType, {
+          collections,
+          keys: options.keys,
+          concurrency: options.concurrency,
+          format: options.format,
+          ...whereOf(options.where),
+        }))
+      ) {
+        return;
       }
       const type = await butler.registry.getDatasetType(datasetType);
       const refs = await butler.registry.queryDatasets(type, {
