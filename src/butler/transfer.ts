@@ -44,6 +44,7 @@ import {
 import { resourcePath } from "../resources/from-uri.ts";
 import type { Butler, TransferMode } from "./butler.ts";
 import { datastoreTransfer } from "./butler.ts";
+import { headerSectionYaml, importHeaderSection } from "./header-interchange.ts";
 import { inUniverse } from "./resolve.ts";
 
 export interface ExportOptions {
@@ -270,7 +271,8 @@ export async function exportDatasets(
     items.push({ kind: "dataset", datasetType: group.type, run: group.run, records: group.records });
   }
   const file = join(directory, options.filename ?? "export.yaml");
-  await writeFile(file, exportDocument(items, { universe: butler.registry.universe }));
+  const headers = await headerSectionYaml(butler.registry, refs);
+  await writeFile(file, exportDocument(items, { universe: butler.registry.universe }) + headers);
   return file;
 }
 
@@ -285,7 +287,8 @@ export async function importDatasets(
 ): Promise<ImportResult> {
   const dir = resolve(directory);
   const file = resolve(dir, options.filename ?? "export.yaml");
-  const document = parseExport(await readFile(file, "utf8"), { universe: butler.registry.universe });
+  const text = await readFile(file, "utf8");
+  const document = parseExport(text, { universe: butler.registry.universe });
   const transfer = datastoreTransfer(options.transfer ?? "auto");
   const known = await butler.registry.queryDatasetTypes();
   const target = butler.registry as unknown as ImportTarget;
@@ -317,6 +320,7 @@ export async function importDatasets(
       });
       refs.push(expanded);
     }
+    await importHeaderSection(butler.registry, text, new Set(refs.map((r) => r.id)));
     return { summary, refs };
   });
 }

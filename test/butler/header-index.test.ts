@@ -4,7 +4,7 @@
  * header values; queryHeaders answering indexed keys with every file gone, and reading the others.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -73,11 +73,15 @@ async function assertIndexMatchesFile(butler: Butler, ref: DatasetRef, keys = KE
   }
 }
 
-async function newRepo(ctx: { newUri(): string }, name: string): Promise<{ repo: string; butler: Butler }> {
+async function newRepo(
+  ctx: { newUri(): string },
+  name: string,
+  indexed = true,
+): Promise<{ repo: string; butler: Butler }> {
   const repo = freshDir(name);
   await Butler.create(repo, { db: ctx.newUri() });
   const config = await readRepoConfig(repo);
-  config.raw.headerIndex = { datasetTypes: { "calex*": KEYS } };
+  config.raw.headerIndex = indexed ? { datasetTypes: { "calex*": KEYS } } : { exposureDefault: false };
   writeFileSync(config.file, stringify(config.raw));
   const butler = await open(repo, { run: RUN });
   await loadHscDimensions(butler);
@@ -196,6 +200,29 @@ forEachDialect("header index", (ctx) => {
     await assert.rejects(
       butler.queryDatasets("calexp", { where: "header.EXPTIME = 'long'" }),
       InvalidQueryError,
+    );
+  });
+
+  test("export and import carry the values to a repository that indexes nothing itself", async () => {
+    const { butler } = await newRepo(ctx, "hdr-carry-source");
+    const refs: DatasetRef[] = [];
+    for (const detector of [16, 17]) {
+      refs.push(await butler.put(await exposureFor(detector), "calexp", { ...DATA_ID, detector }));
+    }
+    const directory = freshDir("hdr-carry-export");
+    const file = await butler.export(refs, { directory, transfer: "copy" });
+    assert.match(readFileSync(file, "utf8"), /^butler_ts_header_index:$/m);
+    const { butler: target } = await newRepo(ctx, "hdr-carry-target", false);
+    await target.import(directory, { transfer: "copy" });
+    for (const ref of refs) await assertIndexMatchesFile(target, ref);
+    const scan = await target.queryHeaders("calexp", { keys: ["BIGID", "FLAG"] });
+    assert.equal(scan.filesRead, 0);
+    assert.deepEqual(
+      scan.rows.map((r) => [r.values.BIGID, r.values.FLAG]),
+      [
+        [2n ** 60n + 16n, true],
+        [2n ** 60n + 17n, false],
+      ],
     );
   });
 
