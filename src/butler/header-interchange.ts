@@ -49,7 +49,12 @@ export async function headerSectionYaml(registry: Registry, refs: readonly Datas
     section[type] = { keys: Object.fromEntries(keys.map((k) => [k.name, k.type])), datasets };
   }
   if (Object.keys(section).length === 0) return "";
-  return stringify({ [HEADER_SECTION]: section }, { lineWidth: 0 });
+  // Values quoted: readers that resolve plain scalars by YAML 1.1 rules (PyYAML, ours) would take
+  // some strings for numbers or times.
+  return stringify(
+    { [HEADER_SECTION]: section },
+    { lineWidth: 0, defaultStringType: "QUOTE_SINGLE", defaultKeyType: "PLAIN" },
+  );
 }
 
 function encode(type: HeaderValueType | null, value: HeaderValue): Encoded {
@@ -65,8 +70,7 @@ function decode(type: HeaderValueType | null, value: unknown, where: string): Ty
   if (typeof value === "object" && typeof (value as { string?: unknown }).string === "string") {
     return { type: "string", value: (value as { string: string }).string };
   }
-  const bad = () =>
-    new ExportFormatError("value", `${where}: ${JSON.stringify(value)} is not a ${type} value`);
+  const bad = () => new ExportFormatError("value", `${where}: ${String(value)} is not a ${type} value`);
   switch (type) {
     case "integer": {
       if (typeof value !== "string" && typeof value !== "number" && typeof value !== "bigint") throw bad();
@@ -74,8 +78,9 @@ function decode(type: HeaderValueType | null, value: unknown, where: string): Ty
       return { type, value: Number.isSafeInteger(Number(n)) ? Number(n) : n };
     }
     case "float":
-      if (typeof value !== "number") throw bad();
-      return { type, value };
+      // YAML writes 30.0 as 30, which readers take for an integer.
+      if (typeof value !== "number" && typeof value !== "bigint") throw bad();
+      return { type, value: Number(value) };
     case "logical":
       if (typeof value !== "boolean") throw bad();
       return { type, value };
