@@ -108,10 +108,11 @@ async function handScan(registry: Registry, tags: string, typeId: number, keyNam
   const rows = await registry.internals.database.rows<Record<string, unknown>>(sql`
     SELECT t.dataset_id, h.key_id, h.int_value, h.float_value, h.string_value
     FROM ${sql.table(TABLES.collection)} AS p
-    JOIN ${sql.table(TABLES.collectionChain)} AS cc ON cc.parent = p.collection_id
-    JOIN ${sql.table(tags)} AS t ON t.collection_id = cc.child
-    JOIN ${sql.table(HEADER_TABLES.value)} AS h ON h.dataset_id = t.dataset_id
-    WHERE p.name = ${CHAIN} AND t.dataset_type_id = ${typeId}`);
+    CROSS JOIN ${sql.table(TABLES.collectionChain)} AS cc
+    CROSS JOIN ${sql.table(tags)} AS t
+    CROSS JOIN ${sql.table(HEADER_TABLES.value)} AS h
+    WHERE p.name = ${CHAIN} AND cc.parent = p.collection_id AND t.collection_id = cc.child
+      AND t.dataset_type_id = ${typeId} AND h.dataset_id = t.dataset_id`);
   const byId = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
     const id = String(row.dataset_id);
@@ -131,14 +132,17 @@ async function handWhere(registry: Registry, tags: string, typeId: number, expti
     SELECT f.dataset_id FROM (
       SELECT t.dataset_id, ROW_NUMBER() OVER (PARTITION BY t.instrument, t.visit, t.detector ORDER BY cc.position) AS rn
       FROM ${sql.table(TABLES.collection)} AS p
-      JOIN ${sql.table(TABLES.collectionChain)} AS cc ON cc.parent = p.collection_id
-      JOIN ${sql.table(tags)} AS t ON t.collection_id = cc.child
-      JOIN visit AS v ON v.instrument = t.instrument AND v.id = t.visit
-      JOIN physical_filter AS pf ON pf.instrument = v.instrument AND pf.name = v.physical_filter
-      JOIN ${sql.table(HEADER_TABLES.value)} AS h1 ON h1.dataset_id = t.dataset_id AND h1.key_id = ${exptime}
-      JOIN ${sql.table(HEADER_TABLES.value)} AS h2 ON h2.dataset_id = t.dataset_id AND h2.key_id = ${airmass}
-      WHERE p.name = ${CHAIN} AND t.dataset_type_id = ${typeId} AND pf.band = 'r'
-        AND h1.float_value > 20 AND h2.float_value < 1.5
+      CROSS JOIN ${sql.table(TABLES.collectionChain)} AS cc
+      CROSS JOIN ${sql.table(tags)} AS t
+      CROSS JOIN visit AS v
+      CROSS JOIN physical_filter AS pf
+      CROSS JOIN ${sql.table(HEADER_TABLES.value)} AS h1
+      CROSS JOIN ${sql.table(HEADER_TABLES.value)} AS h2
+      WHERE p.name = ${CHAIN} AND cc.parent = p.collection_id AND t.collection_id = cc.child
+        AND t.dataset_type_id = ${typeId} AND v.instrument = t.instrument AND v.id = t.visit
+        AND pf.instrument = v.instrument AND pf.name = v.physical_filter AND pf.band = 'r'
+        AND h1.dataset_id = t.dataset_id AND h1.key_id = ${exptime} AND h1.float_value > 20
+        AND h2.dataset_id = t.dataset_id AND h2.key_id = ${airmass} AND h2.float_value < 1.5
     ) AS f WHERE f.rn = 1`);
   return rows.map((r) => String(r.dataset_id));
 }

@@ -29,7 +29,6 @@ export type {
 } from "./managers/dataset-type-manager.ts";
 export type { InsertDimensionDataOptions } from "./managers/dimension-record-manager.ts";
 export {
-  decodeValue,
   HeaderIndexManager,
   type HeaderKeyRecord,
   type HeaderRow,

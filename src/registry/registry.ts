@@ -57,6 +57,7 @@ import type {
   QueryDimensionRecordsOptions,
 } from "./queries/query-options.ts";
 import { createSchema } from "./schema/create-schema.ts";
+import { HEADER_TABLES } from "./schema/header-tables.ts";
 import { ATTRIBUTES, checkSchemaVersion, SCHEMA_VERSION } from "./schema/schema-version.ts";
 import { TABLES } from "./schema/static-tables.ts";
 
@@ -278,7 +279,7 @@ export class Registry {
    * autovacuum catches up (find-first over 100k datasets: 2.2 s before, 0.4 s after).
    */
   async analyze(): Promise<void> {
-    const tables = new Set<string>([...Object.values(TABLES)]);
+    const tables = new Set<string>([...Object.values(TABLES), ...Object.values(HEADER_TABLES)]);
     for (const element of this.universe.elements) if (element.hasOwnTable) tables.add(element.name);
     for (const record of await this.#datasetTypes.all()) {
       tables.add(record.tagsTable);
