@@ -118,9 +118,20 @@ export class HeaderIndexManager {
    */
   async record(datasetType: string, rows: readonly HeaderRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const names = new Set<string>();
-    for (const row of rows) for (const name of row.values.keys()) names.add(name);
-    let keys = await this.addKeys(datasetType, [...names]);
+    // Names as given (`exptime`, `HIERARCH …`) to canonical ones, parsed once each.
+    const canonical = new Map<string, string>();
+    for (const row of rows) {
+      for (const name of row.values.keys()) {
+        if (!canonical.has(name)) canonical.set(name, parseHeaderKey(name).name);
+      }
+    }
+    if ([...canonical].some(([given, name]) => given !== name)) {
+      rows = rows.map((row) => ({
+        datasetId: row.datasetId,
+        values: new Map([...row.values].map(([name, value]) => [canonical.get(name)!, value])),
+      }));
+    }
+    let keys = await this.addKeys(datasetType, [...new Set(canonical.values())]);
     keys = await this.#settleTypes(datasetType, keys, rows);
     const byName = new Map(keys.map((k) => [k.name, k]));
     const out: Record<string, unknown>[] = [];

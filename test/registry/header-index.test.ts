@@ -1,0 +1,119 @@
+/**
+ * The header index in the registry on each engine: the migration from schema version 1, typed values
+ * (64-bit integers, logicals, NULL for absent keys), a value of another type kept as its string and
+ * logged once, key name normalisation, and removal of keys.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { sql } from "kysely";
+import { parseHeaderKey } from "../../src/fits/header-key.ts";
+import { type LogRecord, setLogSinks } from "../../src/log.ts";
+import { ATTRIBUTES, HEADER_TABLES, Registry, TABLES } from "../../src/registry/index.ts";
+import { forEachDialect, loadDatasets } from "./registry-support.ts";
+
+forEachDialect("header index (registry)", (ctx) => {
+  test("a version 1 registry is migrated: the header tables are created on a writeable open", async () => {
+    const uri = ctx.newUri();
+    const created = await Registry.create({ db: uri });
+    const db = created.internals.database;
+    await db.rows(sql`DROP TABLE ${sql.table(HEADER_TABLES.value)}`);
+    await db.rows(sql`DROP TABLE ${sql.table(HEADER_TABLES.key)}`);
+    await db.upsert(TABLES.attributes, [{ name: ATTRIBUTES.schemaVersion, value: "1" }], ["name"]);
+    await created.close();
+    await assert.rejects(Registry.open({ db: uri, writeable: false }), /older than 2/);
+    const opened = ctx.track(await Registry.open({ db: uri }));
+    assert.ok(await opened.dialect.hasTable(HEADER_TABLES.key));
+    assert.ok(await opened.dialect.hasTable(HEADER_TABLES.value));
+    const [row] = await opened.internals.database.rows<{ value: string }>(
+      sql`SELECT value FROM ${sql.table(TABLES.attributes)} WHERE name = ${ATTRIBUTES.schemaVersion}`,
+    );
+    assert.equal(row!.value, "2");
+  });
+
+  test("values keep their type; a mismatched one is a string, logged once; removing a key drops its values", async () => {
+    const registry = ctx.track(await Registry.create({ db: ctx.newUri() }));
+    const refs = await loadDatasets(registry);
+    const type = refs[0]!.datasetType.name;
+    const ids = refs.filter((r) => r.datasetType.name === type && r.run === refs[0]!.run).map((r) => r.id);
+    assert.ok(ids.length >= 3, `${ids.length} datasets`);
+    const headers = registry.internals.headers;
+    const logged: LogRecord[] = [];
+    const previous = setLogSinks([(record) => logged.push(record)]);
+    try {
+      await registry.transaction(() =>
+        headers.record(type, [
+          {
+            datasetId: ids[0]!,
+            values: new Map([
+              ["exptime", { type: "float", value: 30 }],
+              ["HIERARCH ESO DET CHIP NAME", { type: "string", value: "CCD-1" }],
+              ["BIG", { type: "integer", value: 2n ** 62n }],
+              ["SIMPLE", { type: "logical", value: true }],
+            ]),
+          },
+          {
+            datasetId: ids[1]!,
+            values: new Map([
+              ["EXPTIME", { type: "integer", value: 15 }],
+              ["ESO DET CHIP NAME", null],
+              ["BIG", { type: "float", value: 1.5 }],
+              ["SIMPLE", { type: "logical", value: false }],
+            ]),
+          },
+          {
+            datasetId: ids[2]!,
+            values: new Map([["BIG", { type: "string", value: "many" }]]),
+          },
+        ]),
+      );
+    } finally {
+      setLogSinks(previous);
+    }
+    const keys = Object.fromEntries((await headers.keys(type)).map((k) => [k.name, k.type]));
+    assert.deepEqual(keys, {
+      BIG: "integer",
+      "ESO DET CHIP NAME": "string",
+      EXPTIME: "float",
+      SIMPLE: "logical",
+    });
+    const values = await headers.values(type, ids);
+    assert.deepEqual(Object.fromEntries(values.get(ids[0]!)!), {
+      BIG: 2n ** 62n,
+      "ESO DET CHIP NAME": "CCD-1",
+      EXPTIME: 30,
+      SIMPLE: true,
+    });
+    // An integer in a float column is a float; a float or a string in an integer column is its string.
+    assert.deepEqual(Object.fromEntries(values.get(ids[1]!)!), {
+      BIG: "1.5",
+      "ESO DET CHIP NAME": null,
+      EXPTIME: 15,
+      SIMPLE: false,
+    });
+    assert.deepEqual(Object.fromEntries(values.get(ids[2]!)!), { BIG: "many" });
+    const warnings = logged.filter((r) => r.level === "warning").map((r) => r.message);
+    assert.equal(warnings.length, 2, warnings.join("\n"));
+    assert.match(warnings[0]!, /BIG of .* is indexed as integer, but a float value \(1\.5\)/);
+    assert.match(warnings[1]!, /a string value \(many\)/);
+    // Typed comparisons in where use the typed column only.
+    const found = await registry.queryDatasets(type, {
+      collections: refs[0]!.run,
+      where: `HEADER(${type}, 'BIG') > 1000 AND header.SIMPLE`,
+    });
+    assert.deepEqual(
+      found.map((r) => r.id),
+      [ids[0]],
+    );
+    assert.deepEqual(await headers.missing(type, ["BIG"], ids), []);
+    assert.deepEqual(await headers.missing(type, ["SIMPLE", "BIG"], ids), [ids[2]]);
+
+    await registry.transaction(() => headers.removeKeys(type, ["big"]));
+    assert.deepEqual(
+      (await headers.keys(type)).map((k) => k.name),
+      ["ESO DET CHIP NAME", "EXPTIME", "SIMPLE"],
+    );
+    assert.equal(parseHeaderKey("image:bunit").name, "IMAGE:BUNIT");
+    assert.equal(parseHeaderKey("HIERARCH  eso det  chip").name, "ESO DET CHIP");
+    assert.throws(() => parseHeaderKey("A=B"), /invalid header key 'A=B'/);
+  });
+});
