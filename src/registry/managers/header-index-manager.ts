@@ -242,6 +242,11 @@ export class HeaderIndexManager {
       joins.push(sql`LEFT JOIN ${sql.table(HEADER_TABLES.value)} AS ${sql.id(h)}
         ON ${sql.ref(`${h}.dataset_id`)} = i.id AND ${sql.ref(`${h}.key_id`)} = ${key.id}`);
     });
+    const aliases = {
+      p: wanted.map((_, j) => `p${j}`),
+      v: wanted.map((_, j) => `v${j}`),
+      s: wanted.map((_, j) => `s${j}`),
+    };
     for (let i = 0; i < datasetIds.length; i += 10_000) {
       const ids = this.#database.rowsTable(
         datasetIds.slice(i, i + 10_000).map((id) => [id]),
@@ -252,16 +257,15 @@ export class HeaderIndexManager {
       );
       for (const row of rows) {
         const map = new Map<string, HeaderValue>();
-        wanted.forEach((key, j) => {
-          if (row[`p${j}`] === null || row[`p${j}`] === undefined) return;
-          const typed = row[`v${j}`];
+        for (let j = 0; j < wanted.length; j++) {
+          if (row[aliases.p[j]!] == null) continue;
+          const typed = row[aliases.v[j]!];
+          const key = wanted[j]!;
           map.set(
             key.name,
-            typed !== null && typed !== undefined
-              ? decodeTyped(key.type, typed)
-              : ((row[`s${j}`] as string | null | undefined) ?? null),
+            typed != null ? decodeTyped(key.type, typed) : ((row[aliases.s[j]!] as string | null) ?? null),
           );
-        });
+        }
         if (map.size > 0) out.set(String(row.dataset_id), map);
       }
     }
