@@ -146,8 +146,24 @@ forEachDialect("header index", (ctx) => {
         },
       }),
     );
+    // The rest: one ranged read of each file, through its byte index.
+    const reads: number[] = [];
+    const root = butler.datastore.root;
+    const openFile = root.open.bind(root);
+    root.open = (...args) => {
+      const source = openFile(...args);
+      const index = reads.push(0) - 1;
+      const read = source.read.bind(source);
+      source.read = (offset, length, options) => {
+        reads[index]!++;
+        return read(offset, length, options);
+      };
+      return source;
+    };
     const resumed = await butler.indexHeaders("calexp", ["MJD", "OBJECT"], { batchSize: 1 });
+    root.open = openFile;
     assert.equal(resumed.backfilled, 2);
+    assert.deepEqual(reads, [1, 1]);
     for (const ref of [...refs, ingested!])
       await assertIndexMatchesFile(butler, ref, [...KEYS, "MJD", "OBJECT"]);
     const config = await readRepoConfig(repo);

@@ -1,7 +1,8 @@
 /**
  * Header values in queries: `calexp.header.EXPTIME`, `header.AIRMASS` and `HEADER(calexp, 'KEY')`
- * compile to a scalar subquery on the header index (NULL when the dataset has no value), typed as the
- * key's column, so comparisons and ordering follow the rest of the language and values stay bound.
+ * compile to a column of the header index LEFT JOINed on its primary key (NULL when the dataset has no
+ * value), typed as the key's column, so comparisons, NOT, OR and ordering follow the rest of the
+ * language and values stay bound. A join rather than a scalar subquery lets PostgreSQL hash-join.
  */
 import { type RawBuilder, sql } from "kysely";
 import { InvalidQueryError } from "../../errors.ts";
@@ -9,6 +10,7 @@ import { parseHeaderKey } from "../../fits/header-key.ts";
 import { type HeaderKeyRecord, valueColumn } from "../managers/header-index-manager.ts";
 import { HEADER_TABLES } from "../schema/header-tables.ts";
 import type { ValueType } from "./identifiers.ts";
+import type { JoinPlan } from "./join-plan.ts";
 import type { Compiled } from "./where-compiler.ts";
 
 /** Whether a `where` or `orderBy` may name header values (so the indexed keys must be loaded). */
@@ -27,6 +29,26 @@ const VALUE_TYPES: Readonly<Record<string, ValueType>> = {
   string: "string",
 };
 
+/** Joins the value rows of `key` to the dataset search `search` (relation `ds<search>`); returns the alias. */
+export type JoinHeader = (key: HeaderKeyRecord, search: number) => string;
+
+/** A JoinHeader over a join plan, joining each (search, key) once. */
+export function headerJoiner(joins: JoinPlan): JoinHeader {
+  const joined = new Set<string>();
+  return (key, search) => {
+    const alias = `hd${search}_${key.id}`;
+    if (!joined.has(alias)) {
+      joined.add(alias);
+      joins.addLeftJoin(
+        sql.table(HEADER_TABLES.value),
+        alias,
+        sql`${sql.ref(`${alias}.dataset_id`)} = ${sql.ref(`ds${search}.dataset_id`)} AND ${sql.ref(`${alias}.key_id`)} = ${key.id}`,
+      );
+    }
+    return alias;
+  };
+}
+
 /**
  * The value of `key` for the dataset search of `datasetType` (the only search when null). `searches`
  * are the dataset type names in search order (their relations are `ds<i>`), `keys` the indexed keys
@@ -37,6 +59,7 @@ export function headerValue(
   keys: ReadonlyMap<string, readonly HeaderKeyRecord[]>,
   datasetType: string | null,
   key: string,
+  join: JoinHeader,
 ): Compiled {
   const written = datasetType === null ? `header.${key}` : `${datasetType}.header.${key}`;
   if (searches.length === 0) {
@@ -75,7 +98,7 @@ export function headerValue(
           : `indexed keys: ${list}`),
     );
   }
-  const value: RawBuilder<unknown> = sql`(SELECT h.${sql.ref(valueColumn(record.type))} FROM ${sql.table(HEADER_TABLES.value)} AS h
-    WHERE h.dataset_id = ${sql.ref(`ds${index}.dataset_id`)} AND h.key_id = ${record.id})`;
+  const alias = join(record, index);
+  const value: RawBuilder<unknown> = sql.ref(`${alias}.${valueColumn(record.type)}`);
   return { kind: "scalar", type: VALUE_TYPES[record.type ?? "string"]!, sql: value };
 }

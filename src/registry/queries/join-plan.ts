@@ -96,6 +96,11 @@ export class JoinPlan {
     this.#addItem(table, alias, "cross");
   }
 
+  /** Appends a table LEFT JOINed on `on` (its columns are NULL where no row matches). */
+  addLeftJoin(table: RawBuilder<unknown>, alias: string, on: RawBuilder<unknown>): void {
+    this.#addItem(table, alias, on);
+  }
+
   /** The FROM clause body (without the keyword); empty for a query over no relations. */
   get from(): RawBuilder<unknown> | null {
     return this.#items.length === 0 ? null : sql.join(this.#items, sql` `);

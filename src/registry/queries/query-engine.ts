@@ -26,7 +26,7 @@ import { parseExpression } from "../query/parser.ts";
 import { overlapTableName, SKYPIX_INDEX_COLUMN } from "../schema/dimension-tables.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { toBytes, toNumber } from "../sql-values.ts";
-import { headerValue, mentionsHeaders } from "./header-columns.ts";
+import { headerJoiner, headerValue, mentionsHeaders } from "./header-columns.ts";
 import {
   type DatasetField,
   datasetFieldType,
@@ -453,6 +453,7 @@ export class QueryEngine {
       request.neededLookupsOnly === true ? needs.dimensions : undefined,
     );
     const datasetJoins = new Map<string, RawBuilder<unknown>>();
+    const joinHeader = headerJoiner(joins);
     const scope: CompileScope = {
       names,
       bind: request.bind ?? {},
@@ -466,6 +467,7 @@ export class QueryEngine {
           request.headerKeys ?? new Map(),
           type,
           key,
+          joinHeader,
         ),
     };
     const compiled = compileWhere(where, scope);
