@@ -5,7 +5,7 @@
  * `Metadata-Flavor: Google` header. Tokens are `<kind>-token-<n>` in issue order; each lives
  * `expiresIn` seconds. `serviceAccountKey()` makes a real key file (a fresh RSA key) for the endpoint.
  */
-import { createPublicKey, generateKeyPairSync, type KeyObject, verify } from "node:crypto";
+import { generateKeyPairSync, type KeyObject, verify } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -37,7 +37,7 @@ export class GoogleTokenServer {
   private constructor() {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     this.privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    this.#publicKey = createPublicKey(publicKey);
+    this.#publicKey = publicKey;
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -56,6 +56,14 @@ export class GoogleTokenServer {
   /** `host:port`, as `GCE_METADATA_HOST` takes it. */
   get host(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** Forgets the requests so far and issues from `<kind>-token-1` again, valid an hour. */
+  reset(): void {
+    this.requests.length = 0;
+    this.#issued = { oauth: 0, metadata: 0 };
+    this.expiresIn = 3600;
+    this.failWith = undefined;
   }
 
   /** Writes a service-account key file whose token endpoint is this server; returns its path. */
@@ -91,10 +99,15 @@ export class GoogleTokenServer {
   }
 
   #oauth(body: string, res: ServerResponse): void {
-    const form = new URLSearchParams(body);
-    const refuse = (reason: string) => {
+    const [status, json] = this.#grant(new URLSearchParams(body));
+    send(res, status, json);
+  }
+
+  /** Judges a JWT-bearer grant: the status and body of the answer. */
+  #grant(form: URLSearchParams): [number, unknown] {
+    const refuse = (reason: string): [number, unknown] => {
       this.requests.push({ source: "oauth", refused: reason });
-      send(res, 400, { error: "invalid_grant", error_description: reason });
+      return [400, { error: "invalid_grant", error_description: reason }];
     };
     if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") {
       return refuse("wrong grant type");
@@ -113,26 +126,27 @@ export class GoogleTokenServer {
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
     if (claims.iss !== SERVICE_ACCOUNT) return refuse(`unknown issuer ${String(claims.iss)}`);
     if (typeof claims.exp !== "number" || claims.exp * 1000 < Date.now()) return refuse("expired assertion");
-    if (this.failWith !== undefined) return void send(res, this.failWith, { error: "unavailable" });
+    if (this.failWith !== undefined) return [this.failWith, { error: "unavailable" }];
     const token = `sa-token-${++this.#issued.oauth}`;
     this.requests.push({ source: "oauth", token, claims });
-    send(res, 200, { access_token: token, expires_in: this.expiresIn, token_type: "Bearer" });
+    return [200, { access_token: token, expires_in: this.expiresIn, token_type: "Bearer" }];
   }
 
   #metadata(req: IncomingMessage, url: URL, res: ServerResponse): void {
     if (req.headers["metadata-flavor"] !== "Google") {
-      return void send(res, 403, { error: "Missing Metadata-Flavor: Google header" });
+      send(res, 403, { error: "Missing Metadata-Flavor: Google header" });
+      return;
     }
     const path = url.pathname.slice("/computeMetadata/v1/".length);
-    if (path === "instance" || path === "instance/") return void sendText(res, 200, "attributes/\n");
-    if (path === "instance/service-accounts/default/email") return void sendText(res, 200, SERVICE_ACCOUNT);
-    if (path === "instance/service-accounts/default/token") {
-      if (this.failWith !== undefined) return void send(res, this.failWith, { error: "unavailable" });
+    if (path === "instance" || path === "instance/") sendText(res, 200, "attributes/\n");
+    else if (path === "instance/service-accounts/default/email") sendText(res, 200, SERVICE_ACCOUNT);
+    else if (path !== "instance/service-accounts/default/token") sendText(res, 404, "not found");
+    else if (this.failWith !== undefined) send(res, this.failWith, { error: "unavailable" });
+    else {
       const token = `md-token-${++this.#issued.metadata}`;
       this.requests.push({ source: "metadata", token });
-      return void send(res, 200, { access_token: token, expires_in: this.expiresIn, token_type: "Bearer" });
+      send(res, 200, { access_token: token, expires_in: this.expiresIn, token_type: "Bearer" });
     }
-    sendText(res, 404, "not found");
   }
 }
 
