@@ -4,7 +4,9 @@
  * bearer-token and anonymous paths are in gcs-auth.test.ts.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
 import {
   EtagMismatchError,
@@ -69,6 +71,23 @@ describe("gs:// URIs and settings", () => {
     );
     assert.throws(() => gcsSettings({ GCS_ANONYMOUS: "maybe" }), /GCS_ANONYMOUS must be 1 or 0/);
   });
+});
+
+test("importing the package and naming gs:// paths loads neither the AWS SDK nor google-auth-library", () => {
+  const script = `
+    import { createRequire } from "node:module";
+    await import("./src/index.ts");
+    const { resourcePath } = await import("./src/resources/index.ts");
+    resourcePath("gs://bucket/a/b.fits").parent();
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    console.log(JSON.stringify(loaded.filter((k) => /google-auth-library|gaxios|@aws-sdk/.test(k))));
+  `;
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  assert.deepEqual(JSON.parse(out), []);
 });
 
 describe("gs:// with an HMAC key, s3rver as the XML API endpoint", () => {
