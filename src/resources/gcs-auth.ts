@@ -52,7 +52,7 @@ export async function googleCredentials(
     const message = (err as Error).message ?? String(err);
     if (auth.credentialsFile === undefined && message.includes(NO_CREDENTIALS)) {
       log.warning("no Google credentials found: gs:// requests are anonymous", {
-        hint: "set GOOGLE_APPLICATION_CREDENTIALS, or GS_ACCESS_KEY_ID and GS_SECRET_ACCESS_KEY",
+        hint: "set GOOGLE_APPLICATION_CREDENTIALS, or GS_ACCESS_KEY_ID and GS_SECRET_ACCESS_KEY; GCS_ANONYMOUS=1 for public buckets",
       });
       return undefined;
     }
@@ -60,14 +60,14 @@ export async function googleCredentials(
   }
   const tokenUri =
     auth.credentialsFile === undefined ? undefined : await keyFileTokenUri(auth.credentialsFile);
-  if (tokenUri !== undefined && tokenUri !== GOOGLE_TOKEN_URL) {
-    client.transporter.interceptors.request.add({
-      resolved: async (config) => {
-        if (config.url.href === GOOGLE_TOKEN_URL) config.url = new URL(tokenUri);
-        return config;
-      },
-    });
-  }
+  client.transporter.interceptors.request.add({
+    resolved: async (config) => {
+      if (tokenUri !== undefined && config.url.href === GOOGLE_TOKEN_URL) config.url = new URL(tokenUri);
+      // One attempt per token request: retries belong to the loop around the storage request.
+      config.retryConfig = { ...config.retryConfig, retry: 0, noResponseRetries: 0 };
+      return config;
+    },
+  });
   let pending: Promise<string> | undefined;
   const fetchToken = async () => {
     try {

@@ -126,7 +126,10 @@ export class GoogleTokenServer {
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
     if (claims.iss !== SERVICE_ACCOUNT) return refuse(`unknown issuer ${String(claims.iss)}`);
     if (typeof claims.exp !== "number" || claims.exp * 1000 < Date.now()) return refuse("expired assertion");
-    if (this.failWith !== undefined) return [this.failWith, { error: "unavailable" }];
+    if (this.failWith !== undefined) {
+      this.requests.push({ source: "oauth", refused: `answered ${this.failWith}` });
+      return [this.failWith, { error: "unavailable" }];
+    }
     const token = `sa-token-${++this.#issued.oauth}`;
     this.requests.push({ source: "oauth", token, claims });
     return [200, { access_token: token, expires_in: this.expiresIn, token_type: "Bearer" }];
