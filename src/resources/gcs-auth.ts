@@ -19,6 +19,7 @@ const STORAGE_SCOPE = "https://www.googleapis.com/auth/devstorage.read_write";
 const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
 const NO_CREDENTIALS = "Could not load the default credentials";
 const PROJECT_UNUSED = "-";
+const TOKEN_TIMEOUT_MS = 30_000;
 /** Names the token source in errors. */
 const TOKEN_URI = "Google access token";
 
@@ -63,8 +64,10 @@ export async function googleCredentials(
   client.transporter.interceptors.request.add({
     resolved: async (config) => {
       if (tokenUri !== undefined && config.url.href === GOOGLE_TOKEN_URL) config.url = new URL(tokenUri);
-      // One attempt per token request: retries belong to the loop around the storage request.
+      // One attempt per token request, and never a wait without end: retries belong to the loop
+      // around the storage request.
       config.retryConfig = { ...config.retryConfig, retry: 0, noResponseRetries: 0 };
+      if (!config.timeout) config.timeout = TOKEN_TIMEOUT_MS;
       return config;
     },
   });
