@@ -19,6 +19,12 @@ export const EXIT_STATUS: Record<string, number> = {
   CHECKSUM_MISMATCH: 4,
   BYTE_RANGE: 5,
   ETAG_MISMATCH: 5,
+  // The registry database: try again later (6), cannot be reached or opened (7), full (8), damaged (9).
+  REGISTRY_LOCKED: 6,
+  REGISTRY_TIMEOUT: 6,
+  REGISTRY_UNAVAILABLE: 7,
+  REGISTRY_FULL: 8,
+  REGISTRY_CORRUPT: 9,
 };
 
 /** The exit status for an error. */
