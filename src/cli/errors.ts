@@ -27,6 +27,23 @@ export const EXIT_STATUS: Record<string, number> = {
   REGISTRY_CORRUPT: 9,
 };
 
+let pendingStatus = 0;
+
+/**
+ * For a command that finishes its output but must still exit with a failure status (a listing of a
+ * damaged file): `main` returns the highest status set this way once the command returns.
+ */
+export function setExitStatus(status: number): void {
+  pendingStatus = Math.max(pendingStatus, status);
+}
+
+/** The status set with `setExitStatus` since the last call, then 0 again. */
+export function takeExitStatus(): number {
+  const status = pendingStatus;
+  pendingStatus = 0;
+  return status;
+}
+
 /** The exit status for an error. */
 export function exitStatusOf(err: unknown): number {
   if (err instanceof ButlerError) return EXIT_STATUS[err.code] ?? 1;

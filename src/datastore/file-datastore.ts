@@ -22,6 +22,7 @@ import { basename } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
 import { MemorySource } from "../bytes/memory-source.ts";
+import { withKey } from "../bytes/with-key.ts";
 import { DEFAULT_REQUEST_LIMIT, RequestLimiter, withLimit } from "../bytes/with-limit.ts";
 import { type ByteMetrics, createMetrics, withMetrics } from "../bytes/with-metrics.ts";
 import {
@@ -795,7 +796,8 @@ export class FileDatastore {
       const reader = this.root.open(at);
       let index: ByteIndex;
       try {
-        index = await formatter.index(reader);
+        // Errors name the file as given, not its temporary copy.
+        index = await formatter.index(pending === undefined ? reader : withKey(reader, source));
       } finally {
         await reader.close?.();
       }
