@@ -45,7 +45,10 @@ export class S3ResourcePath extends base.ResourcePath {
 
   /** Endpoint, region and credentials for this path, read from the environment now. */
   settings(): S3Settings {
-    return s3Settings(this.profile);
+    const settings = s3Settings(this.profile);
+    return this.options.timeoutMs === undefined
+      ? settings
+      : { ...settings, timeoutMs: this.options.timeoutMs };
   }
 
   async exists(options: base.SignalOptions = {}): Promise<boolean> {
