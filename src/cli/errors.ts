@@ -25,6 +25,8 @@ export const EXIT_STATUS: Record<string, number> = {
   REGISTRY_UNAVAILABLE: 7,
   REGISTRY_FULL: 8,
   REGISTRY_CORRUPT: 9,
+  // A local disk or quota is full.
+  STORAGE_FULL: 8,
 };
 
 let pendingStatus = 0;

@@ -43,6 +43,7 @@ import {
   isButlerError,
 } from "../errors.ts";
 import { getLogger } from "../log.ts";
+import { fileSystemError } from "../resources/fs-errors.ts";
 import {
   applyParameters,
   extractComponent,
@@ -341,8 +342,9 @@ export class FileDatastore {
     } catch (err) {
       await this.root.remove(temp).catch(() => false);
       await this.root.removeEmptyDirectories(createdDirs);
-      throw isButlerError(err)
-        ? err
+      const typed = fileSystemError(path, err);
+      throw isButlerError(typed)
+        ? typed
         : new FormatterError(
             formatter.name,
             `failed to write dataset ${ref.id} (${ref.datasetType.name}) to ${path} with formatter '${formatter.name}': ${(err as Error).message}`,
