@@ -48,7 +48,7 @@ export function mapSqliteError(err: unknown, context: SqliteErrorContext): unkno
       options,
     );
   }
-  if (code === "SQLITE_FULL" || code === "ENOSPC" || code === "SQLITE_IOERR_WRITE") {
+  if (code === "SQLITE_FULL" || code === "ENOSPC") {
     return new RegistryDatabaseError(
       "REGISTRY_FULL",
       where,
