@@ -345,8 +345,8 @@ describe("registry failures: PostgreSQL servers", { skip: !enabledDialects().inc
     }
   });
 
-  test("the timeouts are read from butler.yaml's registry section", async () => {
-    // Via the engine options the config maps to (see test/butler for the file itself).
+  test("the statement and idle timeouts are set on every session", async () => {
+    // butler.yaml's registry section maps to these options (test/cli/registry-failures.test.ts).
     const dialect = await openDialect(`${PG_SERVER_URI}/${database}`, {
       statementTimeoutMs: 1234,
       idleInTransactionTimeoutMs: 5678,
