@@ -125,7 +125,8 @@ export async function createRepo(repo: string, options: CreateRepoOptions = {}):
     options.outfile !== undefined ? resolve(options.outfile) : resolve(root, BUTLER_CONFIG_FILE);
   if (!options.overwrite && (await exists(configFile))) {
     throw new ConflictingDefinitionError(
-      `a repository config already exists at ${configFile}; open that repository, or pass overwrite (--override keeps seed values, it does not replace files)`,
+      `a repository config already exists at ${configFile}; accepted: a directory with no repository in it ` +
+        "(open the existing repository instead, or remove it first)",
     );
   }
   const seed = await mappingFrom(options.seedConfig);
