@@ -1,0 +1,49 @@
+/**
+ * What a new user meets on the command line: closed pipes, repository paths and URIs, parameters,
+ * binds and absent components. Each case is a subprocess, as the user runs it.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
+
+const scratch = mkdtempSync(join(tmpdir(), "butler-first-use-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function butler(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: scratch });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a command whose reader has gone away before it writes (`butler … | head` after head exits). */
+function withClosedStdout(...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: scratch,
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stderr }));
+  });
+}
+
+const repo = join(scratch, "repo");
+before(() => {
+  const created = butler("create", repo);
+  assert.equal(created.status, 0, created.stderr);
+});
+
+describe("a closed pipe", () => {
+  test("ends the command quietly with status 0", async () => {
+    const run = await withClosedStdout("config-dump", repo);
+    assert.equal(run.stderr, "");
+    assert.equal(run.status, 0);
+  });
+});
