@@ -27,6 +27,7 @@ import {
   mergeConfig,
   type RepoConfig,
   readSeedConfig,
+  repoPathOf,
   validateRepoConfig,
   writeRepoConfig,
 } from "./repo-config.ts";
@@ -120,7 +121,7 @@ export function buildRepoConfig(
  * ConflictingDefinitionError unless `overwrite`; a database that already holds a registry is one too.
  */
 export async function createRepo(repo: string, options: CreateRepoOptions = {}): Promise<CreatedRepo> {
-  const root = resolve(repo);
+  const root = repoPathOf(repo);
   const configFile =
     options.outfile !== undefined ? resolve(options.outfile) : resolve(root, BUTLER_CONFIG_FILE);
   if (!options.overwrite && (await exists(configFile))) {

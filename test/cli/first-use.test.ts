@@ -4,10 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
 
 const BIN = join(import.meta.dirname, "../butler-from-source.js");
 
@@ -45,5 +46,24 @@ describe("a closed pipe", () => {
     const run = await withClosedStdout("config-dump", repo);
     assert.equal(run.stderr, "");
     assert.equal(run.status, 0);
+  });
+});
+
+describe("repository paths", () => {
+  test("a file:// URI opens the repository it names", () => {
+    const run = butler("query-collections", pathToFileURL(repo).href);
+    assert.equal(run.status, 0, run.stderr);
+  });
+
+  test("a file that is not a repository is one line naming what is accepted", () => {
+    const file = join(scratch, "notes.md");
+    writeFileSync(file, "# notes\n");
+    const run = butler("query-collections", file);
+    assert.notEqual(run.status, 0);
+    assert.match(
+      run.stderr,
+      /^butler: error \[REPOSITORY_CONFIG\]: .*notes\.md: not a repository: it is a file; accepted: /,
+    );
+    assert.equal(run.stderr.trim().split("\n").length, 1);
   });
 });
