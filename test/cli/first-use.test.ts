@@ -36,9 +36,12 @@ function withClosedStdout(...args: string[]): Promise<{ status: number | null; s
 }
 
 const repo = join(scratch, "repo");
+const demo = join(scratch, "demo");
 before(() => {
   const created = butler("create", repo);
   assert.equal(created.status, 0, created.stderr);
+  const made = butler("demo", demo, "--visits", "1", "--detectors", "1", "--size", "64,48", "--no-summary");
+  assert.equal(made.status, 0, made.stderr);
 });
 
 describe("a closed pipe", () => {
@@ -65,5 +68,98 @@ describe("repository paths", () => {
       /^butler: error \[REPOSITORY_CONFIG\]: .*notes\.md: not a repository: it is a file; accepted: /,
     );
     assert.equal(run.stderr.trim().split("\n").length, 1);
+  });
+});
+
+describe("an absent component", () => {
+  const dataId = [
+    "--data-id",
+    "instrument=DemoCam",
+    "--data-id",
+    "visit=2026031000",
+    "--data-id",
+    "detector=0",
+  ];
+  test("is a typed error with the not-found status, never 'undefined'", () => {
+    const run = butler(
+      "get",
+      demo,
+      "calexp.psf",
+      "--collections",
+      "DemoCam/defaults",
+      ...dataId,
+      "--format",
+      "json",
+    );
+    assert.equal(run.status, 3, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /^butler: error \[MISSING_COMPONENT\]: calexp .* has no 'psf' component/);
+  });
+
+  test("a present component still prints valid JSON", () => {
+    const run = butler(
+      "get",
+      demo,
+      "calexp.wcs",
+      "--collections",
+      "DemoCam/defaults",
+      ...dataId,
+      "--format",
+      "json",
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(JSON.parse(run.stdout));
+  });
+});
+
+describe("--bind", () => {
+  test("every command that takes --where takes --bind", () => {
+    for (const command of [
+      "associate",
+      "get",
+      "prune-datasets",
+      "query-data-ids",
+      "query-datasets",
+      "query-dimension-records",
+      "scan-metadata",
+    ]) {
+      const help = butler(command, "--help").stdout;
+      assert.match(help, /--where <expression>/, command);
+      assert.match(help, /--bind <name=value>/, command);
+    }
+  });
+
+  test("binds numbers, strings and lists into the expression", () => {
+    const common = ["calexp", "--collections", "DemoCam/defaults", "--format", "json"];
+    const one = butler(
+      "query-datasets",
+      demo,
+      ...common,
+      "--where",
+      "detector = d AND band = b",
+      "--bind",
+      "d=0",
+      "--bind",
+      "b=g",
+    );
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(JSON.parse(one.stdout).length, 1);
+    const list = butler(
+      "query-datasets",
+      demo,
+      ...common,
+      "--where",
+      "visit IN (vs)",
+      "--bind",
+      "vs=[2026031000,1]",
+    );
+    assert.equal(list.status, 0, list.stderr);
+    assert.equal(JSON.parse(list.stdout).length, 1);
+  });
+
+  test("a name that is not an identifier is a usage error", () => {
+    const run = butler("query-datasets", demo, "calexp", "--bind", "9=1");
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--bind takes NAME=VALUE with NAME an identifier/);
   });
 });

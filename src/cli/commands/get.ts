@@ -14,12 +14,21 @@ import { Exposure } from "../../image/exposure.ts";
 import { Image } from "../../image/image.ts";
 import { MaskedImage } from "../../image/masked-image.ts";
 import { writeExposure } from "../../image/write-exposure.ts";
-import { COLLECTIONS_HELP, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
+import {
+  BIND_HELP,
+  COLLECTIONS_HELP,
+  collectBind,
+  splitCommas,
+  WHERE_HELP,
+  whereOf,
+  withButler,
+} from "../repo-command.ts";
 
 interface Options {
   collections?: string[];
   dataId: Record<string, string | number>;
   where?: string;
+  bind?: Record<string, unknown>;
   bbox?: Box2I;
   parameter: Record<string, unknown>;
   output?: string;
@@ -75,6 +84,7 @@ export function register(program: Command): void {
       "--where <expression>",
       `find the dataset with a query instead (it must match exactly one); ${WHERE_HELP}`,
     )
+    .option("--bind <name=value>", BIND_HELP, collectBind)
     .option(
       "--bbox <x0,y0,x1,y1>",
       "cut out this box: inclusive corners in PARENT pixel coordinates",
@@ -101,7 +111,7 @@ export function register(program: Command): void {
           const refs = await butler.registry.queryDatasets(parent, {
             collections,
             findFirst: true,
-            ...whereOf(options.where),
+            ...whereOf(options),
             dataId: options.dataId,
           });
           if (refs.length !== 1) {
