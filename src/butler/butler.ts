@@ -38,6 +38,7 @@ import { getLogger } from "../log.ts";
 import { Registry } from "../registry/index.ts";
 import { mapConcurrent } from "./concurrency.ts";
 import { type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
+import { registryWithDefaultCollections } from "./default-collections.ts";
 import { DeferredDatasetHandle } from "./deferred.ts";
 import { RegistryRecordStore } from "./record-store.ts";
 import { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
@@ -194,7 +195,6 @@ export class Butler {
     writeable: boolean,
   ) {
     this.config = config;
-    this.registry = registry;
     this.datastore = datastore;
     this.storageClasses = storageClasses;
     this.isWriteable = writeable;
@@ -205,6 +205,7 @@ export class Butler {
         : options.run !== undefined
           ? [options.run]
           : [];
+    this.registry = registryWithDefaultCollections(registry, this.collections);
     this.dataId = { ...(options.dataId ?? {}) };
   }
 

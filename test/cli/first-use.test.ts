@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -161,5 +161,63 @@ describe("--bind", () => {
     const run = butler("query-datasets", demo, "calexp", "--bind", "9=1");
     assert.equal(run.status, 2);
     assert.match(run.stderr, /--bind takes NAME=VALUE with NAME an identifier/);
+  });
+});
+
+describe("read parameters", () => {
+  const target = [
+    demo,
+    "--collections",
+    "DemoCam/defaults",
+    "--data-id",
+    "instrument=DemoCam",
+    "--data-id",
+    "visit=2026031000",
+    "--data-id",
+    "detector=0",
+  ];
+
+  test("--parameter bbox=x0,y0,x1,y1 cuts out what --bbox does", () => {
+    const byParameter = join(scratch, "by-parameter.fits");
+    const byOption = join(scratch, "by-option.fits");
+    const a = butler(
+      "get",
+      target[0]!,
+      "calexp",
+      ...target.slice(1),
+      "--parameter",
+      "bbox=10,10,49,29",
+      "--output",
+      byParameter,
+    );
+    assert.equal(a.status, 0, a.stderr);
+    const b = butler(
+      "get",
+      target[0]!,
+      "calexp",
+      ...target.slice(1),
+      "--bbox",
+      "10,10,49,29",
+      "--output",
+      byOption,
+    );
+    assert.equal(b.status, 0, b.stderr);
+    assert.deepEqual(readFileSync(byParameter), readFileSync(byOption));
+  });
+
+  test("a parameter the component does not take is an error naming what it accepts", () => {
+    const run = butler(
+      "get",
+      target[0]!,
+      "calexp.metadata",
+      ...target.slice(1),
+      "--parameter",
+      "origin=LOCAL",
+    );
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      /\[UNKNOWN_PARAMETER\]: parameter 'origin' not understood by storage class PropertyList \(component 'metadata' of ExposureF\); accepted parameters: none/,
+    );
   });
 });

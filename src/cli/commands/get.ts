@@ -48,7 +48,7 @@ function keyValue(value: string, previous: Record<string, unknown>): Record<stri
 }
 
 /** afw's Box2I convention: inclusive corners in PARENT pixel coordinates. */
-function parseBox(value: string): Box2I {
+function parseBox(value: string, option = "--bbox"): Box2I {
   const parts = value.split(",").map((p) => Number(p.trim()));
   if (
     parts.length !== 4 ||
@@ -57,7 +57,7 @@ function parseBox(value: string): Box2I {
     parts[3]! < parts[1]!
   ) {
     throw new InvalidArgumentError(
-      `--bbox takes x0,y0,x1,y1: inclusive integer corners with x1 >= x0 and y1 >= y0; got '${value}'`,
+      `${option} takes x0,y0,x1,y1: inclusive integer corners with x1 >= x0 and y1 >= y0; got '${value}'`,
     );
   }
   const [x0, y0, x1, y1] = parts as [number, number, number, number];
@@ -88,7 +88,7 @@ export function register(program: Command): void {
     .option(
       "--bbox <x0,y0,x1,y1>",
       "cut out this box: inclusive corners in PARENT pixel coordinates",
-      parseBox,
+      (value: string) => parseBox(value),
     )
     .option("--parameter <key=value>", "any read parameter of the storage class (repeatable)", keyValue, {})
     .option("--output <file>", "where to write an image (FITS)")
@@ -99,6 +99,9 @@ export function register(program: Command): void {
       }
       await withButler(repo, {}, async (butler) => {
         const parameters: Record<string, unknown> = { ...options.parameter };
+        // The same box convention as --bbox, so either spelling cuts out the same pixels.
+        if (typeof parameters.bbox === "string")
+          parameters.bbox = parseBox(parameters.bbox, "--parameter bbox");
         if (options.bbox !== undefined) parameters.bbox = options.bbox;
         const collections = options.collections ?? [...butler.collections];
         const getOptions = {
