@@ -221,3 +221,67 @@ describe("read parameters", () => {
     );
   });
 });
+
+describe("calibration lookups", () => {
+  const bias = [
+    demo,
+    "bias.metadata",
+    "--collections",
+    "DemoCam/defaults",
+    "--data-id",
+    "instrument=DemoCam",
+    "--data-id",
+    "detector=0",
+  ];
+  const fileRead = (run: { stderr: string }) => /calib\/bias\/(\d)\//.exec(run.stderr)?.[1];
+
+  test("a visit in the data ID selects the bias certified for it", () => {
+    const run = butler("--log-level", "timer=debug", "get", ...bias, "--data-id", "visit=2026031000");
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(fileRead(run), "1");
+  });
+
+  test("--timespan BEGIN/END selects by an explicit time, open ends allowed", () => {
+    const later = butler("--log-level", "timer=debug", "get", ...bias, "--timespan", "2026-03-11T00:00:00/");
+    assert.equal(later.status, 0, later.stderr);
+    assert.equal(fileRead(later), "2");
+    const scaled = butler(
+      "--log-level",
+      "timer=debug",
+      "get",
+      ...bias,
+      "--timespan",
+      "2026-03-10T02:00/tai/2026-03-10T03:00/tai",
+    );
+    assert.equal(scaled.status, 0, scaled.stderr);
+    assert.equal(fileRead(scaled), "1");
+  });
+
+  test("an unreadable --timespan is a usage error naming the form", () => {
+    const run = butler("get", ...bias, "--timespan", "yesterday");
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--timespan takes BEGIN\/END/);
+  });
+});
+
+describe("get without --collections", () => {
+  test("its help says the option is required, and the error names the repository's chains", () => {
+    assert.match(
+      butler("get", "--help").stdout,
+      /--collections <collections>\s+collections to search, in order[\s\S]*required/,
+    );
+    const run = butler(
+      "get",
+      demo,
+      "calexp.wcs",
+      "--data-id",
+      "instrument=DemoCam",
+      "--data-id",
+      "visit=2026031000",
+      "--data-id",
+      "detector=0",
+    );
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /get needs --collections: .*this repository's chains: DemoCam\/defaults/);
+  });
+});

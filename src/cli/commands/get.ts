@@ -5,6 +5,8 @@
  */
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import type { Butler } from "../../butler/index.ts";
+import { CollectionType, type Timespan } from "../../core/index.ts";
 import { InvalidArgumentError } from "../../errors.ts";
 import { Header } from "../../fits/header.ts";
 import { emptyPrimaryHdu, imageHdu } from "../../fits/image-hdu.ts";
@@ -14,15 +16,8 @@ import { Exposure } from "../../image/exposure.ts";
 import { Image } from "../../image/image.ts";
 import { MaskedImage } from "../../image/masked-image.ts";
 import { writeExposure } from "../../image/write-exposure.ts";
-import {
-  BIND_HELP,
-  COLLECTIONS_HELP,
-  collectBind,
-  splitCommas,
-  WHERE_HELP,
-  whereOf,
-  withButler,
-} from "../repo-command.ts";
+import { BIND_HELP, collectBind, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
+import { parseTimespanOption } from "../timespan-option.ts";
 
 interface Options {
   collections?: string[];
@@ -30,6 +25,7 @@ interface Options {
   where?: string;
   bind?: Record<string, unknown>;
   bbox?: Box2I;
+  timespan?: Timespan;
   parameter: Record<string, unknown>;
   output?: string;
   format: "text" | "json";
@@ -73,7 +69,11 @@ export function register(program: Command): void {
       "<dataset-type>",
       "dataset type, with an optional component: calexp, calexp.wcs, calexp.metadata",
     )
-    .option("--collections <collections>", COLLECTIONS_HELP, splitCommas)
+    .option(
+      "--collections <collections>",
+      "collections to search, in order (names; repeatable or comma-separated); required",
+      splitCommas,
+    )
     .option(
       "--data-id <key=value>",
       "a data ID value (repeatable): --data-id visit=903334 --data-id detector=16",
@@ -91,6 +91,11 @@ export function register(program: Command): void {
       (value: string) => parseBox(value),
     )
     .option("--parameter <key=value>", "any read parameter of the storage class (repeatable)", keyValue, {})
+    .option(
+      "--timespan <begin/end>",
+      "the validity time of a calibration lookup (default: the time of the exposure or visit the data ID names)",
+      parseTimespanOption,
+    )
     .option("--output <file>", "where to write an image (FITS)")
     .option("--format <format>", "how to print a non-image result: text or json", "text")
     .action(async (repo: string, datasetType: string, options: Options) => {
@@ -104,9 +109,11 @@ export function register(program: Command): void {
           parameters.bbox = parseBox(parameters.bbox, "--parameter bbox");
         if (options.bbox !== undefined) parameters.bbox = options.bbox;
         const collections = options.collections ?? [...butler.collections];
+        if (collections.length === 0) throw await missingCollections(butler);
         const getOptions = {
           ...(collections.length > 0 ? { collections } : {}),
           ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
+          ...(options.timespan === undefined ? {} : { timespan: options.timespan }),
         };
         let value: unknown;
         if (options.where !== undefined) {
@@ -130,6 +137,15 @@ export function register(program: Command): void {
         await emit(value, options);
       });
     });
+}
+
+/** `get` searches named collections in order; the repository's chains are the usual answer. */
+async function missingCollections(butler: Butler): Promise<InvalidArgumentError> {
+  const chains = await butler.registry.queryCollections("*", { collectionTypes: CollectionType.CHAINED });
+  return new InvalidArgumentError(
+    "get needs --collections: the collections to search, in order" +
+      (chains.length > 0 ? `; this repository's chains: ${chains.join(", ")}` : ""),
+  );
 }
 
 async function emit(value: unknown, options: Options): Promise<void> {
