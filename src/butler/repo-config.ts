@@ -7,6 +7,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import type { CacheConfig, FormatterLookupConfig, TemplatesConfig } from "../datastore/index.ts";
 import { RepositoryConfigError } from "../errors.ts";
@@ -85,9 +86,38 @@ export interface LoadedRepoConfig {
   datastoreRoot: string;
 }
 
+/**
+ * The local path of a repository given as a path or a `file://` URI. Repository configs are read from
+ * local files; their datastores may be remote.
+ */
+export function repoPathOf(repo: string): string {
+  if (/^file:/i.test(repo)) {
+    try {
+      return fileURLToPath(repo);
+    } catch (err) {
+      throw new RepositoryConfigError(
+        repo,
+        `not a usable file URI (${(err as Error).message}); accepted: file:///absolute/path`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(repo)) {
+    throw new RepositoryConfigError(
+      repo,
+      "a repository is opened from a local directory, its butler.yaml, or a file:// URI; accepted: those " +
+        "(the repository's datastore root may be on S3, WebDAV or HTTP)",
+    );
+  }
+  return resolve(repo);
+}
+
 /** The config file of a repository given as a directory, or the file itself (`….yaml`, `….yml`). */
 export function configFileOf(repo: string): string {
-  return /\.ya?ml$/i.test(repo) ? resolve(repo) : join(resolve(repo), BUTLER_CONFIG_FILE);
+  const path = repoPathOf(repo);
+  return /\.ya?ml$/i.test(path) ? path : join(path, BUTLER_CONFIG_FILE);
 }
 
 /** Replaces `<butlerRoot>` (a SQLite URI's path then stays absolute: `sqlite:////abs/gen3.sqlite3`). */
@@ -156,10 +186,19 @@ export async function readRepoConfig(repo: string): Promise<LoadedRepoConfig> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
       throw new RepositoryConfigError(
         file,
         `no repository here: the config file does not exist; make one with 'butler create ${repo}' or Butler.create`,
+        { cause: err },
+      );
+    }
+    if (code === "ENOTDIR" || code === "EISDIR") {
+      throw new RepositoryConfigError(
+        repo,
+        `not a repository: ${code === "ENOTDIR" ? "it is a file" : "its config path is a directory"}; ` +
+          "accepted: a repository's directory or its butler.yaml",
         { cause: err },
       );
     }

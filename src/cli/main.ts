@@ -5,6 +5,7 @@
 import { appendFileSync } from "node:fs";
 import { Command, InvalidArgumentError as CommanderArgumentError, CommanderError } from "commander";
 import { type LogLevel, parseLogLevelOption, setLogLevel, setLogSinks } from "../log.ts";
+import { endQuietlyOnClosedPipe } from "./closed-pipe.ts";
 import * as create from "./commands/create.ts";
 import { DATA_COMMANDS } from "./commands/data-commands.ts";
 import * as demo from "./commands/demo.ts";
@@ -88,4 +89,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+endQuietlyOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));

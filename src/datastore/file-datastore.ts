@@ -41,6 +41,7 @@ import {
   FormatterLookupError,
   InvalidArgumentError,
   isButlerError,
+  MissingComponentError,
 } from "../errors.ts";
 import { getLogger } from "../log.ts";
 import { fileSystemError } from "../resources/fs-errors.ts";
@@ -519,6 +520,12 @@ export class FileDatastore {
       }
       if (!direct) value = extractComponent(prepared, value);
       value = applyParameters(prepared, value, split.assembler);
+      if (value === undefined && component !== undefined) {
+        throw new MissingComponentError(
+          component,
+          `${ref.datasetType.parentName} ${ref.dataId} in ${ref.run}`,
+        );
+      }
     } catch (err) {
       if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
         throw new DatasetFileNotFoundError(ref.id, this.#display(record.path), { cause: err });

@@ -9,7 +9,7 @@ import {
   parseDataId,
   Timespan,
 } from "../../core/index.ts";
-import { CalibrationLookupError, InvalidArgumentError } from "../../errors.ts";
+import { CalibrationLookupError, InvalidArgumentError, InvalidQueryError } from "../../errors.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { NameExpression } from "../name-expression.ts";
 import { TABLES } from "../schema/static-tables.ts";
@@ -20,8 +20,11 @@ import type { DataIdExpander } from "./data-id-expander.ts";
 import type { DatasetTypeManager, DatasetTypeRecord } from "./dataset-type-manager.ts";
 
 export interface FindDatasetOptions {
-  /** The collections to search, in order; CHAINED ones are searched in their children's order. */
-  readonly collections: NameExpression;
+  /**
+   * The collections to search, in order; CHAINED ones are searched in their children's order.
+   * Required (a butler's registry fills in the butler's default collections).
+   */
+  readonly collections?: NameExpression;
   /**
    * The validity time for CALIBRATION collections. Without it they are skipped; with it, a dataset
    * certified for a range that overlaps it is found (several in one collection are ambiguous).
@@ -111,6 +114,11 @@ export class DatasetSearch {
     dataId: DataIdInput,
     options: FindDatasetOptions,
   ): Promise<DatasetRef | null> {
+    if (options.collections === undefined) {
+      throw new InvalidQueryError(
+        "findDataset needs collections to search; accepted: collection names, in search order",
+      );
+    }
     const plan = await this.#plan(datasetType, options.collections, options.timespan ?? null);
     const [standard] = await this.#standardize(plan.group, [dataId]);
     if (plan.order.length === 0) return null;
