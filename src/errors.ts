@@ -367,6 +367,20 @@ export class StorageClassConfigError extends ButlerError {
 }
 
 /** A component that a storage class does not have (e.g. `calexp.metadta`). */
+/** A component the storage class has, absent from this dataset (a calexp stored without a PSF). */
+export class MissingComponentError extends ButlerError {
+  readonly component: string;
+
+  constructor(component: string, dataset: string, present: readonly string[] = []) {
+    super(
+      "MISSING_COMPONENT",
+      `${dataset} has no '${component}' component: it was stored without one` +
+        (present.length > 0 ? `; its file holds: ${present.join(", ")}` : ""),
+    );
+    this.component = component;
+  }
+}
+
 export class UnknownComponentError extends ButlerError {
   readonly component: string;
   readonly accepted: readonly string[];

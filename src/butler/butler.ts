@@ -16,7 +16,7 @@ import {
   DatasetRef,
   type DatasetType,
   type StorageClassFactory,
-  Timespan,
+  type Timespan,
 } from "../core/index.ts";
 import {
   FileDatastore,
@@ -36,8 +36,10 @@ import {
 } from "../errors.ts";
 import { getLogger } from "../log.ts";
 import { Registry } from "../registry/index.ts";
+import { calibrationTimespan } from "./calibration-time.ts";
 import { mapConcurrent } from "./concurrency.ts";
 import { type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
+import { registryWithDefaultCollections } from "./default-collections.ts";
 import { DeferredDatasetHandle } from "./deferred.ts";
 import { configuredHeaderKeys, validateHeaderIndexConfig, withHeaderKeys } from "./header-config.ts";
 import {
@@ -49,7 +51,12 @@ import {
 import { type HeaderScan, type QueryHeadersOptions, queryHeaders } from "./header-scan.ts";
 import { RegistryRecordStore } from "./record-store.ts";
 import { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
-import { type LoadedRepoConfig, readRepoConfig, writeRepoConfig } from "./repo-config.ts";
+import {
+  type LoadedRepoConfig,
+  readRepoConfig,
+  registryDialectOptions,
+  writeRepoConfig,
+} from "./repo-config.ts";
 import {
   dataIdObject,
   formatDataId,
@@ -202,7 +209,6 @@ export class Butler {
     writeable: boolean,
   ) {
     this.config = config;
-    this.registry = registry;
     this.datastore = datastore;
     this.storageClasses = storageClasses;
     this.isWriteable = writeable;
@@ -213,6 +219,7 @@ export class Butler {
         : options.run !== undefined
           ? [options.run]
           : [];
+    this.registry = registryWithDefaultCollections(registry, this.collections);
     this.dataId = { ...(options.dataId ?? {}) };
   }
 
@@ -231,6 +238,7 @@ export class Butler {
     const storageClasses = repoStorageClasses(config.raw.storageClasses);
     const registry = await Registry.open({
       db: config.db,
+      dialectOptions: registryDialectOptions(config.raw.registry),
       writeable,
       componentsOf: componentsHook(storageClasses),
     });
@@ -363,7 +371,7 @@ export class Butler {
     const merged = mergeDataId(dataId, this.dataId, resolved.parent.dimensions.names);
     const found = await this.registry.findDataset(resolved.parent, merged, {
       collections,
-      timespan: this.#timespanFor(resolved.parent, options.timespan),
+      timespan: await this.#timespanFor(resolved.parent, options.timespan, merged),
     });
     if (found === null) {
       throw new DatasetNotFoundInCollectionsError(resolved.parent.name, formatDataId(merged), collections);
@@ -371,10 +379,17 @@ export class Butler {
     return found;
   }
 
-  /** Calibration lookups without a timespan search every validity range, as daf_butler's do. */
-  #timespanFor(type: DatasetType, timespan: Timespan | null | undefined): Timespan | null {
+  /**
+   * A calibration lookup without a timespan takes the time of the exposure or visit the data ID
+   * names, else searches every validity range, as daf_butler's does.
+   */
+  async #timespanFor(
+    type: DatasetType,
+    timespan: Timespan | null | undefined,
+    dataId: DataIdInput | null | undefined,
+  ): Promise<Timespan | null> {
     if (timespan !== undefined) return timespan;
-    return type.isCalibration ? Timespan.UNBOUNDED : null;
+    return type.isCalibration ? calibrationTimespan(this.registry, type, dataId) : null;
   }
 
   async #read<T>(
@@ -494,7 +509,7 @@ export class Butler {
     const standard = await this.registry.expandDataIds(merged, { dimensions });
     const refs = await this.registry.findFirstDatasets(resolved.parent, collections, {
       dataIds: standard,
-      timespan: this.#timespanFor(resolved.parent, options.timespan),
+      timespan: await this.#timespanFor(resolved.parent, options.timespan, null),
     });
     const byKey = new Map(refs.map((ref) => [requiredKey(ref.dataId), ref]));
     const registryMs = (performance.now() - started) / Math.max(1, dataIds.length);

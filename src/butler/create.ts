@@ -27,6 +27,8 @@ import {
   mergeConfig,
   type RepoConfig,
   readSeedConfig,
+  registryDialectOptions,
+  repoPathOf,
   validateRepoConfig,
   writeRepoConfig,
 } from "./repo-config.ts";
@@ -120,12 +122,13 @@ export function buildRepoConfig(
  * ConflictingDefinitionError unless `overwrite`; a database that already holds a registry is one too.
  */
 export async function createRepo(repo: string, options: CreateRepoOptions = {}): Promise<CreatedRepo> {
-  const root = resolve(repo);
+  const root = repoPathOf(repo);
   const configFile =
     options.outfile !== undefined ? resolve(options.outfile) : resolve(root, BUTLER_CONFIG_FILE);
   if (!options.overwrite && (await exists(configFile))) {
     throw new ConflictingDefinitionError(
-      `a repository config already exists at ${configFile}; open that repository, or pass overwrite (--override keeps seed values, it does not replace files)`,
+      `a repository config already exists at ${configFile}; accepted: a directory with no repository in it ` +
+        "(open the existing repository instead, or remove it first)",
     );
   }
   const seed = await mappingFrom(options.seedConfig);
@@ -151,6 +154,7 @@ export async function createRepo(repo: string, options: CreateRepoOptions = {}):
   }
   const registry = await Registry.create({
     db: expandRoot(config.registry.db, root),
+    dialectOptions: registryDialectOptions(config.registry),
     ...(universe === undefined ? {} : { universe }),
     componentsOf: componentsHook(storageClasses),
   });

@@ -7,6 +7,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import type { CacheConfig, FormatterLookupConfig, TemplatesConfig } from "../datastore/index.ts";
 import { RepositoryConfigError } from "../errors.ts";
@@ -19,11 +20,41 @@ export const DEFAULT_REGISTRY_DB = `sqlite:///${BUTLER_ROOT_TOKEN}/gen3.sqlite3`
 export interface RegistryConfig {
   /** Database URI: a SQLite path or `sqlite:///…` URI, or `postgresql://…` (with `?namespace=`). */
   db: string;
+  /** Seconds a SQLite writer waits for another writer's lock before REGISTRY_LOCKED (10). */
+  busyTimeout?: number;
+  /** Seconds connecting to a PostgreSQL server may take (10). */
+  connectTimeout?: number;
+  /** Seconds one PostgreSQL statement may run (600). */
+  statementTimeout?: number;
+  /** Seconds a PostgreSQL transaction may sit idle before the server ends it (600). */
+  idleInTransactionTimeout?: number;
+}
+
+/** The registry settings given in seconds, and the engine option (in ms) each one sets. */
+const REGISTRY_TIMEOUTS = {
+  busyTimeout: "busyTimeoutMs",
+  connectTimeout: "connectTimeoutMs",
+  statementTimeout: "statementTimeoutMs",
+  idleInTransactionTimeout: "idleInTransactionTimeoutMs",
+} as const;
+
+type RegistryTimeoutOptions = {
+  -readonly [K in keyof typeof REGISTRY_TIMEOUTS as (typeof REGISTRY_TIMEOUTS)[K]]?: number;
+};
+
+/** The engine options (`openDialect`) the registry section sets: its timeouts, in ms. */
+export function registryDialectOptions(registry: RegistryConfig): RegistryTimeoutOptions {
+  const out: RegistryTimeoutOptions = {};
+  for (const [key, option] of Object.entries(REGISTRY_TIMEOUTS)) {
+    const seconds = registry[key as keyof typeof REGISTRY_TIMEOUTS];
+    if (seconds !== undefined) out[option] = Math.round(seconds * 1000);
+  }
+  return out;
 }
 
 export interface DatastoreSection {
   cls?: string;
-  /** The datastore root: a local path or `file://` URI, or `s3://…`, `https://…` (WebDAV), `dav://…`. */
+  /** The datastore root: a local path or `file://` URI, or `s3://…`, `gs://…`, `https://…` (WebDAV), `dav://…`. */
   root: string;
   name?: string;
   templates?: TemplatesConfig;
@@ -58,9 +89,38 @@ export interface LoadedRepoConfig {
   datastoreRoot: string;
 }
 
+/**
+ * The local path of a repository given as a path or a `file://` URI. Repository configs are read from
+ * local files; their datastores may be remote.
+ */
+export function repoPathOf(repo: string): string {
+  if (/^file:/i.test(repo)) {
+    try {
+      return fileURLToPath(repo);
+    } catch (err) {
+      throw new RepositoryConfigError(
+        repo,
+        `not a usable file URI (${(err as Error).message}); accepted: file:///absolute/path`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(repo)) {
+    throw new RepositoryConfigError(
+      repo,
+      "a repository is opened from a local directory, its butler.yaml, or a file:// URI; accepted: those " +
+        "(the repository's datastore root may be on S3, WebDAV or HTTP)",
+    );
+  }
+  return resolve(repo);
+}
+
 /** The config file of a repository given as a directory, or the file itself (`….yaml`, `….yml`). */
 export function configFileOf(repo: string): string {
-  return /\.ya?ml$/i.test(repo) ? resolve(repo) : join(resolve(repo), BUTLER_CONFIG_FILE);
+  const path = repoPathOf(repo);
+  return /\.ya?ml$/i.test(path) ? path : join(path, BUTLER_CONFIG_FILE);
 }
 
 /** Replaces `<butlerRoot>` (a SQLite URI's path then stays absolute: `sqlite:////abs/gen3.sqlite3`). */
@@ -82,11 +142,20 @@ export function validateRepoConfig(value: unknown, where: string): RepoConfig {
       "registry.db must be a database URI (e.g. sqlite:///<butlerRoot>/gen3.sqlite3)",
     );
   }
+  for (const key of Object.keys(REGISTRY_TIMEOUTS)) {
+    const seconds = registry[key];
+    if (seconds !== undefined && (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0)) {
+      throw new RepositoryConfigError(
+        where,
+        `registry.${key} must be a number of seconds, 0 or more (0: no limit), not ${JSON.stringify(seconds)}`,
+      );
+    }
+  }
   const datastore = value.datastore;
   if (!isMapping(datastore) || typeof datastore.root !== "string" || datastore.root === "") {
     throw new RepositoryConfigError(
       where,
-      "datastore.root must be a path or a file://, s3://, https:// or dav:// URI (e.g. <butlerRoot>)",
+      "datastore.root must be a path or a file://, s3://, gs://, https:// or dav:// URI (e.g. <butlerRoot>)",
     );
   }
   if (
@@ -120,10 +189,19 @@ export async function readRepoConfig(repo: string): Promise<LoadedRepoConfig> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
       throw new RepositoryConfigError(
         file,
         `no repository here: the config file does not exist; make one with 'butler create ${repo}' or Butler.create`,
+        { cause: err },
+      );
+    }
+    if (code === "ENOTDIR" || code === "EISDIR") {
+      throw new RepositoryConfigError(
+        repo,
+        `not a repository: ${code === "ENOTDIR" ? "it is a file" : "its config path is a directory"}; ` +
+          "accepted: a repository's directory or its butler.yaml",
         { cause: err },
       );
     }

@@ -16,6 +16,7 @@ export interface DatasetSelectionOptions {
   datasetType?: string[];
   collections?: string[];
   where?: string;
+  bind?: Record<string, unknown>;
   findFirst?: boolean;
 }
 
@@ -73,7 +74,7 @@ export async function selectDatasets(
   const refs = await registry.queryDatasets(options.datasetType?.length ? options.datasetType : "*", {
     collections,
     findFirst,
-    ...whereOf(options.where),
+    ...whereOf(options),
   });
   return sortRefs(uniqueRefs(refs));
 }

@@ -12,6 +12,7 @@ import { cellOf, printRows } from "./repo-command.ts";
 export interface IndexedScanOptions {
   collections: readonly string[];
   where?: string;
+  bind?: Record<string, unknown>;
   keys?: readonly string[];
   concurrency: number;
   format: OutputFormat;
@@ -30,6 +31,7 @@ export async function scanFromIndex(
   const scan = await butler.queryHeaders(datasetType, {
     collections: options.collections,
     ...(options.where === undefined ? {} : { where: options.where }),
+    ...(options.bind === undefined ? {} : { bind: options.bind }),
     ...(asked === undefined ? {} : { keys: asked }),
     concurrency: options.concurrency,
     onRead: (done, total) => bar.update(done, total),

@@ -5,6 +5,7 @@
 import { appendFileSync } from "node:fs";
 import { Command, InvalidArgumentError as CommanderArgumentError, CommanderError } from "commander";
 import { type LogLevel, parseLogLevelOption, setLogLevel, setLogSinks } from "../log.ts";
+import { endQuietlyOnClosedPipe } from "./closed-pipe.ts";
 import * as create from "./commands/create.ts";
 import { DATA_COMMANDS } from "./commands/data-commands.ts";
 import * as demo from "./commands/demo.ts";
@@ -13,7 +14,7 @@ import * as fitsInfo from "./commands/fits-info.ts";
 import * as get from "./commands/get.ts";
 import { REPO_COMMANDS } from "./commands/repo-commands.ts";
 import * as scanMetadata from "./commands/scan-metadata.ts";
-import { describeError, EXIT_STATUS, exitStatusOf } from "./errors.ts";
+import { describeError, EXIT_STATUS, exitStatusOf, takeExitStatus } from "./errors.ts";
 import { setProgressEnabled } from "./progress.ts";
 
 const COMMANDS = [create, demo, fitsInfo, fitsHeader, get, scanMetadata, ...REPO_COMMANDS, ...DATA_COMMANDS];
@@ -67,8 +68,9 @@ function applyGlobalOptions(options: {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
+    takeExitStatus();
     await program.parseAsync(argv, { from: "user" });
-    return 0;
+    return takeExitStatus();
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are "errors" to commander but successes to the user.
@@ -87,4 +89,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+endQuietlyOnClosedPipe();
 process.exitCode = await main(process.argv.slice(2));

@@ -103,9 +103,42 @@ export function applyLimit<T>(results: T[], limit: number): T[] {
   return results;
 }
 
-/** `--where` as the registry takes it: absent or blank means no constraint. */
-export function whereOf(where: string | undefined): { where?: string } {
-  return where === undefined || where.trim() === "" ? {} : { where };
+export const BIND_HELP =
+  "a value for a name in --where (repeatable): NAME=VALUE, the value read as JSON when it is JSON " +
+  "(numbers, true/false, [lists]) and as a string otherwise, e.g. --bind v=903334 --where 'visit = v'";
+
+/** `--bind NAME=VALUE`, collected into one mapping. */
+export function collectBind(
+  value: string,
+  previous: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const at = value.indexOf("=");
+  const name = at > 0 ? value.slice(0, at).trim() : "";
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new CommanderArgumentError(
+      `--bind takes NAME=VALUE with NAME an identifier (letters, digits, _), got '${value}'`,
+    );
+  }
+  const raw = value.slice(at + 1);
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // Not JSON: the text itself, so --bind band=r needs no quoting.
+  }
+  return { ...previous, [name]: parsed };
+}
+
+/** `--where` and `--bind` as the registry takes them: an absent or blank where means no constraint. */
+export function whereOf(options: { where?: string; bind?: Record<string, unknown> }): {
+  where?: string;
+  bind?: Record<string, unknown>;
+} {
+  const where = options.where;
+  return {
+    ...(where === undefined || where.trim() === "" ? {} : { where }),
+    ...(options.bind === undefined ? {} : { bind: options.bind }),
+  };
 }
 
 /**

@@ -7,7 +7,12 @@
  * `calexp.bbox` from a whole Exposure is its box.
  */
 import type { StorageClass, StorageClassFactory } from "../core/index.ts";
-import { InvalidArgumentError, InvalidParameterError, UnknownComponentError } from "../errors.ts";
+import {
+  InvalidArgumentError,
+  InvalidParameterError,
+  UnknownComponentError,
+  UnknownParameterError,
+} from "../errors.ts";
 import { Exposure } from "../image/exposure.ts";
 import { Image } from "../image/image.ts";
 import { MaskedImage } from "../image/masked-image.ts";
@@ -205,26 +210,36 @@ export function prepareRead(
     given,
     factory.has(composite.name) ? factory.knownParameters(composite.name) : composite.parameters,
   );
+  const target = prepared.componentStorageClass;
+  if (target !== undefined) {
+    // A parameter the component does not take would be dropped unseen (origin on calexp.metadata).
+    const accepted = [...target.parameters].sort();
+    const ignored = Object.keys(given).filter((name) => !target.parameters.has(name));
+    if (ignored.length > 0) {
+      throw new UnknownParameterError(
+        ignored,
+        `${target.name} (component '${component}' of ${composite.name})`,
+        accepted,
+      );
+    }
+  }
   prepared.parameters = assemblerFor(composite).normalizeParameters(composite, given);
   return prepared;
 }
 
 /**
- * Splits checked parameters between the formatter and the assembler. For a component read, only the
- * parameters the component's storage class takes apply at all (a `bbox` means nothing to `calexp.wcs`,
- * as in daf_butler); `direct` says whether the formatter reads the target (the whole dataset, or the
- * component) itself, so that it may apply the ones it knows.
+ * Splits checked parameters between the formatter and the assembler (for a component read,
+ * `prepareRead` has refused any the component does not take); `direct` says whether the formatter
+ * reads the target (the whole dataset, or the component) itself, so that it may apply the ones it knows.
  */
 export function splitParameters(
   prepared: PreparedRead,
   formatterParameters: ReadonlySet<string>,
   direct: boolean,
 ): { formatter: Record<string, unknown>; assembler: Record<string, unknown> } {
-  const target = prepared.componentStorageClass ?? prepared.storageClass;
   const formatter: Record<string, unknown> = {};
   const assembler: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(prepared.parameters)) {
-    if (prepared.component !== undefined && !target.parameters.has(name)) continue;
     if (direct && formatterParameters.has(name)) formatter[name] = value;
     else assembler[name] = value;
   }

@@ -22,6 +22,7 @@ import { basename } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
 import { MemorySource } from "../bytes/memory-source.ts";
+import { withKey } from "../bytes/with-key.ts";
 import { DEFAULT_REQUEST_LIMIT, RequestLimiter, withLimit } from "../bytes/with-limit.ts";
 import { type ByteMetrics, createMetrics, withMetrics } from "../bytes/with-metrics.ts";
 import {
@@ -40,8 +41,10 @@ import {
   FormatterLookupError,
   InvalidArgumentError,
   isButlerError,
+  MissingComponentError,
 } from "../errors.ts";
 import { getLogger } from "../log.ts";
+import { fileSystemError } from "../resources/fs-errors.ts";
 import {
   applyParameters,
   extractComponent,
@@ -66,7 +69,7 @@ import { type DatastoreTransaction, type PendingFile, runInTransaction } from ".
 export interface FileDatastoreConfig {
   /**
    * Root directory: a local path or `file://` URI, or a remote one: `s3://bucket/prefix/`,
-   * `https://host/dav/` (WebDAV; `dav://`/`davs://` too) or `mem://namespace/`.
+   * `gs://bucket/prefix/` (Google Cloud Storage), `https://host/dav/` (WebDAV; `dav://`/`davs://` too) or `mem://namespace/`.
    */
   root: string;
   /** Name for messages; default `FileDatastore@<root>`. */
@@ -237,7 +240,7 @@ export class FileDatastore {
   constructor(config: FileDatastoreConfig, options: FileDatastoreOptions) {
     if (typeof config.root !== "string" || config.root === "") {
       throw new DatastoreConfigError(
-        "a FileDatastore needs a root (a local path, file://, s3://, https:// or dav:// URI)",
+        "a FileDatastore needs a root (a local path, file://, s3://, gs://, https:// or dav:// URI)",
       );
     }
     this.root = options.root ?? datastoreRootFor(config.root, config.remote ?? {});
@@ -355,8 +358,9 @@ export class FileDatastore {
     } catch (err) {
       await this.root.remove(temp).catch(() => false);
       await this.root.removeEmptyDirectories(createdDirs);
-      throw isButlerError(err)
-        ? err
+      const typed = fileSystemError(path, err);
+      throw isButlerError(typed)
+        ? typed
         : new FormatterError(
             formatter.name,
             `failed to write dataset ${ref.id} (${ref.datasetType.name}) to ${path} with formatter '${formatter.name}': ${(err as Error).message}`,
@@ -535,6 +539,12 @@ export class FileDatastore {
       }
       if (!direct) value = extractComponent(prepared, value);
       value = applyParameters(prepared, value, split.assembler);
+      if (value === undefined && component !== undefined) {
+        throw new MissingComponentError(
+          component,
+          `${ref.datasetType.parentName} ${ref.dataId} in ${ref.run}`,
+        );
+      }
     } catch (err) {
       if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
         throw new DatasetFileNotFoundError(ref.id, this.#display(record.path), { cause: err });
@@ -814,7 +824,8 @@ export class FileDatastore {
       const reader = this.root.open(at);
       let index: ByteIndex;
       try {
-        index = await formatter.index(reader);
+        // Errors name the file as given, not its temporary copy.
+        index = await formatter.index(pending === undefined ? reader : withKey(reader, source));
       } finally {
         await reader.close?.();
       }

@@ -541,7 +541,7 @@ export class Registry {
   async findDataset(
     datasetType: DatasetType | string,
     dataId: DataIdInput,
-    options: FindDatasetOptions,
+    options: FindDatasetOptions = {},
   ): Promise<DatasetRef | null> {
     const component = typeof datasetType === "string" ? this.#splitComponent(datasetType) : undefined;
     if (component === undefined) return this.#search.findDataset(datasetType, dataId, options);

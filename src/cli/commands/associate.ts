@@ -5,12 +5,21 @@
 import type { Command } from "commander";
 import { CollectionType } from "../../core/index.ts";
 import { InvalidArgumentError } from "../../errors.ts";
-import { COLLECTIONS_HELP, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
+import {
+  BIND_HELP,
+  COLLECTIONS_HELP,
+  collectBind,
+  splitCommas,
+  WHERE_HELP,
+  whereOf,
+  withButler,
+} from "../repo-command.ts";
 
 interface Options {
   datasetType?: string[];
   collections?: string[];
   where?: string;
+  bind?: Record<string, unknown>;
   findFirst?: boolean;
 }
 
@@ -33,6 +42,7 @@ export function register(program: Command): void {
     )
     .option("--collections <collections>", COLLECTIONS_HELP, splitCommas)
     .option("--where <expression>", WHERE_HELP)
+    .option("--bind <name=value>", BIND_HELP, collectBind)
     .option("--find-first", "only the first dataset of each data ID and type, in the order of --collections")
     .option("--no-find-first", "every dataset found (the default)")
     .action(async (repo: string, collection: string, positional: string[], options: Options) => {
@@ -47,7 +57,7 @@ export function register(program: Command): void {
         const refs = await registry.queryDatasets(types.length > 0 ? types : "*", {
           collections: options.collections?.length ? options.collections : "*",
           findFirst: options.findFirst === true,
-          ...whereOf(options.where),
+          ...whereOf(options),
         });
         await registry.transaction(async () => {
           await registry.registerCollection(collection, CollectionType.TAGGED);

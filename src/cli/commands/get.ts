@@ -5,6 +5,8 @@
  */
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import type { Butler } from "../../butler/index.ts";
+import { CollectionType, type Timespan } from "../../core/index.ts";
 import { InvalidArgumentError } from "../../errors.ts";
 import { Header } from "../../fits/header.ts";
 import { emptyPrimaryHdu, imageHdu } from "../../fits/image-hdu.ts";
@@ -14,13 +16,16 @@ import { Exposure } from "../../image/exposure.ts";
 import { Image } from "../../image/image.ts";
 import { MaskedImage } from "../../image/masked-image.ts";
 import { writeExposure } from "../../image/write-exposure.ts";
-import { COLLECTIONS_HELP, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
+import { BIND_HELP, collectBind, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
+import { parseTimespanOption } from "../timespan-option.ts";
 
 interface Options {
   collections?: string[];
   dataId: Record<string, string | number>;
   where?: string;
+  bind?: Record<string, unknown>;
   bbox?: Box2I;
+  timespan?: Timespan;
   parameter: Record<string, unknown>;
   output?: string;
   format: "text" | "json";
@@ -39,7 +44,7 @@ function keyValue(value: string, previous: Record<string, unknown>): Record<stri
 }
 
 /** afw's Box2I convention: inclusive corners in PARENT pixel coordinates. */
-function parseBox(value: string): Box2I {
+function parseBox(value: string, option = "--bbox"): Box2I {
   const parts = value.split(",").map((p) => Number(p.trim()));
   if (
     parts.length !== 4 ||
@@ -48,7 +53,7 @@ function parseBox(value: string): Box2I {
     parts[3]! < parts[1]!
   ) {
     throw new InvalidArgumentError(
-      `--bbox takes x0,y0,x1,y1: inclusive integer corners with x1 >= x0 and y1 >= y0; got '${value}'`,
+      `${option} takes x0,y0,x1,y1: inclusive integer corners with x1 >= x0 and y1 >= y0; got '${value}'`,
     );
   }
   const [x0, y0, x1, y1] = parts as [number, number, number, number];
@@ -64,7 +69,11 @@ export function register(program: Command): void {
       "<dataset-type>",
       "dataset type, with an optional component: calexp, calexp.wcs, calexp.metadata",
     )
-    .option("--collections <collections>", COLLECTIONS_HELP, splitCommas)
+    .option(
+      "--collections <collections>",
+      "collections to search, in order (names; repeatable or comma-separated); required",
+      splitCommas,
+    )
     .option(
       "--data-id <key=value>",
       "a data ID value (repeatable): --data-id visit=903334 --data-id detector=16",
@@ -75,12 +84,18 @@ export function register(program: Command): void {
       "--where <expression>",
       `find the dataset with a query instead (it must match exactly one); ${WHERE_HELP}`,
     )
+    .option("--bind <name=value>", BIND_HELP, collectBind)
     .option(
       "--bbox <x0,y0,x1,y1>",
       "cut out this box: inclusive corners in PARENT pixel coordinates",
-      parseBox,
+      (value: string) => parseBox(value),
     )
     .option("--parameter <key=value>", "any read parameter of the storage class (repeatable)", keyValue, {})
+    .option(
+      "--timespan <begin/end>",
+      "the validity time of a calibration lookup (default: the time of the exposure or visit the data ID names)",
+      parseTimespanOption,
+    )
     .option("--output <file>", "where to write an image (FITS)")
     .option("--format <format>", "how to print a non-image result: text or json", "text")
     .action(async (repo: string, datasetType: string, options: Options) => {
@@ -89,11 +104,16 @@ export function register(program: Command): void {
       }
       await withButler(repo, {}, async (butler) => {
         const parameters: Record<string, unknown> = { ...options.parameter };
+        // The same box convention as --bbox, so either spelling cuts out the same pixels.
+        if (typeof parameters.bbox === "string")
+          parameters.bbox = parseBox(parameters.bbox, "--parameter bbox");
         if (options.bbox !== undefined) parameters.bbox = options.bbox;
         const collections = options.collections ?? [...butler.collections];
+        if (collections.length === 0) throw await missingCollections(butler);
         const getOptions = {
           ...(collections.length > 0 ? { collections } : {}),
           ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
+          ...(options.timespan === undefined ? {} : { timespan: options.timespan }),
         };
         let value: unknown;
         if (options.where !== undefined) {
@@ -101,7 +121,7 @@ export function register(program: Command): void {
           const refs = await butler.registry.queryDatasets(parent, {
             collections,
             findFirst: true,
-            ...whereOf(options.where),
+            ...whereOf(options),
             dataId: options.dataId,
           });
           if (refs.length !== 1) {
@@ -117,6 +137,15 @@ export function register(program: Command): void {
         await emit(value, options);
       });
     });
+}
+
+/** `get` searches named collections in order; the repository's chains are the usual answer. */
+async function missingCollections(butler: Butler): Promise<InvalidArgumentError> {
+  const chains = await butler.registry.queryCollections("*", { collectionTypes: CollectionType.CHAINED });
+  return new InvalidArgumentError(
+    "get needs --collections: the collections to search, in order" +
+      (chains.length > 0 ? `; this repository's chains: ${chains.join(", ")}` : ""),
+  );
 }
 
 async function emit(value: unknown, options: Options): Promise<void> {

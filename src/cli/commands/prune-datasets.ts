@@ -11,7 +11,7 @@ import { InvalidArgumentError } from "../../errors.ts";
 import { isGlob } from "../../registry/name-expression.ts";
 import { datasetTables, selectDatasets } from "../dataset-selection.ts";
 import { confirm } from "../prompt.ts";
-import { splitCommas, WHERE_HELP, withButler } from "../repo-command.ts";
+import { BIND_HELP, collectBind, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
 
 export const WOULD_REMOVE =
   "The following datasets will be removed from any datastores in which they are present:";
@@ -39,6 +39,7 @@ interface Options {
   datasets?: string[];
   findAll?: boolean;
   where?: string;
+  bind?: Record<string, unknown>;
   disassociate?: string[];
   disassociateTags?: string[];
   purge?: string;
@@ -67,6 +68,7 @@ export function register(program: Command): void {
       "prune every matching dataset in the collections, not only the first of each data ID and type",
     )
     .option("--where <expression>", WHERE_HELP)
+    .option("--bind <name=value>", BIND_HELP, collectBind)
     .option(
       "--disassociate <tags>",
       "take the datasets out of these TAGGED collections (repeatable or comma-separated); not with --purge",
@@ -120,7 +122,7 @@ export function register(program: Command): void {
         const refs = await selectDatasets(registry, {
           ...(options.datasets === undefined ? {} : { datasetType: options.datasets }),
           collections: search,
-          ...(options.where === undefined ? {} : { where: options.where }),
+          ...whereOf(options),
           findFirst: !options.findAll,
         });
         const purge = purgeRun !== undefined;

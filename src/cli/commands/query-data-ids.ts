@@ -11,7 +11,9 @@ import {
   addFormatOption,
   addLimitOption,
   applyLimit,
+  BIND_HELP,
   COLLECTIONS_HELP,
+  collectBind,
   explained,
   ORDER_BY_HELP,
   parseInteger,
@@ -28,6 +30,7 @@ interface Options {
   collections?: string[];
   datasets?: string[];
   where?: string;
+  bind?: Record<string, unknown>;
   orderBy?: string[];
   limit: number;
   offset?: number;
@@ -50,6 +53,7 @@ export function register(program: Command): void {
       splitCommas,
     )
     .option("--where <expression>", WHERE_HELP)
+    .option("--bind <name=value>", BIND_HELP, collectBind)
     .option("--order-by <names>", ORDER_BY_HELP, splitCommas);
   addLimitOption(command).option("--offset <n>", "skip this many results first (with --limit)", parseInteger);
   addFormatOption(command).action(async (repo: string, dimensions: string[], options: Options) => {
@@ -89,7 +93,7 @@ export function register(program: Command): void {
       const limit = queryLimit(options.limit);
       const { results, reasons } = await explained(() =>
         registry.queryDataIds(group, {
-          ...whereOf(options.where),
+          ...whereOf(options),
           ...(types.length > 0
             ? { datasets: types, collections: options.collections?.length ? options.collections : "*" }
             : {}),

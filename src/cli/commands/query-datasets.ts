@@ -11,7 +11,9 @@ import {
   addFormatOption,
   addLimitOption,
   applyLimit,
+  BIND_HELP,
   COLLECTIONS_HELP,
+  collectBind,
   explained,
   ORDER_BY_HELP,
   printNoResults,
@@ -25,6 +27,7 @@ import {
 interface Options {
   collections?: string[];
   where?: string;
+  bind?: Record<string, unknown>;
   findFirst?: boolean;
   showUri?: boolean;
   limit: number;
@@ -43,6 +46,7 @@ export function register(program: Command): void {
     )
     .option("--collections <collections>", COLLECTIONS_HELP, splitCommas)
     .option("--where <expression>", WHERE_HELP)
+    .option("--bind <name=value>", BIND_HELP, collectBind)
     .option(
       "--find-first",
       "only the first dataset of each data ID and type, in the order of --collections (names, no globs)",
@@ -64,7 +68,7 @@ export function register(program: Command): void {
         butler.registry.queryDatasets(globs.length > 0 ? globs : "*", {
           collections,
           findFirst: options.findFirst === true,
-          ...whereOf(options.where),
+          ...whereOf(options),
           ...(options.orderBy?.length ? { orderBy: options.orderBy } : {}),
           ...(limit === undefined ? {} : { limit }),
           explain: true,

@@ -11,8 +11,10 @@ import {
   addFormatOption,
   addLimitOption,
   applyLimit,
+  BIND_HELP,
   COLLECTIONS_HELP,
   cellOf,
+  collectBind,
   explained,
   ORDER_BY_HELP,
   parseInteger,
@@ -29,6 +31,7 @@ interface Options {
   collections?: string[];
   datasets?: string[];
   where?: string;
+  bind?: Record<string, unknown>;
   orderBy?: string[];
   limit: number;
   offset?: number;
@@ -49,6 +52,7 @@ export function register(program: Command): void {
     )
     .option("--collections <collections>", `${COLLECTIONS_HELP}; only with --datasets`, splitCommas)
     .option("--where <expression>", WHERE_HELP)
+    .option("--bind <name=value>", BIND_HELP, collectBind)
     .option("--order-by <names>", ORDER_BY_HELP, splitCommas);
   addLimitOption(command)
     .option("--offset <n>", "skip this many results first (with --limit)", parseInteger)
@@ -67,7 +71,7 @@ export function register(program: Command): void {
       const limit = queryLimit(options.limit);
       const { results, reasons } = await explained(() =>
         registry.queryDimensionRecords(target, {
-          ...whereOf(options.where),
+          ...whereOf(options),
           ...(datasets.length > 0
             ? { datasets, collections: options.collections?.length ? options.collections : "*" }
             : {}),

@@ -13,7 +13,9 @@ import type { OutputFormat, Row } from "../output.ts";
 import { progressBar } from "../progress.ts";
 import {
   addFormatOption,
+  BIND_HELP,
   COLLECTIONS_HELP,
+  collectBind,
   parseInteger,
   printRows,
   splitCommas,
@@ -25,6 +27,7 @@ import {
 interface Options {
   collections?: string[];
   where?: string;
+  bind?: Record<string, unknown>;
   keys?: string[];
   component: string;
   concurrency: number;
@@ -41,6 +44,7 @@ export function register(program: Command): void {
     .argument("<dataset-type>", "the dataset type to scan, e.g. calexp")
     .option("--collections <collections>", COLLECTIONS_HELP, splitCommas)
     .option("--where <expression>", WHERE_HELP)
+    .option("--bind <name=value>", BIND_HELP, collectBind)
     .option(
       "--keys <keys>",
       "header keys (metadata) or fields (other components) to show, comma-separated",
@@ -62,7 +66,7 @@ export function register(program: Command): void {
           keys: options.keys,
           concurrency: options.concurrency,
           format: options.format,
-          ...whereOf(options.where),
+          ...whereOf(options),
         }))
       ) {
         return;
@@ -71,7 +75,7 @@ export function register(program: Command): void {
       const refs = await butler.registry.queryDatasets(type, {
         collections,
         findFirst: true,
-        ...whereOf(options.where),
+        ...whereOf(options),
         orderBy: type.dimensions.required,
       });
       const dims = [...type.dimensions.required];

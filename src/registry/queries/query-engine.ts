@@ -100,6 +100,9 @@ const MAX_PIXEL_RANGES = 64;
 /** LIMIT for "no limit" with an OFFSET (SQLite needs a LIMIT; PostgreSQL takes any bigint). */
 const NO_LIMIT = 9_223_372_036_854_775_807n;
 
+/** The rowsTable column kind of each type an IN list is bound as. */
+const LIST_COLUMN_KINDS = { int: "int64", float: "float", string: "text", uuid: "uuid" } as const;
+
 /**
  * The registry's general queries: data IDs, datasets and dimension records constrained by a `where`
  * expression, a data ID, dataset searches and sky regions — each one SQL statement (plus an exact
@@ -157,6 +160,7 @@ export class QueryEngine {
         "queryDatasets needs collections to search; accepted: names, globs or RegExps",
       );
     }
+    const collections = options.collections;
     await this.#checkGovernors(options);
     const types = await this.#resolveTypes(datasetType);
     if (mentionsHeaders(options.where, options.orderBy)) {
@@ -171,7 +175,7 @@ export class QueryEngine {
     for (const type of types) {
       const search = await this.#search(
         type,
-        options.collections,
+        collections,
         options.findFirst ?? false,
         options.timespan ?? null,
       );
@@ -468,6 +472,11 @@ export class QueryEngine {
           type,
           key,
           joinHeader,
+        ),
+      values: (values, type) =>
+        this.#database.rowsTable(
+          values.map((v) => [v]),
+          [{ name: "v", type: { kind: LIST_COLUMN_KINDS[type] } }],
         ),
     };
     const compiled = compileWhere(where, scope);

@@ -32,8 +32,11 @@ export type QueryDataIdsOptions = DatasetConstrainedOptions;
 export type QueryDimensionRecordsOptions = DatasetConstrainedOptions;
 
 export interface QueryDatasetsOptions extends QueryOptions {
-  /** The collections to search: names and globs; with `findFirst`, names only, in search order. */
-  readonly collections: NameExpression;
+  /**
+   * The collections to search: names and globs; with `findFirst`, names only, in search order.
+   * Required (a butler's registry fills in the butler's default collections).
+   */
+  readonly collections?: NameExpression;
   /** Only the first dataset of each data ID in the collections' order (default false). */
   readonly findFirst?: boolean;
   /**

@@ -1,0 +1,287 @@
+/**
+ * What a new user meets on the command line: closed pipes, repository paths and URIs, parameters,
+ * binds and absent components. Each case is a subprocess, as the user runs it.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
+
+const scratch = mkdtempSync(join(tmpdir(), "butler-first-use-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function butler(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: scratch });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a command whose reader has gone away before it writes (`butler … | head` after head exits). */
+function withClosedStdout(...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: scratch,
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stderr }));
+  });
+}
+
+const repo = join(scratch, "repo");
+const demo = join(scratch, "demo");
+before(() => {
+  const created = butler("create", repo);
+  assert.equal(created.status, 0, created.stderr);
+  const made = butler("demo", demo, "--visits", "1", "--detectors", "1", "--size", "64,48", "--no-summary");
+  assert.equal(made.status, 0, made.stderr);
+});
+
+describe("a closed pipe", () => {
+  test("ends the command quietly with status 0", async () => {
+    const run = await withClosedStdout("config-dump", repo);
+    assert.equal(run.stderr, "");
+    assert.equal(run.status, 0);
+  });
+});
+
+describe("repository paths", () => {
+  test("a file:// URI opens the repository it names", () => {
+    const run = butler("query-collections", pathToFileURL(repo).href);
+    assert.equal(run.status, 0, run.stderr);
+  });
+
+  test("a file that is not a repository is one line naming what is accepted", () => {
+    const file = join(scratch, "notes.md");
+    writeFileSync(file, "# notes\n");
+    const run = butler("query-collections", file);
+    assert.notEqual(run.status, 0);
+    assert.match(
+      run.stderr,
+      /^butler: error \[REPOSITORY_CONFIG\]: .*notes\.md: not a repository: it is a file; accepted: /,
+    );
+    assert.equal(run.stderr.trim().split("\n").length, 1);
+  });
+});
+
+describe("an absent component", () => {
+  const dataId = [
+    "--data-id",
+    "instrument=DemoCam",
+    "--data-id",
+    "visit=2026031000",
+    "--data-id",
+    "detector=0",
+  ];
+  test("is a typed error with the not-found status, never 'undefined'", () => {
+    const run = butler(
+      "get",
+      demo,
+      "calexp.psf",
+      "--collections",
+      "DemoCam/defaults",
+      ...dataId,
+      "--format",
+      "json",
+    );
+    assert.equal(run.status, 3, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /^butler: error \[MISSING_COMPONENT\]: calexp .* has no 'psf' component/);
+  });
+
+  test("a present component still prints valid JSON", () => {
+    const run = butler(
+      "get",
+      demo,
+      "calexp.wcs",
+      "--collections",
+      "DemoCam/defaults",
+      ...dataId,
+      "--format",
+      "json",
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(JSON.parse(run.stdout));
+  });
+});
+
+describe("--bind", () => {
+  test("every command that takes --where takes --bind", () => {
+    for (const command of [
+      "associate",
+      "get",
+      "prune-datasets",
+      "query-data-ids",
+      "query-datasets",
+      "query-dimension-records",
+      "scan-metadata",
+    ]) {
+      const help = butler(command, "--help").stdout;
+      assert.match(help, /--where <expression>/, command);
+      assert.match(help, /--bind <name=value>/, command);
+    }
+  });
+
+  test("binds numbers, strings and lists into the expression", () => {
+    const common = ["calexp", "--collections", "DemoCam/defaults", "--format", "json"];
+    const one = butler(
+      "query-datasets",
+      demo,
+      ...common,
+      "--where",
+      "detector = d AND band = b",
+      "--bind",
+      "d=0",
+      "--bind",
+      "b=g",
+    );
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(JSON.parse(one.stdout).length, 1);
+    const list = butler(
+      "query-datasets",
+      demo,
+      ...common,
+      "--where",
+      "visit IN (vs)",
+      "--bind",
+      "vs=[2026031000,1]",
+    );
+    assert.equal(list.status, 0, list.stderr);
+    assert.equal(JSON.parse(list.stdout).length, 1);
+  });
+
+  test("a name that is not an identifier is a usage error", () => {
+    const run = butler("query-datasets", demo, "calexp", "--bind", "9=1");
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--bind takes NAME=VALUE with NAME an identifier/);
+  });
+});
+
+describe("read parameters", () => {
+  const target = [
+    demo,
+    "--collections",
+    "DemoCam/defaults",
+    "--data-id",
+    "instrument=DemoCam",
+    "--data-id",
+    "visit=2026031000",
+    "--data-id",
+    "detector=0",
+  ];
+
+  test("--parameter bbox=x0,y0,x1,y1 cuts out what --bbox does", () => {
+    const byParameter = join(scratch, "by-parameter.fits");
+    const byOption = join(scratch, "by-option.fits");
+    const a = butler(
+      "get",
+      target[0]!,
+      "calexp",
+      ...target.slice(1),
+      "--parameter",
+      "bbox=10,10,49,29",
+      "--output",
+      byParameter,
+    );
+    assert.equal(a.status, 0, a.stderr);
+    const b = butler(
+      "get",
+      target[0]!,
+      "calexp",
+      ...target.slice(1),
+      "--bbox",
+      "10,10,49,29",
+      "--output",
+      byOption,
+    );
+    assert.equal(b.status, 0, b.stderr);
+    assert.deepEqual(readFileSync(byParameter), readFileSync(byOption));
+  });
+
+  test("a parameter the component does not take is an error naming what it accepts", () => {
+    const run = butler(
+      "get",
+      target[0]!,
+      "calexp.metadata",
+      ...target.slice(1),
+      "--parameter",
+      "origin=LOCAL",
+    );
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      /\[UNKNOWN_PARAMETER\]: parameter 'origin' not understood by storage class PropertyList \(component 'metadata' of ExposureF\); accepted parameters: none/,
+    );
+  });
+});
+
+describe("calibration lookups", () => {
+  const bias = [
+    demo,
+    "bias.metadata",
+    "--collections",
+    "DemoCam/defaults",
+    "--data-id",
+    "instrument=DemoCam",
+    "--data-id",
+    "detector=0",
+  ];
+  const fileRead = (run: { stderr: string }) => /calib\/bias\/(\d)\//.exec(run.stderr)?.[1];
+
+  test("a visit in the data ID selects the bias certified for it", () => {
+    const run = butler("--log-level", "timer=debug", "get", ...bias, "--data-id", "visit=2026031000");
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(fileRead(run), "1");
+  });
+
+  test("--timespan BEGIN/END selects by an explicit time, open ends allowed", () => {
+    const later = butler("--log-level", "timer=debug", "get", ...bias, "--timespan", "2026-03-11T00:00:00/");
+    assert.equal(later.status, 0, later.stderr);
+    assert.equal(fileRead(later), "2");
+    const scaled = butler(
+      "--log-level",
+      "timer=debug",
+      "get",
+      ...bias,
+      "--timespan",
+      "2026-03-10T02:00/tai/2026-03-10T03:00/tai",
+    );
+    assert.equal(scaled.status, 0, scaled.stderr);
+    assert.equal(fileRead(scaled), "1");
+  });
+
+  test("an unreadable --timespan is a usage error naming the form", () => {
+    const run = butler("get", ...bias, "--timespan", "yesterday");
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--timespan takes BEGIN\/END/);
+  });
+});
+
+describe("get without --collections", () => {
+  test("its help says the option is required, and the error names the repository's chains", () => {
+    assert.match(
+      butler("get", "--help").stdout,
+      /--collections <collections>\s+collections to search, in order[\s\S]*required/,
+    );
+    const run = butler(
+      "get",
+      demo,
+      "calexp.wcs",
+      "--data-id",
+      "instrument=DemoCam",
+      "--data-id",
+      "visit=2026031000",
+      "--data-id",
+      "detector=0",
+    );
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /get needs --collections: .*this repository's chains: DemoCam\/defaults/);
+  });
+});
