@@ -243,6 +243,10 @@ export class S3ResourcePath extends base.ResourcePath {
     return s3Client(this.settings());
   }
 
+  override async connect(): Promise<void> {
+    await Promise.all([loadS3Sdk(), this.#client()]);
+  }
+
   #checkFile(operation: string): void {
     if (this.isDirectory || this.key === "") {
       throw new InvalidArgumentError(`cannot ${operation} ${this.uri}: it names a prefix, not an object`);
