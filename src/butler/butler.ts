@@ -41,7 +41,7 @@ import { type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.t
 import { DeferredDatasetHandle } from "./deferred.ts";
 import { RegistryRecordStore } from "./record-store.ts";
 import { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
-import { type LoadedRepoConfig, readRepoConfig } from "./repo-config.ts";
+import { type LoadedRepoConfig, readRepoConfig, registryDialectOptions } from "./repo-config.ts";
 import {
   dataIdObject,
   formatDataId,
@@ -234,6 +234,7 @@ export class Butler {
     const storageClasses = repoStorageClasses(config.raw.storageClasses);
     const registry = await Registry.open({
       db: config.db,
+      dialectOptions: registryDialectOptions(config.raw.registry),
       writeable,
       componentsOf: componentsHook(storageClasses),
     });

@@ -27,6 +27,7 @@ import {
   mergeConfig,
   type RepoConfig,
   readSeedConfig,
+  registryDialectOptions,
   validateRepoConfig,
   writeRepoConfig,
 } from "./repo-config.ts";
@@ -151,6 +152,7 @@ export async function createRepo(repo: string, options: CreateRepoOptions = {}):
   }
   const registry = await Registry.create({
     db: expandRoot(config.registry.db, root),
+    dialectOptions: registryDialectOptions(config.registry),
     ...(universe === undefined ? {} : { universe }),
     componentsOf: componentsHook(storageClasses),
   });

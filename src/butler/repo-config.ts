@@ -18,6 +18,36 @@ export const DEFAULT_REGISTRY_DB = `sqlite:///${BUTLER_ROOT_TOKEN}/gen3.sqlite3`
 export interface RegistryConfig {
   /** Database URI: a SQLite path or `sqlite:///…` URI, or `postgresql://…` (with `?namespace=`). */
   db: string;
+  /** Seconds a SQLite writer waits for another writer's lock before REGISTRY_LOCKED (10). */
+  busyTimeout?: number;
+  /** Seconds connecting to a PostgreSQL server may take (10). */
+  connectTimeout?: number;
+  /** Seconds one PostgreSQL statement may run (600). */
+  statementTimeout?: number;
+  /** Seconds a PostgreSQL transaction may sit idle before the server ends it (600). */
+  idleInTransactionTimeout?: number;
+}
+
+/** The registry settings given in seconds, and the engine option (in ms) each one sets. */
+const REGISTRY_TIMEOUTS = {
+  busyTimeout: "busyTimeoutMs",
+  connectTimeout: "connectTimeoutMs",
+  statementTimeout: "statementTimeoutMs",
+  idleInTransactionTimeout: "idleInTransactionTimeoutMs",
+} as const;
+
+type RegistryTimeoutOptions = {
+  -readonly [K in keyof typeof REGISTRY_TIMEOUTS as (typeof REGISTRY_TIMEOUTS)[K]]?: number;
+};
+
+/** The engine options (`openDialect`) the registry section sets: its timeouts, in ms. */
+export function registryDialectOptions(registry: RegistryConfig): RegistryTimeoutOptions {
+  const out: RegistryTimeoutOptions = {};
+  for (const [key, option] of Object.entries(REGISTRY_TIMEOUTS)) {
+    const seconds = registry[key as keyof typeof REGISTRY_TIMEOUTS];
+    if (seconds !== undefined) out[option] = Math.round(seconds * 1000);
+  }
+  return out;
 }
 
 export interface DatastoreSection {
@@ -78,6 +108,15 @@ export function validateRepoConfig(value: unknown, where: string): RepoConfig {
       where,
       "registry.db must be a database URI (e.g. sqlite:///<butlerRoot>/gen3.sqlite3)",
     );
+  }
+  for (const key of Object.keys(REGISTRY_TIMEOUTS)) {
+    const seconds = registry[key];
+    if (seconds !== undefined && (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0)) {
+      throw new RepositoryConfigError(
+        where,
+        `registry.${key} must be a number of seconds, 0 or more (0: no limit), not ${JSON.stringify(seconds)}`,
+      );
+    }
   }
   const datastore = value.datastore;
   if (!isMapping(datastore) || typeof datastore.root !== "string" || datastore.root === "") {

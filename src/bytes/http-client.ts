@@ -4,7 +4,7 @@
  * every request, so a plan of many ranges reuses its connections.
  */
 import type { Dispatcher } from "undici";
-import { transportError } from "./retry.ts";
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, transportError } from "./retry.ts";
 
 export interface HttpRequest {
   method: string;
@@ -26,8 +26,8 @@ export interface HttpResponse {
   body: Dispatcher.ResponseData["body"];
 }
 
-export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
-export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = DEFAULT_ATTEMPT_TIMEOUT_MS;
+export const DEFAULT_BODY_TIMEOUT_MS = DEFAULT_ATTEMPT_TIMEOUT_MS;
 
 type Undici = typeof import("undici");
 let undici: Promise<Undici> | undefined;

@@ -25,6 +25,13 @@ export const DEFAULT_RETRY_POLICY: Readonly<Required<Omit<RetryPolicy, "random">
   maxDelayMs: 5_000,
 };
 
+/**
+ * How long one attempt at a remote store may wait for an answer, or sit silent within one, by default:
+ * a third of the retry budget, so a stalled attempt is given up while there is time to try again
+ * (a stall as long as the budget would otherwise spend it on one attempt).
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = DEFAULT_RETRY_POLICY.maxElapsedMs / 3;
+
 /** What a retry loop reports before each backoff (for logs and tests). */
 export interface RetryEvent {
   attempt: number;

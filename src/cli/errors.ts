@@ -19,7 +19,32 @@ export const EXIT_STATUS: Record<string, number> = {
   CHECKSUM_MISMATCH: 4,
   BYTE_RANGE: 5,
   ETAG_MISMATCH: 5,
+  // The registry database: try again later (6), cannot be reached or opened (7), full (8), damaged (9).
+  REGISTRY_LOCKED: 6,
+  REGISTRY_TIMEOUT: 6,
+  REGISTRY_UNAVAILABLE: 7,
+  REGISTRY_FULL: 8,
+  REGISTRY_CORRUPT: 9,
+  // A local disk or quota is full.
+  STORAGE_FULL: 8,
 };
+
+let pendingStatus = 0;
+
+/**
+ * For a command that finishes its output but must still exit with a failure status (a listing of a
+ * damaged file): `main` returns the highest status set this way once the command returns.
+ */
+export function setExitStatus(status: number): void {
+  pendingStatus = Math.max(pendingStatus, status);
+}
+
+/** The status set with `setExitStatus` since the last call, then 0 again. */
+export function takeExitStatus(): number {
+  const status = pendingStatus;
+  pendingStatus = 0;
+  return status;
+}
 
 /** The exit status for an error. */
 export function exitStatusOf(err: unknown): number {

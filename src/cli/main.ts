@@ -14,7 +14,7 @@ import {
 } from "commander";
 import { type LogLevel, parseLogLevelOption, setLogLevel, setLogSinks } from "../log.ts";
 import { COMMAND_TABLE } from "./command-table.ts";
-import { describeError, EXIT_STATUS, exitStatusOf } from "./errors.ts";
+import { describeError, EXIT_STATUS, exitStatusOf, takeExitStatus } from "./errors.ts";
 import { setProgressEnabled } from "./progress.ts";
 
 /** Global options that take a value: the word after them is not the subcommand. */
@@ -111,8 +111,9 @@ function applyGlobalOptions(options: {
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv);
   try {
+    takeExitStatus();
     await program.parseAsync(argv, { from: "user" });
-    return 0;
+    return takeExitStatus();
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are "errors" to commander but successes to the user.

@@ -22,6 +22,7 @@ import { basename } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
 import { MemorySource } from "../bytes/memory-source.ts";
+import { withKey } from "../bytes/with-key.ts";
 import { DEFAULT_REQUEST_LIMIT, RequestLimiter, withLimit } from "../bytes/with-limit.ts";
 import { type ByteMetrics, createMetrics, withMetrics } from "../bytes/with-metrics.ts";
 import {
@@ -42,6 +43,7 @@ import {
   isButlerError,
 } from "../errors.ts";
 import { getLogger } from "../log.ts";
+import { fileSystemError } from "../resources/fs-errors.ts";
 import {
   applyParameters,
   extractComponent,
@@ -347,8 +349,9 @@ export class FileDatastore {
     } catch (err) {
       await this.root.remove(temp).catch(() => false);
       await this.root.removeEmptyDirectories(createdDirs);
-      throw isButlerError(err)
-        ? err
+      const typed = fileSystemError(path, err);
+      throw isButlerError(typed)
+        ? typed
         : new FormatterError(
             formatter.name,
             `failed to write dataset ${ref.id} (${ref.datasetType.name}) to ${path} with formatter '${formatter.name}': ${(err as Error).message}`,
@@ -812,7 +815,8 @@ export class FileDatastore {
       const reader = this.root.open(at);
       let index: ByteIndex;
       try {
-        index = await formatter.index(reader);
+        // Errors name the file as given, not its temporary copy.
+        index = await formatter.index(pending === undefined ? reader : withKey(reader, source));
       } finally {
         await reader.close?.();
       }

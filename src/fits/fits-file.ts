@@ -1,16 +1,15 @@
 /**
  * `FitsFile`: one FITS stream with its HDU index, and the entry point for reading headers, images,
- * tiles and tables. Whole-file gzip (`.fits.gz`) is recognised by its magic bytes and inflated in memory,
- * because a gzip stream has no random access.
+ * tiles and tables. Whole-file gzip (`.fits.gz`) is recognised by its magic bytes and inflated as it is
+ * read, within a bounded window (see `gzip-source.ts`).
  */
-import { gunzipSync } from "node:zlib";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
-import { MemorySource } from "../bytes/memory-source.ts";
-import { FitsFormatError, InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors.ts";
 import { type ReadTableOptions, readTable } from "./bintable-read.ts";
 import type { Table } from "./bintable-types.ts";
 import { assertChecksum, type ChecksumReport, verifyHduAt } from "./checksum.ts";
+import { GzipSource, inflateIfGzip } from "./gzip-source.ts";
 import type { HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";
 import { type ImageData, type ImageReadOptions, readImage } from "./image.ts";
@@ -19,9 +18,6 @@ import { readTiledImage, type TiledReadOptions } from "./tiled-image.ts";
 
 /** Selects an HDU by 0-based index, by EXTNAME (case-insensitive), or by EXTNAME and EXTVER. */
 export type HduSelector = number | string | { name: string; version?: number };
-
-// Inflating more than this from one .gz file is refused: such files belong uncompressed or tile-compressed.
-const MAX_GUNZIP_BYTES = 2 * 1024 * 1024 * 1024;
 
 export class FitsFile {
   readonly source: ByteSource;
@@ -84,7 +80,7 @@ export class FitsFile {
     selector: HduSelector = 0,
     options: ImageReadOptions & TiledReadOptions = {},
   ): Promise<ImageData> {
-    const hdu = this.hdu(selector);
+    const hdu = this.#wholeRead(this.hdu(selector));
     const header = this.index.headers[hdu.index]!;
     if (hdu.kind === "compressed_image") return readTiledImage(this.source, hdu, header, options);
     return readImage(this.source, hdu, header, options);
@@ -92,13 +88,13 @@ export class FitsFile {
 
   /** Reads a binary table HDU, all of it or the given columns and rows. */
   async readTable(selector: HduSelector, options: ReadTableOptions = {}): Promise<Table> {
-    const hdu = this.hdu(selector);
+    const hdu = this.#wholeRead(this.hdu(selector));
     return readTable(this.source, hdu, this.index.headers[hdu.index]!, options);
   }
 
   /** Checks the DATASUM and CHECKSUM cards of one HDU; reads its whole header and data. */
   async checksum(selector: HduSelector): Promise<ChecksumReport> {
-    const hdu = this.hdu(selector);
+    const hdu = this.#wholeRead(this.hdu(selector));
     return verifyHduAt(this.source, hdu, this.index.headers[hdu.index]!);
   }
 
@@ -108,29 +104,15 @@ export class FitsFile {
       assertChecksum(await this.checksum(hdu.index), { uri: this.uri, hdu: hdu.index });
   }
 
+  /** A gzip-wrapped file's data part is inflated to be read: refused first when larger than the cap. */
+  #wholeRead(hdu: HduInfo): HduInfo {
+    if (this.source instanceof GzipSource) this.source.checkWholeRead(hdu.dataLength, hdu.dataOffset);
+    return hdu;
+  }
+
   async close(): Promise<void> {
     await this.source.close?.();
   }
 }
 
-/** Replaces a gzip-wrapped stream by its inflated bytes; other sources pass through. */
-export async function inflateIfGzip(source: ByteSource): Promise<ByteSource> {
-  const size = await source.size();
-  if (size < 2) return source;
-  const magic = await source.read(0, 2);
-  if (magic[0] !== 0x1f || magic[1] !== 0x8b) return source;
-  const compressed = await source.read(0, size);
-  await source.close?.();
-  try {
-    const inflated = gunzipSync(compressed, { maxOutputLength: MAX_GUNZIP_BYTES });
-    return new MemorySource(new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength), {
-      key: source.key,
-    });
-  } catch (cause) {
-    throw new FitsFormatError(
-      `gzip stream cannot be inflated: ${(cause as Error).message}`,
-      { uri: source.key },
-      { cause },
-    );
-  }
-}
+export { inflateIfGzip };

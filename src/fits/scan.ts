@@ -15,6 +15,11 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Header blocks fetched per read; 1 reads exactly the header's blocks, more trades bytes for round trips. */
   blocksPerRead?: number;
+  /**
+   * Stop at the first structural error after the primary header and return the HDUs read so far, with
+   * the error as `error`, instead of throwing (for listings of damaged files).
+   */
+  partial?: boolean;
 }
 
 export interface FitsIndex {
@@ -25,6 +30,8 @@ export interface FitsIndex {
   headers: Header[];
   /** Bytes after the last HDU that are not a valid extension (ignored, as astropy and CFITSIO do). */
   trailingBytes: number;
+  /** With `partial`: why the scan stopped before the end of the file. */
+  error?: FitsFormatError;
 }
 
 // A header longer than this is certainly corrupt; real ones hold a few hundred cards.
@@ -67,6 +74,17 @@ export async function readHeaderText(
     }
     parts.push(part);
     const end = findEndCard(part);
+    // A block that starts the next extension before any END: this header's END card is missing, and
+    // reading on would swallow the next HDU's header as this one's.
+    const searched = end >= 0 ? end * CARD_LENGTH : part.length;
+    for (let block = read === 0 ? BLOCK_LENGTH : 0; block < searched; block += BLOCK_LENGTH) {
+      if (part.startsWith("XTENSION=", block)) {
+        throw new FitsFormatError(
+          "header has no END card: the next HDU's header (XTENSION) starts before one",
+          { ...where, offset: at + block },
+        );
+      }
+    }
     if (end >= 0) {
       const cards = read / CARD_LENGTH + end + 1;
       const length = Math.ceil((cards * CARD_LENGTH) / BLOCK_LENGTH) * BLOCK_LENGTH;
@@ -92,24 +110,44 @@ export async function scanFits(source: ByteSource, options: ScanOptions = {}): P
     const index = hdus.length;
     // After the primary, anything but another XTENSION is trailing padding or junk.
     if (index > 0 && size - offset < BLOCK_LENGTH) break;
-    const where = { uri, hdu: index };
-    const found = await readHeaderText(source, offset, size, where, {
-      ...options,
-      optionalExtension: index > 0,
-    });
-    if (found === undefined) break;
-    const { text, length } = found;
-    const header = parseHeaderText(text, { ...where, offset });
-    const hdu = describeHdu(header, index, offset, length, { ...where, offset });
-    if (hdu.dataOffset + hdu.dataLength > size) {
-      throw new FitsFormatError(
-        `file is truncated: data needs ${hdu.dataLength} bytes from ${hdu.dataOffset} but the file has ${size}`,
-        { ...where, offset: hdu.dataOffset },
-      );
+    let next: { hdu: HduInfo; header: Header } | undefined;
+    try {
+      next = await scanHdu(source, offset, size, index, options);
+    } catch (err) {
+      if (!options.partial || index === 0 || !(err instanceof FitsFormatError)) throw err;
+      return { uri, size, hdus, headers, trailingBytes: 0, error: err };
     }
-    hdus.push(hdu);
-    headers.push(header);
-    offset = hdu.dataOffset + hdu.dataSpan;
+    if (next === undefined) break;
+    hdus.push(next.hdu);
+    headers.push(next.header);
+    offset = next.hdu.dataOffset + next.hdu.dataSpan;
   }
   return { uri, size, hdus, headers, trailingBytes: hdus.length < max ? Math.max(0, size - offset) : 0 };
+}
+
+/** The HDU whose header starts at `offset`; undefined when an extension's place holds no XTENSION. */
+async function scanHdu(
+  source: ByteSource,
+  offset: number,
+  size: number,
+  index: number,
+  options: ScanOptions,
+): Promise<{ hdu: HduInfo; header: Header } | undefined> {
+  const uri = source.key;
+  const where = { uri, hdu: index };
+  const found = await readHeaderText(source, offset, size, where, {
+    ...options,
+    optionalExtension: index > 0,
+  });
+  if (found === undefined) return undefined;
+  const { text, length } = found;
+  const header = parseHeaderText(text, { ...where, offset });
+  const hdu = describeHdu(header, index, offset, length, { ...where, offset });
+  if (hdu.dataOffset + hdu.dataLength > size) {
+    throw new FitsFormatError(
+      `file is truncated: data needs ${hdu.dataLength} bytes from ${hdu.dataOffset} but the file has ${size}`,
+      { ...where, offset: hdu.dataOffset },
+    );
+  }
+  return { hdu, header };
 }

@@ -15,6 +15,7 @@ import { pathToFileURL } from "node:url";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
 import { InvalidArgumentError, ObjectNotFoundError, ResourceExistsError } from "../errors.ts";
+import { fileSystemError } from "./fs-errors.ts";
 import {
   type ListOptions,
   type ResourceEntry,
@@ -225,5 +226,5 @@ export class FileResourcePath extends ResourcePath {
 function notFound(uri: string, err: unknown): unknown {
   if (errno(err) === "ENOENT" || errno(err) === "ENOTDIR")
     return new ObjectNotFoundError(uri, { cause: err });
-  return err;
+  return fileSystemError(uri, err);
 }

@@ -14,6 +14,7 @@
  * writes alike.
  */
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import { DEFAULT_ATTEMPT_TIMEOUT_MS } from "../bytes/retry.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
 export type S3Sdk = typeof import("@aws-sdk/client-s3");
@@ -34,6 +35,8 @@ export interface S3Settings {
   profile?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** Longest wait to connect, and longest silence of a request (DEFAULT_ATTEMPT_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 /** The settings for `profile` (from the URI) under the current environment. */
@@ -78,6 +81,12 @@ export async function s3Client(settings: S3Settings): Promise<S3Client> {
   const config: S3ClientConfig = {
     region: settings.region,
     maxAttempts: 1,
+    // A stalled request fails (retryably, as a TimeoutError) well within our retry budget.
+    requestHandler: {
+      connectionTimeout: settings.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+      requestTimeout: settings.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     // Checksums only where S3 requires them: S3-compatible servers do not all speak the newer ones.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",

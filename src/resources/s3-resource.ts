@@ -24,7 +24,10 @@ export class S3ResourcePath extends S3ApiPath {
 
   /** Endpoint, region and credentials for this path, read from the environment now. */
   settings(): S3Settings {
-    return s3Settings(this.profile);
+    const settings = s3Settings(this.profile);
+    return this.options.timeoutMs === undefined
+      ? settings
+      : { ...settings, timeoutMs: this.options.timeoutMs };
   }
 
   storeKey(): string {

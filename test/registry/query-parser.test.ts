@@ -543,21 +543,42 @@ describe("depth limits", () => {
     }
   });
 
-  test("long operator chains beyond the limit are rejected; within it they parse", () => {
+  test("long arithmetic chains beyond the limit are rejected; within it they parse", () => {
     assert.match(
       syntaxError(
         Array(MAX_EXPRESSION_DEPTH + 5)
           .fill("a")
-          .join(" OR "),
+          .join(" + "),
       ).reason,
       /nested too deeply/,
     );
     const ok = parse(
       Array(MAX_EXPRESSION_DEPTH - 2)
         .fill("a")
-        .join(" OR "),
+        .join(" + "),
     );
-    assert.equal(formatExpression(ok).length, (MAX_EXPRESSION_DEPTH - 2) * 5 - 4);
+    assert.equal(formatExpression(ok).length, (MAX_EXPRESSION_DEPTH - 2) * 4 - 3);
+  });
+
+  test("a flat OR (or AND) of 10,000 terms parses into a shallow tree", () => {
+    for (const op of ["OR", "AND"]) {
+      const terms = Array.from({ length: 10_000 }, (_, i) => `visit = ${i}`);
+      const node = parse(terms.join(` ${op} `));
+      let depth = 0;
+      const walk = (n: Node, d: number): void => {
+        depth = Math.max(depth, d);
+        if (n.kind === "binary" && n.op === op) {
+          walk(n.left, d + 1);
+          walk(n.right, d + 1);
+        }
+      };
+      walk(node, 1);
+      assert.ok(depth <= 15, `depth ${depth}`);
+      const leaves = formatExpression(node).match(/visit = \d+/g) ?? [];
+      assert.deepEqual(leaves, terms);
+    }
+    // Short chains keep their written, left-nested shape.
+    assert.equal(tree("a OR b OR c"), "(OR (OR a b) c)");
   });
 
   test("a long IN list is flat", () => {

@@ -5,7 +5,9 @@ import { createMetrics, withMetrics } from "../../bytes/with-metrics.ts";
 import { FitsFile } from "../../fits/fits-file.ts";
 import type { HduInfo } from "../../fits/hdu.ts";
 import { STORED_TYPE } from "../../fits/pixels.ts";
+import { structureProblems } from "../../fits/structure.ts";
 import { timeThis } from "../../log.ts";
+import { EXIT_STATUS, setExitStatus } from "../errors.ts";
 import { parseFormat, type Row, renderRows } from "../output.ts";
 
 const COLUMNS = [
@@ -55,12 +57,16 @@ export function register(program: Command): void {
       const format = parseFormat(options.format);
       const metrics = createMetrics();
       const fits = await timeThis("fits.scan", `scan ${file}`, async (fields) => {
-        const opened = await FitsFile.open(withMetrics(new FileSource(file), metrics));
+        const opened = await FitsFile.open(withMetrics(new FileSource(file), metrics), { partial: true });
         Object.assign(fields, { hdus: opened.hdus.length, requests: metrics.requests, bytes: metrics.bytes });
         return opened;
       });
       try {
         process.stdout.write(renderRows(fits.hdus.map(describeRow), COLUMNS, format));
+        // A damaged file: list what could be read, say what is wrong and where, exit as a format error.
+        const problems = await structureProblems(fits.source, fits.index);
+        for (const problem of problems) process.stderr.write(`butler: warning: ${problem.message}\n`);
+        if (problems.length > 0) setExitStatus(EXIT_STATUS.FITS_FORMAT!);
       } finally {
         await fits.close();
       }

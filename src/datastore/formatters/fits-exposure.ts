@@ -32,10 +32,12 @@ import {
   type WriteQuantizeMethod,
 } from "../../fits/compressed-hdu.ts";
 import { FitsFile } from "../../fits/fits-file.ts";
+import { inflateIfGzip, isGzip } from "../../fits/gzip-source.ts";
 import type { HduInfo } from "../../fits/hdu.ts";
 import { Header } from "../../fits/header.ts";
 import { emptyPrimaryHdu, type HduParts, imageHdu } from "../../fits/image-hdu.ts";
 import { scanFits } from "../../fits/scan.ts";
+import { checkStructure } from "../../fits/structure.ts";
 import { writeFits } from "../../fits/writer.ts";
 import { locatePlanes, type PlaneHdus, type PlaneName, planeBBox } from "../../image/afw-layout.ts";
 import type { Box2I } from "../../image/box.ts";
@@ -616,13 +618,22 @@ export class FitsExposureFormatter implements Formatter {
     ];
   }
 
-  /** A header scan; a whole-file gzip (`.fits.gz`) has no random access, so it is indexed as a whole. */
+  /**
+   * A header scan that also checks the file is whole (every header ends, every data part is inside the
+   * file, nothing but padding after the last HDU), so a damaged file is refused at ingest. A whole-file
+   * gzip (`.fits.gz`) is checked by streaming through it, and indexed as a whole: it has no random access.
+   */
   async index(source: ByteSource): Promise<ByteIndex> {
     const size = await source.size();
     const magic = size >= 2 ? await source.read(0, 2) : new Uint8Array(0);
-    if (magic[0] === 0x1f && magic[1] === 0x8b) return wholeIndex(size);
-    const { hdus, headers } = await scanFits(source);
-    return fitsIndex(hdus, headers);
+    if (isGzip(magic)) {
+      const inflated = await inflateIfGzip(source);
+      await checkStructure(inflated, await scanFits(inflated));
+      return wholeIndex(size);
+    }
+    const scanned = await scanFits(source);
+    await checkStructure(source, scanned);
+    return fitsIndex(scanned.hdus, scanned.headers);
   }
 }
 

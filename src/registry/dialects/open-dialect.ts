@@ -6,10 +6,16 @@ export interface OpenDialectOptions {
   readonly readOnly?: boolean;
   /** For server engines: the schema (namespace) the registry's tables live in. */
   readonly namespace?: string;
-  /** For file engines: how long to wait for another writer, in ms (at least 5000). */
+  /** For file engines: how long to wait for another writer, in ms (10 000 by default). */
   readonly busyTimeoutMs?: number;
   /** For server engines: the most pooled connections. */
   readonly maxConnections?: number;
+  /** For server engines: how long connecting may take, in ms (0: no limit). */
+  readonly connectTimeoutMs?: number;
+  /** For server engines: how long one statement may run, in ms (0: no limit). */
+  readonly statementTimeoutMs?: number;
+  /** For server engines: how long a transaction may sit idle, in ms (0: no limit). */
+  readonly idleInTransactionTimeoutMs?: number;
 }
 
 /** The engines `openDialect` knows, for messages. */
@@ -51,6 +57,11 @@ export async function openDialect(uri: string, options: OpenDialectOptions = {})
       ...(namespace !== undefined ? { namespace } : {}),
       ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
       ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
+      ...(options.idleInTransactionTimeoutMs !== undefined
+        ? { idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs }
+        : {}),
     });
   }
   throw new InvalidArgumentError(

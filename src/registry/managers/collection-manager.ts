@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { CollectionType, validateCollectionName } from "../../core/index.ts";
 import {
   CollectionCycleError,
+  CollectionNameError,
   CollectionTypeError,
   ConflictingDefinitionError,
   MissingCollectionError,
@@ -9,6 +10,7 @@ import {
 } from "../../errors.ts";
 import type { RegistryDatabase } from "../database.ts";
 import {
+  isGlob,
   type NameExpression,
   orderedNames,
   parseNameExpression,
@@ -72,6 +74,14 @@ export class CollectionManager {
   /** Registers a collection; false when one of the same name and type already exists. */
   async register(name: string, type: CollectionType, doc?: string | null): Promise<boolean> {
     validateCollectionName(name);
+    // Every query reads such a name as a pattern, so the collection could never be named alone.
+    if (isGlob(name) || name === "...") {
+      throw new CollectionNameError(
+        name,
+        `collection name ${JSON.stringify(name)} contains a glob character (* or ?) or is '...', so queries ` +
+          "would read it as a pattern; accepted: names without * and ?",
+      );
+    }
     if (!(type instanceof CollectionType)) type = CollectionType.fromName(String(type));
     return this.#database.transaction(async () => {
       const inserted = await this.#database.insertIgnore(

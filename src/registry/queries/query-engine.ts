@@ -96,6 +96,9 @@ const MAX_PIXEL_RANGES = 64;
 /** LIMIT for "no limit" with an OFFSET (SQLite needs a LIMIT; PostgreSQL takes any bigint). */
 const NO_LIMIT = 9_223_372_036_854_775_807n;
 
+/** The rowsTable column kind of each type an IN list is bound as. */
+const LIST_COLUMN_KINDS = { int: "int64", float: "float", string: "text", uuid: "uuid" } as const;
+
 /**
  * The registry's general queries: data IDs, datasets and dimension records constrained by a `where`
  * expression, a data ID, dataset searches and sky regions — each one SQL statement (plus an exact
@@ -426,6 +429,11 @@ export class QueryEngine {
       column: (element, column) => joins.column(element, column),
       datasetField: (type, field) => this.#datasetField(request.searches, type, field, joins, datasetJoins),
       glob: (expr, pattern) => this.#database.dialect.globMatch(expr, pattern),
+      values: (values, type) =>
+        this.#database.rowsTable(
+          values.map((v) => [v]),
+          [{ name: "v", type: { kind: LIST_COLUMN_KINDS[type] } }],
+        ),
     };
     const compiled = compileWhere(where, scope);
     const orderSql = order.map((term) => ({

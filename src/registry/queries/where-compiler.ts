@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
-import { normalizeUuid, parseTimeLiteral, Timespan, timeFromDate } from "../../core/index.ts";
+import { normalizeUuid, parseTimeLiteral, Timespan } from "../../core/index.ts";
 import { ButlerError, InvalidQueryError } from "../../errors.ts";
 import { Box, Circle, ConvexPolygon, parsePosRegion, type Region } from "../../sphgeom/index.ts";
 import type {
@@ -12,6 +12,15 @@ import type {
 } from "../query/ast.ts";
 import { numericValue } from "../query/ast.ts";
 import { formatExpression } from "../query/format.ts";
+import {
+  bindValue,
+  describeValue,
+  INLINE_IN_LIST_LIMIT,
+  INT64_MAX,
+  INT64_MIN,
+  INT64_RANGE,
+  joinBalanced,
+} from "./bound-values.ts";
 import {
   DATASET_FIELDS,
   type DatasetField,
@@ -31,6 +40,8 @@ export type Compiled =
       readonly sql: RawBuilder<unknown>;
       /** The value of a string literal or bound string (checked when compared with a UUID). */
       readonly text?: string;
+      /** The value of a literal or bound number, string or time, for lists bound as one parameter. */
+      readonly constant?: number | bigint | string;
     }
   | { readonly kind: "condition"; readonly sql: RawBuilder<unknown> }
   | { readonly kind: "timespan"; readonly begin: RawBuilder<unknown>; readonly end: RawBuilder<unknown> }
@@ -57,6 +68,8 @@ export interface CompileScope {
   datasetField(datasetType: string | null, field: DatasetField): Compiled;
   /** A case-sensitive glob match. */
   glob(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown>;
+  /** A one-column relation (column `v`) of `values`, carried by one bound parameter. */
+  values(values: readonly unknown[], type: "int" | "float" | "string" | "uuid"): RawBuilder<unknown>;
 }
 
 /** The result of compiling a `where` expression. */
@@ -163,7 +176,7 @@ export function compileWhere(node: ExpressionNode | undefined, scope: CompileSco
     }
     conditions.push(compiler.condition(term));
   }
-  const condition = conditions.length === 0 ? null : sql.join(conditions, sql` AND `);
+  const condition = conditions.length === 0 ? null : joinBalanced(conditions, "AND");
   return { condition, spatial };
 }
 
@@ -242,10 +255,27 @@ class WhereCompiler {
     switch (node.kind) {
       case "numeric": {
         const value = numericValue(node);
-        return { kind: "scalar", type: node.isInteger ? "int" : "float", sql: sql`${value}` };
+        if (typeof value === "bigint" && (value < INT64_MIN || value > INT64_MAX)) {
+          throw this.#error(node, `is outside the 64-bit integer range; ${INT64_RANGE}`);
+        }
+        if (typeof value === "number" && !Number.isFinite(value)) {
+          throw this.#error(node, "is not a finite number (too large for a double)");
+        }
+        return {
+          kind: "scalar",
+          type: node.isInteger ? "int" : "float",
+          sql: sql`${value}`,
+          constant: value,
+        };
       }
       case "string":
-        return { kind: "scalar", type: "string", sql: sql`${node.value}`, text: node.value };
+        return {
+          kind: "scalar",
+          type: "string",
+          sql: sql`${node.value}`,
+          text: node.value,
+          constant: node.value,
+        };
       case "time":
         return { kind: "scalar", type: "time", sql: sql`${this.#time(node.text, node)}` };
       case "identifier":
@@ -373,7 +403,9 @@ class WhereCompiler {
     }
     const value = this.#scope.bind[name];
     if (Array.isArray(value)) return { kind: "list", values: value };
-    return bindValue(value, () => this.#error(node, `has an unsupported value (${describeValue(value)})`));
+    return bindValue(value, (why) =>
+      this.#error(node, why ?? `has an unsupported value (${describeValue(value)})`),
+    );
   }
 
   #unary(node: Extract<ExpressionNode, { kind: "unary" }>): Compiled {
@@ -492,7 +524,7 @@ class WhereCompiler {
 
   #in(node: InNode): Compiled {
     const target = this.#scalar(node.expr);
-    const values: RawBuilder<unknown>[] = [];
+    const values: Extract<Compiled, { kind: "scalar" }>[] = [];
     const ranges: RawBuilder<unknown>[] = [];
     for (const item of node.items) {
       if (item.kind === "range") {
@@ -502,20 +534,67 @@ class WhereCompiler {
       const value = this.#compile(item);
       if (value.kind === "list") {
         for (const element of value.values) {
-          const bound = bindValue(element, () =>
-            this.#error(item, `holds an unsupported value (${describeValue(element)})`),
+          const bound = bindValue(element, (why) =>
+            this.#error(item, why ?? `holds an unsupported value (${describeValue(element)})`),
           );
-          values.push(this.#coerce(node, target, this.#expectScalar(item, bound))[1]);
+          values.push(this.#expectScalar(item, bound));
         }
         continue;
       }
-      values.push(this.#coerce(node, target, this.#expectScalar(item, value))[1]);
+      values.push(this.#expectScalar(item, value));
     }
     const terms = [...ranges];
-    if (values.length > 0) terms.unshift(sql`${target.sql} IN (${sql.join(values)})`);
+    if (values.length > 0) terms.unshift(this.#inValues(node, target, values));
     const any =
       terms.length === 0 ? sql`1 = 0` : terms.length === 1 ? terms[0]! : sql`(${sql.join(terms, sql` OR `)})`;
     return { kind: "condition", sql: node.negated ? sql`NOT (${any})` : any };
+  }
+
+  /**
+   * `target IN (…)`: one parameter per value for short lists; a long list of constants is bound as one
+   * JSON array, so any number of values fits one statement on every engine.
+   */
+  #inValues(
+    node: InNode,
+    target: Extract<Compiled, { kind: "scalar" }>,
+    values: readonly Extract<Compiled, { kind: "scalar" }>[],
+  ): RawBuilder<unknown> {
+    const listType =
+      target.type === "int" || target.type === "time"
+        ? "int"
+        : target.type === "float" || target.type === "string" || target.type === "uuid"
+          ? target.type
+          : undefined;
+    const constants = values.map((v) => v.constant);
+    if (
+      values.length > INLINE_IN_LIST_LIMIT &&
+      listType !== undefined &&
+      values.every((v) => v.constant !== undefined)
+    ) {
+      const numeric = listType === "int" || listType === "float";
+      const sameKind = values.every((v) =>
+        numeric ? NUMERIC.has(v.type) : v.type === "string" || v.type === target.type,
+      );
+      if (sameKind) {
+        // A float compared with an integer column keeps its value: the list is typed float then.
+        const type = listType === "int" && values.some((v) => v.type === "float") ? "float" : listType;
+        const items =
+          type === "uuid"
+            ? values.map((v) => this.#uuidText(node, v))
+            : (constants as (number | bigint | string)[]);
+        return sql`${target.sql} IN (SELECT v FROM ${this.#scope.values(items, type)} AS __in)`;
+      }
+    }
+    return sql`${target.sql} IN (${sql.join(values.map((v) => this.#coerce(node, target, v)[1]))})`;
+  }
+
+  #uuidText(node: ExpressionNode, value: Extract<Compiled, { kind: "scalar" }>): string {
+    try {
+      return normalizeUuid(String(value.constant));
+    } catch (err) {
+      if (!(err instanceof ButlerError)) throw err;
+      throw this.#error(node, `compares a UUID with ${JSON.stringify(value.constant)}, which is not a UUID`);
+    }
   }
 
   #range(
@@ -652,7 +731,11 @@ class WhereCompiler {
     a: Extract<Compiled, { kind: "scalar" }>,
     b: Extract<Compiled, { kind: "scalar" }>,
   ): [RawBuilder<unknown>, RawBuilder<unknown>] {
-    if (a.type === b.type || (NUMERIC.has(a.type) && NUMERIC.has(b.type))) return [a.sql, b.sql];
+    if (a.type === b.type) return [a.sql, b.sql];
+    // An integer and a float compare as floats (PostgreSQL would read a bound 1.5 as a bad bigint).
+    if (NUMERIC.has(a.type) && NUMERIC.has(b.type)) {
+      return [a.type === "float" ? typed(a) : a.sql, b.type === "float" ? typed(b) : b.sql];
+    }
     if ((a.type === "uuid" && b.type === "string") || (a.type === "string" && b.type === "uuid")) {
       // A string must hold a UUID (PostgreSQL would fail on it otherwise, untyped).
       return [this.#asUuid(node, a), this.#asUuid(node, b)];
@@ -684,32 +767,4 @@ function typed(value: Extract<Compiled, { kind: "scalar" }>): RawBuilder<unknown
 
 function regionOperand(value: Extract<Compiled, { kind: "region" }>): RegionOperand {
   return value.constant !== undefined ? { constant: value.constant } : { element: value.element! };
-}
-
-/** A bound value from JavaScript: numbers, bigints, strings, Dates (as TAI), Timespans and Regions. */
-function bindValue(value: unknown, invalid: () => Error): Compiled {
-  switch (typeof value) {
-    case "number":
-      if (!Number.isFinite(value)) throw invalid();
-      return { kind: "scalar", type: Number.isInteger(value) ? "int" : "float", sql: sql`${value}` };
-    case "bigint":
-      return { kind: "scalar", type: "int", sql: sql`${value}` };
-    case "string":
-      return { kind: "scalar", type: "string", sql: sql`${value}`, text: value };
-    default:
-      break;
-  }
-  if (value instanceof Date) return { kind: "scalar", type: "time", sql: sql`${timeFromDate(value)}` };
-  if (value instanceof Timespan)
-    return { kind: "timespan", begin: sql`${value.beginNs}`, end: sql`${value.endNs}` };
-  if (value instanceof Circle || value instanceof Box || value instanceof ConvexPolygon) {
-    return { kind: "region", constant: value };
-  }
-  throw invalid();
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return value.constructor?.name ?? "object";
-  return typeof value;
 }

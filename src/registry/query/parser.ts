@@ -53,6 +53,9 @@ import { childNodes } from "./visit.ts";
 /** Deepest nesting accepted, counted both in syntax-tree levels and in parenthesis/prefix nesting. */
 export const MAX_EXPRESSION_DEPTH = 1000;
 
+/** OR and AND chains up to this many operands nest to the left; longer ones are balanced. */
+const LEFT_NESTED_CHAIN = 64;
+
 /** Binding strength of each level; higher binds tighter. */
 export const PRECEDENCE = Object.freeze({
   OR: 10,
@@ -217,11 +220,38 @@ class Parser {
       }
       this.next();
       const right = this.parseExpression(infix.precedence + 1);
-      left = this.track(createBinary(infix.op, left, right), token);
+      if (infix.op === "OR" || infix.op === "AND") {
+        left = this.parseLogicalChain(infix.op, token, [left, right]);
+      } else {
+        left = this.track(createBinary(infix.op, left, right), token);
+      }
       leftPrecedence = infix.precedence;
     }
     this.nesting--;
     return left;
+  }
+
+  /**
+   * The rest of a chain `a OR b OR c …` (or AND) whose first two operands are parsed. Short chains nest
+   * to the left, as written; long ones (a generated list of 10,000 alternatives) are built as a
+   * balanced tree, equivalent because the operator is associative, so their depth grows as log n.
+   */
+  private parseLogicalChain(op: "OR" | "AND", first: Token, operands: ExpressionNode[]): ExpressionNode {
+    while (this.peek().kind === first.kind) {
+      this.next();
+      operands.push(this.parseExpression(INFIX[first.kind]!.precedence + 1));
+    }
+    if (operands.length <= LEFT_NESTED_CHAIN) {
+      let node = operands[0]!;
+      for (const operand of operands.slice(1)) node = this.track(createBinary(op, node, operand), first);
+      return node;
+    }
+    const build = (from: number, to: number): ExpressionNode => {
+      if (to - from === 1) return operands[from]!;
+      const middle = (from + to) >>> 1;
+      return this.track(createBinary(op, build(from, middle), build(middle, to)), first);
+    };
+    return build(0, operands.length);
   }
 
   /** An operand: a leaf, a prefix operator and its operand, or a parenthesized expression or tuple. */

@@ -9,13 +9,9 @@ import {
   type RowsColumn,
   rowsToJson,
 } from "../registry-dialect.ts";
+import { describeServer, type PgPool, typedPool } from "./postgres-errors.ts";
 
-/** The slice of a pg Pool the dialect and Kysely call. */
-export interface PgPool {
-  connect(): Promise<unknown>;
-  end(): Promise<void>;
-  on(event: "error", listener: (err: Error) => void): unknown;
-}
+export type { PgPool };
 
 export interface PostgresDialectOptions {
   /** `postgresql://user:password@host:port/database`. */
@@ -28,7 +24,26 @@ export interface PostgresDialectOptions {
   readonly readOnly?: boolean;
   /** Most connections the pool opens (10 by default). */
   readonly maxConnections?: number;
+  /** How long connecting (TCP, TLS, startup) may take, in ms (10 000 by default; 0: no limit). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * How long one statement may run, in ms (600 000 by default; 0: no limit): the server cancels it,
+   * and the client gives up 10 s later if the server does not answer at all.
+   */
+  readonly statementTimeoutMs?: number;
+  /** How long a transaction may sit idle before the server ends it, in ms (600 000 by default; 0: no limit). */
+  readonly idleInTransactionTimeoutMs?: number;
 }
+
+/** Timeouts when the options give none, in ms. */
+export const POSTGRES_TIMEOUT_DEFAULTS = Object.freeze({
+  connectTimeoutMs: 10_000,
+  statementTimeoutMs: 600_000,
+  idleInTransactionTimeoutMs: 600_000,
+});
+
+/** How much longer than the statement timeout the client waits for a server that does not answer. */
+const READ_TIMEOUT_MARGIN_MS = 10_000;
 
 const CAPABILITIES: DialectCapabilities = Object.freeze({
   supportsDistinctOn: true,
@@ -79,10 +94,27 @@ export class PostgresRegistryDialect implements RegistryDialect {
     const settings: string[] = [];
     if (namespace !== null) settings.push(`-c search_path=${namespace}`);
     if (options.readOnly) settings.push("-c default_transaction_read_only=on");
-    const pool = new Pool({
+    const timeouts = {
+      connectTimeoutMs: nonNegative(options.connectTimeoutMs, POSTGRES_TIMEOUT_DEFAULTS.connectTimeoutMs),
+      statementTimeoutMs: nonNegative(
+        options.statementTimeoutMs,
+        POSTGRES_TIMEOUT_DEFAULTS.statementTimeoutMs,
+      ),
+      idleInTransactionTimeoutMs: nonNegative(
+        options.idleInTransactionTimeoutMs,
+        POSTGRES_TIMEOUT_DEFAULTS.idleInTransactionTimeoutMs,
+      ),
+    };
+    const rawPool = new Pool({
       ...(options.pool ?? {}),
       ...(options.connectionString !== undefined ? { connectionString: options.connectionString } : {}),
       max: options.maxConnections ?? 10,
+      // 0 means no limit for each of these, in pg as in PostgreSQL.
+      connectionTimeoutMillis: timeouts.connectTimeoutMs,
+      statement_timeout: timeouts.statementTimeoutMs,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+      query_timeout:
+        timeouts.statementTimeoutMs > 0 ? timeouts.statementTimeoutMs + READ_TIMEOUT_MARGIN_MS : 0,
       ...(settings.length > 0 ? { options: settings.join(" ") } : {}),
       types: {
         getTypeParser: ((oid: number, format?: "text" | "binary") =>
@@ -93,7 +125,11 @@ export class PostgresRegistryDialect implements RegistryDialect {
     });
     // An idle pooled connection that the server closes (restart, DROP DATABASE, idle timeout) is
     // dropped from the pool; the next query opens a new one. Without a listener it would crash the process.
-    (pool as PgPool).on("error", () => {});
+    (rawPool as PgPool).on("error", () => {});
+    const pool = typedPool(rawPool as PgPool, {
+      server: describeServer(options.connectionString),
+      ...timeouts,
+    });
     const dialect = new PostgresRegistryDialect(
       redact(options.connectionString ?? "postgresql://"),
       pool,
@@ -101,7 +137,12 @@ export class PostgresRegistryDialect implements RegistryDialect {
       options.readOnly ?? false,
     );
     // Fail here, with the server's message, rather than on the first query.
-    await sql`SELECT 1`.execute(dialect.kysely);
+    try {
+      await sql`SELECT 1`.execute(dialect.kysely);
+    } catch (err) {
+      await dialect.close().catch(() => {});
+      throw err;
+    }
     return dialect;
   }
 
@@ -213,6 +254,10 @@ export class PostgresRegistryDialect implements RegistryDialect {
         return sql`bytea`;
     }
   }
+}
+
+function nonNegative(value: number | undefined, fallback: number): number {
+  return value === undefined || !Number.isFinite(value) ? fallback : Math.max(0, Math.trunc(value));
 }
 
 /** The connection string without its password. */

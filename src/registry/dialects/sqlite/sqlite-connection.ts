@@ -28,10 +28,13 @@ const STATEMENT_CACHE_SIZE = 256;
 export class SqliteConnection implements SqliteDatabase {
   readonly #db: BetterSqliteDatabase;
   readonly #cache = new Map<string, CachedStatement>();
+  readonly #mapError: (err: unknown) => unknown;
   #closed = false;
 
-  constructor(db: BetterSqliteDatabase) {
+  /** `mapError` turns a driver error into the error to throw (see `sqlite-errors.ts`). */
+  constructor(db: BetterSqliteDatabase, mapError: (err: unknown) => unknown = (err) => err) {
     this.#db = db;
+    this.#mapError = mapError;
   }
 
   get raw(): BetterSqliteDatabase {
@@ -41,7 +44,14 @@ export class SqliteConnection implements SqliteDatabase {
   prepare(sql: string): SqliteStatement {
     let stmt = this.#cache.get(sql);
     if (stmt === undefined) {
-      stmt = new CachedStatement(this.#db.prepare(sql), () => this.#db.prepare(sql));
+      const prepare = () => {
+        try {
+          return this.#db.prepare(sql);
+        } catch (err) {
+          throw this.#mapError(err);
+        }
+      };
+      stmt = new CachedStatement(prepare(), prepare, this.#mapError);
       if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
         const oldest = this.#cache.keys().next().value;
         if (oldest !== undefined) this.#cache.delete(oldest);
@@ -59,13 +69,20 @@ export class SqliteConnection implements SqliteDatabase {
   }
 }
 
+/** A prepared statement reused by SQL text; every driver error leaves it through `mapError`. */
 class CachedStatement implements SqliteStatement {
   readonly #stmt: BetterSqliteStatement;
   readonly #fresh: () => BetterSqliteStatement;
+  readonly #mapError: (err: unknown) => unknown;
 
-  constructor(stmt: BetterSqliteStatement, fresh: () => BetterSqliteStatement) {
+  constructor(
+    stmt: BetterSqliteStatement,
+    fresh: () => BetterSqliteStatement,
+    mapError: (err: unknown) => unknown,
+  ) {
     this.#stmt = stmt.reader ? stmt.safeIntegers(true) : stmt;
     this.#fresh = fresh;
+    this.#mapError = mapError;
   }
 
   get reader(): boolean {
@@ -73,20 +90,37 @@ class CachedStatement implements SqliteStatement {
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    const rows = this.#stmt.all(bindable(parameters)) as Record<string, unknown>[];
+    let rows: Record<string, unknown>[];
+    try {
+      rows = this.#stmt.all(bindable(parameters)) as Record<string, unknown>[];
+    } catch (err) {
+      throw this.#mapError(err);
+    }
     for (const row of rows) normalizeRow(row);
     return rows;
   }
 
   run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint } {
-    return this.#stmt.run(bindable(parameters));
+    try {
+      return this.#stmt.run(bindable(parameters));
+    } catch (err) {
+      throw this.#mapError(err);
+    }
   }
 
   *iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
     // A cached statement cannot serve two iterations at once, so streaming uses its own.
     const stmt = this.#fresh().safeIntegers(true);
-    for (const row of stmt.iterate(bindable(parameters)) as Iterable<Record<string, unknown>>) {
-      yield normalizeRow(row);
+    const rows = stmt.iterate(bindable(parameters)) as Iterator<Record<string, unknown>>;
+    for (;;) {
+      let step: IteratorResult<Record<string, unknown>>;
+      try {
+        step = rows.next();
+      } catch (err) {
+        throw this.#mapError(err);
+      }
+      if (step.done) return;
+      yield normalizeRow(step.value);
     }
   }
 }

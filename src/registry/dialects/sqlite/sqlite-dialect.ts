@@ -1,4 +1,5 @@
 import { Kysely, type RawBuilder, SqliteDialect, sql } from "kysely";
+import { RegistryDatabaseError } from "../database-errors.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,
@@ -9,13 +10,14 @@ import {
   rowsToJson,
 } from "../registry-dialect.ts";
 import { type BetterSqliteDatabase, SqliteConnection } from "./sqlite-connection.ts";
+import { mapSqliteError } from "./sqlite-errors.ts";
 
 export interface SqliteDialectOptions {
   /** A file path, or `:memory:`. */
   readonly path: string;
   /** Refuse writes at the connection level too (`PRAGMA query_only`). */
   readonly readOnly?: boolean;
-  /** How long a writer waits for another process's lock; at least 5000 ms. */
+  /** How long a writer waits for another process's lock (10 000 ms by default), then REGISTRY_LOCKED. */
   readonly busyTimeoutMs?: number;
   /** An already opened better-sqlite3 database to use instead of opening `path`. */
   readonly database?: BetterSqliteDatabase;
@@ -52,26 +54,36 @@ export class SqliteRegistryDialect implements RegistryDialect {
   ) {
     this.location = location;
     this.#database = database;
-    this.#connection = new SqliteConnection(database);
+    this.#connection = new SqliteConnection(database, (err) =>
+      mapSqliteError(err, { location, busyTimeoutMs }),
+    );
     this.#busyTimeoutMs = busyTimeoutMs;
     this.readOnly = readOnly;
     this.kysely = new Kysely<DynamicSchema>({ dialect: new SqliteDialect({ database: this.#connection }) });
   }
 
   static async open(options: SqliteDialectOptions): Promise<SqliteRegistryDialect> {
+    const busy = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 10000));
+    const context = { location: options.path, busyTimeoutMs: busy };
+    const { default: Database } = await import("better-sqlite3");
     let db = options.database;
-    if (db === undefined) {
-      const { default: Database } = await import("better-sqlite3");
-      db = new Database(options.path) as unknown as BetterSqliteDatabase;
+    try {
+      db ??= new Database(options.path) as unknown as BetterSqliteDatabase;
+    } catch (err) {
+      throw mapSqliteError(err, context);
     }
-    const busy = Math.max(5000, options.busyTimeoutMs ?? 10000);
-    db.pragma(`busy_timeout = ${Math.trunc(busy)}`);
-    if (options.path !== ":memory:" && options.path !== "") {
-      db.pragma("journal_mode = WAL");
-      // In WAL mode NORMAL keeps the database consistent on a crash; only the last commits may be lost.
-      db.pragma("synchronous = NORMAL");
+    try {
+      db.pragma(`busy_timeout = ${busy}`);
+      if (options.path !== ":memory:" && options.path !== "") {
+        db.pragma("journal_mode = WAL");
+        // In WAL mode NORMAL keeps the database consistent on a crash; only the last commits may be lost.
+        db.pragma("synchronous = NORMAL");
+      }
+      db.pragma("foreign_keys = ON");
+    } catch (err) {
+      db.close();
+      throw mapSqliteError(err, context);
     }
-    db.pragma("foreign_keys = ON");
     const readOnly = options.readOnly ?? false;
     if (readOnly) db.pragma("query_only = ON");
     return new SqliteRegistryDialect(options.path, db, readOnly, busy);
@@ -152,6 +164,7 @@ export class SqliteRegistryDialect implements RegistryDialect {
   async updateStatistics(): Promise<void> {}
 
   classifyError(err: unknown): DatabaseErrorKind {
+    if (err instanceof RegistryDatabaseError && err.code === "REGISTRY_LOCKED") return "busy";
     const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
     if (typeof code !== "string") return "other";
     if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") return "unique";
