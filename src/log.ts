@@ -45,9 +45,34 @@ function defaultSink(record: LogRecord): void {
   process.stderr.write(`${record.level.toUpperCase()} ${record.logger}: ${record.message}${fields}\n`);
 }
 
-/** Sets the level of a logger and its children (`""` is the root). */
+/**
+ * daf_butler's logger names, accepted for ours: its timers live under `timer.lsst.daf.butler` (ours
+ * under `timer`), everything else under `lsst.daf.butler` (ours at the root, timers apart).
+ */
+const DAF_BUTLER_NAMES: readonly (readonly [string, string])[] = [
+  ["timer.lsst.daf.butler", "timer"],
+  ["lsst.daf.butler", ""],
+];
+
+/** Our name for a logger name, translating daf_butler's (`timer.lsst.daf.butler.x` → `timer.x`). */
+export function loggerName(name: string): string {
+  for (const [theirs, ours] of DAF_BUTLER_NAMES) {
+    if (name === theirs) return ours;
+    if (name.startsWith(`${theirs}.`)) {
+      const rest = name.slice(theirs.length + 1);
+      return ours === "" ? rest : `${ours}.${rest}`;
+    }
+  }
+  return name;
+}
+
+/**
+ * Sets the level of a logger and its children (`""` is the root); daf_butler's names are accepted.
+ * `lsst.daf.butler` sets every logger but the timers, which keep their level, as in daf_butler.
+ */
 export function setLogLevel(name: string, level: LogLevel): void {
-  levels.set(name, level);
+  if (name === "lsst.daf.butler" && !levels.has("timer")) levels.set("timer", effectiveLevel("timer"));
+  levels.set(loggerName(name), level);
 }
 
 /** Replaces where records go (tests, `--log-file`); returns the previous sinks. */

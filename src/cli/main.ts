@@ -1,27 +1,64 @@
 /**
- * The `butler` command. Each subcommand lives in `commands/` and registers itself; this module wires
- * the global options and turns every failure into one line and an exit status.
+ * The `butler` program (butler.ts runs it). Each subcommand lives in `commands/` and registers itself;
+ * this module wires the global options and turns every failure into one line and an exit status. Only
+ * the module of the subcommand being run is imported (see command-table.ts), so start-up does not grow
+ * with the number of commands.
  */
-import { appendFileSync } from "node:fs";
-import { Command, InvalidArgumentError as CommanderArgumentError, CommanderError } from "commander";
+import { appendFileSync, readFileSync } from "node:fs";
+import {
+  Command,
+  InvalidArgumentError as CommanderArgumentError,
+  CommanderError,
+  Help,
+  type Option,
+} from "commander";
 import { type LogLevel, parseLogLevelOption, setLogLevel, setLogSinks } from "../log.ts";
-import { endQuietlyOnClosedPipe } from "./closed-pipe.ts";
-import * as create from "./commands/create.ts";
-import { DATA_COMMANDS } from "./commands/data-commands.ts";
-import * as demo from "./commands/demo.ts";
-import * as fitsHeader from "./commands/fits-header.ts";
-import * as fitsInfo from "./commands/fits-info.ts";
-import * as get from "./commands/get.ts";
-import { REPO_COMMANDS } from "./commands/repo-commands.ts";
-import * as scanMetadata from "./commands/scan-metadata.ts";
+import { COMMAND_TABLE } from "./command-table.ts";
 import { describeError, EXIT_STATUS, exitStatusOf, takeExitStatus } from "./errors.ts";
 import { setProgressEnabled } from "./progress.ts";
 
-const COMMANDS = [create, demo, fitsInfo, fitsHeader, get, scanMetadata, ...REPO_COMMANDS, ...DATA_COMMANDS];
+/** Global options that take a value: the word after them is not the subcommand. */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level", "--log-file"]);
 
-export function buildProgram(): Command {
+/** The subcommand `argv` runs (for `help COMMAND`, that COMMAND), or undefined for none. */
+export function commandNameOf(argv: readonly string[]): string | undefined {
+  let sawHelp = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") return argv[i + 1];
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) i++;
+    else if (arg === "help" && !sawHelp) sawHelp = true;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
+}
+
+function packageVersion(): string {
+  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** Help without `(default: {})` or `(default: [])`: an empty collection is no default worth printing. */
+function optionDescription(this: Help, option: Option): string {
+  const value: unknown = option.defaultValue;
+  const empty =
+    (Array.isArray(value) && value.length === 0) ||
+    (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+  const shown = empty
+    ? Object.assign(Object.create(Object.getPrototypeOf(option)), option, { defaultValue: undefined })
+    : option;
+  return Help.prototype.optionDescription.call(this, shown);
+}
+
+/**
+ * The program for `argv`: the global options, the one subcommand `argv` names registered by its own
+ * module, and every other subcommand as a name and description only (enough for `--help` and for
+ * "did you mean" on a mistyped name).
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command("butler")
     .description("A data butler for astronomy: registry, datastore and FITS engine.")
+    .version(packageVersion(), "-V, --version", "print the version of butler-ts")
     .option("--traceback", "print the stack of an error")
     .option(
       "--log-level <[COMPONENT=]LEVEL>",
@@ -32,10 +69,16 @@ export function buildProgram(): Command {
     .option("--log-file <file>", "also write log records to this file, one per line")
     .option("--progress", "show progress bars on a terminal (the default)")
     .option("--no-progress", "do not show progress bars")
+    .configureHelp({ optionDescription, subcommandTerm: (command) => command.name() })
+    .addHelpText("after", "\nRun `butler COMMAND --help` for the arguments and options of a command.")
     .hook("preAction", (command) => applyGlobalOptions(command.opts()))
     .showHelpAfterError()
     .exitOverride();
-  for (const command of COMMANDS) command.register(program);
+  const name = commandNameOf(argv);
+  for (const entry of COMMAND_TABLE) {
+    if (entry.name === name) (await entry.load()).register(program);
+    else program.command(entry.name).description(entry.description);
+  }
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
@@ -66,7 +109,7 @@ function applyGlobalOptions(options: {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     takeExitStatus();
     await program.parseAsync(argv, { from: "user" });
@@ -88,6 +131,3 @@ export async function main(argv: string[]): Promise<number> {
     return exitStatusOf(err);
   }
 }
-
-endQuietlyOnClosedPipe();
-process.exitCode = await main(process.argv.slice(2));

@@ -52,6 +52,8 @@ export interface DatastoreRoot {
   open(path: string, options?: OpenRootOptions): ByteSource;
   /** The whole file at a record path, in one request (remote roots, for the cache). */
   download?(path: string): Promise<Uint8Array>;
+  /** Makes the client ready before the first request (remote roots; see `ResourcePath.connect`). */
+  connect?(): Promise<void>;
   /** Creates the directories a file at `path` needs; returns those it created, outermost first. */
   makeParents(path: string): Promise<string[]>;
   /** Removes directories made by `makeParents` that are empty again (innermost first); never throws. */

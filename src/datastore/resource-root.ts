@@ -120,6 +120,10 @@ export class ResourceRoot implements DatastoreRoot {
     return resource.openSource(options.size === undefined ? {} : { size: options.size });
   }
 
+  connect(): Promise<void> {
+    return this.base.connect();
+  }
+
   async download(path: string): Promise<Uint8Array> {
     return this.resource(path).read();
   }

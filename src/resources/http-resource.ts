@@ -6,6 +6,7 @@ import {
   httpRequest,
   readBody,
   redact,
+  sharedDispatcher,
 } from "../bytes/http-client.ts";
 import { HttpSource } from "../bytes/http-source.ts";
 import { isTransientStatus, retrying } from "../bytes/retry.ts";
@@ -49,6 +50,10 @@ export class HttpResourcePath extends base.ResourcePath {
   ) {
     super(scheme, host, path, options);
     this.query = query;
+  }
+
+  override async connect(): Promise<void> {
+    await sharedDispatcher();
   }
 
   protected withPath(path: string): HttpResourcePath {

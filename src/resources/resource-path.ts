@@ -158,6 +158,12 @@ export abstract class ResourcePath {
   abstract openSource(options?: OpenOptions): ByteSource;
 
   /**
+   * Makes ready what the first request needs (the client library, a client): a caller that times its
+   * requests calls this first, so one-off set-up is not booked as fetching. Nothing to do locally.
+   */
+  async connect(): Promise<void> {}
+
+  /**
    * Brings `source` here, from any scheme. A store that can do it server-side (a rename, a WebDAV
    * COPY/MOVE, an S3 CopyObject) does; otherwise the bytes pass through this process. A move removes
    * the source only once the copy is in place.

@@ -50,6 +50,10 @@ export abstract class S3ApiPath extends base.ResourcePath {
   /** The client that serves this path, made on first use. */
   protected abstract client(): Promise<S3Client>;
 
+  override async connect(): Promise<void> {
+    await Promise.all([loadS3Sdk(), this.client()]);
+  }
+
   /** Paths with equal store keys are in one store, where a copy between them is done by the server. */
   abstract storeKey(): string;
 

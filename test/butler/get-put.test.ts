@@ -148,7 +148,17 @@ describe("put and get a calexp", () => {
     const get = records.find((r) => r.message.startsWith("Retrieved dataset calexp.metadata@"));
     assert.ok(get, records.map((r) => r.message).join("\n"));
     assert.equal(get.logger, "timer.butler");
-    for (const field of ["registryMs", "requests", "bytes", "fetchMs", "decodeMs", "cacheHits"]) {
+    for (const field of [
+      "registryMs",
+      "recordMs",
+      "openMs",
+      "fetchMs",
+      "decodeMs",
+      "otherMs",
+      "requests",
+      "bytes",
+      "cacheHits",
+    ]) {
       assert.equal(typeof get.fields![field], "number", field);
     }
     assert.ok((get.fields!.registryMs as number) > 0);

@@ -14,7 +14,7 @@ import { CollectionType } from "../../src/core/index.ts";
 import { ConflictingDefinitionError, ReadOnlyButlerError, RepositoryConfigError } from "../../src/errors.ts";
 import { calexpExposure, DATA_ID, freshDir, makeRepo, open, RUN } from "./helpers.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 
 function butlerCli(...args: string[]) {
   const run = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });

@@ -1,7 +1,7 @@
 /**
  * The commands that move datasets in, out of and between repositories or remove them (remove-runs,
  * prune-datasets, retrieve-artifacts, ingest-files, import, export, transfer-datasets), run as the user
- * runs them: subprocesses of bin/butler.js, on copies of a small demo repository and on daf_butler's
+ * runs them: subprocesses of test/butler-from-source.js, on copies of a small demo repository and on daf_butler's
  * peer exports. Each test checks what was printed, the files on disk and the registry afterwards.
  */
 import assert from "node:assert/strict";
@@ -26,7 +26,7 @@ import type { Exposure } from "../../src/image/exposure.ts";
 import { parseExport } from "../../src/registry/interchange/index.ts";
 import { PEER_DATA } from "../support/fixtures.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 
 interface Run {
   status: number | null;

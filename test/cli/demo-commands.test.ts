@@ -1,6 +1,6 @@
 /**
  * `butler demo`, `butler scan-metadata` and `butler get`, run as the user runs them: subprocesses of
- * bin/butler.js on a small demo repository.
+ * test/butler-from-source.js on a small demo repository.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -13,7 +13,7 @@ import { FitsFile } from "../../src/fits/fits-file.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { readExposure } from "../../src/image/read-exposure.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 
 interface Run {
   status: number | null;

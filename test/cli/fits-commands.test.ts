@@ -1,4 +1,4 @@
-/** `butler fits-info` and `butler fits-header` run as the user runs them: a subprocess of bin/butler.js. */
+/** `butler fits-info` and `butler fits-header` run as the user runs them: a subprocess of test/butler-from-source.js. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fixturePath } from "../support/fixtures.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 
 function butler(...args: string[]) {
   const run = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });

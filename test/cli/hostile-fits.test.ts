@@ -1,5 +1,5 @@
 /**
- * Hostile FITS files through the CLI, as the user runs it (subprocesses of bin/butler.js):
+ * Hostile FITS files through the CLI, as the user runs it (subprocesses of test/butler-from-source.js):
  * - a gzip bomb (1 MB that inflates to 1 GiB) costs `fits-info`, `ingest-files` and
  *   `get calexp.metadata` less than 100 MB of resident memory above the same command on a small file
  *   (peak RSS from /usr/bin/time), and a whole read of it is refused by the cap before inflating;
@@ -27,7 +27,7 @@ import { MemorySource } from "../../src/bytes/memory-source.ts";
 import { scanFits } from "../../src/fits/scan.ts";
 import { fixturePath } from "../support/fixtures.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 const TIME = "/usr/bin/time";
 const MB = 1024 * 1024;
 

@@ -54,3 +54,20 @@ test("--log-level values", () => {
   assert.deepEqual(parseLogLevelOption("info"), { name: "", level: "info" });
   assert.throws(() => parseLogLevelOption("timer=loud"), /accepted: trace, debug/);
 });
+
+test("daf_butler's logger names are aliases of ours", () => {
+  setLogLevel("timer.lsst.daf.butler", "debug");
+  assert.ok(getLogger("timer.butler").isEnabledFor("debug"));
+  assert.ok(getLogger("timer.datastore").isEnabledFor("debug"));
+  assert.ok(!getLogger("datastore.cache").isEnabledFor("debug"));
+  resetLogLevels();
+  // lsst.daf.butler is every logger but the timers, which keep their level.
+  setLogLevel("lsst.daf.butler", "debug");
+  assert.ok(getLogger("datastore.cache").isEnabledFor("debug"));
+  assert.ok(!getLogger("timer.butler").isEnabledFor("debug"));
+  assert.ok(getLogger("timer.butler").isEnabledFor("warning"));
+  resetLogLevels();
+  setLogLevel("lsst.daf.butler.datastore", "info");
+  assert.ok(getLogger("datastore.cache").isEnabledFor("info"));
+  assert.ok(!getLogger("butler").isEnabledFor("info"));
+});

@@ -1,6 +1,6 @@
 /**
  * The repository subcommands (query-*, dataset type and collection management, dimension records,
- * config) run as the user runs them: subprocesses of bin/butler.js, on a repository made with
+ * config) run as the user runs them: subprocesses of test/butler-from-source.js, on a repository made with
  * Butler.create and filled from daf_butler's export files (ci_hsc-subset.yaml, base.yaml + datasets.yaml).
  */
 import assert from "node:assert/strict";
@@ -14,7 +14,7 @@ import { CollectionType, type DatasetType } from "../../src/core/index.ts";
 import { type ImportTarget, importExport, parseExport } from "../../src/registry/interchange/index.ts";
 import { PEER_DATA } from "../support/fixtures.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 const HSC_RUN = "HSC/runs/ci_hsc/20240806T180642Z";
 
 interface Run {

@@ -16,7 +16,7 @@ import { Butler } from "../../src/butler/index.ts";
 import { EXIT_STATUS } from "../../src/cli/errors.ts";
 import { isButlerError, RepositoryConfigError } from "../../src/errors.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 const scratch = mkdtempSync(join(tmpdir(), "butler-cli-registry-failures-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -149,7 +149,14 @@ describe("component reads of a stored calexp", () => {
       records[0]!.message,
       /^Reading component metadata from file:\/\/.*\.fits with formatter FitsExposureFormatter: took [\d.]+ ms$/,
     );
-    assert.deepEqual(Object.keys(records[0]!.fields!), ["fetchMs", "decodeMs", "bytes", "requests"]);
+    assert.deepEqual(Object.keys(records[0]!.fields!), [
+      "recordMs",
+      "openMs",
+      "fetchMs",
+      "decodeMs",
+      "bytes",
+      "requests",
+    ]);
     assert.equal(records[0]!.fields!.bytes, headerBytes(record.byteIndex as FitsByteIndex, 2));
   });
 

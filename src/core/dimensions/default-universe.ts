@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { readShippedConfig } from "../config/shipped-config.ts";
 import { DimensionUniverse } from "./dimension-universe.ts";
 
 /** Where our default universe config (daf_butler's version 8 content) lives. */
@@ -8,6 +9,6 @@ let cached: DimensionUniverse | undefined;
 
 /** The default universe, loaded once per process. */
 export function defaultUniverse(): DimensionUniverse {
-  cached ??= DimensionUniverse.fromFile(DEFAULT_UNIVERSE_PATH);
+  cached ??= DimensionUniverse.fromConfig(readShippedConfig(DEFAULT_UNIVERSE_PATH));
   return cached;
 }

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { MissingStorageClassError, StorageClassConfigError } from "../../errors.ts";
+import { readShippedConfig } from "../config/shipped-config.ts";
 import { StorageClass } from "./storage-class.ts";
 
 export const DEFAULT_STORAGE_CLASSES_PATH = fileURLToPath(
@@ -173,6 +174,6 @@ let defaultFactory: StorageClassFactory | undefined;
 
 /** Our shipped storage classes (`src/core/config/storageClasses.yaml`), loaded once. */
 export function defaultStorageClasses(): StorageClassFactory {
-  defaultFactory ??= StorageClassFactory.fromFile(DEFAULT_STORAGE_CLASSES_PATH);
+  defaultFactory ??= StorageClassFactory.fromConfig(readShippedConfig(DEFAULT_STORAGE_CLASSES_PATH));
   return defaultFactory;
 }
