@@ -8,7 +8,12 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
-import type { CacheConfig, FormatterLookupConfig, TemplatesConfig } from "../datastore/index.ts";
+import {
+  type CacheConfig,
+  FileTemplates,
+  type FormatterLookupConfig,
+  type TemplatesConfig,
+} from "../datastore/index.ts";
 import { RepositoryConfigError } from "../errors.ts";
 
 export const BUTLER_CONFIG_FILE = "butler.yaml";
@@ -107,6 +112,8 @@ export function validateRepoConfig(value: unknown, where: string): RepoConfig {
   if (value.root !== undefined && typeof value.root !== "string") {
     throw new RepositoryConfigError(where, "root must be a path");
   }
+  // Every template is checked now (a FileTemplateError), not at the first put that uses it.
+  if (isMapping(datastore.templates)) new FileTemplates(datastore.templates as TemplatesConfig);
   return value as unknown as RepoConfig;
 }
 

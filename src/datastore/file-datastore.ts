@@ -733,8 +733,13 @@ export class FileDatastore {
         if (await this.root.remove(record.path)) result.removed.push(record.path);
         else result.missing.push(record.path);
         done.push(record);
-      } catch {
-        // Left in the trash for the next attempt.
+      } catch (err) {
+        // A file reached through a link out of the root is not the datastore's to delete.
+        if (isButlerError(err, "PATH_ESCAPE")) {
+          result.kept.push(record.path);
+          done.push(record);
+        }
+        // Anything else: left in the trash for the next attempt.
       }
     }
     await this.records.emptyTrash(done.map((r) => ({ datasetId: r.datasetId, component: r.component })));

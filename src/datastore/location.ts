@@ -5,7 +5,8 @@
  *
  * Writes are atomic and never clobber: a file is written under a temporary name in its target
  * directory (`.<name>.tmp-<random>`), then moved into place with a hard link (which fails if the
- * target exists) and an unlink of the temporary name.
+ * target exists) and an unlink of the temporary name. Writes and removals inside the root check that
+ * the directory they touch is still inside it once symbolic links are resolved (`confine.ts`).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -27,6 +28,7 @@ import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
 import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors.ts";
 import { resourcePath } from "../resources/from-uri.ts";
+import { confineEntry, isWithin } from "./confine.ts";
 
 /** How a file enters the datastore on ingest (`direct` and in-place ingests transfer nothing). */
 export type FileTransfer = "copy" | "move" | "link" | "symlink" | "relsymlink";
@@ -141,7 +143,9 @@ export class LocalRoot implements DatastoreRoot {
   }
 
   async makeParents(path: string): Promise<string[]> {
-    const dir = dirname(this.resolve(path));
+    const full = this.resolve(path);
+    await confineEntry(this.path, full);
+    const dir = dirname(full);
     const first = await mkdir(dir, { recursive: true });
     if (first === undefined) return [];
     const created: string[] = [];
@@ -170,6 +174,7 @@ export class LocalRoot implements DatastoreRoot {
 
   async moveIntoPlace(temp: string, path: string): Promise<void> {
     const target = this.resolve(path);
+    await confineEntry(this.path, target);
     try {
       await link(temp, target);
     } catch (err) {
@@ -189,8 +194,12 @@ export class LocalRoot implements DatastoreRoot {
 
   async remove(path: string): Promise<boolean> {
     if (!isLocalRoot(path)) return resourcePath(path).remove();
+    const full = this.resolve(path);
+    // A path outside the root as text is the caller's own (a moved ingest's source); one inside must
+    // not lead out of it.
+    if (isWithin(this.path, full)) await confineEntry(this.path, full);
     try {
-      await unlink(this.resolve(path));
+      await unlink(full);
       return true;
     } catch (err) {
       if (errno(err) === "ENOENT") return false;
