@@ -8,13 +8,16 @@ import {
   type RowsColumn,
   rowsToJson,
 } from "../registry-dialect.ts";
+import { openSqliteFile } from "./open-file.ts";
 import { type BetterSqliteDatabase, SqliteConnection } from "./sqlite-connection.ts";
 
 export interface SqliteDialectOptions {
   /** A file path, or `:memory:`. */
   readonly path: string;
-  /** Refuse writes at the connection level too (`PRAGMA query_only`). */
+  /** Open a read-only connection (the file must exist) and refuse writes (`PRAGMA query_only`). */
   readonly readOnly?: boolean;
+  /** A missing file is a RegistryNotFoundError instead of a new database (opening, not creating). */
+  readonly mustExist?: boolean;
   /** How long a writer waits for another process's lock; at least 5000 ms. */
   readonly busyTimeoutMs?: number;
   /** An already opened better-sqlite3 database to use instead of opening `path`. */
@@ -43,14 +46,17 @@ export class SqliteRegistryDialect implements RegistryDialect {
   readonly #connection: SqliteConnection;
   readonly #database: BetterSqliteDatabase;
   readonly #busyTimeoutMs: number;
+  #cleanup: (() => void) | undefined;
 
   private constructor(
     location: string,
     database: BetterSqliteDatabase,
     readOnly: boolean,
     busyTimeoutMs: number,
+    cleanup?: () => void,
   ) {
     this.location = location;
+    this.#cleanup = cleanup;
     this.#database = database;
     this.#connection = new SqliteConnection(database);
     this.#busyTimeoutMs = busyTimeoutMs;
@@ -60,21 +66,27 @@ export class SqliteRegistryDialect implements RegistryDialect {
 
   static async open(options: SqliteDialectOptions): Promise<SqliteRegistryDialect> {
     let db = options.database;
+    let cleanup: (() => void) | undefined;
+    const readOnly = options.readOnly ?? false;
     if (db === undefined) {
-      const { default: Database } = await import("better-sqlite3");
-      db = new Database(options.path) as unknown as BetterSqliteDatabase;
+      const opened = await openSqliteFile(options.path, {
+        readOnly,
+        ...(options.mustExist === undefined ? {} : { mustExist: options.mustExist }),
+      });
+      db = opened.database;
+      cleanup = opened.cleanup;
     }
     const busy = Math.max(5000, options.busyTimeoutMs ?? 10000);
     db.pragma(`busy_timeout = ${Math.trunc(busy)}`);
-    if (options.path !== ":memory:" && options.path !== "") {
+    // Setting the journal mode writes the file; a read-only connection reads it in whatever mode it is.
+    if (options.path !== ":memory:" && options.path !== "" && !readOnly) {
       db.pragma("journal_mode = WAL");
       // In WAL mode NORMAL keeps the database consistent on a crash; only the last commits may be lost.
       db.pragma("synchronous = NORMAL");
     }
     db.pragma("foreign_keys = ON");
-    const readOnly = options.readOnly ?? false;
     if (readOnly) db.pragma("query_only = ON");
-    return new SqliteRegistryDialect(options.path, db, readOnly, busy);
+    return new SqliteRegistryDialect(options.path, db, readOnly, busy, cleanup);
   }
 
   columnType(type: ColumnTypeSpec): RawBuilder<unknown> {
@@ -176,5 +188,7 @@ export class SqliteRegistryDialect implements RegistryDialect {
     await this.kysely.destroy();
     // Kysely closes the database only when it has used it; close it in every case.
     this.#connection.close();
+    this.#cleanup?.();
+    this.#cleanup = undefined;
   }
 }
