@@ -33,6 +33,8 @@ export interface DatastoreSection {
   templates?: TemplatesConfig;
   formatters?: FormatterLookupConfig;
   writeRecipes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Seconds after which a temporary file is taken to be left by a dead write (default 3600). */
+  tempGracePeriod?: number;
   checksum?: boolean;
   /** The local cache of a remote root (daf_butler's section: root, default, cacheable, expiry); false: none. */
   cached?: CacheConfig | false | null;

@@ -9,12 +9,14 @@
  * the directory they touch is still inside it once symbolic links are resolved (`confine.ts`).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, type Dirent } from "node:fs";
 import {
   copyFile,
   constants as fsConstants,
   link,
+  lstat,
   mkdir,
+  readdir,
   rename,
   rmdir,
   stat,
@@ -29,6 +31,21 @@ import { FileSource } from "../bytes/file-source.ts";
 import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors.ts";
 import { resourcePath } from "../resources/from-uri.ts";
 import { confineEntry, isWithin } from "./confine.ts";
+
+/**
+ * The name of a temporary file of an atomic write: `.<name>.tmp-<random>` (beside its target on a local
+ * root, and for WebDAV's PUT before the MOVE). Left behind only by a write that died.
+ */
+export const TEMPORARY_NAME = /^\..+\.tmp-[0-9a-z]+$/;
+
+/** One file under a root, as a listing sees it. */
+export interface RootEntry {
+  /** The record path (relative to the root, `/`-separated). */
+  path: string;
+  size?: number;
+  /** Last modification, in ms since the epoch, when the store says. */
+  modifiedMs?: number;
+}
 
 /** How a file enters the datastore on ingest (`direct` and in-place ingests transfer nothing). */
 export type FileTransfer = "copy" | "move" | "link" | "symlink" | "relsymlink";
@@ -70,6 +87,13 @@ export interface DatastoreRoot {
   relativePath(file: string): string | undefined;
   /** sha256 of the file at a path, as `sha256:<hex>`. */
   checksum(path: string): Promise<string>;
+  /** Every file under the root (a symbolic link is an entry, never followed). */
+  list?(): AsyncIterable<RootEntry>;
+  /**
+   * Removes the temporaries of dead writes, older than `olderThanMs`, from the directory a file at
+   * `path` goes in; returns the record paths removed.
+   */
+  sweepTemporaries?(path: string, olderThanMs: number): Promise<string[]>;
 }
 
 /** A local path from a path or `file://` URI; other schemes are not supported by a local root. */
@@ -247,6 +271,51 @@ export class LocalRoot implements DatastoreRoot {
     const rel = relative(this.path, full);
     if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
     return rel.split(sep).join("/");
+  }
+
+  async *list(): AsyncIterable<RootEntry> {
+    const walk = async function* (dir: string, prefix: string): AsyncIterable<RootEntry> {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (errno(err) === "ENOENT") return;
+        throw err;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          yield* walk(full, `${prefix}${entry.name}/`);
+          continue;
+        }
+        const stats = await lstat(full).catch(() => undefined);
+        if (stats === undefined) continue;
+        yield { path: `${prefix}${entry.name}`, size: stats.size, modifiedMs: stats.mtimeMs };
+      }
+    };
+    yield* walk(this.path, "");
+  }
+
+  async sweepTemporaries(path: string, olderThanMs: number): Promise<string[]> {
+    const dir = dirname(this.resolve(path));
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    const now = Date.now();
+    for (const name of names) {
+      if (!TEMPORARY_NAME.test(name)) continue;
+      const full = join(dir, name);
+      const stats = await lstat(full).catch(() => undefined);
+      if (stats === undefined || stats.isDirectory() || now - stats.mtimeMs < olderThanMs) continue;
+      if (
+        await unlink(full).then(
+          () => true,
+          () => false,
+        )
+      )
+        removed.push(relative(this.path, full).split(sep).join("/"));
+    }
+    return removed;
   }
 
   checksum(path: string): Promise<string> {

@@ -278,11 +278,12 @@ export class HttpResourcePath extends base.ResourcePath {
       // The collection itself comes first in the answer; skip it, and anything not below it.
       if (path === self || !path.startsWith(`${self}/`)) continue;
       const child = this.withPath(entry.isCollection ? `${path}/` : path);
-      entries.push(
+      const found: base.ResourceEntry =
         entry.size === undefined || entry.isCollection
           ? { path: child, isDirectory: entry.isCollection }
-          : { path: child, isDirectory: false, size: entry.size },
-      );
+          : { path: child, isDirectory: false, size: entry.size };
+      if (!entry.isCollection && entry.modifiedMs !== undefined) found.modifiedMs = entry.modifiedMs;
+      entries.push(found);
     }
     entries.sort((a, b) => (a.path.path < b.path.path ? -1 : a.path.path > b.path.path ? 1 : 0));
     return entries;

@@ -6,6 +6,7 @@ import * as pruneDatasets from "./prune-datasets.ts";
 import * as removeRuns from "./remove-runs.ts";
 import * as retrieveArtifacts from "./retrieve-artifacts.ts";
 import * as transferDatasets from "./transfer-datasets.ts";
+import * as verify from "./verify.ts";
 
 export const DATA_COMMANDS = [
   exportCommand,
@@ -15,4 +16,5 @@ export const DATA_COMMANDS = [
   removeRuns,
   retrieveArtifacts,
   transferDatasets,
+  verify,
 ];

@@ -14,7 +14,7 @@ import { RegistryNotFoundError } from "../../../errors.ts";
 import { getLogger } from "../../../log.ts";
 import type { BetterSqliteDatabase } from "./sqlite-connection.ts";
 
-const log = getLogger("butler.registry.sqlite");
+const log = getLogger("registry.sqlite");
 
 export interface OpenSqliteFileOptions {
   readonly readOnly?: boolean;
