@@ -31,7 +31,8 @@ interface Call {
 
 /**
  * A file or collection on an HTTP(S) server; writes use WebDAV (RFC 4918). A write PUTs to a hidden
- * temporary name and MOVEs it into place (`Overwrite: F` when an existing file must not be replaced);
+ * temporary name and MOVEs it into place (`Overwrite: F` when an existing file must not be replaced),
+ * and removes the temporary name again when it fails, unless the MOVE did happen with its answer lost;
  * a PUT refused for a missing parent (409) creates the parents with MKCOL and is sent again; listings
  * are PROPFIND `Depth: 1`, walked collection by collection. Every request is retried on transient
  * failures within the path's retry budget.
@@ -111,12 +112,33 @@ export class HttpResourcePath extends base.ResourcePath {
     this.#checkFile("write");
     const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
     const temp = this.tempSibling() as HttpResourcePath;
-    await temp.#put(body, options.signal);
+    try {
+      await temp.#put(body, options.signal);
+    } catch (err) {
+      // The PUT may have landed although its answer was lost.
+      await temp.remove().catch(() => {});
+      throw err;
+    }
     try {
       await this.#moveHere(temp, options.overwrite ?? true, options.signal);
     } catch (err) {
+      if (await this.#movedHere(temp, body.byteLength)) return;
       await temp.remove().catch(() => {});
       throw err;
+    }
+  }
+
+  /**
+   * Whether a MOVE of `temp` here happened although it failed for the client (its answer lost, then a
+   * retry refused because the source was gone or the target there). Nobody else knows the temporary
+   * name, so when it is gone and a file of its size is here, the move was ours.
+   */
+  async #movedHere(temp: HttpResourcePath, size: number): Promise<boolean> {
+    try {
+      if (await temp.exists()) return false;
+      return (await this.size()) === size;
+    } catch {
+      return false;
     }
   }
 

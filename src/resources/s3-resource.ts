@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { retrying } from "../bytes/retry.ts";
@@ -13,6 +14,9 @@ import {
 import * as base from "./resource-path.ts";
 import { loadS3Sdk, type S3Sdk, type S3Settings, s3Client, s3Settings } from "./s3-client.ts";
 
+/** The user metadata key that marks a no-clobber write's object as its own. */
+const WRITE_TOKEN = "butler-write";
+
 export interface PresignOptions {
   /** Seconds the URL stays valid (default one hour). */
   expiresIn?: number;
@@ -21,7 +25,8 @@ export interface PresignOptions {
 /**
  * An object (or, with a trailing `/`, a prefix) in an S3 bucket. A write is a single PUT, which S3
  * makes visible all at once; `overwrite: false` sends `If-None-Match: *` and checks first, for servers
- * that ignore the header. There are no directories: `mkdir` does nothing and a directory exists when
+ * that ignore the header, and marks the object with a token of its own, so that a PUT whose answer
+ * was lost is still known as done. There are no directories: `mkdir` does nothing and a directory exists when
  * some key starts with its prefix.
  */
 export class S3ResourcePath extends base.ResourcePath {
@@ -91,6 +96,9 @@ export class S3ResourcePath extends base.ResourcePath {
     const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
     const overwrite = options.overwrite ?? true;
     if (!overwrite && (await this.exists(options))) throw new ResourceExistsError(this.uri);
+    // A no-clobber write marks its object, so that a PUT that landed with its answer lost is known as
+    // its own when a retry then finds the object there (412) or the retries run out.
+    const token = overwrite ? undefined : randomBytes(12).toString("hex");
     try {
       await this.#send("PUT", options.signal, (sdk, client, o) => {
         const input = {
@@ -98,14 +106,25 @@ export class S3ResourcePath extends base.ResourcePath {
           Key: this.key,
           Body: body,
           ContentLength: body.byteLength,
-          ...(overwrite ? {} : { IfNoneMatch: "*" }),
+          ...(token === undefined ? {} : { IfNoneMatch: "*", Metadata: { [WRITE_TOKEN]: token } }),
         };
         return client.send(new sdk.PutObjectCommand(input), o);
       });
     } catch (err) {
+      if (token !== undefined && (await this.#writtenBy(token, body.byteLength, options.signal))) return;
       if (!overwrite && (err as RemoteStoreError).status === 412)
         throw new ResourceExistsError(this.uri, { cause: err });
       throw err;
+    }
+  }
+
+  /** Whether the object here is the one a write marked with `token` put, whole. */
+  async #writtenBy(token: string, size: number, signal: AbortSignal | undefined): Promise<boolean> {
+    try {
+      const head = await this.#head(signal);
+      return head.Metadata?.[WRITE_TOKEN] === token && head.ContentLength === size;
+    } catch {
+      return false;
     }
   }
 
