@@ -211,7 +211,13 @@ export class HttpResourcePath extends base.ResourcePath {
     }
     // COPY into a temporary name, then MOVE into place: a reader never sees a partial copy.
     const temp = this.tempSibling() as HttpResourcePath;
-    await temp.#copyOrMove("COPY", source, true, options.signal);
+    try {
+      await temp.#copyOrMove("COPY", source, true, options.signal);
+    } catch (err) {
+      // The COPY may have happened although its answer was lost.
+      await temp.remove().catch(() => {});
+      throw err;
+    }
     try {
       await this.#moveHere(temp, options.overwrite ?? true, options.signal);
     } catch (err) {

@@ -249,6 +249,28 @@ for (const store of [webdav(), s3()]) {
       });
     });
 
+    const hidden =
+      store.name === "WebDAV" &&
+      "nginx's PROPFIND leaves dot-files out, so its listings cannot show temporaries";
+    test("verify lists a temporary left in the store and --fix removes it", { skip: hidden }, async () => {
+      const ref = await butler.put(exposure, "calexp", { ...DATA_ID, detector: 100 });
+      const path = (await butler.datastore.getRecord(ref.id)).path;
+      const dir = path.slice(0, path.lastIndexOf("/") + 1);
+      const litter = resourcePath(`${root}${dir}.dead.fits.tmp-0123abcd`);
+      await litter.write("left by a writer that died between PUT and MOVE");
+      const found = await verifyRepository(butler);
+      assert.deepEqual(
+        found.temporaries.map((t) => t.path),
+        [`${dir}.dead.fits.tmp-0123abcd`],
+      );
+      // The store gives its age; it is young, so only a zero grace period removes it.
+      assert.ok(found.temporaries[0]!.ageMs !== undefined && found.temporaries[0]!.ageMs < 600_000);
+      assert.equal(found.temporaries[0]!.stale, false);
+      const fixed = await verifyRepository(butler, { fix: true, gracePeriodMs: 0 });
+      assert.equal(fixed.temporaries[0]!.fixed, true);
+      await assertConsistent(store, root, butler);
+    });
+
     test("two writers on one remote root store each dataset once", async () => {
       const shared = store.root("shared");
       const { repo, butler: first } = await remoteRepo(shared);
