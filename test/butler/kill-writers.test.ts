@@ -151,7 +151,7 @@ forEachDialect("killed writers", (ctx) => {
     assert.equal(final.status, 0, final.stdout + final.stderr);
     assert.match(final.stdout, /no problems left/);
     t.diagnostic(
-      `${ROUNDS * MODES.length} writers killed on ${ctx.dialect}; ${found} leftovers found and removed`,
+      `${ROUNDS * MODES.length} writers killed on ${ctx.dialect}; left and removed: ${found.join("; ")}`,
     );
   });
 });
