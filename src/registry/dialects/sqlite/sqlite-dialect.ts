@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { Kysely, type RawBuilder, SqliteDialect, sql } from "kysely";
 import {
   type ColumnTypeSpec,
@@ -87,6 +88,12 @@ export class SqliteRegistryDialect implements RegistryDialect {
     db.pragma("foreign_keys = ON");
     if (readOnly) db.pragma("query_only = ON");
     return new SqliteRegistryDialect(options.path, db, readOnly, busy, cleanup);
+  }
+
+  get files(): readonly string[] {
+    if (this.location === ":memory:" || this.location === "") return [];
+    const db = resolve(this.location);
+    return [db, `${db}-wal`, `${db}-shm`, `${db}-journal`];
   }
 
   columnType(type: ColumnTypeSpec): RawBuilder<unknown> {
