@@ -903,3 +903,16 @@ export class RegistryNotFoundError extends ButlerError {
     this.location = location;
   }
 }
+
+/** A registry opened for writing whose database file or directory this process cannot write. */
+export class RegistryNotWriteableError extends ButlerError {
+  readonly location: string;
+
+  constructor(location: string, reason: string) {
+    super(
+      "REGISTRY_NOT_WRITEABLE",
+      `the registry database ${location} cannot be written (${reason}); reads work: open the repository without write access (no run, not writeable)`,
+    );
+    this.location = location;
+  }
+}

@@ -182,8 +182,11 @@ describe("a repository in directories its user cannot write", {
 
   test("a write is refused with a typed error, not a driver code", async () => {
     const removal = await butlerAs(NOBODY, "remove-runs", repo, RUN, "--no-confirm");
-    assert.notEqual(removal.status, 0);
-    assert.match(removal.stderr, /butler: error \[[A-Z_]+\]/);
+    assert.equal(removal.status, 1);
+    assert.match(
+      removal.stderr,
+      /butler: error \[REGISTRY_NOT_WRITEABLE\].*open the repository without write access/,
+    );
     assert.doesNotMatch(removal.stderr, /\n\s+at /);
     assert.deepEqual(tree(repo), snapshot);
   });

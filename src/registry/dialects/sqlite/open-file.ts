@@ -1,16 +1,17 @@
 /**
  * Opens a registry's SQLite file.
  * - Opening an existing registry never creates a file: a missing one is a RegistryNotFoundError.
+ * - A writer that cannot write the file or its directory gets a RegistryNotWriteableError at once.
  * - A read-only open uses a read-only connection, so a repository on read-only media or without write
  *   permission can be queried. A WAL-mode database there needs its `-shm` and `-wal` files; when
  *   they are missing and cannot be made (a read-only directory), the database is copied to a private
  *   temporary directory and read there, with a warning: SQLite's `immutable` open needs URI filenames,
  *   which the driver does not enable.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, copyFileSync, existsSync, constants as fsConstants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
-import { RegistryNotFoundError } from "../../../errors.ts";
+import { basename, dirname, join, resolve } from "node:path";
+import { RegistryNotFoundError, RegistryNotWriteableError } from "../../../errors.ts";
 import { getLogger } from "../../../log.ts";
 import type { BetterSqliteDatabase } from "./sqlite-connection.ts";
 
@@ -38,6 +39,24 @@ function cannotShareWal(err: unknown): boolean {
   return c === "SQLITE_READONLY_DIRECTORY" || c === "SQLITE_CANTOPEN" || c.startsWith("SQLITE_READONLY");
 }
 
+/**
+ * A writer needs the database file and its directory (for the journal files) writeable: on a read-only
+ * mount or without permission, say so before the driver fails on its first write with its own code.
+ */
+function checkWriteable(path: string): void {
+  for (const target of existsSync(path) ? [path, dirname(resolve(path))] : [dirname(resolve(path))]) {
+    try {
+      accessSync(target, fsConstants.W_OK);
+    } catch (err) {
+      // Anything but a refusal (a missing directory) is the driver's to report.
+      if (!["EACCES", "EPERM", "EROFS"].includes(code(err))) continue;
+      const reason =
+        code(err) === "EROFS" ? "a read-only file system" : `${code(err) || "no permission"} on ${target}`;
+      throw new RegistryNotWriteableError(path, reason);
+    }
+  }
+}
+
 export async function openSqliteFile(
   path: string,
   options: OpenSqliteFileOptions,
@@ -46,6 +65,7 @@ export async function openSqliteFile(
   const memory = path === ":memory:" || path === "";
   const mustExist = (options.mustExist ?? false) || (options.readOnly ?? false);
   if (!memory && mustExist && !existsSync(path)) throw new RegistryNotFoundError(path);
+  if (!memory && !options.readOnly) checkWriteable(path);
   if (memory || !options.readOnly) {
     return { database: new Database(path, { fileMustExist: !memory && mustExist }) as BetterSqliteDatabase };
   }
