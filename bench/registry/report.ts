@@ -13,15 +13,17 @@ export const DAF_BUTLER = {
   findDataset: 12.14,
 } as const;
 
-/** Goals on SQLite at 100,000 datasets, ms (findDataset: per call); every case also ≤ 1.5× the hand-written SQL. */
-export const GOALS = {
-  insert: 2_000,
-  findFirst: 300,
-  findFirstWhere: 300,
-  dataIds: 100,
-  findDataset: 0.5,
-  handRatio: 1.5,
-} as const;
+/**
+ * Goals on SQLite at 100,000 datasets: a time (ms; findDataset per call) and a ratio to the
+ * hand-written SQL giving the same answer.
+ */
+export const GOALS: Readonly<Record<GoalKey, { readonly ms: number; readonly handRatio: number }>> = {
+  insert: { ms: 2_000, handRatio: 1.5 },
+  findFirst: { ms: 300, handRatio: 1.3 },
+  findFirstWhere: { ms: 300, handRatio: 1.3 },
+  dataIds: { ms: 100, handRatio: 1.5 },
+  findDataset: { ms: 0.3, handRatio: 2 },
+};
 
 type GoalKey = keyof typeof DAF_BUTLER;
 
@@ -69,12 +71,12 @@ function verdict(
   ratio: number | null,
 ): { goal: string; met: string } {
   if (engine !== "sqlite" || datasets !== 100_000 || key === null) return { goal: "—", met: "—" };
-  const limit = GOALS[key];
+  const { ms: limit, handRatio } = GOALS[key];
   const unit = key === "findDataset" ? " /call" : "";
-  const goal = `≤ ${fmtMs(limit)}${unit}, ≤ ${GOALS.handRatio}× SQL`;
+  const goal = `≤ ${fmtMs(limit)}${unit}, ≤ ${handRatio}× SQL`;
   if (value === null) return { goal, met: "n/a" };
   const timeOk = value <= limit;
-  const ratioOk = ratio !== null && ratio <= GOALS.handRatio;
+  const ratioOk = ratio !== null && ratio <= handRatio;
   return {
     goal,
     met:

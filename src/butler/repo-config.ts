@@ -27,7 +27,7 @@ export interface RegistryConfig {
 
 export interface DatastoreSection {
   cls?: string;
-  /** The datastore root: a local path or `file://` URI, or `s3://…`, `https://…` (WebDAV), `dav://…`. */
+  /** The datastore root: a local path or `file://` URI, or `s3://…`, `gs://…`, `https://…` (WebDAV), `dav://…`. */
   root: string;
   name?: string;
   templates?: TemplatesConfig;
@@ -90,7 +90,7 @@ export function validateRepoConfig(value: unknown, where: string): RepoConfig {
   if (!isMapping(datastore) || typeof datastore.root !== "string" || datastore.root === "") {
     throw new RepositoryConfigError(
       where,
-      "datastore.root must be a path or a file://, s3://, https:// or dav:// URI (e.g. <butlerRoot>)",
+      "datastore.root must be a path or a file://, s3://, gs://, https:// or dav:// URI (e.g. <butlerRoot>)",
     );
   }
   if (

@@ -76,7 +76,10 @@ export function validateCollectionName(name: string): string {
         "no control characters, no leading or trailing whitespace",
     );
   if (typeof name !== "string" || name.length === 0) throw fail("is empty");
-  if ([...name].length > MAX_COLLECTION_NAME_LENGTH) throw fail(`has ${[...name].length} characters`);
+  // A name never has more code points than UTF-16 units, so only long names need counting.
+  if (name.length > MAX_COLLECTION_NAME_LENGTH && [...name].length > MAX_COLLECTION_NAME_LENGTH) {
+    throw fail(`has ${[...name].length} characters`);
+  }
   if (/[\u0000-\u001f\u007f]/.test(name)) throw fail("contains a control character");
   if (name.trim() !== name) throw fail("has leading or trailing whitespace");
   return name;

@@ -34,6 +34,7 @@ export class DataCoordinate {
   private readonly values: readonly DataIdValue[];
   private readonly records: ReadonlyMap<string, DimensionRecord | null> | null;
   private keyCache: string | null = null;
+  private requiredCache: readonly DataIdValue[] | undefined = undefined;
 
   private constructor(
     dimensions: DimensionGroup,
@@ -132,7 +133,12 @@ export class DataCoordinate {
 
   /** Values of the required dimensions, in `dimensions.required` order. */
   get requiredValues(): readonly DataIdValue[] {
-    return this.values.slice(0, this.dimensions.required.length);
+    if (this.requiredCache === undefined) {
+      const count = this.dimensions.required.length;
+      this.requiredCache =
+        this.values.length === count ? this.values : Object.freeze(this.values.slice(0, count));
+    }
+    return this.requiredCache;
   }
 
   /** Required then implied values, or null when the implied values are not known. */

@@ -66,7 +66,7 @@ import { type DatastoreTransaction, type PendingFile, runInTransaction } from ".
 export interface FileDatastoreConfig {
   /**
    * Root directory: a local path or `file://` URI, or a remote one: `s3://bucket/prefix/`,
-   * `https://host/dav/` (WebDAV; `dav://`/`davs://` too) or `mem://namespace/`.
+   * `gs://bucket/prefix/` (Google Cloud Storage), `https://host/dav/` (WebDAV; `dav://`/`davs://` too) or `mem://namespace/`.
    */
   root: string;
   /** Name for messages; default `FileDatastore@<root>`. */
@@ -236,7 +236,7 @@ export class FileDatastore {
   constructor(config: FileDatastoreConfig, options: FileDatastoreOptions) {
     if (typeof config.root !== "string" || config.root === "") {
       throw new DatastoreConfigError(
-        "a FileDatastore needs a root (a local path, file://, s3://, https:// or dav:// URI)",
+        "a FileDatastore needs a root (a local path, file://, s3://, gs://, https:// or dav:// URI)",
       );
     }
     this.root = options.root ?? datastoreRootFor(config.root, config.remote ?? {});

@@ -105,7 +105,7 @@ export function localPath(pathOrUri: string): string {
   return resolve(pathOrUri);
 }
 
-/** True for a path or `file://` URI (a root on this machine), false for `s3://`, `https://`, `dav://`, `mem://`. */
+/** True for a path or `file://` URI (a root on this machine), false for `s3://`, `gs://`, `https://`, `dav://`, `mem://`. */
 export function isLocalRoot(pathOrUri: string): boolean {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(pathOrUri)?.[1]?.toLowerCase();
   return scheme === undefined || scheme === "file";

@@ -1,11 +1,11 @@
 /**
- * A datastore root in a remote store (S3, WebDAV, or `mem://`), over `ResourcePath`.
+ * A datastore root in a remote store (S3, Google Cloud Storage, WebDAV, or `mem://`), over `ResourcePath`.
  *
  * Formatters write local files, so a put or ingest stages its file on this machine first (a temporary
  * file in a staging directory). The temporary name the datastore holds is that local file. Moving it
  * into place, the last step before COMMIT, is one atomic no-clobber write of the whole file:
  * - on WebDAV, a PUT to a hidden temporary name and a MOVE with `Overwrite: F`;
- * - on S3, a single PUT with `If-None-Match: *`.
+ * - on S3, a single PUT with `If-None-Match: *`; on GCS, with `x-goog-if-generation-match: 0`.
  * A file ingested from another remote location is not staged: moving it into place is a server-side
  * copy when both are in one store, else the bytes pass through this process.
  *

@@ -2,6 +2,7 @@ import { resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InvalidUriError } from "../errors.ts";
 import { FileResourcePath } from "./file-resource.ts";
+import { GcsResourcePath } from "./gcs-resource.ts";
 import { HttpResourcePath } from "./http-resource.ts";
 import { MemResourcePath } from "./mem-resource.ts";
 import { decodePath, normalizePath, type ResourceOptions, type ResourcePath } from "./resource-path.ts";
@@ -15,7 +16,7 @@ export interface ResourcePathOptions extends ResourceOptions {
 /**
  * The ResourcePath a URI names: `file:///abs/path`, a plain local path (relative ones resolve against
  * the working directory), `mem://namespace/path`, `s3://bucket/key` or `s3://profile@bucket/key`,
- * `http(s)://host/path`. A trailing `/` (or `forceDirectory`) makes it a directory.
+ * `gs://bucket/key` (Google Cloud Storage), `http(s)://host/path`. A trailing `/` (or `forceDirectory`) makes it a directory.
  */
 export function resourcePath(uri: string | ResourcePath, options: ResourcePathOptions = {}): ResourcePath {
   if (typeof uri !== "string") return uri;
@@ -49,6 +50,13 @@ export function resourcePath(uri: string | ResourcePath, options: ResourcePathOp
       const profile = url.username === "" ? undefined : decodePath(uri, url.username);
       return new S3ResourcePath(url.hostname, profile, asDirectory(pathOf(uri, url)), resourceOptions);
     }
+    case "gs": {
+      if (url.hostname === "") throw new InvalidUriError(uri, "a GCS URI needs a bucket: gs://bucket/key");
+      if (url.username !== "" || url.port !== "") {
+        throw new InvalidUriError(uri, "a GCS URI is gs://bucket/key, with no user or port");
+      }
+      return new GcsResourcePath(url.hostname, asDirectory(pathOf(uri, url)), resourceOptions);
+    }
     case "http":
     case "https":
     case "dav":
@@ -64,7 +72,10 @@ export function resourcePath(uri: string | ResourcePath, options: ResourcePathOp
       );
     }
     default:
-      throw new InvalidUriError(uri, `unsupported scheme '${scheme}'; supported: file, mem, s3, http, https`);
+      throw new InvalidUriError(
+        uri,
+        `unsupported scheme '${scheme}'; supported: file, mem, s3, gs, http, https, dav, davs`,
+      );
   }
 }
 

@@ -1,9 +1,12 @@
 /**
- * The resources layer: `ResourcePath` for `file://`, `mem://`, `s3://` and `http(s)://` (WebDAV), and
+ * The resources layer: `ResourcePath` for `file://`, `mem://`, `s3://`, `gs://` and `http(s)://` (WebDAV), and
  * `resourcePath(uri)` to make one. Each gives whole-file operations and `openSource()` for ranged reads.
  */
 export { FileResourcePath } from "./file-resource.ts";
 export { type ResourcePathOptions, resourcePath } from "./from-uri.ts";
+export { closeGcsClients } from "./gcs-client.ts";
+export { GcsResourcePath } from "./gcs-resource.ts";
+export { type GcsAuth, type GcsSettings, gcsSettings } from "./gcs-settings.ts";
 export { HttpResourcePath } from "./http-resource.ts";
 export { clearMemStore, MemResourcePath } from "./mem-resource.ts";
 export {
@@ -16,5 +19,6 @@ export {
   type TransferMode,
   type WriteOptions,
 } from "./resource-path.ts";
+export { type PresignOptions, S3ApiPath } from "./s3-api-path.ts";
 export { closeS3Clients, type S3Settings, s3Settings } from "./s3-client.ts";
-export { type PresignOptions, S3ResourcePath } from "./s3-resource.ts";
+export { S3ResourcePath } from "./s3-resource.ts";

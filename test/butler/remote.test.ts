@@ -18,10 +18,11 @@ import type { Exposure } from "../../src/image/exposure.ts";
 import type { Image } from "../../src/image/image.ts";
 import { type LogRecord, resetLogLevels, setLogLevel, setLogSinks } from "../../src/log.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
+import { closeGcsClients } from "../../src/resources/gcs-client.ts";
 import { closeS3Clients } from "../../src/resources/s3-client.ts";
 import { FaultProxy } from "../support/servers/fault-proxy.ts";
 import { NginxServer, nginxUnavailable } from "../support/servers/nginx.ts";
-import { S3Server } from "../support/servers/s3rver.ts";
+import { S3RVER_KEY, S3Server } from "../support/servers/s3rver.ts";
 import {
   CALEXP_FIXTURE,
   calexpExposure,
@@ -120,25 +121,34 @@ function webdav(): RemoteKind {
   };
 }
 
-function s3(): RemoteKind {
+/**
+ * A store that speaks S3's protocol, on s3rver behind the counting proxy: S3 itself, or Google Cloud
+ * Storage's XML API (`gs://` with an HMAC key, s3rver standing in for storage.googleapis.com).
+ */
+function objectStore(scheme: "s3" | "gs"): RemoteKind {
   let server: S3Server;
   let proxy: FaultProxy;
   let n = 0;
   let from = 0;
   const saved: Record<string, string | undefined> = {};
+  const env = (origin: string): Record<string, string> =>
+    scheme === "s3"
+      ? server.env(origin)
+      : { GCS_ENDPOINT_URL: origin, GS_ACCESS_KEY_ID: S3RVER_KEY, GS_SECRET_ACCESS_KEY: S3RVER_KEY };
   return {
-    name: "S3 (s3rver)",
+    name: scheme === "s3" ? "S3 (s3rver)" : "GCS (XML API with an HMAC key, s3rver)",
     skip: undefined,
     async start() {
       server = await S3Server.start([BUCKET]);
       proxy = await FaultProxy.start(server.origin);
-      for (const [key, value] of Object.entries(server.env(proxy.origin))) {
+      for (const [key, value] of Object.entries(env(proxy.origin))) {
         saved[key] = process.env[key];
         process.env[key] = value;
       }
     },
     async stop() {
       closeS3Clients();
+      await closeGcsClients();
       await proxy?.close();
       await server?.stop();
       for (const [key, value] of Object.entries(saved)) {
@@ -147,7 +157,7 @@ function s3(): RemoteKind {
       }
     },
     root(name) {
-      return `s3://${BUCKET}/${name}-${++n}/`;
+      return `${scheme}://${BUCKET}/${name}-${++n}/`;
     },
     proxy: () => proxy,
     async mark() {
@@ -204,7 +214,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; records: LogR
   }
 }
 
-for (const kind of [webdav(), s3()]) {
+for (const kind of [webdav(), objectStore("s3"), objectStore("gs")]) {
   describe(`a repository with its files on ${kind.name}`, { skip: kind.skip }, () => {
     const savedEnv: Record<string, string | undefined> = {};
     let root: string;
@@ -394,7 +404,7 @@ for (const kind of [webdav(), s3()]) {
 
 describe("failed remote puts, broken downloads and the cache environment", () => {
   const dav = webdav();
-  const store = s3();
+  const stores = [objectStore("s3"), objectStore("gs")];
   const savedEnv: Record<string, string | undefined> = {};
   before(async () => {
     for (const key of CACHE_ENV) {
@@ -402,11 +412,11 @@ describe("failed remote puts, broken downloads and the cache environment", () =>
       delete process.env[key];
     }
     if (dav.skip === undefined) await dav.start();
-    await store.start();
+    for (const store of stores) await store.start();
   });
   after(async () => {
     if (dav.skip === undefined) await dav.stop();
-    await store.stop();
+    for (const store of stores) await store.stop();
     for (const [key, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
@@ -430,50 +440,56 @@ describe("failed remote puts, broken downloads and the cache environment", () =>
     assert.equal((await dav.files(root)).length, 1);
   });
 
-  test("S3: a refused PUT leaves neither row nor file", async () => {
-    const root = store.root("failed");
-    const { butler } = await remoteRepo(root);
-    const proxy = store.proxy();
-    proxy.reset();
-    proxy.faultMethods = ["PUT"];
-    proxy.inject({ kind: "status", status: 403 });
-    await assert.rejects(butler.put(exposure, "calexp", DATA_ID));
-    proxy.reset();
-    assert.deepEqual(await butler.registry.queryDatasets("calexp", { collections: RUN }), []);
-    assert.deepEqual(await store.files(root), []);
-    await butler.put(exposure, "calexp", DATA_ID);
-    assert.equal((await store.files(root)).length, 1);
-  });
+  for (const store of stores) {
+    test(`${store.name}: a refused PUT leaves neither row nor file`, async () => {
+      const root = store.root("failed");
+      const { butler } = await remoteRepo(root);
+      const proxy = store.proxy();
+      proxy.reset();
+      proxy.faultMethods = ["PUT"];
+      proxy.inject({ kind: "status", status: 403 });
+      await assert.rejects(butler.put(exposure, "calexp", DATA_ID));
+      proxy.reset();
+      assert.deepEqual(await butler.registry.queryDatasets("calexp", { collections: RUN }), []);
+      assert.deepEqual(await store.files(root), []);
+      await butler.put(exposure, "calexp", DATA_ID);
+      assert.equal((await store.files(root)).length, 1);
+    });
+  }
 
-  test("a download cut short never leaves a partial file in the cache", { skip: dav.skip }, async () => {
-    const root = dav.root("truncated", true);
-    const cacheDir = freshDir("cache-truncated");
-    const { repo, butler } = await remoteRepo(root, { root: cacheDir });
-    const ref = await butler.put(exposure, "calexp", DATA_ID);
-    const reader = await open(repo, { collections: RUN });
-    const proxy = dav.proxy();
-    proxy.reset();
-    proxy.faultMethods = ["GET"];
-    // More cuts than the retry budget allows: the get fails.
-    proxy.inject(...Array.from({ length: 5 }, () => ({ kind: "truncate", afterBytes: 5000 }) as const));
-    await assert.rejects(reader.get("calexp", DATA_ID));
-    assert.deepEqual(
-      readdirSync(cacheDir).filter((n) => n !== "exempt"),
-      [],
-    );
-    // One cut, then a whole answer: the retry brings the whole file, and only that enters the cache.
-    proxy.reset();
-    proxy.faultMethods = ["GET"];
-    proxy.inject({ kind: "truncate", afterBytes: 5000 });
-    const whole = await reader.get<Exposure>("calexp", DATA_ID);
-    assert.ok(whole.maskedImage.equals(exposure.maskedImage));
-    const record = await reader.datastore.getRecord(ref.id);
-    assert.deepEqual(
-      readdirSync(cacheDir).filter((n) => n !== "exempt"),
-      [`${ref.id}.fits`],
-    );
-    assert.equal(statSync(join(cacheDir, `${ref.id}.fits`)).size, record.fileSize);
-  });
+  for (const kind of [dav, ...stores]) {
+    test(`${kind.name}: a download cut short never leaves a partial file in the cache`, {
+      skip: kind.skip,
+    }, async () => {
+      const root = kind.root("truncated", true);
+      const cacheDir = freshDir("cache-truncated");
+      const { repo, butler } = await remoteRepo(root, { root: cacheDir });
+      const ref = await butler.put(exposure, "calexp", DATA_ID);
+      const reader = await open(repo, { collections: RUN });
+      const proxy = kind.proxy();
+      proxy.reset();
+      proxy.faultMethods = ["GET"];
+      // More cuts than the retry budget allows: the get fails.
+      proxy.inject(...Array.from({ length: 5 }, () => ({ kind: "truncate", afterBytes: 5000 }) as const));
+      await assert.rejects(reader.get("calexp", DATA_ID));
+      assert.deepEqual(
+        readdirSync(cacheDir).filter((n) => n !== "exempt"),
+        [],
+      );
+      // One cut, then a whole answer: the retry brings the whole file, and only that enters the cache.
+      proxy.reset();
+      proxy.faultMethods = ["GET"];
+      proxy.inject({ kind: "truncate", afterBytes: 5000 });
+      const whole = await reader.get<Exposure>("calexp", DATA_ID);
+      assert.ok(whole.maskedImage.equals(exposure.maskedImage));
+      const record = await reader.datastore.getRecord(ref.id);
+      assert.deepEqual(
+        readdirSync(cacheDir).filter((n) => n !== "exempt"),
+        [`${ref.id}.fits`],
+      );
+      assert.equal(statSync(join(cacheDir, `${ref.id}.fits`)).size, record.fileSize);
+    });
+  }
 
   test("DAF_BUTLER_CACHE_DIRECTORY and DAF_BUTLER_CACHE_EXPIRATION_MODE", { skip: dav.skip }, async () => {
     const root = dav.root("cache-env");

@@ -1,5 +1,6 @@
 /**
- * FileDatastore over a remote root (`ResourceRoot`) on real servers, WebDAV (nginx) and S3 (s3rver):
+ * FileDatastore over a remote root (`ResourceRoot`) on real servers, WebDAV (nginx), S3 (s3rver) and
+ * GCS's XML API (s3rver as the endpoint):
  * the root is chosen from the URI; a put stages its file locally and moves it into place last; a
  * failure at each step (formatter, registry rows, record insert, the upload, the commit after it)
  * leaves neither row, remote file nor staged file; trash and emptyTrash delete remote files; ingest
@@ -22,9 +23,10 @@ import { DatasetAlreadyExistsError, InvalidArgumentError } from "../../src/error
 import { Header } from "../../src/fits/header.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
+import { closeGcsClients } from "../../src/resources/gcs-client.ts";
 import { closeS3Clients } from "../../src/resources/s3-client.ts";
 import { NginxServer, nginxUnavailable } from "../support/servers/nginx.ts";
-import { S3Server } from "../support/servers/s3rver.ts";
+import { S3RVER_KEY, S3Server } from "../support/servers/s3rver.ts";
 import {
   CALEXP_FIXTURE,
   calexpExposure,
@@ -116,29 +118,35 @@ function webdav(): Kind {
   };
 }
 
-function s3(): Kind {
+/** An object store on s3rver: S3, or GCS's XML API (`gs://` with an HMAC key) with s3rver as its endpoint. */
+function objectStore(scheme: "s3" | "gs"): Kind {
   let server: S3Server;
   let n = 0;
   const saved: Record<string, string | undefined> = {};
+  const env = (): Record<string, string> =>
+    scheme === "s3"
+      ? server.env()
+      : { GCS_ENDPOINT_URL: server.origin, GS_ACCESS_KEY_ID: S3RVER_KEY, GS_SECRET_ACCESS_KEY: S3RVER_KEY };
   return {
-    name: "S3",
+    name: scheme === "s3" ? "S3" : "GCS",
     skip: undefined,
     async start() {
       server = await S3Server.start([BUCKET]);
-      for (const [key, value] of Object.entries(server.env())) {
+      for (const [key, value] of Object.entries(env())) {
         saved[key] = process.env[key];
         process.env[key] = value;
       }
     },
     async stop() {
       closeS3Clients();
+      await closeGcsClients();
       await server?.stop();
       for (const [key, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
     },
-    root: () => `s3://${BUCKET}/store-${++n}/`,
+    root: () => `${scheme}://${BUCKET}/store-${++n}/`,
     async files(root) {
       const base = resourcePath(root);
       return (await base.list()).map((e) => e.path.relativeTo(base)!).sort();
@@ -146,7 +154,7 @@ function s3(): Kind {
   };
 }
 
-for (const kind of [webdav(), s3()]) {
+for (const kind of [webdav(), objectStore("s3"), objectStore("gs")]) {
   describe(`FileDatastore on a ${kind.name} root`, { skip: kind.skip }, () => {
     before(() => kind.start());
     after(() => kind.stop());

@@ -50,6 +50,8 @@ export class CollectionManager {
   readonly #byId = new Map<number, CollectionRecord>();
   /** Flattened search orders by the names searched: find-first lookups repeat them call after call. */
   readonly #searchOrders = new Map<string, readonly CollectionRecord[]>();
+  /** Whether a search names one chain whose children are all non-chains, by the names searched. */
+  readonly #flatChains = new Map<string, CollectionRecord | null>();
 
   constructor(database: RegistryDatabase) {
     this.#database = database;
@@ -59,7 +61,12 @@ export class CollectionManager {
   refresh(): void {
     this.#byName.clear();
     this.#byId.clear();
+    this.#forgetSearches();
+  }
+
+  #forgetSearches(): void {
     this.#searchOrders.clear();
+    this.#flatChains.clear();
   }
 
   /** Registers a collection; false when one of the same name and type already exists. */
@@ -164,7 +171,7 @@ export class CollectionManager {
    * for a RUN that still holds datasets.
    */
   async remove(name: string): Promise<void> {
-    this.#searchOrders.clear();
+    this.#forgetSearches();
     await this.#database.transaction(async () => {
       const record = await this.find(name);
       const parents = await this.parentChains(name);
@@ -204,7 +211,7 @@ export class CollectionManager {
    */
   async setChain(parent: string, children: NameExpression, flatten = false): Promise<void> {
     const names = orderedNames(children, "a chain definition");
-    this.#searchOrders.clear();
+    this.#forgetSearches();
     await this.#database.transaction(async () => {
       const record = await this.find(parent);
       requireChained(record, "setCollectionChain");
@@ -275,6 +282,27 @@ export class CollectionManager {
     // Kept only outside transactions, so a rolled-back chain change is never remembered.
     if (!this.#database.inTransaction) this.#searchOrders.set(key, order);
     return [...order];
+  }
+
+  /**
+   * The chain when a search names exactly one CHAINED collection whose children are all RUN, TAGGED or
+   * CALIBRATION collections: its search order is then the chain's own rows in position order, which
+   * a single-data-ID lookup can read in the database instead of binding every rank. Null otherwise.
+   */
+  async flatChain(collections: NameExpression): Promise<CollectionRecord | null> {
+    const names = orderedNames(collections, "a find-first search");
+    if (names.length !== 1) return null;
+    const cached = this.#flatChains.get(names[0]!);
+    if (cached !== undefined) return cached;
+    const [record] = await this.findMany(names);
+    let flat: CollectionRecord | null = null;
+    if (record!.type === CollectionType.CHAINED) {
+      const edges = await this.#chainEdges([record!.id]);
+      const children = edges.get(record!.id) ?? [];
+      if (edges.size <= 1 && children.every((e) => e.child.type !== CollectionType.CHAINED)) flat = record!;
+    }
+    if (!this.#database.inTransaction) this.#flatChains.set(names[0]!, flat);
+    return flat;
   }
 
   /**

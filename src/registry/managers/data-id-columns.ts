@@ -16,8 +16,25 @@ export interface DataIdColumns {
   readonly select: RawBuilder<unknown>;
 }
 
+/** Built once per group and alias: single-data-ID lookups ask for the same columns call after call. */
+const builtColumns = new WeakMap<DimensionGroup, Map<string, DataIdColumns>>();
+
 /** The relation `alias` has one column per required dimension of `group`, named after it. */
 export function dataIdColumns(group: DimensionGroup, alias: string): DataIdColumns {
+  let byAlias = builtColumns.get(group);
+  if (byAlias === undefined) {
+    byAlias = new Map();
+    builtColumns.set(group, byAlias);
+  }
+  let columns = byAlias.get(alias);
+  if (columns === undefined) {
+    columns = buildDataIdColumns(group, alias);
+    byAlias.set(alias, columns);
+  }
+  return columns;
+}
+
+function buildDataIdColumns(group: DimensionGroup, alias: string): DataIdColumns {
   const universe = group.universe;
   const known = new Map<string, RawBuilder<unknown>>();
   for (const d of group.required) known.set(d, sql.ref(`${alias}.${d}`));

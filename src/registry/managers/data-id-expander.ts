@@ -34,6 +34,11 @@ interface Work {
   readonly parsed: ParsedDataId;
   readonly values: Map<string, DataIdValue>;
   readonly records: Map<string, DimensionRecord | null>;
+  /**
+   * Dimensions whose value was read from a stored record that implies them: stored records only
+   * refer to records that exist, so these need no lookup of their own unless records are wanted.
+   */
+  readonly confirmed: Set<string>;
 }
 
 /**
@@ -64,7 +69,7 @@ export class DataIdExpander {
         ...(options.dimensions !== undefined ? { dimensions: options.dimensions } : {}),
         ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
       });
-      return { parsed, values: new Map(parsed.values), records: new Map() };
+      return { parsed, values: new Map(parsed.values), records: new Map(), confirmed: new Set<string>() };
     });
     await this.#resolveConstraints(works);
     const byGroup = new Map<DimensionGroup, Work[]>();
@@ -161,6 +166,7 @@ export class DataIdExpander {
         continue;
       }
       if (element.kind === "skypix") {
+        if (!options.records) continue;
         for (const work of works) {
           const value = work.values.get(name);
           if (value !== undefined) {
@@ -170,26 +176,44 @@ export class DataIdExpander {
         continue;
       }
       if (!element.hasOwnTable) {
-        await this.#checkUnionValues(element, works);
+        const unconfirmed = options.records ? works : works.filter((w) => !w.confirmed.has(name));
+        await this.#checkUnionValues(element, unconfirmed, options.records === true);
         continue;
       }
       const pending = works.filter(
-        (w) => !w.records.has(name) && element.required.every((d) => w.values.has(d)),
+        (w) =>
+          !w.records.has(name) &&
+          !(w.confirmed.has(name) && !options.records) &&
+          element.required.every((d) => w.values.has(d)),
       );
       if (pending.length === 0) continue;
-      const tuples = pending.map((w) => element.required.map((d) => w.values.get(d)!));
-      const found = await this.#records.fetchRecords(element, tuples);
+      // Many data IDs share a record (every detector of a visit): each distinct key is looked up once.
+      const keys = pending.map((w) => keyOf(element.required.map((d) => w.values.get(d)!)));
+      const distinct = new Map<string, readonly DataIdValue[]>();
+      pending.forEach((w, i) => {
+        if (!distinct.has(keys[i]!))
+          distinct.set(
+            keys[i]!,
+            element.required.map((d) => w.values.get(d)!),
+          );
+      });
+      if (!options.records) {
+        await this.#takeImpliedValues(group, element, pending, keys, distinct);
+        continue;
+      }
+      const found = await this.#records.fetchRecords(element, [...distinct.values()]);
       pending.forEach((work, i) => {
-        const record = found.get(keyOf(tuples[i]!));
+        const record = found.get(keys[i]!);
         if (record === undefined) {
           if (element.kind === "join") {
             work.records.set(name, null);
             return;
           }
           const columns = elementKeyColumns(element);
+          const tuple = distinct.get(keys[i]!)!;
           throw new DimensionRecordNotFoundError(
             name,
-            Object.fromEntries(columns.map((c, j) => [c, tuples[i]![j]])),
+            Object.fromEntries(columns.map((c, j) => [c, tuple[j]])),
           );
         }
         work.records.set(name, record);
@@ -198,10 +222,45 @@ export class DataIdExpander {
     }
   }
 
+  /**
+   * Without records: checks each key exists and takes the implied values from only those columns.
+   * `keys[i]` is the key of `works[i]`; `distinct` holds each key's values once.
+   */
+  async #takeImpliedValues(
+    group: DimensionGroup,
+    element: DimensionElement,
+    works: readonly Work[],
+    keys: readonly string[],
+    distinct: ReadonlyMap<string, readonly DataIdValue[]>,
+  ): Promise<void> {
+    const found = await this.#records.fetchImplied(element, [...distinct.values()]);
+    works.forEach((work, i) => {
+      const implied = found.get(keys[i]!);
+      if (implied === undefined) {
+        if (element.kind === "join") return;
+        const columns = elementKeyColumns(element);
+        const tuple = distinct.get(keys[i]!)!;
+        throw new DimensionRecordNotFoundError(
+          element.name,
+          Object.fromEntries(columns.map((c, j) => [c, tuple[j]])),
+        );
+      }
+      for (const [dimension, value] of implied) {
+        if (!group.has(dimension)) continue;
+        setValue(work, dimension, value, `the ${element.name} record`);
+        work.confirmed.add(dimension);
+      }
+    });
+  }
+
   /** A dimension with no table (band) exists when some record of its target (physical_filter) has it. */
-  async #checkUnionValues(element: DimensionElement, works: readonly Work[]): Promise<void> {
+  async #checkUnionValues(
+    element: DimensionElement,
+    works: readonly Work[],
+    records: boolean,
+  ): Promise<void> {
     const target = element.impliedUnionTarget;
-    const values = works.map((w) => w.values.get(element.name)).filter((v) => v !== undefined);
+    const values = [...new Set(works.map((w) => w.values.get(element.name)).filter((v) => v !== undefined))];
     if (target === null || values.length === 0) return;
     const targetElement = this.#universe.getElement(target);
     const found = await this.#records.existingKeys(
@@ -219,7 +278,9 @@ export class DataIdExpander {
           ` (${element.name} values are those of ${target} records)`,
         );
       }
-      work.records.set(element.name, makeDimensionRecord(element, { [element.primaryKey!.name]: value }));
+      if (records) {
+        work.records.set(element.name, makeDimensionRecord(element, { [element.primaryKey!.name]: value }));
+      }
     }
   }
 

@@ -114,18 +114,24 @@ export class DatasetSearch {
     const plan = await this.#plan(datasetType, options.collections, options.timespan ?? null);
     const [standard] = await this.#standardize(plan.group, [dataId]);
     if (plan.order.length === 0) return null;
-    const source: CandidateSource = { kind: "values", values: standard!.requiredValues };
+    const values = standard!.requiredValues;
+    const source: CandidateSource = { kind: "values", values };
+    const chain = plan.calibrations ? null : await this.#collections.flatChain(options.collections);
+    const candidates =
+      chain === null
+        ? sql`${this.#with(plan, source)} SELECT u.dataset_id AS __id`
+        : sql`SELECT u.dataset_id AS __id`;
+    const from = chain === null ? this.#candidates(plan, source) : this.#chainCandidates(plan, chain, values);
     const columns = dataIdColumns(plan.group, "u");
     const run = this.#runJoin(plan, "u");
     const rows = await this.#database.rows<Record<string, unknown>>(sql`
-      ${this.#with(plan, source)}
-      SELECT u.dataset_id AS __id, u.rank AS __rank, rc.name AS __run, ${columns.select}
-      FROM (${this.#candidates(plan, source)}) AS u
+      ${candidates}, u.rank AS __rank, rc.name AS __run, ${columns.select}
+      FROM (${from}) AS u
       ${run.from}
       ${columns.joins}
       WHERE u.rank IS NOT NULL AND ${run.where}
       ORDER BY u.rank
-      LIMIT 2`);
+      LIMIT ${sql.lit(chain === null ? 2 : 1)}`);
     if (rows.length === 0) return null;
     const [first, second] = rows;
     if (second !== undefined && toNumber(second.__rank) === toNumber(first!.__rank)) {
@@ -359,6 +365,26 @@ export class DatasetSearch {
     const span = plan.timespan!;
     const overlaps = sql`AND c.timespan_begin < ${span.endNs} AND ${span.beginNs} < c.timespan_end`;
     return sql`${tags} UNION ALL ${branch(plan.record.calibsTable!, "c", overlaps)}`;
+  }
+
+  /**
+   * One data ID's candidates in a flat chain, ranked by the chain's own positions: the chain's rows
+   * drive the probes, so the statement binds the data ID and the chain instead of every rank.
+   * Calibration children hold nothing in the tags table, as the search skips them without a time.
+   * One collection holds at most one dataset of a type and data ID, so the first row is the answer.
+   */
+  #chainCandidates(
+    plan: SearchPlan,
+    chain: CollectionRecord,
+    values: readonly unknown[],
+  ): RawBuilder<unknown> {
+    const refs = plan.group.required.map((d) => sql.ref(`t.${d}`));
+    const dims = refs.length > 0 ? sql`, ${sql.join(refs)}` : sql``;
+    const equal = refs.map((ref, i) => sql`AND ${ref} = ${values[i]}`);
+    return sql`SELECT t.dataset_id, t.collection_id, cc.position AS rank ${dims}
+      FROM ${sql.table(TABLES.collectionChain)} AS cc CROSS JOIN ${sql.table(plan.record.tagsTable)} AS t
+      WHERE cc.parent = ${chain.id} AND t.collection_id = cc.child
+        AND t.dataset_type_id = ${plan.record.id} ${sql.join(equal, sql` `)}`;
   }
 
   /** Data IDs for a search: plain values need no query; alternate keys go through the expander. */

@@ -17,6 +17,7 @@ import type { RegistryDatabase } from "../database.ts";
 import type { ColumnTypeSpec, RowsColumn } from "../dialects/registry-dialect.ts";
 import {
   dimensionColumnType,
+  elementColumnFor,
   elementKeyColumns,
   elementTable,
   overlapTableName,
@@ -196,6 +197,37 @@ export class DimensionRecordManager {
   }
 
   /**
+   * The values of the dimensions an element implies (visit → physical_filter, day_obs), by
+   * `keyOf(primary key values)`, for key tuples in `elementKeyColumns` order; a missing key has no
+   * entry. Reads only those columns, so checking data IDs costs no records (regions, timespans).
+   * Cached elements answer from their cached records.
+   */
+  async fetchImplied(
+    element: DimensionElement,
+    keys: readonly (readonly DataIdValue[])[],
+  ): Promise<Map<string, ReadonlyMap<string, DataIdValue>>> {
+    const implied = element.implied.map((d) => [d, elementColumnFor(element, d)!] as const);
+    const pick = (source: Readonly<Record<string, unknown>>, byColumn: boolean) =>
+      new Map(
+        implied.flatMap(([d, column]) => {
+          const value = normalizeKeyValue(source[byColumn ? column : d]);
+          return typeof value === "number" || typeof value === "string" ? [[d, value] as const] : [];
+        }),
+      );
+    const out = new Map<string, ReadonlyMap<string, DataIdValue>>();
+    if (element.isCached) {
+      for (const [key, record] of await this.fetchRecords(element, keys)) out.set(key, pick(record, false));
+      return out;
+    }
+    const keyColumns = elementKeyColumns(element);
+    const select = [...keyColumns, ...implied.map(([, column]) => column)];
+    for (const row of await this.findRows(element, keyColumns, keys, select)) {
+      out.set(keyOf(keyColumns.map((c) => normalizeKeyValue(row[c]))), pick(row, true));
+    }
+    return out;
+  }
+
+  /**
    * Records by `keyOf(primary key values)`. Records of elements the universe marks as cached
    * (instrument, detector, physical_filter, …: few and rarely changed) are kept in memory once read,
    * as daf_butler does; `refresh()` forgets them.
@@ -257,12 +289,14 @@ export class DimensionRecordManager {
     return out;
   }
 
-  /** Every stored row of the element whose `columns` equal one of the tuples. */
+  /** Every stored row of the element whose `columns` equal one of the tuples (only `select`'s columns when given). */
   async findRows(
     element: DimensionElement,
     columns: readonly string[],
     tuples: readonly (readonly unknown[])[],
+    select?: readonly string[],
   ): Promise<Record<string, unknown>[]> {
+    const selected = select === undefined ? sql`e.*` : sql.join(select.map((c) => sql.ref(`e.${c}`)));
     const distinct = [...new Map(tuples.map((t) => [keyOf(t), t])).values()];
     if (distinct.length === 0) return [];
     const types = columns.map((c) => columnTypeOf(element, c));
@@ -277,7 +311,7 @@ export class DimensionRecordManager {
         sql` AND `,
       );
       const rows = await this.#database.rows(
-        sql`SELECT e.* FROM ${keys} AS k CROSS JOIN ${sql.table(element.name)} AS e WHERE ${on}`,
+        sql`SELECT ${selected} FROM ${keys} AS k CROSS JOIN ${sql.table(element.name)} AS e WHERE ${on}`,
       );
       for (const row of rows) out.push(row);
     }

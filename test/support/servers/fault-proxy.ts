@@ -8,6 +8,7 @@
 import {
   Agent,
   createServer,
+  type IncomingHttpHeaders,
   type IncomingMessage,
   request,
   type Server,
@@ -37,6 +38,8 @@ export interface ProxiedRequest {
   /** Body bytes sent to the client. */
   bytes: number;
   fault?: Fault["kind"];
+  /** The request's headers, as the client sent them. */
+  headers: IncomingHttpHeaders;
 }
 
 export class FaultProxy {
@@ -103,6 +106,7 @@ export class FaultProxy {
       range: typeof req.headers.range === "string" ? req.headers.range : "",
       status: 0,
       bytes: 0,
+      headers: req.headers,
     };
     this.requests.push(record);
     const applies = this.faultMethods.length === 0 || this.faultMethods.includes(record.method);

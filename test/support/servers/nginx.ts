@@ -44,14 +44,25 @@ export interface AccessEntry {
   destination: string;
   overwrite: string;
   depth: string;
+  /** The Authorization header, or "" when none was sent. */
+  authorization: string;
+}
+
+export interface NginxOptions {
+  /**
+   * Bearer tokens that `/bearer/`, a view of the same files, accepts (`Authorization: Bearer <token>`);
+   * any other request there is answered 401.
+   */
+  bearerTokens?: string[];
 }
 
 const LOG_FORMAT =
   `'{"method":"$request_method","uri":"$request_uri","status":$status,"bytes":$body_bytes_sent,` +
   `"range":"$http_range","ifMatch":"$http_if_match","destination":"$http_destination",` +
-  `"overwrite":"$http_overwrite","depth":"$http_depth"}'`;
+  `"overwrite":"$http_overwrite","depth":"$http_depth","authorization":"$http_authorization"}'`;
 
-function config(dir: string, port: number): string {
+function config(dir: string, port: number, options: NginxOptions): string {
+  const tokens = (options.bearerTokens ?? []).map((t) => `    "Bearer ${t}" 1;`).join("\n");
   const dav = `
       dav_methods PUT DELETE MKCOL COPY MOVE;
       dav_ext_methods PROPFIND OPTIONS;
@@ -75,6 +86,10 @@ http {
   scgi_temp_path ${dir}/tmp/scgi;
   client_max_body_size 0;
   keepalive_requests 10000;
+  map $http_authorization $bearer_ok {
+    default 0;
+${tokens}
+  }
   server {
     listen 127.0.0.1:${port};
     root ${dir}/root;
@@ -85,6 +100,11 @@ http {
     location /norange/ {
       alias ${dir}/root/;
       max_ranges 0;
+    }
+    # The same files for requests that carry one of the accepted bearer tokens.
+    location /bearer/ {
+      alias ${dir}/root/;
+      if ($bearer_ok = 0) { return 401; }
     }
     # A DAV share that, like most servers, refuses PUTs into missing collections (409).
     location /strict/ {${dav}
@@ -134,7 +154,7 @@ export class NginxServer {
   }
 
   /** Starts nginx on a free port; rejects with nginx's own error output when it cannot start. */
-  static async start(): Promise<NginxServer> {
+  static async start(options: NginxOptions = {}): Promise<NginxServer> {
     const binary = nginxBinary();
     const unavailable = nginxUnavailable();
     if (binary === undefined || unavailable !== undefined) throw new Error(unavailable);
@@ -142,7 +162,7 @@ export class NginxServer {
     // The port can be taken between probing and binding; try a few.
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        return await NginxServer.#startOnce(binary);
+        return await NginxServer.#startOnce(binary, options);
       } catch (err) {
         lastError = err;
       }
@@ -150,12 +170,12 @@ export class NginxServer {
     throw lastError;
   }
 
-  static async #startOnce(binary: string): Promise<NginxServer> {
+  static async #startOnce(binary: string, options: NginxOptions): Promise<NginxServer> {
     const dir = await mkdtemp(join(tmpdir(), "butler-nginx-"));
     for (const sub of ["root", "root/strict", "logs", "tmp", "conf"]) await mkdir(join(dir, sub));
     const port = await freePort();
     const drop = process.getuid?.() === 0 ? nobody() : undefined;
-    await writeFile(join(dir, "conf", "nginx.conf"), config(dir, port));
+    await writeFile(join(dir, "conf", "nginx.conf"), config(dir, port, options));
     if (drop !== undefined) {
       for (const sub of ["", "root", "root/strict", "logs", "tmp", "conf", "conf/nginx.conf"]) {
         await chown(join(dir, sub), drop.uid, drop.gid);
