@@ -181,6 +181,7 @@ export abstract class S3ApiPath extends base.ResourcePath {
         if (object.Key === undefined || object.Key === prefix) continue;
         const entry: base.ResourceEntry = { path: this.withPath(`/${object.Key}`), isDirectory: false };
         if (object.Size !== undefined) entry.size = object.Size;
+        if (object.LastModified !== undefined) entry.modifiedMs = object.LastModified.getTime();
         entries.push(entry);
       }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
