@@ -885,3 +885,48 @@ export class InvalidUriError extends InvalidArgumentError {
     this.uri = uri;
   }
 }
+
+/**
+ * A datastore write or removal whose target, once symbolic links are resolved, is outside the directory
+ * it must stay in (the datastore root, or the destination of a retrieval or export).
+ */
+export class PathEscapeError extends ButlerError {
+  readonly path: string;
+  readonly root: string;
+
+  constructor(path: string, root: string, resolved: string) {
+    super(
+      "PATH_ESCAPE",
+      `${path} resolves to ${resolved}, outside ${root}; a symbolic link inside ${root} points out of it. ` +
+        "Replace the link with a directory, or move the data inside",
+    );
+    this.path = path;
+    this.root = root;
+  }
+}
+
+/** A registry database that does not exist where the repository config says; opening never creates one. */
+export class RegistryNotFoundError extends ButlerError {
+  readonly location: string;
+
+  constructor(location: string) {
+    super(
+      "REGISTRY_NOT_FOUND",
+      `no registry database at ${location}; check registry.db in butler.yaml, or create a repository with 'butler create'`,
+    );
+    this.location = location;
+  }
+}
+
+/** A registry opened for writing whose database file or directory this process cannot write. */
+export class RegistryNotWriteableError extends ButlerError {
+  readonly location: string;
+
+  constructor(location: string, reason: string) {
+    super(
+      "REGISTRY_NOT_WRITEABLE",
+      `the registry database ${location} cannot be written (${reason}); reads work: open the repository without write access (no run, not writeable)`,
+    );
+    this.location = location;
+  }
+}

@@ -264,6 +264,7 @@ export class Butler {
           ...(store.writeRecipes === undefined ? {} : { writeRecipes: store.writeRecipes }),
           ...(store.checksum === undefined ? {} : { checksum: store.checksum }),
           ...(store.cached === undefined ? {} : { cached: store.cached }),
+          ...(store.tempGracePeriod === undefined ? {} : { tempGracePeriod: store.tempGracePeriod }),
         },
         { records: new RegistryRecordStore(registry), storageClasses },
       );

@@ -65,3 +65,4 @@ export {
   type TransferFromOptions,
   transferFrom,
 } from "./transfer.ts";
+export { verifyRepository } from "./verify.ts";

@@ -37,6 +37,14 @@ export class RegistryRecordStore implements DatastoreRecordStore {
     return this.#store.get(datasetIds, this.#db(trx));
   }
 
+  list(
+    after: Pick<StoredFileRecord, "datasetId" | "component"> | null,
+    limit: number,
+    trx?: AnyDatabase,
+  ): Promise<StoredFileRecord[]> {
+    return this.#store.list(after, limit, this.#db(trx));
+  }
+
   findByPaths(paths: readonly string[], trx?: AnyDatabase): Promise<StoredFileRecord[]> {
     return this.#store.findByPaths(paths, this.#db(trx));
   }

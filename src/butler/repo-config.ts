@@ -9,7 +9,12 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
-import type { CacheConfig, FormatterLookupConfig, TemplatesConfig } from "../datastore/index.ts";
+import {
+  type CacheConfig,
+  FileTemplates,
+  type FormatterLookupConfig,
+  type TemplatesConfig,
+} from "../datastore/index.ts";
 import { RepositoryConfigError } from "../errors.ts";
 import type { HeaderIndexConfig } from "./header-config.ts";
 
@@ -60,6 +65,8 @@ export interface DatastoreSection {
   templates?: TemplatesConfig;
   formatters?: FormatterLookupConfig;
   writeRecipes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Seconds after which a temporary file is taken to be left by a dead write (default 3600). */
+  tempGracePeriod?: number;
   checksum?: boolean;
   /** The local cache of a remote root (daf_butler's section: root, default, cacheable, expiry); false: none. */
   cached?: CacheConfig | false | null;
@@ -179,6 +186,8 @@ export function validateRepoConfig(value: unknown, where: string): RepoConfig {
   if (value.root !== undefined && typeof value.root !== "string") {
     throw new RepositoryConfigError(where, "root must be a path");
   }
+  // Every template is checked now (a FileTemplateError), not at the first put that uses it.
+  if (isMapping(datastore.templates)) new FileTemplates(datastore.templates as TemplatesConfig);
   return value as unknown as RepoConfig;
 }
 

@@ -28,6 +28,7 @@ import {
   type DimensionRecord,
   recordDataId,
 } from "../core/index.ts";
+import { confineEntry } from "../datastore/confine.ts";
 import { isLocalRoot, localPath } from "../datastore/index.ts";
 import { ConflictingDefinitionError, InvalidArgumentError, isButlerError } from "../errors.ts";
 import type { Registry } from "../registry/index.ts";
@@ -98,14 +99,21 @@ export interface TransferFromOptions {
 
 /**
  * Copies or links one file (a local path, or a remote URI, which can only be copied); the destination
- * directory is made.
+ * directory is made. The destination must stay inside `root` once symbolic links are resolved.
  */
-async function transferFile(source: string, destination: string, mode: TransferMode, overwrite: boolean) {
+async function transferFile(
+  source: string,
+  destination: string,
+  mode: TransferMode,
+  overwrite: boolean,
+  root: string,
+) {
   if (!isLocalRoot(source) && mode !== "auto" && mode !== "copy") {
     throw new InvalidArgumentError(
       `transfer mode '${mode}' cannot bring ${source} out of a remote datastore; use copy or auto`,
     );
   }
+  await confineEntry(root, destination);
   await mkdir(dirname(destination), { recursive: true });
   if (overwrite) await rm(destination, { force: true });
   else if (
@@ -254,7 +262,7 @@ export async function exportDatasets(
     if (options.transfer !== undefined) {
       const outside = isAbsolute(stored.path) || !isLocalRoot(stored.path);
       const rel = outside ? join("direct", basename(stored.path)) : stored.path;
-      await transferFile(stored.file, join(directory, rel), options.transfer, false);
+      await transferFile(stored.file, join(directory, rel), options.transfer, false, directory);
       path = rel.split(sep).join("/");
     }
     const key = `${ref.datasetType.name}\u0000${ref.run}`;
@@ -354,7 +362,7 @@ export async function retrieveArtifacts(
     if (target !== root && !target.startsWith(root + sep)) {
       throw new InvalidArgumentError(`retrieveArtifacts: ${rel} would leave the destination ${root}`);
     }
-    await transferFile(stored.file, target, mode, options.overwrite ?? false);
+    await transferFile(stored.file, target, mode, options.overwrite ?? false, root);
     written.push(target);
   }
   return written;

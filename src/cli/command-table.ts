@@ -163,4 +163,10 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     description: "Transfer datasets from a source repository to a destination repository.",
     load: () => import("./commands/transfer-datasets.ts"),
   },
+  {
+    name: "verify",
+    description:
+      "Check that every dataset has its file and every file its dataset; list temporaries and trash left by interrupted writes.",
+    load: () => import("./commands/verify.ts"),
+  },
 ];

@@ -91,7 +91,15 @@ export interface FileDatastoreConfig {
   maxRequests?: number;
   /** Options of a remote root's resources (retry budget, headers, timeouts) and its staging directory. */
   remote?: ResourceRootOptions;
+  /**
+   * Seconds after which a temporary file of a write is taken to be left by a write that died (default
+   * 3600): a write removes such files from its directory, and `verify --fix` from the whole root.
+   */
+  tempGracePeriod?: number;
 }
+
+/** The default of `tempGracePeriod`: longer than any live write takes. */
+export const DEFAULT_TEMP_GRACE_SECONDS = 3600;
 
 export interface FileDatastoreOptions {
   /** Where records live (normally a KyselyRecordStore on the registry's database). */
@@ -218,6 +226,7 @@ function cacheExtension(path: string): string {
 
 /** daf_butler's `timer.…` convention: `--log-level timer.datastore=debug` shows where the time went. */
 const timer = getLogger("timer.datastore");
+const log = getLogger("datastore");
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
@@ -243,6 +252,10 @@ export class FileDatastore {
   readonly headerCache: HeaderCache | undefined;
   /** Bounds the remote requests in flight over every read of this datastore. */
   readonly requestLimiter: RequestLimiter;
+  /** How old a temporary file must be to count as left by a dead write, in ms. */
+  readonly tempGracePeriodMs: number;
+  /** Directories whose stale temporaries this instance has already removed. */
+  readonly #swept = new Set<string>();
 
   constructor(config: FileDatastoreConfig, options: FileDatastoreOptions) {
     if (typeof config.root !== "string" || config.root === "") {
@@ -275,6 +288,29 @@ export class FileDatastore {
       });
     this.templates = new FileTemplates(config.templates ?? {}, { storageClasses: this.storageClasses });
     this.checksum = config.checksum ?? false;
+    const grace = config.tempGracePeriod ?? DEFAULT_TEMP_GRACE_SECONDS;
+    if (typeof grace !== "number" || !Number.isFinite(grace) || grace < 0) {
+      throw new DatastoreConfigError(
+        `tempGracePeriod must be a number of seconds >= 0, got ${JSON.stringify(grace)}`,
+      );
+    }
+    this.tempGracePeriodMs = grace * 1000;
+  }
+
+  /**
+   * Removes temporaries left by dead writes (older than the grace period) from the directory a write
+   * to `path` uses, once per directory and datastore. Litter never fails a write.
+   */
+  async #sweepTemporaries(path: string): Promise<void> {
+    const dir = path.slice(0, path.lastIndexOf("/") + 1);
+    if (this.root.sweepTemporaries === undefined || this.#swept.has(dir)) return;
+    this.#swept.add(dir);
+    try {
+      const removed = await this.root.sweepTemporaries(path, this.tempGracePeriodMs);
+      if (removed.length > 0) log.info(`Removed ${removed.length} stale temporary file(s) in ${dir || "."}`);
+    } catch (err) {
+      log.debug(`Could not sweep temporaries in ${dir || "."}: ${(err as Error).message}`);
+    }
   }
 
   /** Runs `fn` in one transaction of the record store: records, registry rows and files commit together. */
@@ -352,6 +388,7 @@ export class FileDatastore {
     const path = this.pathFor(ref, formatter.extension, storageClass);
     await this.#checkNew(ref, path, options);
     const createdDirs = await this.root.makeParents(path);
+    await this.#sweepTemporaries(path);
     const temp = this.root.tempPath(path);
     const started = performance.now();
     let written: { size: number; index: ByteIndex; checksum: string | null };
@@ -779,8 +816,13 @@ export class FileDatastore {
         if (await this.root.remove(record.path)) result.removed.push(record.path);
         else result.missing.push(record.path);
         done.push(record);
-      } catch {
-        // Left in the trash for the next attempt.
+      } catch (err) {
+        // A file reached through a link out of the root is not the datastore's to delete.
+        if (isButlerError(err, "PATH_ESCAPE")) {
+          result.kept.push(record.path);
+          done.push(record);
+        }
+        // Anything else: left in the trash for the next attempt.
       }
     }
     await this.records.emptyTrash(done.map((r) => ({ datasetId: r.datasetId, component: r.component })));
@@ -825,6 +867,7 @@ export class FileDatastore {
       path = this.pathFor(ref, dot > 0 ? base.slice(dot) : formatter.extension, storageClass);
       await this.#checkNew(ref, path, options);
       const createdDirs = await this.root.makeParents(path);
+      await this.#sweepTemporaries(path);
       const temp = this.root.tempPath(path);
       pending = { root: this.root, temp, path, createdDirs, datasetId: ref.id };
       try {

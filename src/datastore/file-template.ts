@@ -136,7 +136,22 @@ export class FileTemplate {
         throw new FileTemplateError(this.template, "{id} must be in the file name, not in a directory");
       }
     }
-    if (/(^|\/)\.\.(\/|$)/.test(this.#segments.map((s) => s.literal).join(""))) {
+    // Templates name paths relative to the datastore root, and nothing else.
+    const literals = this.#segments.map((s) => s.literal);
+    const head = literals[0] ?? "";
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(head)) {
+      throw new FileTemplateError(
+        this.template,
+        `'${head.slice(0, head.indexOf(":") + 1)}' is a URI scheme; a template is a path relative to the datastore root`,
+      );
+    }
+    if (head.startsWith("/") || head.startsWith("\\")) {
+      throw new FileTemplateError(
+        this.template,
+        "it is an absolute path; a template is a path relative to the datastore root",
+      );
+    }
+    if (/(^|[\\/])\.\.([\\/]|$)/.test(literals.join(""))) {
       throw new FileTemplateError(this.template, "'..' would leave the datastore root");
     }
   }

@@ -115,3 +115,12 @@ export {
   templateInput,
 } from "./templates.ts";
 export { DatastoreTransaction, type PendingFile, runInTransaction } from "./transaction.ts";
+export {
+  type FileProblem,
+  isClean,
+  type RecordProblem,
+  type TrashProblem,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyDatastore,
+} from "./verify.ts";

@@ -158,6 +158,30 @@ export class KyselyRecordStore implements DatastoreRecordStore {
     return this.#select(this.table, "dataset_id", datasetIds, trx);
   }
 
+  async list(
+    after: Pick<StoredFileRecord, "datasetId" | "component"> | null,
+    limit: number,
+    trx?: AnyDatabase,
+  ): Promise<StoredFileRecord[]> {
+    const db = await this.#ready(trx);
+    let query = db
+      .selectFrom(this.table)
+      .select([...COLUMNS])
+      .orderBy("dataset_id")
+      .orderBy("component")
+      .limit(limit);
+    if (after !== null) {
+      const component = after.component ?? NO_COMPONENT;
+      query = query.where((eb) =>
+        eb.or([
+          eb("dataset_id", ">", after.datasetId),
+          eb.and([eb("dataset_id", "=", after.datasetId), eb("component", ">", component)]),
+        ]),
+      );
+    }
+    return ((await query.execute()) as RecordRow[]).map(fromRow);
+  }
+
   async findByPaths(paths: readonly string[], trx?: AnyDatabase): Promise<StoredFileRecord[]> {
     return this.#select(this.table, "path", paths, trx);
   }

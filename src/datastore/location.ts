@@ -5,15 +5,18 @@
  *
  * Writes are atomic and never clobber: a file is written under a temporary name in its target
  * directory (`.<name>.tmp-<random>`), then moved into place with a hard link (which fails if the
- * target exists) and an unlink of the temporary name.
+ * target exists) and an unlink of the temporary name. Writes and removals inside the root check that
+ * the directory they touch is still inside it once symbolic links are resolved (`confine.ts`).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, type Dirent } from "node:fs";
 import {
   copyFile,
   constants as fsConstants,
   link,
+  lstat,
   mkdir,
+  readdir,
   rename,
   rmdir,
   stat,
@@ -27,6 +30,22 @@ import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
 import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors.ts";
 import { resourcePath } from "../resources/from-uri.ts";
+import { confineEntry, isWithin } from "./confine.ts";
+
+/**
+ * The name of a temporary file of an atomic write: `.<name>.tmp-<random>` (beside its target on a local
+ * root, and for WebDAV's PUT before the MOVE). Left behind only by a write that died.
+ */
+export const TEMPORARY_NAME = /^\..+\.tmp-[0-9a-z]+$/;
+
+/** One file under a root, as a listing sees it. */
+export interface RootEntry {
+  /** The record path (relative to the root, `/`-separated). */
+  path: string;
+  size?: number;
+  /** Last modification, in ms since the epoch, when the store says. */
+  modifiedMs?: number;
+}
 
 /** How a file enters the datastore on ingest (`direct` and in-place ingests transfer nothing). */
 export type FileTransfer = "copy" | "move" | "link" | "symlink" | "relsymlink";
@@ -70,6 +89,13 @@ export interface DatastoreRoot {
   relativePath(file: string): string | undefined;
   /** sha256 of the file at a path, as `sha256:<hex>`. */
   checksum(path: string): Promise<string>;
+  /** Every file under the root (a symbolic link is an entry, never followed). */
+  list?(): AsyncIterable<RootEntry>;
+  /**
+   * Removes the temporaries of dead writes, older than `olderThanMs`, from the directory a file at
+   * `path` goes in; returns the record paths removed.
+   */
+  sweepTemporaries?(path: string, olderThanMs: number): Promise<string[]>;
 }
 
 /** A local path from a path or `file://` URI; other schemes are not supported by a local root. */
@@ -143,7 +169,9 @@ export class LocalRoot implements DatastoreRoot {
   }
 
   async makeParents(path: string): Promise<string[]> {
-    const dir = dirname(this.resolve(path));
+    const full = this.resolve(path);
+    await confineEntry(this.path, full);
+    const dir = dirname(full);
     const first = await mkdir(dir, { recursive: true });
     if (first === undefined) return [];
     const created: string[] = [];
@@ -172,6 +200,7 @@ export class LocalRoot implements DatastoreRoot {
 
   async moveIntoPlace(temp: string, path: string): Promise<void> {
     const target = this.resolve(path);
+    await confineEntry(this.path, target);
     try {
       await link(temp, target);
     } catch (err) {
@@ -191,8 +220,12 @@ export class LocalRoot implements DatastoreRoot {
 
   async remove(path: string): Promise<boolean> {
     if (!isLocalRoot(path)) return resourcePath(path).remove();
+    const full = this.resolve(path);
+    // A path outside the root as text is the caller's own (a moved ingest's source); one inside must
+    // not lead out of it.
+    if (isWithin(this.path, full)) await confineEntry(this.path, full);
     try {
-      await unlink(this.resolve(path));
+      await unlink(full);
       return true;
     } catch (err) {
       if (errno(err) === "ENOENT") return false;
@@ -240,6 +273,51 @@ export class LocalRoot implements DatastoreRoot {
     const rel = relative(this.path, full);
     if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
     return rel.split(sep).join("/");
+  }
+
+  async *list(): AsyncIterable<RootEntry> {
+    const walk = async function* (dir: string, prefix: string): AsyncIterable<RootEntry> {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (errno(err) === "ENOENT") return;
+        throw err;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          yield* walk(full, `${prefix}${entry.name}/`);
+          continue;
+        }
+        const stats = await lstat(full).catch(() => undefined);
+        if (stats === undefined) continue;
+        yield { path: `${prefix}${entry.name}`, size: stats.size, modifiedMs: stats.mtimeMs };
+      }
+    };
+    yield* walk(this.path, "");
+  }
+
+  async sweepTemporaries(path: string, olderThanMs: number): Promise<string[]> {
+    const dir = dirname(this.resolve(path));
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    const now = Date.now();
+    for (const name of names) {
+      if (!TEMPORARY_NAME.test(name)) continue;
+      const full = join(dir, name);
+      const stats = await lstat(full).catch(() => undefined);
+      if (stats === undefined || stats.isDirectory() || now - stats.mtimeMs < olderThanMs) continue;
+      if (
+        await unlink(full).then(
+          () => true,
+          () => false,
+        )
+      )
+        removed.push(relative(this.path, full).split(sep).join("/"));
+    }
+    return removed;
   }
 
   checksum(path: string): Promise<string> {

@@ -42,6 +42,15 @@ export interface DatastoreRecordStore {
   insert(records: readonly StoredFileRecord[], trx?: AnyDatabase): Promise<void>;
   /** The records of these datasets (every component), in no particular order. */
   get(datasetIds: readonly string[], trx?: AnyDatabase): Promise<StoredFileRecord[]>;
+  /**
+   * Live records in (dataset ID, component) order, `limit` at a time, starting after `after` (the last
+   * record of the previous page): a scan of every record that never holds them all.
+   */
+  list(
+    after: Pick<StoredFileRecord, "datasetId" | "component"> | null,
+    limit: number,
+    trx?: AnyDatabase,
+  ): Promise<StoredFileRecord[]>;
   /** Live records whose path is one of `paths` (to keep a file that another record still uses). */
   findByPaths(paths: readonly string[], trx?: AnyDatabase): Promise<StoredFileRecord[]>;
   /** Deletes the records of these datasets; returns how many rows went. */

@@ -13,7 +13,7 @@
  * directories (S3) need no parents; WebDAV collections are made by the write when missing.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { copyFile, constants as fsConstants, readFile, stat, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -28,6 +28,7 @@ import {
   isLocalRoot,
   LocalRoot,
   type OpenRootOptions,
+  type RootEntry,
 } from "./location.ts";
 
 /** A file on its way in: a local staged file, or a remote object to copy at commit. */
@@ -46,9 +47,32 @@ export function isRemoteUri(pathOrUri: string): boolean {
 
 let defaultStaging: string | undefined;
 
-/** One staging directory per process, removed at exit. */
+/** Removes the staging directories of processes that died (killed before their exit handler ran). */
+function removeDeadStaging(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^butler-staging-(\d+)-[0-9a-f]+$/.exec(name)?.[1] ?? Number.NaN);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (err) {
+      // EPERM: alive, another user's. Only a process that is gone gives ESRCH.
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") continue;
+    }
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/** One staging directory per process, removed at exit; those of dead processes go when it is made. */
 function processStagingDir(): string {
   if (defaultStaging === undefined) {
+    removeDeadStaging(tmpdir());
     const dir = join(tmpdir(), `butler-staging-${process.pid}-${randomBytes(4).toString("hex")}`);
     mkdirSync(dir, { recursive: true });
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -204,6 +228,18 @@ export class ResourceRoot implements DatastoreRoot {
         ? await readFile(path)
         : await (staged?.kind === "remote" ? staged.source : this.resource(path)).read();
     return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  }
+
+  async *list(): AsyncIterable<RootEntry> {
+    for (const entry of await this.base.list()) {
+      const path = entry.path.relativeTo(this.base);
+      if (path === undefined || entry.isDirectory) continue;
+      yield {
+        path,
+        ...(entry.size === undefined ? {} : { size: entry.size }),
+        ...(entry.modifiedMs === undefined ? {} : { modifiedMs: entry.modifiedMs }),
+      };
+    }
   }
 
   /** Makes the root directory (a WebDAV collection; nothing on S3). */

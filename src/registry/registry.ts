@@ -203,7 +203,11 @@ export class Registry {
    */
   static async open(options: RegistryOpenOptions): Promise<Registry> {
     const writeable = options.writeable ?? true;
-    const dialect = await toDialect(options.db, { ...(options.dialectOptions ?? {}), readOnly: !writeable });
+    const dialect = await toDialect(options.db, {
+      ...(options.dialectOptions ?? {}),
+      readOnly: !writeable,
+      mustExist: true,
+    });
     try {
       const database = new RegistryDatabase(dialect);
       if (!(await dialect.hasTable(TABLES.attributes))) {

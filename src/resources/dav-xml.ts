@@ -1,6 +1,6 @@
 /**
  * Reads the WebDAV PROPFIND answer (RFC 4918 multistatus) without an XML library: only `href`,
- * `resourcetype`, `getcontentlength` and `getetag` of each response are needed. Namespace prefixes
+ * `resourcetype`, `getcontentlength`, `getetag` and `getlastmodified` of each response are needed. Namespace prefixes
  * differ between servers (`D:`, `d:`, `lp1:`, none), so elements are matched by local name.
  */
 
@@ -10,12 +10,14 @@ export interface DavEntry {
   isCollection: boolean;
   size?: number;
   etag?: string;
+  /** `getlastmodified`, in ms since the epoch. */
+  modifiedMs?: number;
 }
 
 /** The request body that asks only for what `parseMultistatus` reads. */
 export const PROPFIND_BODY =
   '<?xml version="1.0" encoding="utf-8"?>\n' +
-  '<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getetag/></D:prop></D:propfind>';
+  '<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getetag/><D:getlastmodified/></D:prop></D:propfind>';
 
 function element(name: string, flags = ""): RegExp {
   return new RegExp(`<(?:[\\w.-]+:)?${name}\\b[^>]*?(?:/>|>([\\s\\S]*?)</(?:[\\w.-]+:)?${name}\\s*>)`, flags);
@@ -27,6 +29,7 @@ const RESOURCETYPE = element("resourcetype");
 const COLLECTION = element("collection");
 const LENGTH = element("getcontentlength");
 const ETAG = element("getetag");
+const MODIFIED = element("getlastmodified");
 
 export function parseMultistatus(xml: string): DavEntry[] {
   const entries: DavEntry[] = [];
@@ -40,6 +43,8 @@ export function parseMultistatus(xml: string): DavEntry[] {
     if (length !== undefined && /^\d+$/.test(length)) entry.size = Number(length);
     const etag = ETAG.exec(body)?.[1]?.trim();
     if (etag !== undefined && etag !== "") entry.etag = unescapeXml(etag);
+    const modified = Date.parse(MODIFIED.exec(body)?.[1]?.trim() ?? "");
+    if (Number.isFinite(modified)) entry.modifiedMs = modified;
     entries.push(entry);
   }
   return entries;

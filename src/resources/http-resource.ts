@@ -32,7 +32,8 @@ interface Call {
 
 /**
  * A file or collection on an HTTP(S) server; writes use WebDAV (RFC 4918). A write PUTs to a hidden
- * temporary name and MOVEs it into place (`Overwrite: F` when an existing file must not be replaced);
+ * temporary name and MOVEs it into place (`Overwrite: F` when an existing file must not be replaced),
+ * and removes the temporary name again when it fails, unless the MOVE did happen with its answer lost;
  * a PUT refused for a missing parent (409) creates the parents with MKCOL and is sent again; listings
  * are PROPFIND `Depth: 1`, walked collection by collection. Every request is retried on transient
  * failures within the path's retry budget.
@@ -116,12 +117,33 @@ export class HttpResourcePath extends base.ResourcePath {
     this.#checkFile("write");
     const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
     const temp = this.tempSibling() as HttpResourcePath;
-    await temp.#put(body, options.signal);
+    try {
+      await temp.#put(body, options.signal);
+    } catch (err) {
+      // The PUT may have landed although its answer was lost.
+      await temp.remove().catch(() => {});
+      throw err;
+    }
     try {
       await this.#moveHere(temp, options.overwrite ?? true, options.signal);
     } catch (err) {
+      if (await this.#movedHere(temp, body.byteLength)) return;
       await temp.remove().catch(() => {});
       throw err;
+    }
+  }
+
+  /**
+   * Whether a MOVE of `temp` here happened although it failed for the client (its answer lost, then a
+   * retry refused because the source was gone or the target there). Nobody else knows the temporary
+   * name, so when it is gone and a file of its size is here, the move was ours.
+   */
+  async #movedHere(temp: HttpResourcePath, size: number): Promise<boolean> {
+    try {
+      if (await temp.exists()) return false;
+      return (await this.size()) === size;
+    } catch {
+      return false;
     }
   }
 
@@ -194,7 +216,13 @@ export class HttpResourcePath extends base.ResourcePath {
     }
     // COPY into a temporary name, then MOVE into place: a reader never sees a partial copy.
     const temp = this.tempSibling() as HttpResourcePath;
-    await temp.#copyOrMove("COPY", source, true, options.signal);
+    try {
+      await temp.#copyOrMove("COPY", source, true, options.signal);
+    } catch (err) {
+      // The COPY may have happened although its answer was lost.
+      await temp.remove().catch(() => {});
+      throw err;
+    }
     try {
       await this.#moveHere(temp, options.overwrite ?? true, options.signal);
     } catch (err) {
@@ -283,11 +311,12 @@ export class HttpResourcePath extends base.ResourcePath {
       // The collection itself comes first in the answer; skip it, and anything not below it.
       if (path === self || !path.startsWith(`${self}/`)) continue;
       const child = this.withPath(entry.isCollection ? `${path}/` : path);
-      entries.push(
+      const found: base.ResourceEntry =
         entry.size === undefined || entry.isCollection
           ? { path: child, isDirectory: entry.isCollection }
-          : { path: child, isDirectory: false, size: entry.size },
-      );
+          : { path: child, isDirectory: false, size: entry.size };
+      if (!entry.isCollection && entry.modifiedMs !== undefined) found.modifiedMs = entry.modifiedMs;
+      entries.push(found);
     }
     entries.sort((a, b) => (a.path.path < b.path.path ? -1 : a.path.path > b.path.path ? 1 : 0));
     return entries;

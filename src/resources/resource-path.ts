@@ -48,6 +48,8 @@ export interface ResourceEntry {
   isDirectory: boolean;
   /** Size in bytes of a file, when the listing says. */
   size?: number;
+  /** Last modification of a file, in ms since the epoch, when the listing says. */
+  modifiedMs?: number;
 }
 
 /** How `transferFrom` brings an object in. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type {
   CopyObjectCommand,
   CopyObjectCommandInput,
@@ -26,10 +27,14 @@ export interface PresignOptions {
   signingDate?: Date;
 }
 
+/** The user metadata key that marks a no-clobber write's object as its own. */
+const WRITE_TOKEN = "butler-write";
+
 /**
  * An object (or, with a trailing `/`, a prefix) in a bucket of a store that speaks S3's protocol: S3
  * itself, or Google Cloud Storage's XML API. A write is a single PUT, which the store makes visible
- * all at once; `overwrite: false` also checks first, for servers that ignore the conditional header.
+ * all at once; `overwrite: false` also checks first, for servers that ignore the conditional header,
+ * and marks the object with a token of its own, so that a PUT whose answer was lost is known as done.
  * There are no directories: `mkdir` does nothing and a directory exists when some key starts with its
  * prefix. Subclasses say which client serves a path and how a write refuses to replace an object.
  */
@@ -115,15 +120,35 @@ export abstract class S3ApiPath extends base.ResourcePath {
     const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
     const overwrite = options.overwrite ?? true;
     if (!overwrite && (await this.exists(options))) throw new ResourceExistsError(this.uri);
+    // A no-clobber write marks its object, so that a PUT that landed with its answer lost is known as
+    // its own when a retry then finds the object there (412) or the retries run out.
+    const token = overwrite ? undefined : randomBytes(12).toString("hex");
     try {
       await this.send("PUT", options.signal, (sdk, client, o) => {
-        const input = { Bucket: this.bucket, Key: this.key, Body: body, ContentLength: body.byteLength };
+        const input = {
+          Bucket: this.bucket,
+          Key: this.key,
+          Body: body,
+          ContentLength: body.byteLength,
+          ...(token === undefined ? {} : { Metadata: { [WRITE_TOKEN]: token } }),
+        };
         return client.send(this.putCommand(sdk, input, !overwrite), o);
       });
     } catch (err) {
+      if (token !== undefined && (await this.#writtenBy(token, body.byteLength, options.signal))) return;
       if (!overwrite && (err as RemoteStoreError).status === 412)
         throw new ResourceExistsError(this.uri, { cause: err });
       throw err;
+    }
+  }
+
+  /** Whether the object here is the one a write marked with `token` put, whole. */
+  async #writtenBy(token: string, size: number, signal: AbortSignal | undefined): Promise<boolean> {
+    try {
+      const head = await this.#head(signal);
+      return head.Metadata?.[WRITE_TOKEN] === token && head.ContentLength === size;
+    } catch {
+      return false;
     }
   }
 
@@ -160,6 +185,7 @@ export abstract class S3ApiPath extends base.ResourcePath {
         if (object.Key === undefined || object.Key === prefix) continue;
         const entry: base.ResourceEntry = { path: this.withPath(`/${object.Key}`), isDirectory: false };
         if (object.Size !== undefined) entry.size = object.Size;
+        if (object.LastModified !== undefined) entry.modifiedMs = object.LastModified.getTime();
         entries.push(entry);
       }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;

@@ -4,6 +4,8 @@ import type { RegistryDialect } from "./registry-dialect.ts";
 export interface OpenDialectOptions {
   /** Refuse writes at the database level too. */
   readonly readOnly?: boolean;
+  /** For file engines: a missing file is a RegistryNotFoundError, never a new empty database. */
+  readonly mustExist?: boolean;
   /** For server engines: the schema (namespace) the registry's tables live in. */
   readonly namespace?: string;
   /** For file engines: how long to wait for another writer, in ms (10 000 by default). */
@@ -74,6 +76,7 @@ async function openSqlite(path: string, options: OpenDialectOptions): Promise<Re
   return SqliteRegistryDialect.open({
     path,
     ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
+    ...(options.mustExist !== undefined ? { mustExist: options.mustExist } : {}),
     ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
   });
 }

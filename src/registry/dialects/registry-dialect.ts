@@ -67,6 +67,8 @@ export interface RegistryDialect {
   readonly engine: string;
   /** Where the database is, with any password removed. */
   readonly location: string;
+  /** The local files a file engine keeps (the database and its journals), so checks can tell them apart. */
+  readonly files?: readonly string[];
   readonly kysely: Kysely<DynamicSchema>;
   readonly capabilities: DialectCapabilities;
   /** Whether the connection refuses writes at the database level too. */

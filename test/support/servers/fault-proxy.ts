@@ -2,7 +2,8 @@
  * A fault-injecting HTTP proxy on loopback, in front of a real server (nginx, s3rver). It forwards
  * every request unchanged (Host included, so S3 signatures stay valid), records what passed (method,
  * path, Range, status, body bytes sent), and applies queued faults to the next requests: an error
- * status, a connection reset, a body cut short, or a stall before the answer.
+ * status, a connection reset, a body cut short, a stall before the answer, or an answer lost after
+ * the upstream acted on the request.
  */
 import {
   Agent,
@@ -23,7 +24,9 @@ export type Fault =
   /** Forward, send the headers and the first `afterBytes` body bytes, then close the connection. */
   | { kind: "truncate"; afterBytes: number }
   /** Wait `ms` before forwarding, so a client's header timeout can fire. */
-  | { kind: "delay"; ms: number };
+  | { kind: "delay"; ms: number }
+  /** Forward and let the upstream carry the request out, then reset the connection: the answer is lost. */
+  | { kind: "drop" };
 
 export interface ProxiedRequest {
   method: string;
@@ -140,6 +143,12 @@ export class FaultProxy {
   }
 
   #relay(up: IncomingMessage, res: ServerResponse, record: ProxiedRequest, fault: Fault | undefined): void {
+    if (fault?.kind === "drop") {
+      // The upstream has answered, so it has done what was asked; the client never hears of it.
+      up.resume();
+      up.on("end", () => res.socket?.resetAndDestroy());
+      return;
+    }
     record.status = up.statusCode ?? 0;
     res.writeHead(up.statusCode ?? 502, up.headers);
     const limit = fault?.kind === "truncate" ? fault.afterBytes : Number.POSITIVE_INFINITY;

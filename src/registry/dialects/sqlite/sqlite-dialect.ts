@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { Kysely, type RawBuilder, SqliteDialect, sql } from "kysely";
 import { RegistryDatabaseError } from "../database-errors.ts";
 import {
@@ -9,14 +10,17 @@ import {
   type RowsColumn,
   rowsToJson,
 } from "../registry-dialect.ts";
+import { openSqliteFile } from "./open-file.ts";
 import { type BetterSqliteDatabase, SqliteConnection } from "./sqlite-connection.ts";
 import { mapSqliteError } from "./sqlite-errors.ts";
 
 export interface SqliteDialectOptions {
   /** A file path, or `:memory:`. */
   readonly path: string;
-  /** Refuse writes at the connection level too (`PRAGMA query_only`). */
+  /** Open a read-only connection (the file must exist) and refuse writes (`PRAGMA query_only`). */
   readonly readOnly?: boolean;
+  /** A missing file is a RegistryNotFoundError instead of a new database (opening, not creating). */
+  readonly mustExist?: boolean;
   /** How long a writer waits for another process's lock (10 000 ms by default), then REGISTRY_LOCKED. */
   readonly busyTimeoutMs?: number;
   /** An already opened better-sqlite3 database to use instead of opening `path`. */
@@ -45,14 +49,17 @@ export class SqliteRegistryDialect implements RegistryDialect {
   readonly #connection: SqliteConnection;
   readonly #database: BetterSqliteDatabase;
   readonly #busyTimeoutMs: number;
+  #cleanup: (() => void) | undefined;
 
   private constructor(
     location: string,
     database: BetterSqliteDatabase,
     readOnly: boolean,
     busyTimeoutMs: number,
+    cleanup?: () => void,
   ) {
     this.location = location;
+    this.#cleanup = cleanup;
     this.#database = database;
     this.#connection = new SqliteConnection(database, (err) =>
       mapSqliteError(err, { location, busyTimeoutMs }),
@@ -65,16 +72,25 @@ export class SqliteRegistryDialect implements RegistryDialect {
   static async open(options: SqliteDialectOptions): Promise<SqliteRegistryDialect> {
     const busy = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 10000));
     const context = { location: options.path, busyTimeoutMs: busy };
-    const { default: Database } = await import("better-sqlite3");
     let db = options.database;
-    try {
-      db ??= new Database(options.path) as unknown as BetterSqliteDatabase;
-    } catch (err) {
-      throw mapSqliteError(err, context);
+    let cleanup: (() => void) | undefined;
+    const readOnly = options.readOnly ?? false;
+    if (db === undefined) {
+      try {
+        const opened = await openSqliteFile(options.path, {
+          readOnly,
+          ...(options.mustExist === undefined ? {} : { mustExist: options.mustExist }),
+        });
+        db = opened.database;
+        cleanup = opened.cleanup;
+      } catch (err) {
+        throw mapSqliteError(err, context);
+      }
     }
     try {
       db.pragma(`busy_timeout = ${busy}`);
-      if (options.path !== ":memory:" && options.path !== "") {
+      // Setting the journal mode writes the file; a read-only connection reads it in whatever mode it is.
+      if (options.path !== ":memory:" && options.path !== "" && !readOnly) {
         db.pragma("journal_mode = WAL");
         // In WAL mode NORMAL keeps the database consistent on a crash; only the last commits may be lost.
         db.pragma("synchronous = NORMAL");
@@ -82,11 +98,17 @@ export class SqliteRegistryDialect implements RegistryDialect {
       db.pragma("foreign_keys = ON");
     } catch (err) {
       db.close();
+      cleanup?.();
       throw mapSqliteError(err, context);
     }
-    const readOnly = options.readOnly ?? false;
     if (readOnly) db.pragma("query_only = ON");
-    return new SqliteRegistryDialect(options.path, db, readOnly, busy);
+    return new SqliteRegistryDialect(options.path, db, readOnly, busy, cleanup);
+  }
+
+  get files(): readonly string[] {
+    if (this.location === ":memory:" || this.location === "") return [];
+    const db = resolve(this.location);
+    return [db, `${db}-wal`, `${db}-shm`, `${db}-journal`];
   }
 
   columnType(type: ColumnTypeSpec): RawBuilder<unknown> {
@@ -189,5 +211,7 @@ export class SqliteRegistryDialect implements RegistryDialect {
     await this.kysely.destroy();
     // Kysely closes the database only when it has used it; close it in every case.
     this.#connection.close();
+    this.#cleanup?.();
+    this.#cleanup = undefined;
   }
 }
