@@ -16,7 +16,7 @@ import { forEachDialect } from "../registry/registry-support.ts";
 import { calexpExposure, calexpType, DATA_ID, freshDir, loadHscDimensions } from "./helpers.ts";
 
 const CHILD = join(import.meta.dirname, "kill-writer.ts");
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 const MODES = ["put", "ingest", "import", "remove-runs"] as const;
 const ROUNDS = 2;
 /** Kills land between 0 and this many ms after a writer says it is ready. */

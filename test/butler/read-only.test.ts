@@ -17,7 +17,7 @@ import { ReadOnlyButlerError, RegistryNotFoundError } from "../../src/errors.ts"
 import type { Exposure } from "../../src/image/exposure.ts";
 import { calexpExposure, calexpType, DATA_ID, loadHscDimensions, RUN, tree } from "./helpers.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 

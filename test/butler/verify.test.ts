@@ -22,7 +22,7 @@ import {
   tree,
 } from "./helpers.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 
 interface Run {
   status: number | null;

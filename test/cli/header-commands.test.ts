@@ -1,6 +1,6 @@
 /**
  * `butler index-headers` and the header index in `scan-metadata` and `query-datasets --where`, run as
- * the user runs them: subprocesses of bin/butler.js on a small demo repository.
+ * the user runs them: subprocesses of test/butler-from-source.js on a small demo repository.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parse } from "yaml";
 
-const BIN = join(import.meta.dirname, "../../bin/butler.js");
+const BIN = join(import.meta.dirname, "../butler-from-source.js");
 
 function butler(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -41,7 +41,8 @@ describe("resourcePath parsing and path arithmetic", () => {
   });
 
   test("bad URIs are InvalidUriErrors", () => {
-    assert.throws(() => resourcePath("gs://bucket/key"), InvalidUriError);
+    assert.throws(() => resourcePath("abfs://container/key"), InvalidUriError);
+    assert.throws(() => resourcePath("gs:///key"), InvalidUriError);
     assert.throws(() => resourcePath("s3:///key"), InvalidUriError);
     assert.throws(() => resourcePath("mem://ns/%E0%A4%A"), InvalidUriError);
     assert.throws(() => resourcePath("s3://b/").join("/abs"), InvalidUriError);
