@@ -32,6 +32,9 @@ import { createMetrics, withMetrics } from "../src/bytes/with-metrics.ts";
 import { FitsFile } from "../src/fits/fits-file.ts";
 import { parseHeader } from "../src/fits/header-parse.ts";
 import { scanFits } from "../src/fits/scan.ts";
+import { ASTROPY, FPACK, requireDebianPackages } from "./requirements.ts";
+
+if (!process.argv.includes("--memory-child")) requireDebianPackages("bench:fits", [ASTROPY, FPACK]);
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const BENCH_DIR = path.dirname(THIS_FILE);

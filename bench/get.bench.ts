@@ -25,6 +25,9 @@ import { MaskedImage } from "../src/image/masked-image.ts";
 import { readExposure } from "../src/image/read-exposure.ts";
 import { type ImportTarget, importExport, parseExport } from "../src/registry/interchange/index.ts";
 import { fixturePath, PEER_DATA } from "../test/support/fixtures.ts";
+import { ASTROPY, requireDebianPackages } from "./requirements.ts";
+
+requireDebianPackages("bench:get", [ASTROPY]);
 
 const { values: args } = parseArgs({
   options: {

@@ -32,6 +32,9 @@ import { FaultProxy } from "../test/support/servers/fault-proxy.ts";
 import { NginxServer } from "../test/support/servers/nginx.ts";
 import { S3Server } from "../test/support/servers/s3rver.ts";
 import { LatencyProxy } from "./latency-proxy.ts";
+import { AIOHTTP, ASTROPY, FSSPEC, NGINX, NGINX_DAV, requireDebianPackages } from "./requirements.ts";
+
+requireDebianPackages("bench:remote", [AIOHTTP, ASTROPY, FSSPEC, NGINX, NGINX_DAV]);
 
 process.env.DAF_BUTLER_CACHE_EXPIRATION_MODE = "disabled";
 

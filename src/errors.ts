@@ -1,8 +1,10 @@
 /**
  * One error base for the whole butler. Every error has a stable `code` (the CLI maps codes to exit
  * statuses), typed fields that explain it, and the underlying failure as `cause`.
- * This module imports nothing so that every layer, however low, can use it.
+ * It imports only `did-you-mean.ts`, which imports nothing, so that every layer, however low, can use it.
  */
+import { didYouMean, knownNames, unknownNameMessage } from "./did-you-mean.ts";
+
 export class ButlerError extends Error {
   readonly code: string;
 
@@ -388,7 +390,12 @@ export class UnknownComponentError extends ButlerError {
   constructor(component: string, owner: string, accepted: readonly string[]) {
     super(
       "UNKNOWN_COMPONENT",
-      `component '${component}' is not understood by ${owner}; accepted components: ${accepted.length > 0 ? accepted.join(", ") : "none"}`,
+      unknownNameMessage(
+        `component '${component}' is not understood by ${owner}`,
+        didYouMean(component, accepted),
+        accepted.length > 0 ? accepted.join(", ") : "none",
+        "components",
+      ),
     );
     this.component = component;
     this.accepted = accepted;
@@ -446,11 +453,12 @@ export class ConflictingDefinitionError extends ButlerError {
 export class MissingDatasetTypeError extends ButlerError {
   readonly datasetType: string;
 
-  constructor(datasetType: string, message?: string) {
+  /** `known`: the registered names, for "did you mean" (the message says nothing about them when absent). */
+  constructor(datasetType: string, message?: string, known?: readonly string[]) {
     super(
       "MISSING_DATASET_TYPE",
       message ??
-        `dataset type '${datasetType}' is not registered; register it first, or list the known ones with queryDatasetTypes()`,
+        `dataset type '${datasetType}' is not registered${known === undefined ? "" : knownNames(datasetType, known)}`,
     );
     this.datasetType = datasetType;
   }
@@ -460,11 +468,12 @@ export class MissingDatasetTypeError extends ButlerError {
 export class MissingCollectionError extends ButlerError {
   readonly collection: string;
 
-  constructor(collection: string, message?: string) {
+  /** `known`: the existing names, for "did you mean" (the message says nothing about them when absent). */
+  constructor(collection: string, message?: string, known?: readonly string[]) {
     super(
       "MISSING_COLLECTION",
       message ??
-        `collection '${collection}' does not exist; register it first, or list the known ones with queryCollections()`,
+        `collection '${collection}' does not exist${known === undefined ? "" : knownNames(collection, known)}`,
     );
     this.collection = collection;
   }

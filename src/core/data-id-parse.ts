@@ -1,3 +1,4 @@
+import { didYouMean, unknownNameMessage } from "../did-you-mean.ts";
 import {
   DimensionNameError,
   DimensionValueError,
@@ -6,6 +7,7 @@ import {
 } from "../errors.ts";
 import { describeColumnType } from "./dimensions/column-spec.ts";
 import { type DataIdValue, normalizeColumnValue, showValue } from "./dimensions/column-value.ts";
+import { DIMENSION_ALIASES } from "./dimensions/dimension-aliases.ts";
 import type { DimensionElement } from "./dimensions/dimension-element.ts";
 import { DimensionGroup } from "./dimensions/dimension-group.ts";
 import type { DimensionUniverse } from "./dimensions/dimension-universe.ts";
@@ -127,8 +129,15 @@ class Given {
       if (!this.universe.hasDimension(key)) {
         throw new DimensionNameError(
           key,
-          `unrecognized data ID key '${key}' in ${from}; accepted: dimension names (${this.universe.describeDimensions()}) ` +
-            "or element.field, such as detector.full_name",
+          unknownNameMessage(
+            `unrecognized data ID key '${key}' in ${from}`,
+            didYouMean(
+              key,
+              this.universe.dimensions.map((d) => d.name),
+              { aliases: DIMENSION_ALIASES },
+            ),
+            `dimension names (${this.universe.describeDimensions()}) or element.field, such as detector.full_name`,
+          ),
         );
       }
       this.addForDimension(this.universe.getDimension(key), key, raw, from);

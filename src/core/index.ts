@@ -30,6 +30,7 @@ export {
 } from "./dimensions/column-spec.ts";
 export { type DataIdValue, normalizeColumnValue } from "./dimensions/column-value.ts";
 export { DEFAULT_UNIVERSE_PATH, defaultUniverse } from "./dimensions/default-universe.ts";
+export { DIMENSION_ALIASES } from "./dimensions/dimension-aliases.ts";
 export { DimensionElement, type ElementKind } from "./dimensions/dimension-element.ts";
 export { DimensionGroup } from "./dimensions/dimension-group.ts";
 export {

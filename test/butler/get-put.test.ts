@@ -237,7 +237,7 @@ describe("errors that help", () => {
         err.message,
         /component 'metadta' is not understood by dataset type 'calexp' \(storage class ExposureF\)/,
       );
-      assert.match(err.message, /accepted components: .*metadata.*visitInfo/);
+      assert.match(err.message, /did you mean 'metadata'\? Accepted components: .*metadata.*visitInfo/);
       return true;
     });
   });

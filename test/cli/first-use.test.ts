@@ -285,3 +285,71 @@ describe("get without --collections", () => {
     assert.match(run.stderr, /get needs --collections: .*this repository's chains: DemoCam\/defaults/);
   });
 });
+
+describe("did you mean", () => {
+  const get = (type: string, ...extra: string[]) =>
+    butler(
+      "get",
+      demo,
+      type,
+      "--collections",
+      "DemoCam/defaults",
+      "--data-id",
+      "instrument=DemoCam",
+      "--data-id",
+      "detector=0",
+      ...extra,
+    );
+
+  test("for dataset types, components, collections and data ID keys", () => {
+    assert.match(
+      get("calexpp.wcs", "--data-id", "visit=2026031000").stderr,
+      /'calexpp' is not registered; did you mean 'calexp'\?/,
+    );
+    assert.match(
+      get("calexp.wcss", "--data-id", "visit=2026031000").stderr,
+      /component 'wcss' .*; did you mean 'wcs'\? Accepted components: /,
+    );
+    assert.match(
+      get("calexp.wcs", "--data-id", "visti=2026031000").stderr,
+      /data ID key 'visti' .*; did you mean 'visit'\?/,
+    );
+    const collection = butler(
+      "get",
+      demo,
+      "calexp.wcs",
+      "--collections",
+      "DemoCam/default",
+      "--data-id",
+      "instrument=DemoCam",
+      "--data-id",
+      "detector=0",
+      "--data-id",
+      "visit=2026031000",
+    );
+    assert.match(
+      collection.stderr,
+      /collection 'DemoCam\/default' does not exist; did you mean 'DemoCam\/defaults'\?/,
+    );
+  });
+
+  test("for --order-by terms and names in --where, with names from elsewhere (filter → band)", () => {
+    const query = (...extra: string[]) =>
+      butler("query-datasets", demo, "calexp", "--collections", "DemoCam/defaults", ...extra);
+    assert.match(query("--order-by", "vist").stderr, /order-by term 'vist': .*did you mean 'visit'\?/);
+    assert.match(
+      query("--where", "filter = 'g'").stderr,
+      /unknown name 'filter' .*did you mean 'band' or 'physical_filter'\?/,
+    );
+    assert.match(
+      get("calexp.wcs", "--data-id", "visit=2026031000", "--data-id", "ccd=0").stderr,
+      /data ID key 'ccd' .*did you mean 'detector'\?/,
+    );
+  });
+
+  test("no API words in a CLI user's message", () => {
+    const run = get("nothing_like_it.wcs", "--data-id", "visit=2026031000");
+    assert.match(run.stderr, /'nothing_like_it' is not registered; known: 'bias', 'calexp', 'flat'/);
+    assert.doesNotMatch(run.stderr, /\(\)|queryDatasetTypes/);
+  });
+});

@@ -60,7 +60,8 @@ describe("storage classes", () => {
     assert.throws(
       () => defaultStorageClasses().get("ExposureF").componentStorageClass("metadta"),
       (e: unknown) =>
-        e instanceof UnknownComponentError && /accepted components: apCorrMap, bbox/.test(e.message),
+        e instanceof UnknownComponentError &&
+        /did you mean 'metadata'\? Accepted components: apCorrMap, bbox/.test(e.message),
     );
   });
 

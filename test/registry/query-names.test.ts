@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { didYouMean, editDistance, suggest } from "../../src/registry/query/names.ts";
+import { didYouMean, editDistance, suggest } from "../../src/did-you-mean.ts";
 
 const DIMENSIONS = [
   "instrument",

@@ -125,11 +125,12 @@ export class CollectionManager {
         CROSS JOIN ${sql.table(TABLES.collection)} AS c WHERE c.name = k.name`);
       for (const row of rows) this.#remember(row);
     }
-    return names.map((name) => {
-      const record = this.#byName.get(name);
-      if (record === undefined) throw new MissingCollectionError(name);
-      return record;
-    });
+    const absent = names.find((name) => !this.#byName.has(name));
+    if (absent !== undefined) {
+      const known = (await this.all()).map((r) => r.name);
+      throw new MissingCollectionError(absent, undefined, known);
+    }
+    return names.map((name) => this.#byName.get(name)!);
   }
 
   /** Records by id (ids from association tables). */

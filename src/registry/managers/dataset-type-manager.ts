@@ -134,11 +134,14 @@ export class DatasetTypeManager {
     const record = await this.find(name);
     if (record === undefined) {
       const [parent, component] = splitDatasetTypeName(name);
-      const hint =
-        component !== null
-          ? `dataset type '${name}' is a component; components are not registered, look up '${parent}'`
-          : undefined;
-      throw new MissingDatasetTypeError(name, hint);
+      if (component !== null) {
+        throw new MissingDatasetTypeError(
+          name,
+          `dataset type '${name}' is a component; components are not registered, look up '${parent}'`,
+        );
+      }
+      const known = (await this.all()).map((r) => r.datasetType.name);
+      throw new MissingDatasetTypeError(name, undefined, known);
     }
     return record;
   }

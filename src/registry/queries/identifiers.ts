@@ -1,7 +1,12 @@
-import type { DimensionElement, DimensionUniverse, RecordField } from "../../core/index.ts";
+import {
+  DIMENSION_ALIASES,
+  type DimensionElement,
+  type DimensionUniverse,
+  type RecordField,
+} from "../../core/index.ts";
+import { didYouMean, unknownNameMessage as unknown } from "../../did-you-mean.ts";
 import { InvalidQueryError } from "../../errors.ts";
 import type { IdentifierNode } from "../query/ast.ts";
-import { didYouMean } from "../query/names.ts";
 
 /** The kinds of values a query expression can produce, for type checks before any SQL runs. */
 export type ValueType =
@@ -69,7 +74,7 @@ export function resolveName(parts: readonly string[], context: NameContext): Res
     throw new InvalidQueryError(
       unknown(
         `unknown name '${written}' in query expression`,
-        didYouMean(first, candidates),
+        didYouMean(first, candidates, { aliases: DIMENSION_ALIASES }),
         "dimension names, element.field, dataset_id, ingest_date, run, collection and <datasetType>.<field>",
       ),
     );
@@ -178,7 +183,14 @@ export function resolveOrderName(
   const what = isTimespanBound ? "a timespan" : `a field '${first}'`;
   if (owners.length === 0) {
     throw new InvalidQueryError(
-      `orderBy term '${name}': no ${element ?? "element of the query"} has ${what}; accepted: dimension names and element.field`,
+      `order-by term '${name}': no ${element ?? "element of the query"} has ${what}` +
+        (element === undefined
+          ? didYouMean(first, dimensions.elements, { aliases: DIMENSION_ALIASES })
+          : didYouMean(
+              first,
+              universe.getElement(element).recordFields.map((f) => f.name),
+            )) +
+        "; accepted: dimension names and element.field",
     );
   }
   if (owners.length > 1) {
@@ -205,11 +217,6 @@ function fieldOf(element: DimensionElement, name: string, written: string): Reco
       `the fields of ${element.name}: ${names.join(", ")}`,
     ),
   );
-}
-
-/** "unknown x; did you mean 'y'? Accepted: …", or "unknown x; accepted: …" with no suggestion. */
-export function unknown(head: string, suggestion: string, accepted: string): string {
-  return suggestion === "" ? `${head}; accepted: ${accepted}` : `${head}${suggestion} Accepted: ${accepted}`;
 }
 
 /** The value type of a record field. */

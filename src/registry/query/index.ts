@@ -3,6 +3,8 @@
  * through a dispatch table keyed by node kind (`visit.ts`). Values in the tree become bound
  * parameters when compiled; the text is never spliced into SQL.
  */
+
+export { didYouMean, editDistance, type SuggestOptions, suggest } from "../../did-you-mean.ts";
 export type {
   ArithmeticOperator,
   BinaryNode,
@@ -65,7 +67,6 @@ export {
   type TokenKind,
   tokenize,
 } from "./lexer.ts";
-export { didYouMean, editDistance, type SuggestOptions, suggest } from "./names.ts";
 export { MAX_EXPRESSION_DEPTH, PRECEDENCE, parseExpression } from "./parser.ts";
 export {
   checkFunctionCall,

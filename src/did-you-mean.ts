@@ -39,6 +39,11 @@ export interface SuggestOptions {
    * Differences of letter case alone always qualify.
    */
   maxDistance?: number;
+  /**
+   * Names people bring from elsewhere, by lower-case name: what each means here (`filter` → `band`,
+   * `physical_filter`). Suggested first, when they are candidates; spelling alone never finds them.
+   */
+  aliases?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -51,14 +56,24 @@ export function suggest(name: string, candidates: Iterable<string>, options: Sug
   const limit = options.maxDistance ?? Math.min(3, Math.max(1, Math.floor(name.length / 3)));
   const scored: { candidate: string; distance: number }[] = [];
   const seen = new Set<string>();
+  const pool = new Set(candidates);
+  const aliased = (options.aliases?.[lower] ?? []).filter((a) => pool.has(a));
+  for (const alias of aliased) {
+    seen.add(alias);
+    scored.push({ candidate: alias, distance: -1 });
+  }
+  candidates = pool;
   for (const candidate of candidates) {
     if (seen.has(candidate)) continue;
     seen.add(candidate);
     const distance = editDistance(lower, candidate.toLowerCase(), limit);
     if (distance <= limit) scored.push({ candidate, distance });
   }
+  // Aliases keep the order given; the rest go nearest first, ties alphabetically.
   scored.sort(
-    (x, y) => x.distance - y.distance || (x.candidate < y.candidate ? -1 : x.candidate > y.candidate ? 1 : 0),
+    (x, y) =>
+      x.distance - y.distance ||
+      (x.distance < 0 ? 0 : x.candidate < y.candidate ? -1 : x.candidate > y.candidate ? 1 : 0),
   );
   return scored.slice(0, max).map((s) => s.candidate);
 }
@@ -72,4 +87,32 @@ export function didYouMean(name: string, candidates: Iterable<string>, options?:
   if (found.length === 0) return "";
   if (found.length === 1) return `; did you mean ${found[0]}?`;
   return `; did you mean ${found.slice(0, -1).join(", ")} or ${found.at(-1)}?`;
+}
+
+/**
+ * The tail of a "no such name" message: did-you-mean when something is close, else the known names
+ * (the first `show` of them), or "none" when there are none. Says nothing about how to list them, so
+ * it reads the same to a CLI and an API user.
+ */
+export function knownNames(name: string, known: readonly string[], show = 8): string {
+  const close = didYouMean(name, known);
+  if (close !== "") return close;
+  if (known.length === 0) return "; there are none yet";
+  const sorted = [...known].sort();
+  const listed = sorted
+    .slice(0, show)
+    .map((n) => `'${n}'`)
+    .join(", ");
+  return `; known: ${listed}${sorted.length > show ? ` and ${sorted.length - show} more` : ""}`;
+}
+
+/**
+ * "head; accepted: …", or with a suggestion "head; did you mean 'x'? Accepted: …"; `what` names the
+ * accepted things ("accepted components: …").
+ */
+export function unknownNameMessage(head: string, suggestion: string, accepted: string, what = ""): string {
+  const label = what === "" ? "ccepted" : `ccepted ${what}`;
+  return suggestion === ""
+    ? `${head}; a${label}: ${accepted}`
+    : `${head}${suggestion} A${label}: ${accepted}`;
 }
