@@ -7,32 +7,47 @@ import type { Butler } from "../butler/index.ts";
 import { parseHeaderKey } from "../fits/header-key.ts";
 import type { OutputFormat, Row } from "./output.ts";
 import { progressBar } from "./progress.ts";
-import { cellOf, printRows } from "./repo-command.ts";
+import { cellOf } from "./repo-command.ts";
 
 export interface IndexedScanOptions {
   collections: readonly string[];
   where?: string;
   bind?: Record<string, unknown>;
   keys?: readonly string[];
+  orderBy: readonly string[];
+  limit?: number;
   concurrency: number;
   format: OutputFormat;
 }
 
-/** Runs the scan from the index and prints it; false (nothing printed) when no asked key is indexed. */
+/** A scan's table, and the line saying which keys came from where. */
+export interface IndexedScan {
+  readonly rows: Row[];
+  readonly columns: readonly string[];
+  readonly keys: readonly string[];
+  readonly indexedKeys: readonly string[];
+  readonly note: string;
+}
+
+/** Runs the scan from the index; undefined (nothing read) when no asked key is indexed. */
 export async function scanFromIndex(
   butler: Butler,
   datasetType: string,
   options: IndexedScanOptions,
-): Promise<boolean> {
-  const indexed = new Set((await butler.registry.internals.headers.keys(datasetType)).map((k) => k.name));
+): Promise<IndexedScan | undefined> {
+  const indexed = (await butler.registry.internals.headers.keys(datasetType)).map((k) => k.name);
   const asked = options.keys?.map((k) => parseHeaderKey(k).name);
-  if (indexed.size === 0 || (asked !== undefined && !asked.some((k) => indexed.has(k)))) return false;
+  if (indexed.length === 0 || (asked !== undefined && !asked.some((k) => indexed.includes(k)))) {
+    return undefined;
+  }
   const bar = progressBar("reading headers");
   const scan = await butler.queryHeaders(datasetType, {
     collections: options.collections,
     ...(options.where === undefined ? {} : { where: options.where }),
     ...(options.bind === undefined ? {} : { bind: options.bind }),
     ...(asked === undefined ? {} : { keys: asked }),
+    orderBy: options.orderBy,
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
     concurrency: options.concurrency,
     onRead: (done, total) => bar.update(done, total),
   });
@@ -47,10 +62,5 @@ export async function scanFromIndex(
   });
   const files = scan.fromFiles.length > 0 ? `; read from the files: ${scan.fromFiles.join(", ")}` : "";
   const note = `keys from the header index: ${scan.fromIndex.join(", ") || "none"}${files} (${scan.filesRead} file(s) read)\n`;
-  printRows(rows, [...dims, ...scan.keys], options.format, [
-    `no ${datasetType} datasets in ${options.collections.join(", ")} match`,
-  ]);
-  // Under a table for people; on stderr for scripts, so JSON and CSV stay parseable.
-  (options.format === "table" ? process.stdout : process.stderr).write(note);
-  return true;
+  return { rows, columns: [...dims, ...scan.keys], keys: scan.keys, indexedKeys: indexed, note };
 }

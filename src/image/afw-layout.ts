@@ -11,7 +11,7 @@ import { Header } from "../fits/header.ts";
 import { Box2I } from "./box.ts";
 import { isPixelOriginKey, readXy0 } from "./pixel-origin.ts";
 import { Extent2I, type Point2I } from "./point.ts";
-import { isVisitInfoKey } from "./visit-info.ts";
+import { isVisitInfoKey, VISIT_INFO_FIELD_OF_KEY } from "./visit-info.ts";
 import { isWcsKey } from "./wcs-header.ts";
 
 export type PlaneName = "image" | "mask" | "variance";
@@ -228,6 +228,20 @@ export function exposureMetadata(
   if (source === primary && !primaryIsImage && typeof bunit === "string" && !out.has("BUNIT"))
     out.set("BUNIT", bunit);
   return out;
+}
+
+/**
+ * Where a primary-header key of an afw Exposure goes instead of `metadata` when the file is read:
+ * `visitInfo.exposureTime` for EXPTIME, `wcs` for the WCS keys; undefined for a key metadata keeps.
+ */
+export function componentOfExposureKey(key: string): string | undefined {
+  const k = normalizeKey(key);
+  if (isVisitInfoKey(k)) return `visitInfo.${VISIT_INFO_FIELD_OF_KEY[k] ?? k}`;
+  if (isWcsKey(k)) return "wcs";
+  if (k === "EXPID") return "visitInfo.id";
+  if (k === "DATE-OBS" || k === "MJD-OBS") return "visitInfo.date";
+  if (k === "DETNAME" || k === "DETSER") return "detector";
+  return undefined;
 }
 
 /** The keys the Exposure writer owns in the primary header (dropped from metadata before writing). */

@@ -96,6 +96,38 @@ export const VISIT_INFO_KEYS: readonly string[] = [
 
 const VISIT_INFO_KEY_SET = new Set(VISIT_INFO_KEYS);
 
+/** The VisitInfo field each key becomes (the rest are parts of the date or of a position). */
+export const VISIT_INFO_FIELD_OF_KEY: Readonly<Record<string, string>> = {
+  EXPTIME: "exposureTime",
+  DARKTIME: "darkTime",
+  "DATE-AVG": "date",
+  "TIME-MID": "date",
+  TIMESYS: "date",
+  "MJD-AVG-UT1": "ut1",
+  "AVG-ERA": "era",
+  "BORE-RA": "boresightRaDec",
+  "BORE-DEC": "boresightRaDec",
+  "BORE-AZ": "boresightAzAlt",
+  "BORE-ALT": "boresightAzAlt",
+  "BORE-AIRMASS": "boresightAirmass",
+  "BORE-ROTANG": "boresightRotAngle",
+  ROTTYPE: "rotType",
+  "OBS-LONG": "observatory",
+  "OBS-LAT": "observatory",
+  "OBS-ELEV": "observatory",
+  AIRTEMP: "weather",
+  AIRPRESS: "weather",
+  HUMIDITY: "weather",
+  INSTRUMENT: "instrumentLabel",
+  IDNUM: "id",
+  FOCUSZ: "focusZ",
+  OBSTYPE: "observationType",
+  PROGRAM: "scienceProgram",
+  REASON: "observationReason",
+  OBJECT: "object",
+  "HAS-SIMULATED-CONTENT": "hasSimulatedContent",
+};
+
 export function isVisitInfoKey(key: string): boolean {
   return VISIT_INFO_KEY_SET.has(normalizeKey(key));
 }

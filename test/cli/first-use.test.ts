@@ -40,7 +40,7 @@ const demo = join(scratch, "demo");
 before(() => {
   const created = butler("create", repo);
   assert.equal(created.status, 0, created.stderr);
-  const made = butler("demo", demo, "--visits", "1", "--detectors", "1", "--size", "64,48", "--no-summary");
+  const made = butler("demo", demo, "--visits", "2", "--detectors", "1", "--size", "64,48", "--no-summary");
   assert.equal(made.status, 0, made.stderr);
 });
 
@@ -351,5 +351,44 @@ describe("did you mean", () => {
     const run = get("nothing_like_it.wcs", "--data-id", "visit=2026031000");
     assert.match(run.stderr, /'nothing_like_it' is not registered; known: 'bias', 'calexp', 'flat'/);
     assert.doesNotMatch(run.stderr, /\(\)|queryDatasetTypes/);
+  });
+});
+
+describe("scan-metadata", () => {
+  const scan = (...extra: string[]) =>
+    butler("scan-metadata", demo, "calexp", "--collections", "DemoCam/defaults", ...extra);
+
+  test("a key no dataset has is a warning saying where the reader moved it", () => {
+    const run = scan("--keys", "NSTARS,DARKTIME,CRVAL1");
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      /warning: no calexp dataset scanned has header key 'DARKTIME'; .* moves it into visitInfo\.darkTime \(scan it with --component visitInfo --keys darkTime\)/,
+    );
+    assert.match(run.stderr, /warning: .* 'CRVAL1'; .* moves it into wcs/);
+    assert.doesNotMatch(run.stderr, /'NSTARS'/);
+  });
+
+  test("--strict makes it an error", () => {
+    const run = scan("--keys", "DARKTIME", "--strict");
+    assert.equal(run.status, 2);
+    assert.match(
+      run.stderr,
+      /error \[INVALID_ARGUMENT\]: no calexp dataset scanned has header key 'DARKTIME'/,
+    );
+  });
+
+  test("--order-by and --limit as in query-datasets", () => {
+    const all = JSON.parse(scan("--keys", "NSTARS", "--format", "json", "--order-by", "-visit").stdout);
+    assert.deepEqual(
+      all.map((r: { visit: number }) => r.visit),
+      [2026031100, 2026031000],
+    );
+    const one = scan("--keys", "NSTARS", "--format", "json", "--order-by", "-visit", "--limit", "-1");
+    assert.deepEqual(
+      JSON.parse(one.stdout).map((r: { visit: number }) => r.visit),
+      [2026031100],
+    );
+    assert.match(one.stderr, /more than 1 results were found/);
   });
 });
