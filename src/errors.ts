@@ -7,6 +7,11 @@ import { didYouMean, knownNames, unknownNameMessage } from "./did-you-mean.ts";
 
 export class ButlerError extends Error {
   readonly code: string;
+  /**
+   * The message in a command-line user's words, where the API's differ (`--collections` for
+   * `{ collections }`); the CLI prints it instead of `message`.
+   */
+  cliMessage?: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -517,11 +522,13 @@ export class DimensionRecordNotFoundError extends DataIdValueError {
     const described = Object.entries(keys)
       .map(([k, v]) => `${k}=${typeof v === "string" ? `'${v}'` : String(v)}`)
       .join(", ");
+    const head = `no ${element} record with ${described}${hint}`;
     super(
       element,
-      `no ${element} record with ${described}${hint}; insert it with insertDimensionData('${element}', …) first`,
+      `${head}; insert it with insertDimensionData('${element}', …) first`,
       "DIMENSION_RECORD_NOT_FOUND",
     );
+    this.cliMessage = `${head}; insert it first: butler insert-dimension-records REPO FILE (FILE maps '${element}' to its records)`;
     this.keys = keys;
   }
 }
@@ -629,6 +636,10 @@ export class NoDefaultCollectionError extends ButlerError {
         ? `${operation} needs a RUN collection: pass { run } to the call, or open the butler with a run`
         : `${operation} needs collections to search: pass { collections } to the call, or open the butler with collections or a run`,
     );
+    this.cliMessage =
+      what === "run"
+        ? `${operation} needs a RUN collection: give --run`
+        : `${operation} needs collections to search: give --collections`;
     this.what = what;
   }
 }

@@ -61,7 +61,7 @@ export function exitStatusOf(err: unknown): number {
 
 /** The message line printed for an error. */
 export function describeError(err: unknown): string {
-  if (err instanceof ButlerError) return `butler: error [${err.code}]: ${err.message}`;
+  if (err instanceof ButlerError) return `butler: error [${err.code}]: ${err.cliMessage ?? err.message}`;
   if (err instanceof Error) {
     const code = (err as { code?: string }).code;
     return `butler: error${code ? ` [${code}]` : ""}: ${err.message}`;

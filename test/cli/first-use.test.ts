@@ -392,3 +392,33 @@ describe("scan-metadata", () => {
     assert.match(one.stderr, /more than 1 results were found/);
   });
 });
+
+describe("messages in the command line's words", () => {
+  test("a missing dimension record names the command that inserts one", () => {
+    const run = butler(
+      "get",
+      demo,
+      "calexp.wcs",
+      "--collections",
+      "DemoCam/defaults",
+      "--data-id",
+      "instrument=DemoCam",
+      "--data-id",
+      "visit=2026031000",
+      "--data-id",
+      "detector=7",
+    );
+    assert.notEqual(run.status, 0);
+    assert.match(
+      run.stderr,
+      /no detector record with .*; insert it first: butler insert-dimension-records REPO FILE/,
+    );
+    assert.doesNotMatch(run.stderr, /insertDimensionData|\{ collections \}/);
+  });
+
+  test("a scan with no collections asks for --collections", () => {
+    const run = butler("scan-metadata", demo, "calexp");
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--collections/);
+  });
+});
