@@ -128,7 +128,7 @@ describe("DataCoordinate.standardize", () => {
       (err: unknown) =>
         err instanceof DimensionNameError &&
         err.key === "visitt" &&
-        /accepted: dimension names/.test(err.message),
+        /did you mean 'visit'\? Accepted: dimension names/.test(err.message),
     );
     assert.throws(
       () => DataCoordinate.standardize({ "detector.fullname": "Ab" }, { universe }),
