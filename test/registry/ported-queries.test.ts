@@ -72,6 +72,22 @@ forEachDialect("test_simple_record_query (daf_butler butler_queries.py)", (ctx) 
       [3, 4],
     );
   });
+
+  test("a bare field name resolves when one element of the query has it", { skip: BASE }, async () => {
+    const registry = await ctx.makeRegistry();
+    await loadPeer(registry, "base.yaml");
+    const q = (where: string) => registry.queryDimensionRecords("detector", { where });
+    assert.deepEqual(sortedIds(await q("GLOB(full_name, '*a')")), [1, 3]);
+    assert.deepEqual(sortedIds(await q("purpose = 'WAVEFRONT'")), [4]);
+    await assert.rejects(
+      registry.queryDataIds(["visit", "exposure"], { where: "exposure_time > 1" }),
+      (err: unknown) =>
+        err instanceof InvalidQueryError &&
+        /'exposure_time' .* is ambiguous: .*accepted: exposure\.exposure_time, visit\.exposure_time/.test(
+          err.message,
+        ),
+    );
+  });
 });
 
 forEachDialect("test_simple_data_coordinate_query (daf_butler butler_queries.py)", (ctx) => {

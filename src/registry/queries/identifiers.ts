@@ -52,6 +52,33 @@ export interface NameContext {
   readonly universe: DimensionUniverse;
   /** The dataset types the query searches (their names can prefix dataset fields). */
   readonly datasetTypes: readonly string[];
+  /** The elements of the query's own dimensions: a bare field name (`full_name`) resolves among them. */
+  readonly elements?: readonly string[];
+}
+
+/**
+ * A bare field name (`full_name`) as daf_butler resolves it: the field of the one element of the query
+ * that has it; several such elements are an error naming each qualified name.
+ */
+function bareField(name: string, context: NameContext): ResolvedName | undefined {
+  const owners = (context.elements ?? [])
+    .map((e) => context.universe.getElement(e))
+    .filter((e) => e.hasOwnTable)
+    .flatMap((element) => {
+      const field = element.recordFields.find((f) => f.name === name && f.role !== "key");
+      return field === undefined ? [] : [{ element, field }];
+    });
+  if (owners.length === 0) return undefined;
+  if (owners.length > 1) {
+    throw new InvalidQueryError(
+      `name '${name}' in query expression is ambiguous: ${owners.map((o) => o.element.name).join(", ")} each have ` +
+        `a field '${name}'; accepted: ${owners.map((o) => `${o.element.name}.${name}`).join(", ")}`,
+    );
+  }
+  const { element, field } = owners[0]!;
+  if (field.role === "required" || field.role === "implied")
+    return { kind: "dimension", dimension: field.dimension! };
+  return { kind: "field", element: element.name, field };
 }
 
 /**
@@ -67,6 +94,8 @@ export function resolveName(parts: readonly string[], context: NameContext): Res
     if ((DATASET_FIELDS as readonly string[]).includes(first) && first !== "timespan") {
       return { kind: "dataset", datasetType: null, field: first as DatasetField };
     }
+    const bare = bareField(first, context);
+    if (bare !== undefined) return bare;
     const candidates = [
       ...universe.dimensions.map((d) => d.name),
       ...DATASET_FIELDS.filter((f) => f !== "timespan"),

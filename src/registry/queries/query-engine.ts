@@ -396,9 +396,14 @@ export class QueryEngine {
   // --- planning ----------------------------------------------------------------------------------
 
   #plan(request: PlanRequest): QueryPlan {
+    const asked = this.#universe.conform([
+      ...request.dimensions.names,
+      ...request.searches.flatMap((s) => s.datasetType.dimensions.names),
+    ]);
     const names: NameContext = {
       universe: this.#universe,
       datasetTypes: request.searches.map((s) => s.datasetType.name),
+      elements: [...new Set([...asked.elements, ...(request.elements ?? [])])],
     };
     const where = parseWhere(request.where);
     const needs: ExpressionNeeds = {
@@ -407,10 +412,6 @@ export class QueryEngine {
       datasetFields: new Set(),
     };
     collectNeeds(where, names, needs, request.bind);
-    const asked = this.#universe.conform([
-      ...request.dimensions.names,
-      ...request.searches.flatMap((s) => s.datasetType.dimensions.names),
-    ]);
     const order = parseOrderBy(request.orderBy).map((term) => ({
       ...term,
       resolved: resolveOrderName(term.name, names, asked, request.orderElement),
