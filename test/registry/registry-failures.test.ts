@@ -217,7 +217,7 @@ describe("registry failures: SQLite database files", { skip: !enabledDialects().
     );
   });
 
-  test("a file that is not a database is REGISTRY_CORRUPT; a directory or missing directory is REGISTRY_UNAVAILABLE", async () => {
+  test("a file that is not a database is REGISTRY_CORRUPT; a directory is REGISTRY_UNAVAILABLE; a missing one REGISTRY_NOT_FOUND", async () => {
     const text = join(dir, "notes.txt");
     writeFileSync(text, "not a database\n".repeat(200));
     await rejectsTyped(Registry.open({ db: text }), "REGISTRY_CORRUPT", /not a SQLite database/);
@@ -226,8 +226,8 @@ describe("registry failures: SQLite database files", { skip: !enabledDialects().
     await rejectsTyped(Registry.open({ db: folder }), "REGISTRY_UNAVAILABLE", /cannot be opened/);
     await rejectsTyped(
       Registry.open({ db: join(dir, "no", "such", "dir", "db.sqlite3") }),
-      "REGISTRY_UNAVAILABLE",
-      /directory does not exist/,
+      "REGISTRY_NOT_FOUND",
+      /no registry database at .*db\.sqlite3/,
     );
   });
 });
