@@ -5,12 +5,12 @@
  * never a file that has a record, never a record.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { Butler, verifyRepository } from "../../src/butler/index.ts";
 import { isClean } from "../../src/datastore/index.ts";
+import { runButler } from "../support/cli.ts";
 import {
   calexpExposure,
   calexpType,
@@ -22,25 +22,7 @@ import {
   tree,
 } from "./helpers.ts";
 
-const BIN = join(import.meta.dirname, "../butler-from-source.js");
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function butlerCli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const butlerCli = runButler;
 
 /** A repository (checksums on) with calexps for the detectors given. */
 async function repoWith(detectors: number[]): Promise<{ repo: string; butler: Butler; files: string[] }> {

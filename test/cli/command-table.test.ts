@@ -4,33 +4,16 @@
  * runs it: `--version`, `--help`, `help COMMAND`, a mistyped command, help without empty defaults.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Command } from "commander";
 import { COMMAND_TABLE, type CommandModule } from "../../src/cli/command-table.ts";
+import { runButler } from "../support/cli.ts";
 
-const BIN = join(import.meta.dirname, "../butler-from-source.js");
 const COMMANDS_DIR = join(import.meta.dirname, "../../src/cli/commands");
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function butler(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const butler = runButler;
 
 describe("the command table", () => {
   test("each entry's module registers exactly that command, with that description", async () => {

@@ -3,7 +3,6 @@
  * test/butler-from-source.js on a small demo repository.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,26 +11,9 @@ import { Butler } from "../../src/butler/index.ts";
 import { FitsFile } from "../../src/fits/fits-file.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { readExposure } from "../../src/image/read-exposure.ts";
+import { type CliRun, runButler } from "../support/cli.ts";
 
-const BIN = join(import.meta.dirname, "../butler-from-source.js");
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function butler(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const butler = runButler;
 
 const scratch = mkdtempSync(join(tmpdir(), "butler-cli-demo-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -39,7 +21,7 @@ const repo = join(scratch, "demo");
 const CHAIN = "DemoCam/defaults";
 
 describe("butler demo", () => {
-  let created: Run;
+  let created: CliRun;
   before(async () => {
     created = await butler("demo", repo, "--visits", "3", "--detectors", "2", "--size", "64,48");
   });

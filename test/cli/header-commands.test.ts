@@ -3,26 +3,14 @@
  * the user runs them: subprocesses of test/butler-from-source.js on a small demo repository.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parse } from "yaml";
+import { runButler } from "../support/cli.ts";
 
-const BIN = join(import.meta.dirname, "../butler-from-source.js");
-
-function butler(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const butler = runButler;
 
 const scratch = mkdtempSync(join(tmpdir(), "butler-cli-headers-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
