@@ -231,7 +231,8 @@ export class DatasetTypeManager {
   /**
    * Dataset types matching an expression (names, globs, RegExps; all when absent), sorted by name.
    * Explicit names that are not registered go to `options.missing`. With `components`, component
-   * types named explicitly or matched by a pattern are included, from the components hook.
+   * types named explicitly or matched by a pattern are included, from the components hook; without
+   * it, those matched by a pattern that matches no parent type.
    */
   async query(
     expression: NameExpression | undefined,
@@ -249,12 +250,20 @@ export class DatasetTypeManager {
     }
     if (parsed.all || parsed.patterns.length > 0) {
       const matches = (name: string) => parsed.all || parsed.patterns.some((p) => patternMatches(p, name));
+      // As daf_butler does when `components` is not given: a pattern that matches no parent type
+      // (`bias.wcs`, /^bias\.wcs/) lists the components it matches.
+      const unmatched = parsed.patterns.filter(
+        (p) => ![...byName.keys()].some((name) => patternMatches(p, name)),
+      );
+      const componentMatches = (name: string) =>
+        options.components === true
+          ? matches(name)
+          : options.components === undefined && unmatched.some((p) => patternMatches(p, name));
       for (const parent of byName.values()) {
         if (matches(parent.name)) out.set(parent.name, parent);
-        if (options.components && componentsOf !== undefined) {
-          for (const component of componentTypes(parent, componentsOf)) {
-            if (matches(component.name)) out.set(component.name, component);
-          }
+        if (componentsOf === undefined || options.components === false) continue;
+        for (const component of componentTypes(parent, componentsOf)) {
+          if (componentMatches(component.name)) out.set(component.name, component);
         }
       }
     }
