@@ -18,13 +18,7 @@ import {
   type StorageClassFactory,
   type Timespan,
 } from "../core/index.ts";
-import {
-  FileDatastore,
-  type GetMetrics,
-  type IngestTransfer,
-  prepareRead,
-  type StoredFileRecord,
-} from "../datastore/index.ts";
+import { FileDatastore, type GetMetrics, prepareRead, type StoredFileRecord } from "../datastore/index.ts";
 import {
   ConflictingDefinitionError,
   DatasetNotFoundError,
@@ -77,6 +71,7 @@ import {
   type TransferFromOptions,
   transferFrom,
 } from "./transfer.ts";
+import { datastoreTransfer, type TransferMode } from "./transfer-mode.ts";
 
 /** Datasets getMany reads at once by default. */
 export const DEFAULT_GET_MANY_CONCURRENCY = 16;
@@ -119,27 +114,6 @@ export interface ButlerPutOptions {
   /** The RUN collection to write to (the butler's run otherwise). */
   run?: string;
 }
-
-/** daf_butler's transfer names; `hardlink` and `link` are the same. */
-export type TransferMode =
-  | "auto"
-  | "copy"
-  | "move"
-  | "hardlink"
-  | "link"
-  | "symlink"
-  | "relsymlink"
-  | "direct";
-export const TRANSFER_MODES: readonly TransferMode[] = [
-  "auto",
-  "copy",
-  "move",
-  "hardlink",
-  "link",
-  "symlink",
-  "relsymlink",
-  "direct",
-];
 
 /** A file to ingest and the dataset it holds (daf_butler's FileDataset). */
 export interface FileDatasetInput {
@@ -187,14 +161,6 @@ interface ReadTotals {
 
 function asList(collections: string | readonly string[]): string[] {
   return typeof collections === "string" ? [collections] : [...collections];
-}
-
-/** Maps daf_butler's transfer names to the datastore's. */
-export function datastoreTransfer(mode: string): IngestTransfer {
-  if (!(TRANSFER_MODES as readonly string[]).includes(mode)) {
-    throw new InvalidArgumentError(`unknown transfer mode '${mode}'; accepted: ${TRANSFER_MODES.join(", ")}`);
-  }
-  return mode === "hardlink" ? "link" : (mode as IngestTransfer);
 }
 
 export class Butler {

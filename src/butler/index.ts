@@ -8,13 +8,10 @@ export {
   type ButlerOpenOptions,
   type ButlerPutOptions,
   type DatasetRefURIs,
-  datastoreTransfer,
   type FileDatasetInput,
   type GetManyItem,
   type GetManyOptions,
   type IngestOptions,
-  TRANSFER_MODES,
-  type TransferMode,
 } from "./butler.ts";
 export { mapConcurrent } from "./concurrency.ts";
 export { buildRepoConfig, type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
@@ -65,4 +62,5 @@ export {
   type TransferFromOptions,
   transferFrom,
 } from "./transfer.ts";
+export { datastoreTransfer, TRANSFER_MODES, type TransferMode } from "./transfer-mode.ts";
 export { verifyRepository } from "./verify.ts";

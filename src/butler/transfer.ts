@@ -43,10 +43,10 @@ import {
   parseExport,
 } from "../registry/interchange/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
-import type { Butler, TransferMode } from "./butler.ts";
-import { datastoreTransfer } from "./butler.ts";
+import type { Butler } from "./butler.ts";
 import { headerSectionYaml, importHeaderSection } from "./header-interchange.ts";
 import { inUniverse } from "./resolve.ts";
+import { datastoreTransfer, type TransferMode } from "./transfer-mode.ts";
 
 export interface ExportOptions {
   /** Directory the export file (and transferred files) go to; made if missing. */
