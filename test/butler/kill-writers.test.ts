@@ -13,10 +13,10 @@ import { Butler, verifyRepository } from "../../src/butler/index.ts";
 import { CollectionType } from "../../src/core/index.ts";
 import { isClean, type VerifyReport } from "../../src/datastore/index.ts";
 import { forEachDialect } from "../registry/registry-support.ts";
+import { runButler } from "../support/cli.ts";
 import { calexpExposure, calexpType, DATA_ID, freshDir, loadHscDimensions } from "./helpers.ts";
 
 const CHILD = join(import.meta.dirname, "kill-writer.ts");
-const BIN = join(import.meta.dirname, "../butler-from-source.js");
 const MODES = ["put", "ingest", "import", "remove-runs"] as const;
 const ROUNDS = 2;
 /** Kills land between 0 and this many ms after a writer says it is ready. */
@@ -52,17 +52,7 @@ function killAfter(child: ChildProcess, ms: number): Promise<string> {
   });
 }
 
-function runCli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const runCli = runButler;
 
 /** Dataset rows of the two written types over every RUN collection. */
 async function datasetRows(butler: Butler): Promise<number> {

@@ -168,7 +168,7 @@ function reportAbsentKeys(
 ): void {
   const exposure = options.component === "metadata" && type.storageClass.startsWith("Exposure");
   for (const key of options.keys ?? []) {
-    const column = rows[0]![key] !== undefined ? key : parseHeaderKeyName(key);
+    const column = rows[0]![key] !== undefined ? key : parseHeaderKey(key).name;
     if (rows.some((row) => row[column] !== null && row[column] !== undefined && row[column] !== "")) continue;
     const went = exposure ? componentOfExposureKey(key) : undefined;
     const [component, field] = went?.split(".", 2) ?? [];
@@ -183,8 +183,4 @@ function reportAbsentKeys(
     if (options.strict) throw new InvalidArgumentError(message);
     process.stderr.write(`butler: warning: ${message}\n`);
   }
-}
-
-function parseHeaderKeyName(key: string): string {
-  return parseHeaderKey(key).name;
 }

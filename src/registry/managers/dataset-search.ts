@@ -125,15 +125,14 @@ export class DatasetSearch {
     const values = standard!.requiredValues;
     const source: CandidateSource = { kind: "values", values };
     const chain = plan.calibrations ? null : await this.#collections.flatChain(options.collections);
-    const candidates =
-      chain === null
-        ? sql`${this.#with(plan, source)} SELECT u.dataset_id AS __id`
-        : sql`SELECT u.dataset_id AS __id`;
+    // The chain's own rows rank a flat chain's candidates; otherwise the ranks are bound (`WITH ranks`).
+    const ranks = chain === null ? this.#with(plan, source) : sql``;
     const from = chain === null ? this.#candidates(plan, source) : this.#chainCandidates(plan, chain, values);
     const columns = dataIdColumns(plan.group, "u");
     const run = this.#runJoin(plan, "u");
     const rows = await this.#database.rows<Record<string, unknown>>(sql`
-      ${candidates}, u.rank AS __rank, rc.name AS __run, ${columns.select}
+      ${ranks}
+      SELECT u.dataset_id AS __id, u.rank AS __rank, rc.name AS __run, ${columns.select}
       FROM (${from}) AS u
       ${run.from}
       ${columns.joins}
