@@ -11,7 +11,7 @@ export {
   FORMATTER_ALIASES,
   FormatterRegistry,
 } from "./datastore/index.ts";
-export * from "./errors.ts";
+export * from "./errors/index.ts";
 export {
   getLogger,
   type LogLevel,

@@ -6,7 +6,7 @@
 import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import { Butler, type ButlerOpenOptions } from "../butler/index.ts";
 import { formatIsoTime } from "../core/index.ts";
-import { EmptyQueryResultError } from "../errors.ts";
+import { EmptyQueryResultError } from "../errors/index.ts";
 import { isRegion, regionHex } from "../registry/interchange/index.ts";
 import { type OutputFormat, parseFormat, type Row, renderRows } from "./output.ts";
 

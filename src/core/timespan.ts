@@ -1,4 +1,4 @@
-import { InvalidTimeError } from "../errors.ts";
+import { InvalidTimeError } from "../errors/index.ts";
 import { daysInMonth } from "./calendar.ts";
 import {
   clampTime,

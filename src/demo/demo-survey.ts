@@ -7,7 +7,7 @@
  */
 import { Butler } from "../butler/index.ts";
 import { CollectionType, type DatasetRef, DatasetType, Timespan, timeFromIso } from "../core/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { Header } from "../fits/header.ts";
 import { Box2I } from "../image/box.ts";
 import { DateTime } from "../image/date-time.ts";

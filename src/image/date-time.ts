@@ -5,7 +5,7 @@
  * UTC ↔ TAI uses the published TAI−UTC table: since 1972 a whole number of leap seconds; from 1961
  * to 1972 the "rubber second" offsets, a constant plus a rate times (MJD − reference MJD).
  */
-import { InvalidTimeError } from "../errors.ts";
+import { InvalidTimeError } from "../errors/index.ts";
 
 const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_DAY = 86_400n * NS_PER_SECOND;

@@ -4,7 +4,7 @@
  * bookkeeping. As in afw, an unknown double is NaN and an unknown string is "", and neither is
  * written; ROTTYPE and HAS-SIMULATED-CONTENT are always written.
  */
-import { ImageFormatError, InvalidTimeError } from "../errors.ts";
+import { ImageFormatError, InvalidTimeError } from "../errors/index.ts";
 import { type Card, normalizeKey } from "../fits/card.ts";
 import { type Header, makeCard } from "../fits/header.ts";
 import { DateTime } from "./date-time.ts";

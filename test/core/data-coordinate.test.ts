@@ -15,7 +15,7 @@ import {
   InconsistentDataIdError,
   InvalidArgumentError,
   UnresolvedDataIdError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 
 const universe = defaultUniverse();
 

@@ -17,7 +17,7 @@ import {
   timeToMjd,
   timeToUnix,
 } from "../../src/core/index.ts";
-import { InvalidTimeError } from "../../src/errors.ts";
+import { InvalidTimeError } from "../../src/errors/index.ts";
 
 // Expected values were computed with astropy 5.2 the way daf_butler converts times to nanoseconds:
 // (t.tai - Time("1970-01-01 00:00:00", scale="tai")) in integer ns.

@@ -15,7 +15,7 @@ import { FitsExposureFormatter } from "../../src/datastore/formatters/fits-expos
 import { JsonFormatter } from "../../src/datastore/formatters/json.ts";
 import { FormatterRegistry } from "../../src/datastore/formatters/registry.ts";
 import { YamlFormatter } from "../../src/datastore/formatters/yaml.ts";
-import { FormatterError, UnknownFormatterError, WriteRecipeError } from "../../src/errors.ts";
+import { FormatterError, UnknownFormatterError, WriteRecipeError } from "../../src/errors/index.ts";
 import { Header } from "../../src/fits/header.ts";
 import { Box2I } from "../../src/image/box.ts";
 import type { Image } from "../../src/image/image.ts";

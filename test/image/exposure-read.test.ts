@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ImageFormatError } from "../../src/errors.ts";
+import { ImageFormatError } from "../../src/errors/index.ts";
 import { columnValues } from "../../src/image/archive-types.ts";
 import { Box2I } from "../../src/image/box.ts";
 import { DEFAULT_MASK_PLANES } from "../../src/image/mask-planes.ts";

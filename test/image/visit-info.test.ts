@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ImageFormatError, InvalidTimeError } from "../../src/errors.ts";
+import { ImageFormatError, InvalidTimeError } from "../../src/errors/index.ts";
 import { Header } from "../../src/fits/header.ts";
 import { DateTime, taiMinusUtc } from "../../src/image/date-time.ts";
 import { VISIT_INFO_KEYS, VisitInfo } from "../../src/image/visit-info.ts";

@@ -13,7 +13,7 @@ import {
   parseButlerTime,
   Timespan,
 } from "../../src/core/index.ts";
-import { ExportFormatError } from "../../src/errors.ts";
+import { ExportFormatError } from "../../src/errors/index.ts";
 import { type ImportTarget, importExport, parseExport } from "../../src/registry/interchange/index.ts";
 import { peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { CollectionType, formatButlerTime, parseButlerTime, Timespan } from "../../src/core/index.ts";
-import { ExportFormatError, isButlerError, UnknownTagError } from "../../src/errors.ts";
+import { ExportFormatError, isButlerError, UnknownTagError } from "../../src/errors/index.ts";
 import {
   type DatasetItem,
   type DimensionItem,

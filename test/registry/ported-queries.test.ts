@@ -13,7 +13,7 @@ import {
   timeFromIso,
   timeToDate,
 } from "../../src/core/index.ts";
-import { EmptyQueryResultError, ExpressionSyntaxError, InvalidQueryError } from "../../src/errors.ts";
+import { EmptyQueryResultError, ExpressionSyntaxError, InvalidQueryError } from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import {
   Circle,

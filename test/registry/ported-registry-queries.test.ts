@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type DimensionRecord, Timespan, timeToDate } from "../../src/core/index.ts";
-import { DataIdValueError, InvalidQueryError } from "../../src/errors.ts";
+import { DataIdValueError, InvalidQueryError } from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import { HtmPixelization, type Region } from "../../src/sphgeom/index.ts";
 import { keysOf, loadPeer, missingPeer, valuesOf } from "./ported-support.ts";

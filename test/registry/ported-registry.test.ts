@@ -20,7 +20,7 @@ import {
   ConflictingDefinitionError,
   MissingCollectionError,
   MissingDatasetTypeError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import {
   assertExplains,

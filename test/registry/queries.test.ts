@@ -8,7 +8,7 @@ import {
   parseButlerTime,
   Timespan,
 } from "../../src/core/index.ts";
-import { EmptyQueryResultError, ExpressionSyntaxError, InvalidQueryError } from "../../src/errors.ts";
+import { EmptyQueryResultError, ExpressionSyntaxError, InvalidQueryError } from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import { importExport, parseExport } from "../../src/registry/interchange/index.ts";
 import { Circle } from "../../src/sphgeom/index.ts";

@@ -12,7 +12,7 @@ import {
   CollectionTypeError,
   ConflictingDefinitionError,
   DatasetTypeError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import { forEachDialect, loadDatasets, makeChain } from "./registry-support.ts";
 

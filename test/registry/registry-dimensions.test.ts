@@ -9,7 +9,7 @@ import {
   DimensionRecordNotFoundError,
   DimensionValueError,
   InconsistentDataIdError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { overlapTableName } from "../../src/registry/index.ts";
 import { ConvexPolygon } from "../../src/sphgeom/index.ts";
 import { forEachDialect, loadBase } from "./registry-support.ts";

@@ -16,7 +16,7 @@ import {
   ReadOnlyRegistryError,
   RegistryNotFoundError,
   SchemaVersionError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { ATTRIBUTES, Registry, SCHEMA_VERSION, TABLES } from "../../src/registry/index.ts";
 import { forEachDialect, loadDatasets } from "./registry-support.ts";
 

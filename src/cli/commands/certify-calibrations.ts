@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { CollectionType, Timespan, timeFromIso } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { withButler } from "../repo-command.ts";
 
 interface Options {

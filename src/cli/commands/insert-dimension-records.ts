@@ -15,7 +15,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { type DimensionElement, Timespan, timeFromIso } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { loadExportYaml, parseExport } from "../../registry/interchange/index.ts";
 import { withButler } from "../repo-command.ts";
 

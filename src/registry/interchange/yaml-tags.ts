@@ -39,7 +39,7 @@ import {
   Timespan,
   timeFromCalendar,
 } from "../../core/index.ts";
-import { ButlerError, ExportFormatError } from "../../errors.ts";
+import { ButlerError, ExportFormatError } from "../../errors/index.ts";
 import {
   Box,
   Circle,

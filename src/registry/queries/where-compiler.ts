@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import { normalizeUuid, parseTimeLiteral, Timespan } from "../../core/index.ts";
-import { ButlerError, InvalidQueryError } from "../../errors.ts";
+import { ButlerError, InvalidQueryError } from "../../errors/index.ts";
 import { Box, Circle, ConvexPolygon, parsePosRegion, type Region } from "../../sphgeom/index.ts";
 import type {
   BinaryNode,

@@ -21,7 +21,7 @@
  * IN list items are literals (ranges included), identifiers, binds and function calls; ranges appear
  * nowhere else. Parentheses group, and `(a, b)` is a 2-tuple.
  */
-import { ExpressionSyntaxError } from "../../errors.ts";
+import { ExpressionSyntaxError } from "../../errors/index.ts";
 import type {
   BinaryOperator,
   ExpressionNode,

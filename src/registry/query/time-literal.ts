@@ -5,7 +5,7 @@
  * This module checks the syntax and resolves format and scale; converting to an instant is the
  * compiler's job.
  */
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 
 /** Time scales a literal may name (astropy's). */
 export const TIME_SCALES = ["tai", "tcb", "tcg", "tdb", "tt", "ut1", "utc", "local"] as const;
