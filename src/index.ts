@@ -22,3 +22,4 @@ export {
   timeThis,
 } from "./log.ts";
 export { Registry, type RegistryCreateOptions, type RegistryOpenOptions } from "./registry/index.ts";
+export * from "./time/index.ts";

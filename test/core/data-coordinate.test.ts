@@ -7,7 +7,6 @@ import {
   parseDataId,
   recordDataId,
   Timespan,
-  timeFromIso,
 } from "../../src/core/index.ts";
 import {
   DimensionNameError,
@@ -16,6 +15,7 @@ import {
   InvalidArgumentError,
   UnresolvedDataIdError,
 } from "../../src/errors/index.ts";
+import { timeFromIso } from "../../src/time/index.ts";
 
 const universe = defaultUniverse();
 

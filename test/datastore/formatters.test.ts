@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { FileSource } from "../../src/bytes/file-source.ts";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
-import { defaultStorageClasses, Timespan, timeFromIso } from "../../src/core/index.ts";
+import { defaultStorageClasses, Timespan } from "../../src/core/index.ts";
 import { type FitsByteIndex, headerBytes } from "../../src/datastore/byte-index.ts";
 import { FitsExposureFormatter } from "../../src/datastore/formatters/fits-exposure.ts";
 import { JsonFormatter } from "../../src/datastore/formatters/json.ts";
@@ -21,6 +21,7 @@ import { Box2I } from "../../src/image/box.ts";
 import type { Image } from "../../src/image/image.ts";
 import { Mask } from "../../src/image/mask.ts";
 import { MaskedImage } from "../../src/image/masked-image.ts";
+import { timeFromIso } from "../../src/time/index.ts";
 import { fitsverify, fitsverifyPath } from "../support/oracles.ts";
 import { calexpExposure, freshDir, instrumentRef, makeRepo, tree } from "./helpers.ts";
 

@@ -11,7 +11,6 @@ import {
   DatasetType,
   defaultStorageClasses,
   Timespan,
-  timeFromIso,
 } from "../../src/core/index.ts";
 import {
   CalibrationLookupError,
@@ -22,6 +21,7 @@ import {
   MissingDatasetTypeError,
 } from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
+import { timeFromIso } from "../../src/time/index.ts";
 import {
   assertExplains,
   dataIdKeys,

@@ -6,7 +6,6 @@ import {
   DatasetType,
   DimensionUniverse,
   defaultUniverse,
-  parseButlerTime,
   Timespan,
 } from "../../src/core/index.ts";
 import {
@@ -18,6 +17,7 @@ import {
   SchemaVersionError,
 } from "../../src/errors/index.ts";
 import { ATTRIBUTES, Registry, SCHEMA_VERSION, TABLES } from "../../src/registry/index.ts";
+import { parseButlerTime } from "../../src/time/index.ts";
 import { forEachDialect, loadDatasets } from "./registry-support.ts";
 
 forEachDialect("registry lifecycle", (ctx) => {
