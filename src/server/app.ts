@@ -77,8 +77,8 @@ export async function createServerApp(options: ServerAppOptions): Promise<Fastif
       const given = req.headers[CLIENT_REQUEST_ID_HEADER];
       return typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
-    // Validation errors name every problem, not just the first.
-    ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+    // Every problem named, not just the first; unknown properties refused rather than dropped unseen.
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   }) as unknown as FastifyInstance;
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
