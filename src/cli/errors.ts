@@ -40,6 +40,8 @@ export const EXIT_STATUS = {
 
 /** Codes that exit with 1, the status of any failure without a status of its own. */
 export const GENERAL_FAILURE_CODES: readonly ErrorCode[] = [
+  "FILE_NOT_SERVED",
+  "CLIENT_GONE",
   "REMOTE_STORE",
   "RETRIES_EXHAUSTED",
   "RESOURCE_EXISTS",

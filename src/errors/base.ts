@@ -87,6 +87,9 @@ export const ERROR_CODES = [
   "READ_ONLY_BUTLER",
   "NO_DEFAULT_COLLECTION",
   "REPOSITORY_CONFIG",
+  // server, client
+  "FILE_NOT_SERVED",
+  "CLIENT_GONE",
   // cli
   "USAGE",
   "REFUSED",

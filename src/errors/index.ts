@@ -8,6 +8,7 @@ export * from "./datastore.ts";
 export * from "./fits.ts";
 export * from "./image.ts";
 export * from "./registry.ts";
+export * from "./server.ts";
 export * from "./sphgeom.ts";
 export * from "./table.ts";
 export * from "./time.ts";
