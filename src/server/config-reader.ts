@@ -13,7 +13,10 @@ export class ConfigSection {
 
   constructor(path: string, value: unknown, allowed: readonly string[]) {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      throw new ServerConfigError(path, `is ${describe(value)}; accepted: a mapping of ${allowed.join(", ")}`);
+      throw new ServerConfigError(
+        path,
+        `is ${describe(value)}; accepted: a mapping of ${allowed.join(", ")}`,
+      );
     }
     this.path = path;
     this.#values = value as Record<string, unknown>;
@@ -61,7 +64,10 @@ export class ConfigSection {
   choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     const value = this.string(name) ?? fallback;
     if (!(choices as readonly string[]).includes(value)) {
-      throw new ServerConfigError(this.key(name), `'${value}' is not accepted; accepted: ${choices.join(", ")}`);
+      throw new ServerConfigError(
+        this.key(name),
+        `'${value}' is not accepted; accepted: ${choices.join(", ")}`,
+      );
     }
     return value as T;
   }
@@ -71,7 +77,10 @@ export class ConfigSection {
     if (value === undefined || value === null) return undefined;
     const list = typeof value === "string" ? [value] : value;
     if (!Array.isArray(list) || !list.every((v) => typeof v === "string" && v.trim() !== "")) {
-      throw new ServerConfigError(this.key(name), `is ${describe(value)}; accepted: a list of non-empty strings`);
+      throw new ServerConfigError(
+        this.key(name),
+        `is ${describe(value)}; accepted: a list of non-empty strings`,
+      );
     }
     return list.map((v: string) => v.trim());
   }

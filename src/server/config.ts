@@ -23,6 +23,8 @@ export const SIGNING_KEY_ENV = "BUTLER_SERVER_SIGNING_KEY";
 /** Shortest signing key accepted: 32 bytes, as HMAC-SHA256 wants. */
 export const MIN_SIGNING_KEY_BYTES = 32;
 const REPOSITORY_NAME = /^[A-Za-z0-9_.-]+$/;
+/** Largest request body by default: 10,000 ids or a large upload of data IDs fit with room. */
+export const DEFAULT_BODY_BYTES = 16 * 1024 * 1024;
 
 /** One repository to serve, before it is opened. */
 export interface ConfiguredRepository extends RepositoryAccess {
@@ -43,7 +45,6 @@ export interface ServerAppSettings {
   readonly keepAliveMs: number;
   readonly pageRows: number;
   readonly maxIds: number;
-  readonly queryTimeoutMs: number;
 }
 
 export interface ServerConfig {
@@ -95,7 +96,11 @@ export function parseServerConfig(
   const top = new ConfigSection("", document ?? {}, TOP_KEYS);
   const repositories = readRepositories(top, options.baseDir);
   const auth = readAuth(top.section("auth", AUTH_KEYS));
-  const limits = readLimits(top.section("limits", Object.values(LIMIT_KEYS).map((k) => k.slice(7))));
+  const limitsSection = top.section("limits", [
+    ...Object.values(LIMIT_KEYS).map((k) => k.slice(7)),
+    "body_bytes",
+  ]);
+  const limits = readLimits(limitsSection);
   const port = top.has("port") ? top.integer("port", 0, 0) : undefined;
   if (port !== undefined && port > 65535) {
     throw new ServerConfigError("port", `${port} is not accepted; accepted: 0 to 65535`);
@@ -112,11 +117,10 @@ export function parseServerConfig(
     ...(publicUrl === undefined ? {} : { publicUrl: publicUrl.replace(/\/+$/, "") }),
     ...(host === undefined ? {} : { host }),
     ...(port === undefined ? {} : { port }),
-    bodyLimit: limits.bodyLimit,
+    bodyLimit: limitsSection.integer("body_bytes", DEFAULT_BODY_BYTES),
     keepAliveMs: top.seconds("keep_alive", 15) * 1000,
     pageRows: top.integer("page_rows", 2000),
     maxIds: limits.maxIds,
-    queryTimeoutMs: limits.queryTimeoutMs,
   };
   const accessLog = readAccessLog(top, options.baseDir);
   const guard: GuardConfig = {
@@ -138,7 +142,13 @@ export function parseServerConfig(
 
 function readRepositories(top: ConfigSection, baseDir: string): ConfiguredRepository[] {
   const raw = top.raw("repositories");
-  if (raw === undefined || raw === null || typeof raw !== "object" || Array.isArray(raw) || Object.keys(raw).length === 0) {
+  if (
+    raw === undefined ||
+    raw === null ||
+    typeof raw !== "object" ||
+    Array.isArray(raw) ||
+    Object.keys(raw).length === 0
+  ) {
     throw new ServerConfigError(
       "repositories",
       `is ${describe(raw)}; accepted: a mapping of repository names to {uri, read_groups, write_groups}`,
@@ -168,7 +178,10 @@ function readAuth(section: ConfigSection): AuthConfig {
   const mode = section.choice("mode", AUTH_MODES, "tokens");
   const onlyFor = (key: string, modeName: string) => {
     if (section.has(key) && mode !== modeName) {
-      throw new ServerConfigError(section.key(key), `is a setting of mode ${modeName}, but auth.mode is ${mode}`);
+      throw new ServerConfigError(
+        section.key(key),
+        `is a setting of mode ${modeName}, but auth.mode is ${mode}`,
+      );
     }
   };
   onlyFor("trusted_proxies", "proxy");
@@ -205,7 +218,6 @@ function readLimits(section: ConfigSection): GuardLimits {
     streamsPerUser: section.integer(name("streamsPerUser"), d.streamsPerUser),
     streamsPerProcess: section.integer(name("streamsPerProcess"), d.streamsPerProcess),
     retryAfterSeconds: section.seconds(name("retryAfterSeconds"), d.retryAfterSeconds),
-    bodyLimit: section.integer(name("bodyLimit"), d.bodyLimit),
     maxIds: section.integer(name("maxIds"), d.maxIds),
     maxUploadRows: section.integer(name("maxUploadRows"), d.maxUploadRows),
     queryTimeoutMs: section.seconds(name("queryTimeoutMs"), d.queryTimeoutMs / 1000) * 1000,

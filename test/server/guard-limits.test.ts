@@ -1,10 +1,9 @@
 /**
  * The guard's limits and access log on a real listening fastify app: concurrent streaming queries per
  * user (429) and per process (503) with Retry-After, slots given back when a client goes away, capped
- * id lists, uploaded rows and bodies, and one parseable JSON log line per request.
+ * id lists and uploaded rows, and one parseable JSON log line per request.
  */
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { eventually, type GuardedApp, guardedApp } from "./guard-support.ts";
 
@@ -47,7 +46,7 @@ describe("guard: limits and access log", () => {
   before(async () => {
     server = await guardedApp({
       auth: { mode: "tokens" },
-      limits: { streamsPerUser: 2, streamsPerProcess: 3, retryAfterSeconds: 7, bodyLimit: 4_000_000 },
+      limits: { streamsPerUser: 2, streamsPerProcess: 3, retryAfterSeconds: 7 },
     });
     const main = server.registries.get("main")!;
     alice = (await main.tokens.create({ user: "alice", groups: ["survey"] })).token;
@@ -127,63 +126,25 @@ describe("guard: limits and access log", () => {
     assert.equal((await post({ dataset_ids: [], bind: { visits: Array(100_000).fill(1) } })).status, 200);
   });
 
-  test("a body over the limit is 413, announced or chunked", async () => {
-    const big = JSON.stringify({ dataset_ids: [], pad: "x".repeat(4_000_001) });
-    const announced = await fetch(`${server.url}/main/v1/datasets`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" },
-      body: big,
-    });
-    assert.equal(announced.status, 413);
-    assert.deepEqual(await announced.json(), {
-      error_type: "REQUEST_TOO_LARGE",
-      detail: `request body: ${big.length} bytes is more than this server accepts (at most 4000000); split the request`,
-    });
-    const chunked = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(`${server.url}/main/v1/datasets`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" },
-      });
-      request.on("response", (response) => {
-        response.resume();
-        resolve(response.statusCode!);
-      });
-      request.on("error", reject);
-      for (let i = 0; i < 5; i++) request.write("x".repeat(1_000_000));
-      request.end();
-    });
-    assert.equal(chunked, 413);
-  });
-
-  test("one JSON access-log line per request with id, user, route, status, ms, rows and bytes", async () => {
+  test("one JSON access-log line per request with user, route, status, ms, rows and bytes", async () => {
     server.logs.length = 0;
-    const clientId = "3f1c2a9e-2b7d-4c1e-9a55-0d6b1e2f4a77";
     const response = await fetch(`${server.url}/main/v1/datasets`, {
       method: "POST",
-      headers: {
-        authorization: `Bearer ${bob}`,
-        "content-type": "application/json",
-        "X-Butler-Client-Request-Id": clientId,
-      },
+      headers: { authorization: `Bearer ${bob}`, "content-type": "application/json" },
       body: JSON.stringify({ dataset_ids: ["a", "b"] }),
     });
     const text = await response.text();
-    assert.equal(response.headers.get("x-request-id"), clientId);
-    const refused = await fetch(`${server.url}/main/v1/whoami`, {
-      headers: { "X-Butler-Client-Request-Id": 'bad id" {' },
-    });
+    const refused = await fetch(`${server.url}/main/v1/whoami`);
     await refused.text();
-    const generated = refused.headers.get("x-request-id")!;
-    assert.match(generated, /^[0-9a-f-]{36}$/, "an unsafe client id is replaced");
 
     await eventually(() => server.logs.length === 2);
     const [ok, denied] = server.logs;
     assert.deepEqual(
-      { ...ok, time: undefined, ms: undefined },
+      { ...ok, time: undefined, ms: undefined, request_id: undefined },
       {
         time: undefined,
         ms: undefined,
-        request_id: clientId,
+        request_id: undefined,
         user: "bob",
         method: "POST",
         route: "/api/butler/repo/:name/v1/datasets",
@@ -197,9 +158,7 @@ describe("guard: limits and access log", () => {
     );
     assert.ok(typeof ok!.ms === "number" && ok!.ms >= 0);
     assert.ok(!Number.isNaN(Date.parse(String(ok!.time))));
-    assert.deepEqual(
-      [denied!.request_id, denied!.user, denied!.status, denied!.rows],
-      [generated, null, 401, null],
-    );
+    assert.notEqual(ok!.request_id, denied!.request_id);
+    assert.deepEqual([denied!.user, denied!.status, denied!.rows], [null, 401, null]);
   });
 });

@@ -56,26 +56,25 @@ export async function guardedApp(
   }));
   app.get(`${base}/v1/whoami`, { config: { access: "read" } }, async (request) => ({
     principal: request.principal,
-    request_id: request.requestId,
     query_timeout_ms: request.queryTimeoutMs,
   }));
   app.get(`${base}/v1/undeclared`, async (request) => ({ principal: request.principal ?? null }));
   app.post(`${base}/v1/put`, { config: { access: "write" } }, async (request) => ({
     user: request.principal?.user,
   }));
-  app.post(`${base}/v1/datasets`, { config: { access: "read" } }, async (request, reply) => {
+  app.post(`${base}/v1/datasets`, { config: { access: "read" } }, async (request) => {
     const ids = (request.body as { dataset_ids: string[] }).dataset_ids;
-    reply.rowCount = ids.length;
+    request.streamedRows = ids.length;
     return { count: ids.length };
   });
   app.post(
     `${base}/v1/query/data_ids`,
     { config: { access: "read", stream: true } },
-    async (_request, reply) => {
+    async (request, reply) => {
       const stream = new PassThrough();
       stream.write(`${JSON.stringify({ type: "page", rows: [1, 2, 3] })}\n`);
       void held.then(() => {
-        reply.rowCount = 3;
+        request.streamedRows = 3;
         stream.end(`${JSON.stringify({ type: "end", total: 3 })}\n`);
       });
       return reply.type("application/jsonlines").send(stream);

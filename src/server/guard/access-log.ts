@@ -1,6 +1,8 @@
 /**
  * One JSON line per request, written when the response is finished or the client went away:
- * time, request id, user, method, route, repository, status, ms, rows, bytes and peer address.
+ * time, request id, user, method, route, repository, status, ms, rows, bytes and peer address. The
+ * request id is fastify's `request.id` (the app makes it from `X-Butler-Client-Request-Id`), the rows
+ * what the route counted in `request.streamedRows`.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AccessLogSink } from "./types.ts";
@@ -58,14 +60,14 @@ export function accessLogEntry(
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
   return {
     time: new Date().toISOString(),
-    request_id: request.requestId,
+    request_id: request.id,
     user: request.principal?.user ?? null,
     method: request.method,
     route: request.routeOptions.url ?? request.url.split("?")[0]!,
     repository: typeof params?.name === "string" ? params.name : null,
     status: reply.raw.statusCode,
     ms: Math.round(ms * 1000) / 1000,
-    rows: reply.rowCount,
+    rows: request.streamedRows ?? null,
     bytes,
     remote: request.socket.remoteAddress ?? null,
     aborted: !reply.raw.writableFinished,

@@ -1,12 +1,11 @@
 /**
  * `guardPlugin(config)`: the server's front door, as one fastify plugin whose hooks apply to every
- * route registered after it. For each request it assigns the request id, authenticates (bearer token
+ * route registered after it. For each request it authenticates (bearer token
  * of the repository named in the route, trusted proxy header, or nobody in open mode), enforces the
- * route's `config.access` against the repository's read and write groups, caps bodies, id lists,
- * uploaded rows and concurrent streaming queries, and writes one access-log line when the response
- * ends. Refusals are JSON `{error_type, detail}` with the contract's statuses.
+ * route's `config.access` against the repository's read and write groups, caps id lists, uploaded
+ * rows and concurrent streaming queries, and writes one access-log line when the response ends. The
+ * request id and the body size limit are the app's (`genReqId`, `bodyLimit`). Refusals are JSON `{error_type, detail}` with the contract's statuses.
  */
-import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { accessLogEntry, countBytes, stderrSink } from "./access-log.ts";
 import { Authenticator } from "./authenticate.ts";
@@ -16,10 +15,6 @@ import { oversizedPart } from "./request-size.ts";
 import { StreamSlots } from "./stream-slots.ts";
 import { TokenCache } from "./token-cache.ts";
 import { DEFAULT_LIMITS, type GuardConfig, ROUTE_ACCESS, type RouteAccess } from "./types.ts";
-
-const CLIENT_REQUEST_ID = "x-butler-client-request-id";
-/** A client's request id is logged as sent only when it is short and plain (no log injection). */
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 interface RouteGuardConfig {
   access?: unknown;
@@ -55,9 +50,7 @@ export function guardPlugin(config: GuardConfig): (app: FastifyInstance) => Prom
 
   const plugin = async (app: FastifyInstance): Promise<void> => {
     app.decorateRequest("principal", undefined);
-    app.decorateRequest("requestId", "");
     app.decorateRequest("queryTimeoutMs", 0);
-    app.decorateReply("rowCount", null);
 
     app.addHook("onRoute", (route: RouteOptions) => {
       const access = (route.config as RouteGuardConfig | undefined)?.access;
@@ -66,15 +59,11 @@ export function guardPlugin(config: GuardConfig): (app: FastifyInstance) => Prom
           `route ${route.method} ${route.url}: config.access '${String(access)}' is not one of ${ROUTE_ACCESS.join(", ")}`,
         );
       }
-      route.bodyLimit ??= limits.bodyLimit;
     });
 
     app.addHook("onRequest", async (request, reply) => {
       const startedAt = process.hrtime.bigint();
-      const sent = request.headers[CLIENT_REQUEST_ID];
-      request.requestId = typeof sent === "string" && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID();
       request.queryTimeoutMs = limits.queryTimeoutMs;
-      reply.header("X-Request-Id", request.requestId);
       const bytes = countBytes(reply);
       let release: (() => void) | undefined;
       // 'close' comes after a finished response and after a client that went away mid-stream alike.
@@ -82,17 +71,6 @@ export function guardPlugin(config: GuardConfig): (app: FastifyInstance) => Prom
         release?.();
         log?.(JSON.stringify(accessLogEntry(request, reply, startedAt, bytes())));
       });
-
-      const length = Number(request.headers["content-length"] ?? 0);
-      const bodyLimit = request.routeOptions.bodyLimit ?? limits.bodyLimit;
-      if (length > bodyLimit) {
-        return refuse(
-          reply,
-          413,
-          "REQUEST_TOO_LARGE",
-          `request body: ${length} bytes is more than this server accepts (at most ${bodyLimit}); split the request`,
-        );
-      }
 
       const access = accessOf(request);
       if (access !== "public") {

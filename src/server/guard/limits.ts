@@ -7,7 +7,6 @@ export const LIMIT_KEYS: Readonly<Record<keyof GuardLimits, string>> = Object.fr
   streamsPerUser: "limits.streams_per_user",
   streamsPerProcess: "limits.streams_per_process",
   retryAfterSeconds: "limits.retry_after",
-  bodyLimit: "limits.body_bytes",
   maxIds: "limits.max_ids",
   maxUploadRows: "limits.max_upload_rows",
   queryTimeoutMs: "limits.query_timeout",

@@ -1,5 +1,6 @@
 /** What the guard is configured with and what it adds to each request. */
 import type { TokenCheck } from "../../registry/index.ts";
+import type { RouteAccess } from "../context.ts";
 
 /** Who made a request: the user and the groups that decide what they may read and write. */
 export interface Principal {
@@ -7,8 +8,8 @@ export interface Principal {
   readonly groups: readonly string[];
 }
 
+export type { RouteAccess };
 /** A route's requirement (its `config.access`): "public" needs nothing, "write" implies "read". */
-export type RouteAccess = "public" | "read" | "write";
 export const ROUTE_ACCESS: readonly RouteAccess[] = ["public", "read", "write"];
 
 /** Anything that checks a bearer token of one repository (a registry's `tokens`). */
@@ -47,8 +48,6 @@ export interface GuardLimits {
   readonly streamsPerProcess: number;
   /** Retry-After (seconds) on those 429 and 503 answers. */
   readonly retryAfterSeconds: number;
-  /** Largest request body in bytes (more: 413). */
-  readonly bodyLimit: number;
   /** Most dataset ids one request may carry (more: 422 REQUEST_TOO_LARGE). */
   readonly maxIds: number;
   /** Most uploaded rows (data IDs, bound values) one request may carry (more: 422 REQUEST_TOO_LARGE). */
@@ -63,7 +62,6 @@ export const DEFAULT_LIMITS: GuardLimits = Object.freeze({
   streamsPerUser: 2,
   streamsPerProcess: 25,
   retryAfterSeconds: 5,
-  bodyLimit: 16 * 1024 * 1024,
   maxIds: 10_000,
   maxUploadRows: 100_000,
   queryTimeoutMs: 120_000,
@@ -84,18 +82,12 @@ export interface GuardConfig {
   readonly accessLog?: AccessLogSink | false;
 }
 
-/** The guard's additions to each request and reply. */
+/** The guard's additions to each request. */
 declare module "fastify" {
   interface FastifyRequest {
     /** The authenticated user; undefined on public routes and when no guard is installed. */
     principal?: Principal;
-    /** The request id: the client's `X-Butler-Client-Request-Id`, or one made up; echoed as `X-Request-Id`. */
-    requestId: string;
     /** How long a query this request runs may take (ms). */
     queryTimeoutMs: number;
-  }
-  interface FastifyReply {
-    /** Rows the route sent, for the access log (set it where the route knows). */
-    rowCount: number | null;
   }
 }
