@@ -164,6 +164,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import("./commands/transfer-datasets.ts"),
   },
   {
+    name: "token",
+    description: "Create, list and revoke the bearer tokens a repository's servers accept.",
+    load: () => import("./commands/token.ts"),
+  },
+  {
     name: "verify",
     description:
       "Check that every dataset has its file and every file its dataset; list temporaries and trash left by interrupted writes.",

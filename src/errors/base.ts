@@ -71,6 +71,7 @@ export const ERROR_CODES = [
   "REGISTRY_UNAVAILABLE",
   "REGISTRY_FULL",
   "REGISTRY_CORRUPT",
+  "TOKEN_NOT_FOUND",
   // datastore
   "FILE_TEMPLATE",
   "DATASET_NOT_IN_DATASTORE",
@@ -90,6 +91,8 @@ export const ERROR_CODES = [
   // server, client
   "FILE_NOT_SERVED",
   "CLIENT_GONE",
+  "SERVER_CONFIG",
+  "REQUEST_TOO_LARGE",
   // cli
   "USAGE",
   "REFUSED",

@@ -356,3 +356,16 @@ export class RegistryDatabaseError extends ButlerError {
     if (options.driverCode !== undefined) this.driverCode = options.driverCode;
   }
 }
+
+/** A token id that the repository's token table does not hold. */
+export class TokenNotFoundError extends ButlerError {
+  readonly tokenId: string;
+
+  constructor(tokenId: string) {
+    super(
+      "TOKEN_NOT_FOUND",
+      `no access token with id '${tokenId}' in this repository; 'butler token list REPO' shows the ids`,
+    );
+    this.tokenId = tokenId;
+  }
+}

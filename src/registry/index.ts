@@ -34,6 +34,13 @@ export {
   type HeaderRow,
 } from "./managers/header-index-manager.ts";
 export type { CollectionSummary } from "./managers/summary-manager.ts";
+export type {
+  CreateTokenOptions,
+  TokenCheck,
+  TokenManager,
+  TokenRecord,
+  TokenRefusal,
+} from "./managers/token-manager.ts";
 export {
   globToRegExp,
   isGlob,
@@ -67,3 +74,4 @@ export {
 export { HEADER_TABLES } from "./schema/header-tables.ts";
 export { ATTRIBUTES, SCHEMA_VERSION } from "./schema/schema-version.ts";
 export { governorSummaryTable, TABLES } from "./schema/static-tables.ts";
+export { TOKEN_TABLE } from "./schema/token-tables.ts";
