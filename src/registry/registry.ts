@@ -12,6 +12,7 @@ import {
   type DimensionRecordValue,
   DimensionUniverse,
   defaultUniverse,
+  normalizeUuid,
   parseDataId,
   type RecordsInput,
   type Timespan,
@@ -514,6 +515,14 @@ export class Registry {
 
   async getDataset(id: string): Promise<DatasetRef | null> {
     return this.#datasets.get(id);
+  }
+
+  /**
+   * Stored datasets by id in one lookup per dataset type, keyed by the normalized id; ids not stored
+   * are absent. An id that is not a UUID is an InvalidDatasetIdError.
+   */
+  async getDatasets(ids: readonly string[]): Promise<Map<string, DatasetRef>> {
+    return this.#datasets.fetchRefs([...new Set(ids.map((id) => normalizeUuid(id)))]);
   }
 
   async associate(collection: string, refs: readonly DatasetRef[]): Promise<void> {
