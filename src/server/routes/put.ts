@@ -11,8 +11,10 @@
  * Stateless: the upload id is the signed description of the upload, so any process holding the key
  * can take the commit. Uploads never committed are removed once expired (a sweep on prepare and commit).
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+
 import { randomBytes } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Butler } from "../../butler/butler.ts";
 import {
   type PutCommitRequest,
   type PutCommitResponse,
@@ -22,7 +24,6 @@ import {
   ROUTES,
   type SignedUrlQuery,
 } from "../../client/protocol.ts";
-import type { Butler } from "../../butler/butler.ts";
 import type { DatasetType } from "../../core/index.ts";
 import { lookupSubject, ResourceRoot } from "../../datastore/index.ts";
 import { ConflictingDefinitionError, InvalidArgumentError } from "../../errors.ts";
