@@ -83,7 +83,7 @@ async function upload(prepared: PutPrepareResponse, bytes: Uint8Array): Promise<
   throw new ServerError(
     "SERVER_ERROR",
     prepared.url.replace(/[?#].*$/, ""),
-    prepared.upload_id,
+    "-",
     `the upload was refused: HTTP ${res.status} ${text.slice(0, 200)}`,
     { status: res.status },
   );

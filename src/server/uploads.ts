@@ -42,9 +42,12 @@ export function encodeUploadId(key: Uint8Array, upload: Upload): string {
   return `${payload}.${mac(key, payload).toString("base64url")}`;
 }
 
-/** What the signed-URL check signs for the upload route (a path of its own kind). */
-export function uploadPath(uploadId: string): string {
-  return `uploads/${uploadId}`;
+/** The names the server gives uploads: `<expires>-<random hex><extension>`. */
+export const UPLOAD_FILE_NAME = /^\d{1,12}-[0-9a-f]{24}(\.[A-Za-z0-9.]{1,16})?$/;
+
+/** What the upload route's signed URL signs: the file and its announced size (a path of its own kind). */
+export function uploadPath(file: string, size: number): string {
+  return `uploads/${file}#${size}`;
 }
 
 /** The upload an id describes; a typed error when it was not made by this key for this repository. */

@@ -38,6 +38,7 @@ import {
   encodeUploadId,
   sweepExpiredUploads,
   UPLOAD_DIR,
+  UPLOAD_FILE_NAME,
   type Upload,
   uploadPath,
 } from "../uploads.ts";
@@ -120,9 +121,11 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (root instanceof ResourceRoot && canPresignPut(target)) {
         url = await target.presignPut({ expiresIn: ctx.urlExpirySeconds });
       } else {
-        const { query } = signQuery(ctx.signingKey, name, uploadPath(uploadId), ctx.urlExpirySeconds);
-        const route = ROUTES.upload.replace(":uploadId", encodeURIComponent(uploadId));
-        url = `${serverUrlOf(ctx, request)}${REPO_PREFIX}/${name}${route}?${query}`;
+        // The URL names the file and its size only (the id itself is too long for a path segment).
+        const signed = uploadPath(upload.file, upload.size);
+        const { query } = signQuery(ctx.signingKey, name, signed, ctx.urlExpirySeconds);
+        const route = ROUTES.upload.replace(":uploadId", encodeURIComponent(upload.file));
+        url = `${serverUrlOf(ctx, request)}${REPO_PREFIX}/${name}${route}?size=${upload.size}&${query}`;
       }
       return { upload_id: uploadId, url, method: "PUT", expires };
     },
@@ -131,17 +134,26 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
   // The upload route reads its body as raw bytes; the parser is scoped to it.
   app.register(async (scope) => {
     scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
-    scope.put<{ Params: { uploadId: string }; Querystring: SignedUrlQuery }>(
+    scope.put<{ Params: { uploadId: string }; Querystring: SignedUrlQuery & { size?: string } }>(
       ROUTES.upload,
       { config: { access: "write" } },
       async (request, reply) => {
         const { name } = repositoryOf(ctx, request);
-        const uploadId = request.params.uploadId;
-        checkSignature(ctx.signingKey, name, uploadPath(uploadId), request.query.expires, request.query.sig);
-        const upload = decodeUploadId(ctx.signingKey, uploadId, name);
-        const bytes = await readBounded(request, upload.size);
+        const file = request.params.uploadId;
+        const size = request.query.size ?? "";
+        checkSignature(
+          ctx.signingKey,
+          name,
+          uploadPath(file, Number(size)),
+          request.query.expires,
+          request.query.sig,
+        );
+        if (!UPLOAD_FILE_NAME.test(file) || !/^\d+$/.test(size)) {
+          throw new InvalidArgumentError(`'${file}' is not an upload this server names`);
+        }
+        const bytes = await readBounded(request, Number(size));
         const { butler } = repositoryOf(ctx, request);
-        await uploadsDir(butler.datastore.root.uri).join(upload.file).write(bytes);
+        await uploadsDir(butler.datastore.root.uri).join(file).write(bytes);
         reply.code(201);
         return {};
       },
