@@ -57,6 +57,7 @@ export const ROUTES = {
   putCommit: "/v1/put/commit",
   upload: "/v1/uploads/:uploadId",
   getFileByDataId: "/v1/get_file_by_data_id",
+  headerKeys: "/v1/header_keys/:datasetTypeName",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
@@ -256,6 +257,15 @@ export interface QueryHeadersRequest extends QueryRequestBase {
  * region as the hex of its sphgeom encoding, bytes as hex.
  */
 export type DimensionRecordJson = Record<string, string | number | boolean | null | TimespanJson>;
+
+/**
+ * `GET /v1/header_keys/{datasetTypeName}`: the FITS header keys the repository indexes for a dataset
+ * type (none for a type without an index), so a client asks the server only for those and reads the
+ * others from the files itself.
+ */
+export interface HeaderKeysResponse {
+  keys: string[];
+}
 
 /** One header scan row; values are JSON scalars (64-bit integers beyond 2^53 as decimal strings). */
 export interface HeaderRowJson {

@@ -7,6 +7,7 @@
  */
 
 import { mapConcurrent } from "../butler/concurrency.ts";
+import type { HeaderScan } from "../butler/header-scan.ts";
 import { dataIdObject, formatDataId, mergeDataId } from "../butler/resolve.ts";
 import {
   type DataIdInput,
@@ -35,10 +36,10 @@ import {
   type FileInfo,
   type GetFileByDataIdResponse,
   type GetFileResponse,
-  type HeaderRowJson,
   REPO_PREFIX,
   routePath,
 } from "./protocol.ts";
+import { indexedHeaderKeys, type RemoteQueryHeadersOptions, remoteQueryHeaders } from "./remote-headers.ts";
 import { remotePut } from "./remote-put.ts";
 import { RemoteFiles } from "./remote-read.ts";
 import { RemoteRegistry } from "./remote-registry.ts";
@@ -164,8 +165,11 @@ export class RemoteButler {
 
   // ---- finding files ----------------------------------------------------------------------------
 
-  /** The files of datasets by ID, in one request per 10,000; a dataset without one is left out. */
-  async #files(ids: readonly string[], signal?: AbortSignal): Promise<Map<string, Located>> {
+  /**
+   * The files of datasets by ID (record and signed URL, remembered for reads), in one request per
+   * 10,000; a dataset without one is left out.
+   */
+  async fetchFileInfo(ids: readonly string[], signal?: AbortSignal): Promise<Map<string, Located>> {
     const out = new Map<string, Located>();
     for (let i = 0; i < ids.length; i += 10_000) {
       const answer = await this.connection.postJson<GetFileResponse>(
@@ -232,7 +236,7 @@ export class RemoteButler {
       const component = refOrType.datasetType.component ?? undefined;
       const ref = refOrType.makeCompositeRef();
       if (check) this.#check(ref.datasetType.storageClass, component, options);
-      const found = (await this.#files([ref.id], options.signal)).get(ref.id);
+      const found = (await this.fetchFileInfo([ref.id], options.signal)).get(ref.id);
       if (found === undefined)
         throw new DatasetNotFoundError(ref.id, `dataset ${ref} has no file on ${this.url}`);
       return { ...found, ...(component === undefined ? {} : { component }) };
@@ -338,7 +342,7 @@ export class RemoteButler {
         throw new DatasetNotFoundInCollectionsError(type.name, formatDataId(merged), collections);
       return { ref, component };
     });
-    const files = await this.#files([...new Set(wanted.map((w) => w.ref.id))], options.signal);
+    const files = await this.fetchFileInfo([...new Set(wanted.map((w) => w.ref.id))], options.signal);
     return mapConcurrent(wanted, concurrency, (w) => {
       const found = files.get(w.ref.id);
       if (found === undefined) {
@@ -421,46 +425,16 @@ export class RemoteButler {
   }
 
   /**
-   * Header values of the datasets found (find-first by default): the keys the repository indexes,
-   * answered by the server from its registry with no file opened. Rows give the ref and the values.
+   * Header values of the datasets found (find-first by default), as a local butler's queryHeaders:
+   * indexed keys from the server's registry, others read here from the files (see remote-headers.ts).
    */
-  async queryHeaders(
-    datasetType: string,
-    options: {
-      keys?: readonly string[];
-      collections?: string | readonly string[];
-      where?: string;
-      bind?: Readonly<Record<string, unknown>>;
-      dataId?: DataIdInput;
-      orderBy?: string | readonly string[];
-      limit?: number;
-      findFirst?: boolean;
-    } = {},
-  ): Promise<{ rows: { ref: DatasetRef; values: HeaderRowJson["values"] }[] }> {
-    const collections = this.searchCollections(options.collections, "queryHeaders");
-    const rows: { ref: DatasetRef; values: HeaderRowJson["values"] }[] = [];
-    await this.connection.stream<HeaderRowJson>(
-      routePath("queryHeaders"),
-      {
-        dataset_type: datasetType,
-        collections: namesToJson(collections, "queryHeaders"),
-        ...(options.keys === undefined ? {} : { keys: [...options.keys] }),
-        ...(options.where === undefined ? {} : { where: options.where }),
-        ...(options.bind === undefined ? {} : { bind: { ...options.bind } }),
-        ...(options.dataId === undefined ? {} : { data_id: dataIdToJson(options.dataId) }),
-        ...(options.orderBy === undefined
-          ? {}
-          : { order_by: typeof options.orderBy === "string" ? options.orderBy : [...options.orderBy] }),
-        ...(options.limit === undefined ? {} : { limit: options.limit }),
-        ...(options.findFirst === undefined ? {} : { find_first: options.findFirst }),
-      },
-      (page) => {
-        for (const row of page) {
-          rows.push({ ref: refFromJson(row.dataset_ref, this.registry.universe), values: row.values });
-        }
-      },
-    );
-    return { rows };
+  queryHeaders(datasetType: string, options: RemoteQueryHeadersOptions = {}): Promise<HeaderScan> {
+    return remoteQueryHeaders(this, datasetType, options);
+  }
+
+  /** The header keys the repository indexes for a dataset type. */
+  indexedHeaderKeys(datasetType: string): Promise<string[]> {
+    return indexedHeaderKeys(this, datasetType);
   }
 
   // ---- writes -----------------------------------------------------------------------------------

@@ -190,6 +190,12 @@ export class RemoteRegistry {
     return answer.children;
   }
 
+  /** The CHAINED collections that list `name` among their children. */
+  async getCollectionParentChains(name: string): Promise<string[]> {
+    const chains = await this.queryCollectionInfo("*", { collectionTypes: CollectionType.CHAINED });
+    return chains.filter((c) => c.children?.includes(name)).map((c) => c.name);
+  }
+
   async getCollectionSummary(
     collections: NameExpression,
   ): Promise<{ datasetTypes: string[]; governors: Record<string, string[]> }> {

@@ -26,6 +26,7 @@ import { datasetTypeRoutes } from "./routes/dataset-types.ts";
 import { datasetRoutes } from "./routes/datasets.ts";
 import { fileByDataIdRoutes } from "./routes/file-by-data-id.ts";
 import { fileRoutes } from "./routes/files.ts";
+import { headerKeyRoutes } from "./routes/header-keys.ts";
 import { putRoutes } from "./routes/put.ts";
 import { queryRoutes } from "./routes/queries.ts";
 import { repositoryRoutes } from "./routes/repository.ts";
@@ -68,6 +69,7 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   fileRoutes,
   bytesRoutes,
   fileByDataIdRoutes,
+  headerKeyRoutes,
   putRoutes,
 ];
 
