@@ -4,6 +4,7 @@
  * datastore it joins. Each layer's own index (`src/<layer>/index.ts`) exports the rest of it.
  */
 export * from "./butler/index.ts";
+export * from "./client/index.ts";
 export * from "./core/index.ts";
 export {
   FileDatastore,

@@ -25,6 +25,7 @@ export const EXIT_STATUS = {
   REGISTRY_NOT_FOUND: 3,
   TOKEN_NOT_FOUND: 3,
   SERVER_CONFIG: 2,
+  SERVER_URL: 2,
   FITS_FORMAT: 4,
   UNSUPPORTED_COMPRESSION: 4,
   CHECKSUM_MISMATCH: 4,
@@ -33,7 +34,9 @@ export const EXIT_STATUS = {
   // The registry database: try again later (6), cannot be reached or opened (7), full (8), damaged (9).
   REGISTRY_LOCKED: 6,
   REGISTRY_TIMEOUT: 6,
+  SERVER_BUSY: 6,
   REGISTRY_UNAVAILABLE: 7,
+  SERVER_UNREACHABLE: 7,
   REGISTRY_FULL: 8,
   REGISTRY_CORRUPT: 9,
   // A local disk or quota is full.
@@ -45,6 +48,10 @@ export const GENERAL_FAILURE_CODES: readonly ErrorCode[] = [
   "FILE_NOT_SERVED",
   "CLIENT_GONE",
   "REQUEST_TOO_LARGE",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "SERVER_ERROR",
+  "SERVER_STREAM_INTERRUPTED",
   "REMOTE_STORE",
   "RETRIES_EXHAUSTED",
   "RESOURCE_EXISTS",
