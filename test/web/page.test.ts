@@ -292,7 +292,6 @@ describe("the web page", () => {
     assert.equal(kinds.filter((k) => k === "detector").length, 6);
     assert.equal(kinds.filter((k) => k === "tract").length, 1);
     assert.equal(kinds.filter((k) => k === "patch").length, 9);
-    await screenshot("sky");
     const target = page.locator("svg.sky a[data-kind=detector]").first();
     const label = (await target.getAttribute("aria-label"))!;
     const [, visit, detector] = /visit (\d+) detector (\d+)/.exec(label)!;
@@ -301,5 +300,8 @@ describe("the web page", () => {
     const fields = (await page.textContent("dl.fields"))!;
     assert.match(fields, new RegExp(`detector=${detector}\\b`));
     assert.match(fields, new RegExp(`visit=${visit}\\b`));
+    await open(`#/sky/demo?datasetType=calexp&collections=${encodeURIComponent(DEMO_CHAIN)}&frame=all`);
+    assert.equal(await page.inputValue("#sky-frame"), "all");
+    await screenshot("sky");
   });
 });

@@ -65,7 +65,8 @@ function show(title, ...content) {
 }
 
 function formatValue(value) {
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(8);
+  if (typeof value === "number")
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
   if (value === null || value === undefined) return "";
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
@@ -300,7 +301,7 @@ async function datasetPage(repo, id) {
   const d = await getJson(api(repo, `/dataset/${id}`));
   const components = h(
     "ul",
-    {},
+    { class: "inline" },
     d.components.map((c) => {
       const target = ["image", "mask", "variance"].includes(c.name)
         ? link("image", repo, `/${id}`, { plane: c.name })
@@ -767,7 +768,8 @@ async function skyPage(repo, params) {
     return;
   }
   const selection = body.footprints.filter((f) => f.kind === "visit" || f.kind === "detector");
-  const focus = selection.length > 0 ? selection : body.footprints;
+  const frame = params.get("frame") === "all" ? "all" : "selection";
+  const focus = selection.length > 0 && frame === "selection" ? selection : body.footprints;
   if (focus.length === 0) {
     out.replaceChildren(
       h("p", { class: "note" }, "No footprints: the datasets found have no regions in the registry."),
@@ -777,7 +779,7 @@ async function skyPage(repo, params) {
   const [ra0, dec0] = centreOf(focus.flatMap((f) => f.vertices));
   const project = tangentProjection(ra0, dec0);
   const projected = body.footprints.map((f) => ({ ...f, points: f.vertices.map(project) }));
-  const focused = projected.filter((f) => focus.includes(body.footprints[projected.indexOf(f)]));
+  const focused = projected.filter((_f, i) => focus.includes(body.footprints[i]));
   const xs = focused.flatMap((f) => f.points.map((p) => p[0]));
   const ys = focused.flatMap((f) => f.points.map((p) => p[1]));
   const pad = 0.1 * Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys), 1e-4);
