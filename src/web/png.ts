@@ -1,12 +1,15 @@
 /**
- * A minimal PNG encoder (8-bit RGB or RGBA, no interlace) for server-rendered previews: the pixel rows
- * with filter byte 0, deflated by node:zlib, in IHDR/IDAT/IEND chunks with their CRCs.
+ * A minimal PNG encoder (8-bit grey, RGB or RGBA, no interlace) for server-rendered previews: the pixel
+ * rows with filter byte 0, deflated by node:zlib, in IHDR/IDAT/IEND chunks with their CRCs. Sky noise
+ * barely compresses, so a fast deflate level costs few bytes and saves most of the time.
  */
 import { crc32, deflateSync } from "node:zlib";
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
-export type PngChannels = 3 | 4;
+/** Grey, RGB or RGBA. */
+export type PngChannels = 1 | 3 | 4;
+const COLOUR_TYPE: Record<PngChannels, number> = { 1: 0, 3: 2, 4: 6 };
 
 /** Encodes `pixels` (row-major, `channels` bytes a pixel, top row first) as a PNG file. */
 export function encodePng(
@@ -32,12 +35,12 @@ export function encodePng(
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bit depth
-  header[9] = channels === 4 ? 6 : 2; // colour type: RGBA or RGB
+  header[9] = COLOUR_TYPE[channels];
   // Bytes 10–12: deflate compression, adaptive filtering, no interlace (all 0).
   return Buffer.concat([
     SIGNATURE,
     chunk("IHDR", header),
-    chunk("IDAT", deflateSync(raw, { level: 6 })),
+    chunk("IDAT", deflateSync(raw, { level: 3 })),
     chunk("IEND", Buffer.alloc(0)),
   ]);
 }

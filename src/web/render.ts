@@ -62,31 +62,34 @@ export function renderPreview(
   const layers = overlay
     .filter((name) => mask?.maskPlanes?.[name] !== undefined)
     .map((name) => ({ bit: 1 << mask!.maskPlanes![name]!, rgb: hexRgb(colours[name]!) }));
-  const rgba = new Uint8Array(columns * rows * 4);
+  if (layers.length === 0) {
+    const flipped = new Uint8Array(columns * rows);
+    for (let r = 0; r < rows; r++)
+      flipped.set(grey.subarray(r * columns, (r + 1) * columns), (rows - 1 - r) * columns);
+    return { png: encodePng(columns, rows, flipped, 1), limits };
+  }
+  const rgb = new Uint8Array(columns * rows * 3);
   for (let r = 0; r < rows; r++) {
-    const out = (rows - 1 - r) * columns * 4;
+    const out = (rows - 1 - r) * columns * 3;
     for (let c = 0; c < columns; c++) {
       const i = r * columns + c;
       let red = grey[i]!;
       let green = red;
       let blue = red;
-      if (layers.length > 0) {
-        const bits = mask!.values[i]!;
-        for (const layer of layers) {
-          if ((bits & layer.bit) === 0) continue;
-          red = (red + layer.rgb[0]) >> 1;
-          green = (green + layer.rgb[1]) >> 1;
-          blue = (blue + layer.rgb[2]) >> 1;
-        }
+      const bits = mask!.values[i]!;
+      for (const layer of layers) {
+        if ((bits & layer.bit) === 0) continue;
+        red = (red + layer.rgb[0]) >> 1;
+        green = (green + layer.rgb[1]) >> 1;
+        blue = (blue + layer.rgb[2]) >> 1;
       }
-      const o = out + c * 4;
-      rgba[o] = red;
-      rgba[o + 1] = green;
-      rgba[o + 2] = blue;
-      rgba[o + 3] = 255;
+      const o = out + c * 3;
+      rgb[o] = red;
+      rgb[o + 1] = green;
+      rgb[o + 2] = blue;
     }
   }
-  return { png: encodePng(columns, rows, rgba), limits };
+  return { png: encodePng(columns, rows, rgb, 3), limits };
 }
 
 function hexRgb(hex: string): [number, number, number] {

@@ -246,6 +246,25 @@ describe("the web page", () => {
     await screenshot("image");
   });
 
+  test("a preview smaller than the image reads every n-th row only; the header view reads only the header", async () => {
+    const id = await firstCalexpId();
+    const small = await fetch(`${base}/web/api/demo/dataset/${id}/preview.png?size=64&stretch=zscale`);
+    assert.equal(small.status, 200);
+    const info = JSON.parse(small.headers.get("x-preview")!) as {
+      step: number;
+      bytesRead: number;
+      planeBytes: number;
+    };
+    assert.equal(info.step, 4);
+    assert.ok(info.bytesRead < info.planeBytes / 3, `read ${info.bytesRead} of ${info.planeBytes} bytes`);
+    const png = Buffer.from(await small.arrayBuffer());
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [64, 48]);
+    const ref = (await butler.registry.getDataset(id))!;
+    const header = await butler.datastore.get(ref, { component: "metadata" });
+    assert.equal(header.metrics.requests, 1);
+    assert.ok(header.metrics.bytesRead < header.record.fileSize / 10);
+  });
+
   test("a box drawn on the image downloads the cutout butler get --bbox writes", async () => {
     const id = await firstCalexpId();
     await open(`#/image/demo/${id}`);

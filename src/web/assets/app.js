@@ -267,11 +267,7 @@ async function searchPage(repo, params) {
         h(
           "tr",
           {},
-          h(
-            "td",
-            { class: "mono" },
-            h("a", { href: link("dataset", repo, `/${row.id}`) }, row.id.slice(0, 8)),
-          ),
+          h("td", { class: "mono" }, h("a", { href: link("dataset", repo, `/${row.id}`) }, row.id)),
           h("td", {}, row.run),
           body.columns.map((c) => h("td", {}, formatValue(row.dataId[c]))),
         ),
@@ -823,16 +819,28 @@ async function skyPage(repo, params) {
   );
   const counts = {};
   for (const f of body.footprints) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
+  const plural = { visit: "visits", detector: "detectors", tract: "tracts", patch: "patches" };
+  const frameChoice = h(
+    "select",
+    { id: "sky-frame" },
+    h("option", { value: "selection", selected: frame === "selection" }, "the datasets found"),
+    h("option", { value: "all", selected: frame === "all" }, "everything, tracts and patches included"),
+  );
+  frameChoice.addEventListener("change", () => {
+    params.set("frame", frameChoice.value);
+    location.hash = link("sky", repo, "", Object.fromEntries(params));
+  });
   out.replaceChildren(
     h(
       "p",
       {},
       `${body.datasets} datasets${body.truncated ? " (the first ones)" : ""}; ` +
         Object.entries(counts)
-          .map(([k, n]) => `${n} ${k}${n === 1 ? "" : "s"}`)
+          .map(([k, n]) => `${n} ${n === 1 ? k : plural[k]}`)
           .join(", ") +
         `. Centre RA ${ra0.toFixed(4)}°, Dec ${dec0.toFixed(4)}°; tangent-plane projection, north up, east left. Detector footprints open their datasets.`,
     ),
+    h("p", {}, h("label", { for: "sky-frame" }, "Frame "), frameChoice),
     svg,
   );
 }
