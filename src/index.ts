@@ -11,7 +11,7 @@ export {
   FORMATTER_ALIASES,
   FormatterRegistry,
 } from "./datastore/index.ts";
-export * from "./errors.ts";
+export * from "./errors/index.ts";
 export {
   getLogger,
   type LogLevel,
@@ -22,3 +22,4 @@ export {
   timeThis,
 } from "./log.ts";
 export { Registry, type RegistryCreateOptions, type RegistryOpenOptions } from "./registry/index.ts";
+export * from "./time/index.ts";

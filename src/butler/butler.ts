@@ -27,7 +27,7 @@ import {
   isButlerError,
   NoDefaultCollectionError,
   ReadOnlyButlerError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { Registry } from "../registry/index.ts";
 import { calibrationTimespan } from "./calibration-time.ts";

@@ -5,9 +5,9 @@
  */
 import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import { Butler, type ButlerOpenOptions } from "../butler/index.ts";
-import { formatIsoTime } from "../core/index.ts";
-import { EmptyQueryResultError } from "../errors.ts";
+import { EmptyQueryResultError } from "../errors/index.ts";
 import { isRegion, regionHex } from "../registry/interchange/index.ts";
+import { formatIsoTime } from "../time/index.ts";
 import { type OutputFormat, parseFormat, type Row, renderRows } from "./output.ts";
 
 /** Opens the repository, runs `fn`, and closes the butler whatever happens. */

@@ -4,7 +4,6 @@
  * and `RegistryDatabase` are exported for the query system and tools.
  */
 export { RegistryDatabase } from "./database.ts";
-export { RegistryDatabaseError, type RegistryDatabaseErrorCode } from "./dialects/database-errors.ts";
 export { type OpenDialectOptions, openDialect, SUPPORTED_DATABASE_URIS } from "./dialects/open-dialect.ts";
 export type {
   ColumnKind,

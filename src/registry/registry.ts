@@ -23,7 +23,7 @@ import {
   DimensionRecordNotFoundError,
   ReadOnlyRegistryError,
   SchemaVersionError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { RegistryDatabase } from "./database.ts";
 import { type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
 import type { RegistryDialect } from "./dialects/registry-dialect.ts";

@@ -3,7 +3,7 @@
  * dotted path in its error and says what is accepted, and `finish` refuses keys nobody asked for.
  */
 import { didYouMean, unknownNameMessage } from "../did-you-mean.ts";
-import { ServerConfigError } from "../errors.ts";
+import { ServerConfigError } from "../errors/index.ts";
 import { DURATION_FORMS, parseDuration } from "./duration.ts";
 
 export class ConfigSection {

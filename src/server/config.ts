@@ -6,7 +6,7 @@
 import { createWriteStream, readFileSync, type WriteStream } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse } from "yaml";
-import { ServerConfigError } from "../errors.ts";
+import { ServerConfigError } from "../errors/index.ts";
 import { ConfigSection, describe } from "./config-reader.ts";
 import { trustedAddresses } from "./guard/authenticate.ts";
 import { checkLimits, LIMIT_KEYS } from "./guard/limits.ts";

@@ -1,5 +1,5 @@
 /** Durations as people write them in options and config: `90s`, `15m`, `12h`, `30d`, `2w`. */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sql } from "kysely";
-import { isButlerError } from "../../src/errors.ts";
+import { isButlerError } from "../../src/errors/index.ts";
 import { Registry, TOKEN_TABLE } from "../../src/registry/index.ts";
 import { forEachDialect } from "./registry-support.ts";
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { isButlerError } from "../../src/errors.ts";
+import { isButlerError } from "../../src/errors/index.ts";
 import { loadServerConfig, SIGNING_KEY_ENV } from "../../src/server/config.ts";
 import { DEFAULT_LIMITS } from "../../src/server/guard/index.ts";
 

@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Butler } from "../../butler/index.ts";
 import { CollectionType, type Timespan } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { Header } from "../../fits/header.ts";
 import { emptyPrimaryHdu, imageHdu } from "../../fits/image-hdu.ts";
 import { writeFits } from "../../fits/writer.ts";

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { sql } from "kysely";
-import { InvalidArgumentError, ReadOnlyRegistryError, TokenNotFoundError } from "../../errors.ts";
+import { InvalidArgumentError, ReadOnlyRegistryError, TokenNotFoundError } from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import { createTable } from "../schema/table-spec.ts";
 import { TOKEN_TABLE, TOKEN_USER_LENGTH, tokenTables } from "../schema/token-tables.ts";

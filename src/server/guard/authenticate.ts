@@ -5,7 +5,7 @@
 import { BlockList, isIP } from "node:net";
 import { userInfo } from "node:os";
 import type { FastifyRequest } from "fastify";
-import { ServerConfigError } from "../../errors.ts";
+import { ServerConfigError } from "../../errors/index.ts";
 import type { TokenCache } from "./token-cache.ts";
 import type { AuthConfig, Principal, TokenStore } from "./types.ts";
 

@@ -1,5 +1,5 @@
 /** Validation of the guard's limits: each is a positive whole number (ms, bytes, counts, seconds). */
-import { ServerConfigError } from "../../errors.ts";
+import { ServerConfigError } from "../../errors/index.ts";
 import type { GuardLimits } from "./types.ts";
 
 /** Config-file names of the limits, for messages that point at the setting to change. */

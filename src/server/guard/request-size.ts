@@ -3,7 +3,7 @@
  * body) and uploaded rows (`data_ids`, `rows`, and each list bound in `bind`). The routes need not
  * check them; a body over a cap never reaches them.
  */
-import { RequestTooLargeError } from "../../errors.ts";
+import { RequestTooLargeError } from "../../errors/index.ts";
 
 const ID_KEYS = new Set(["dataset_ids"]);
 const ROW_KEYS = new Set(["data_ids", "rows"]);
