@@ -49,7 +49,10 @@ export interface ServerAppSettings {
 
 export interface ServerConfig {
   readonly app: ServerAppSettings;
-  /** Add `tokenStore` (each opened butler's `registry.tokens`) before passing it to `guardPlugin`. */
+  /**
+   * The guard's settings. Once the butlers are open, `guardConfigFor(servedRepositories, guard)` adds
+   * their tokens (and takes the groups from the served list, made from `app.repositories`).
+   */
   readonly guard: GuardConfig;
 }
 

@@ -13,7 +13,7 @@ import { Butler } from "../../src/butler/index.ts";
 import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
 import { createServerApp } from "../../src/server/app.ts";
 import { loadServerConfig } from "../../src/server/config.ts";
-import { guardPlugin } from "../../src/server/guard/index.ts";
+import { guardConfigFor, guardPlugin } from "../../src/server/guard/index.ts";
 import { eventually } from "./guard-support.ts";
 import { CALEXPS, enabledDialects, get, jsonLines, post, type Served, serveDemo } from "./server-support.ts";
 
@@ -121,18 +121,23 @@ for (const dialect of enabledDialects()) {
     test("a second app over the same repository accepts the token and sees its revocation", async () => {
       const butler = await Butler.open(join(served.dir, "repo"), { writeable: false });
       const config = loadServerConfig(join(confDir, "server.yaml"));
+      const repositories = [{ name: "main", butler, readGroups: ["survey"] }];
+      const settings = { auth: config.guard.auth, limits: config.guard.limits, accessLog: false as const };
       const app = await createServerApp({
-        repositories: [{ name: "main", butler }],
+        repositories,
         signingKey: config.app.signingKey,
-        plugins: [
-          guardPlugin({ ...config.guard, tokenStore: () => butler.registry.tokens, accessLog: false }),
-        ],
+        plugins: [guardPlugin(guardConfigFor(repositories, settings))],
       });
       try {
         const origin = await app.listen({ host: "127.0.0.1", port: 0 });
         const url = `${origin}/api/butler/repo/main/v1/universe`;
         const { token, record } = await admin!.registry.tokens.create({ user: "sam", groups: ["survey"] });
         assert.equal((await get(url, { authorization: `Bearer ${token}` })).status, 200);
+        assert.equal(
+          (await get(url, { authorization: `Bearer ${outsider}` })).status,
+          403,
+          "groups come along",
+        );
         await admin!.registry.tokens.revoke(record.id);
         const refused = await get(url, { authorization: `Bearer ${token}` });
         assert.deepEqual([refused.status, refused.body.detail], [401, "the bearer token was revoked"]);

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import Fastify from "fastify";
+import { guardPlugin } from "../../src/server/guard/index.ts";
 import { eventually, type GuardedApp, guardedApp } from "./guard-support.ts";
 
 interface Opened {
@@ -46,7 +48,7 @@ describe("guard: limits and access log", () => {
   before(async () => {
     server = await guardedApp({
       auth: { mode: "tokens" },
-      limits: { streamsPerUser: 2, streamsPerProcess: 3, retryAfterSeconds: 7 },
+      limits: { streamsPerUser: 2, streamsPerProcess: 3, retryAfterSeconds: 7, queryTimeoutMs: 45_000 },
     });
     const main = server.registries.get("main")!;
     alice = (await main.tokens.create({ user: "alice", groups: ["survey"] })).token;
@@ -90,6 +92,13 @@ describe("guard: limits and access log", () => {
     );
     server.releaseStreams();
     await Promise.all(again.map(drain));
+  });
+
+  test("the query time limit reaches the routes", async () => {
+    const response = await fetch(`${server.url}/main/v1/whoami`, {
+      headers: { authorization: `Bearer ${alice}` },
+    });
+    assert.equal(((await response.json()) as { query_timeout_ms: number }).query_timeout_ms, 45_000);
   });
 
   test("more than 10,000 dataset ids or 100,000 uploaded rows is 422 REQUEST_TOO_LARGE", async () => {
@@ -160,5 +169,26 @@ describe("guard: limits and access log", () => {
     assert.ok(!Number.isNaN(Date.parse(String(ok!.time))));
     assert.notEqual(ok!.request_id, denied!.request_id);
     assert.deepEqual([denied!.user, denied!.status, denied!.rows], [null, 401, null]);
+  });
+});
+
+describe("guard: configuration mistakes", () => {
+  test("a limit that is not a positive whole number names its setting", () => {
+    assert.throws(
+      () => guardPlugin({ auth: { mode: "tokens" }, repositories: {}, limits: { streamsPerUser: 0 } }),
+      (err: Error & { code?: string }) =>
+        err.code === "SERVER_CONFIG" &&
+        /^server configuration: limits\.streams_per_user: 0 is not accepted/.test(err.message),
+    );
+  });
+
+  test("a route declaring an unknown access is refused when it is added", async () => {
+    const app = Fastify();
+    await guardPlugin({ auth: { mode: "tokens" }, repositories: {}, accessLog: false })(app);
+    assert.throws(
+      () => app.get("/api/butler/repo/:name/x", { config: { access: "admin" as never } }, async () => ({})),
+      /config\.access 'admin' is not one of public, read, write/,
+    );
+    await app.close();
   });
 });

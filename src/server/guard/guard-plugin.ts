@@ -1,10 +1,11 @@
 /**
  * `guardPlugin(config)`: the server's front door, as one fastify plugin whose hooks apply to every
- * route registered after it. For each request it authenticates (bearer token
- * of the repository named in the route, trusted proxy header, or nobody in open mode), enforces the
- * route's `config.access` against the repository's read and write groups, caps id lists, uploaded
- * rows and concurrent streaming queries, and writes one access-log line when the response ends. The
- * request id and the body size limit are the app's (`genReqId`, `bodyLimit`). Refusals are JSON `{error_type, detail}` with the contract's statuses.
+ * route registered after it. For each request it authenticates (a bearer token of the repository
+ * named in the route, the trusted proxy's header, or nobody in open mode), enforces the route's
+ * `config.access` against the repository's read and write groups, caps id lists, uploaded rows and
+ * concurrent streaming queries, and writes one access-log line when the response ends. The request id
+ * and the body size limit are the app's (`genReqId`, `bodyLimit`). Refusals are JSON
+ * `{error_type, detail}` with the contract's statuses.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { accessLogEntry, countBytes, stderrSink } from "./access-log.ts";

@@ -3,6 +3,7 @@ export { type AccessLogEntry, stderrSink } from "./access-log.ts";
 export { DEFAULT_GROUPS_HEADER, DEFAULT_USER_HEADER } from "./authenticate.ts";
 export { ANY_USER, mayRead, mayWrite } from "./authorize.ts";
 export { guardPlugin } from "./guard-plugin.ts";
+export { guardConfigFor } from "./served.ts";
 export {
   type AccessLogSink,
   type AuthConfig,
