@@ -4,7 +4,12 @@
  * and `RegistryDatabase` are exported for the query system and tools.
  */
 export { RegistryDatabase } from "./database.ts";
-export { type OpenDialectOptions, openDialect, SUPPORTED_DATABASE_URIS } from "./dialects/open-dialect.ts";
+export {
+  defaultDatabaseUri,
+  type OpenDialectOptions,
+  openDialect,
+  SUPPORTED_DATABASE_URIS,
+} from "./dialects/open-dialect.ts";
 export type {
   ColumnKind,
   ColumnTypeSpec,
@@ -63,6 +68,7 @@ export {
   type RegistryDatabaseInput,
   type RegistryInternals,
   type RegistryOpenOptions,
+  type SharedDatabase,
 } from "./registry.ts";
 export { calibsTableName, datasetTableSuffix, tagsTableName } from "./schema/dataset-tables.ts";
 export {
