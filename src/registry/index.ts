@@ -3,6 +3,8 @@
  * SQLite (the default) or PostgreSQL. `Registry` is the entry point; the managers, schema helpers
  * and `RegistryDatabase` are exported for the query system and tools.
  */
+
+export { currentQuerySignal, QueryCancelledError, withQuerySignal } from "./cancellation.ts";
 export { RegistryDatabase } from "./database.ts";
 export { RegistryDatabaseError, type RegistryDatabaseErrorCode } from "./dialects/database-errors.ts";
 export { type OpenDialectOptions, openDialect, SUPPORTED_DATABASE_URIS } from "./dialects/open-dialect.ts";
