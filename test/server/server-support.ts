@@ -20,6 +20,10 @@ export { enabledDialects } from "../registry/registry-support.ts";
 export const DEMO: DemoOptions = { visits: 2, detectors: 2, size: [64, 64] };
 export const CALEXPS = 4;
 
+/** A parsed JSON body: the assertions check its shape. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies of every route, checked field by field by the tests.
+export type Json = any;
+
 export interface Served {
   /** `http://127.0.0.1:port` */
   readonly origin: string;
@@ -64,12 +68,22 @@ export async function serveDemo(
     dir,
     signingKey,
     async close() {
-      await app.close();
+      await closeApp(app);
       await butler.close();
       rmSync(dir, { recursive: true, force: true });
       if (database !== undefined) await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     },
   };
+}
+
+/**
+ * Closes an app whose requests are all answered. The test client (undici) may hold a connection it
+ * opened ahead and never used, which a graceful close would wait for until the keep-alive timeout.
+ */
+export async function closeApp(app: FastifyInstance | undefined): Promise<void> {
+  if (app === undefined) return;
+  app.server.closeAllConnections();
+  await app.close();
 }
 
 async function adminQuery(text: string): Promise<void> {
@@ -87,7 +101,7 @@ export async function post(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Json }> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -99,7 +113,7 @@ export async function post(
 export async function get(
   url: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Json }> {
   const response = await fetch(url, { headers });
   return { status: response.status, headers: response.headers, body: await bodyOf(response) };
 }
@@ -114,7 +128,7 @@ async function bodyOf(response: Response): Promise<unknown> {
 }
 
 /** The lines of a streamed result, parsed. */
-export function jsonLines(text: string): any[] {
+export function jsonLines(text: string): Json[] {
   return text
     .split("\n")
     .filter((line) => line !== "")
