@@ -159,6 +159,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import("./commands/retrieve-artifacts.ts"),
   },
   {
+    name: "serve",
+    description: "Serve a repository over HTTP for remote butlers and the web page, until interrupted.",
+    load: () => import("./commands/serve.ts"),
+  },
+  {
     name: "transfer-datasets",
     description: "Transfer datasets from a source repository to a destination repository.",
     load: () => import("./commands/transfer-datasets.ts"),

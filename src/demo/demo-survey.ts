@@ -47,6 +47,8 @@ export interface DemoOptions {
   readonly size?: readonly [number, number];
   /** Datastore root for the new repository (the repository directory by default). */
   readonly datastoreRoot?: string;
+  /** Registry database URI (`postgresql://…?namespace=…`); the repository's own SQLite file by default. */
+  readonly registryDb?: string;
   /** Called after each dataset written. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -67,12 +69,12 @@ export async function makeDemoRepo(repo: string, options: DemoOptions = {}): Pro
   const [width, height] = options.size ?? [512, 512];
   checkCount("width", width, 16, 16_384);
   checkCount("height", height, 16, 16_384);
-  await Butler.create(
-    repo,
-    options.datastoreRoot === undefined
+  await Butler.create(repo, {
+    ...(options.datastoreRoot === undefined
       ? {}
-      : { seedConfig: { datastore: { root: options.datastoreRoot } }, override: true },
-  );
+      : { seedConfig: { datastore: { root: options.datastoreRoot } }, override: true }),
+    ...(options.registryDb === undefined ? {} : { db: options.registryDb }),
+  });
   const butler = await Butler.open(repo, { writeable: true });
   try {
     const layout = new DemoLayout(visits, detectors, width, height);

@@ -4,7 +4,7 @@
  * Guards and the web page come in as `plugins`, registered before the routes so their hooks see them.
  */
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import {
   CLIENT_REQUEST_ID_HEADER,
   DEFAULT_KEEP_ALIVE_MS,
@@ -78,13 +78,14 @@ export async function createServerApp(options: ServerAppOptions): Promise<Fastif
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    disableRequestLogging: true,
+    // Access logs are the guard's, one line per request with its user and rows.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => {
       const given = req.headers[CLIENT_REQUEST_ID_HEADER];
       return typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
-    // Validation errors name every problem, not just the first.
-    ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+    // Every problem named, not just the first; unknown properties refused rather than dropped unseen.
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   }) as unknown as FastifyInstance;
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);

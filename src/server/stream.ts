@@ -49,20 +49,20 @@ export async function streamRows<Row>(
   const first = iterator.next();
   first.catch(() => {}); // awaited below; this only keeps a late rejection from being "unhandled"
   let timer: NodeJS.Timeout | undefined;
-  const early = await Promise.race([
-    first.then(() => true),
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), ctx.keepAliveMs);
-    }),
-  ]).finally(() => clearTimeout(timer));
-  // Only when the first page is slow has the status to be committed before it.
-  if (early) {
-    try {
-      await first;
-    } catch (err) {
-      reply.raw.off("close", onClose);
-      throw err;
-    }
+  let early: boolean;
+  try {
+    early = await Promise.race([
+      first.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), ctx.keepAliveMs);
+      }),
+    ]);
+  } catch (err) {
+    // Nothing is written yet: the failure answers as an ordinary error response.
+    reply.raw.off("close", onClose);
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
   const out = new PassThrough();
   reply

@@ -12,6 +12,7 @@ import {
   ROUTES,
 } from "../../client/protocol.ts";
 import { Timespan } from "../../core/index.ts";
+import { InvalidArgumentError } from "../../errors.ts";
 import type { QueryOptions } from "../../registry/queries/query-options.ts";
 import { repositoryOf, type ServerContext } from "../context.ts";
 import { NAME_PATTERN_SCHEMA, QUERY_BASE_PROPERTIES, TIMESPAN_SCHEMA } from "../schemas.ts";
@@ -143,7 +144,9 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { butler } = repositoryOf(ctx, request);
       const body = request.body;
       return streamRows(ctx, request, reply, async function* (signal) {
-        const { offset: _, ...options } = queryOptions(body);
+        const { offset, ...options } = queryOptions(body);
+        if (offset !== undefined)
+          throw new InvalidArgumentError("a header query takes no offset; use limit and where");
         const scan = await butler.queryHeaders(body.dataset_type, {
           ...options,
           ...(body.collections === undefined ? {} : { collections: body.collections }),
