@@ -136,7 +136,8 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
     scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     scope.put<{ Params: { uploadId: string }; Querystring: SignedUrlQuery & { size?: string } }>(
       ROUTES.upload,
-      { config: { access: "write" } },
+      // The signed URL is the credential (prepare needed write access), as for a pre-signed S3 PUT.
+      { config: { access: "public" } },
       async (request, reply) => {
         const { name } = repositoryOf(ctx, request);
         const file = request.params.uploadId;
