@@ -27,7 +27,7 @@ import {
   isButlerError,
   NoDefaultCollectionError,
   ReadOnlyButlerError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { Registry } from "../registry/index.ts";
 import { calibrationTimespan } from "./calibration-time.ts";
@@ -208,8 +208,17 @@ export class Butler {
     return createRepo(repo, options);
   }
 
-  /** Opens a repository: a directory holding `butler.yaml`, or the config file itself. */
+  /**
+   * Opens a repository: a directory holding `butler.yaml`, or the config file itself. A butler server's
+   * repository URL is refused with a pointer to `openButler`, which opens either kind.
+   */
   static async open(repo: string, options: ButlerOpenOptions = {}): Promise<Butler> {
+    if (/^https?:\/\/[^?#]*\/api\/butler\/repo\//i.test(repo)) {
+      // A RemoteButler is not a Butler (no datastore or config of its own), so it has its own opener.
+      throw new InvalidArgumentError(
+        `${repo} is a repository on a butler server: open it with openButler(url) or RemoteButler.open(url)`,
+      );
+    }
     const config = await readRepoConfig(repo);
     const writeable = options.writeable ?? options.run !== undefined;
     const storageClasses = repoStorageClasses(config.raw.storageClasses);

@@ -16,7 +16,7 @@ import {
   DEFAULT_TEMPLATES,
   isLocalRoot,
 } from "../datastore/index.ts";
-import { ConflictingDefinitionError, RepositoryConfigError } from "../errors.ts";
+import { ConflictingDefinitionError, RepositoryConfigError } from "../errors/index.ts";
 import { Registry } from "../registry/index.ts";
 import { RegistryRecordStore } from "./record-store.ts";
 import {

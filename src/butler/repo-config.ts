@@ -15,7 +15,7 @@ import {
   type FormatterLookupConfig,
   type TemplatesConfig,
 } from "../datastore/index.ts";
-import { RepositoryConfigError } from "../errors.ts";
+import { RepositoryConfigError } from "../errors/index.ts";
 import type { HeaderIndexConfig } from "./header-config.ts";
 
 export const BUTLER_CONFIG_FILE = "butler.yaml";

@@ -56,6 +56,8 @@ export const ROUTES = {
   putPrepare: "/v1/put/prepare",
   putCommit: "/v1/put/commit",
   upload: "/v1/uploads/:uploadId",
+  getFileByDataId: "/v1/get_file_by_data_id",
+  headerKeys: "/v1/header_keys/:datasetTypeName",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
@@ -256,6 +258,15 @@ export interface QueryHeadersRequest extends QueryRequestBase {
  */
 export type DimensionRecordJson = Record<string, string | number | boolean | null | TimespanJson>;
 
+/**
+ * `GET /v1/header_keys/{datasetTypeName}`: the FITS header keys the repository indexes for a dataset
+ * type (none for a type without an index), so a client asks the server only for those and reads the
+ * others from the files itself.
+ */
+export interface HeaderKeysResponse {
+  keys: string[];
+}
+
 /** One header scan row; values are JSON scalars (64-bit integers beyond 2^53 as decimal strings). */
 export interface HeaderRowJson {
   dataset_ref: DatasetRefJson;
@@ -309,6 +320,25 @@ export interface GetFileResponse {
   files: Array<{ dataset_ref: DatasetRefJson; file_info: FileInfo[] }>;
 }
 
+/**
+ * `POST /v1/get_file_by_data_id`: find_dataset and get_file in one request, so a get by data ID is one
+ * call to the server. Calibration types without a timespan are looked up at the time of the exposure
+ * or visit the data ID names, as a local butler does.
+ */
+export interface GetFileByDataIdRequest {
+  /** The parent dataset type (components are the client's business: the file is the parent's). */
+  dataset_type: string;
+  data_id: DataIdJson;
+  collections: string | string[];
+  timespan?: TimespanJson | null;
+}
+
+/** `dataset_ref` null: nothing found in the collections (file_info is then empty). */
+export interface GetFileByDataIdResponse {
+  dataset_ref: DatasetRefJson | null;
+  file_info: FileInfo[];
+}
+
 /** Query parameters of a signed byte or upload URL. */
 export interface SignedUrlQuery {
   expires: string;
@@ -324,6 +354,8 @@ export interface PutPrepareRequest {
   storage_class?: string;
   size: number;
   checksum: string;
+  /** The formatter that wrote the file (the server's configured one for the type when absent). */
+  formatter?: string;
 }
 
 export interface PutPrepareResponse {

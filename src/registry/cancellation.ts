@@ -5,16 +5,8 @@
  * The signal follows the async call chain, so no query method needs a new parameter.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ButlerError } from "../errors.ts";
 
 const current = new AsyncLocalStorage<AbortSignal>();
-
-/** A registry query stopped because its caller gave up (a client went away). */
-export class QueryCancelledError extends ButlerError {
-  constructor(options?: { cause?: unknown }) {
-    super("QUERY_CANCELLED", "the registry query was cancelled by its caller", options);
-  }
-}
 
 /** Runs `fn` with `signal` governing every registry statement it issues. */
 export function withQuerySignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {

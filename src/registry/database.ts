@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type Kysely, type RawBuilder, sql } from "kysely";
-import { currentQuerySignal, QueryCancelledError } from "./cancellation.ts";
+import { QueryCancelledError } from "../errors/index.ts";
+import { currentQuerySignal } from "./cancellation.ts";
 import { chunkRows, insertOnConflictDoNothing, insertOnConflictUpdate } from "./dialects/on-conflict.ts";
 import type {
   DatabaseErrorKind,

@@ -4,9 +4,8 @@
  * and `RegistryDatabase` are exported for the query system and tools.
  */
 
-export { currentQuerySignal, QueryCancelledError, withQuerySignal } from "./cancellation.ts";
+export { currentQuerySignal, withQuerySignal } from "./cancellation.ts";
 export { RegistryDatabase } from "./database.ts";
-export { RegistryDatabaseError, type RegistryDatabaseErrorCode } from "./dialects/database-errors.ts";
 export { type OpenDialectOptions, openDialect, SUPPORTED_DATABASE_URIS } from "./dialects/open-dialect.ts";
 export type {
   ColumnKind,
@@ -37,6 +36,13 @@ export {
   type HeaderRow,
 } from "./managers/header-index-manager.ts";
 export type { CollectionSummary } from "./managers/summary-manager.ts";
+export type {
+  CreateTokenOptions,
+  TokenCheck,
+  TokenManager,
+  TokenRecord,
+  TokenRefusal,
+} from "./managers/token-manager.ts";
 export {
   globToRegExp,
   isGlob,
@@ -70,3 +76,4 @@ export {
 export { HEADER_TABLES } from "./schema/header-tables.ts";
 export { ATTRIBUTES, SCHEMA_VERSION } from "./schema/schema-version.ts";
 export { governorSummaryTable, TABLES } from "./schema/static-tables.ts";
+export { TOKEN_TABLE } from "./schema/token-tables.ts";

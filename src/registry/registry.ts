@@ -23,7 +23,7 @@ import {
   DimensionRecordNotFoundError,
   ReadOnlyRegistryError,
   SchemaVersionError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { RegistryDatabase } from "./database.ts";
 import { type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
 import type { RegistryDialect } from "./dialects/registry-dialect.ts";
@@ -49,6 +49,7 @@ import {
 } from "./managers/dimension-record-manager.ts";
 import { HeaderIndexManager } from "./managers/header-index-manager.ts";
 import { type CollectionSummary, SummaryManager } from "./managers/summary-manager.ts";
+import { TokenManager } from "./managers/token-manager.ts";
 import type { NameExpression } from "./name-expression.ts";
 import { QueryEngine } from "./queries/query-engine.ts";
 import type {
@@ -125,6 +126,7 @@ export class Registry {
   readonly #search: DatasetSearch;
   readonly #summaries: SummaryManager;
   readonly #headers: HeaderIndexManager;
+  readonly #tokens: TokenManager;
   readonly #queries: QueryEngine;
   #closed = false;
 
@@ -159,6 +161,7 @@ export class Registry {
       this.#summaries,
     );
     this.#headers = new HeaderIndexManager(database, this.#datasetTypes);
+    this.#tokens = new TokenManager(database, writeable);
     this.#search = new DatasetSearch(database, this.#collections, this.#datasetTypes, this.#expander);
     this.#queries = new QueryEngine(database, universe, this.#collections, this.#datasetTypes, this.#headers);
     // Records cached inside a transaction that is undone may name rows that no longer exist.
@@ -257,6 +260,11 @@ export class Registry {
       summaries: this.#summaries,
       headers: this.#headers,
     };
+  }
+
+  /** The bearer tokens servers of this repository accept (writes need a writeable registry). */
+  get tokens(): TokenManager {
+    return this.#tokens;
   }
 
   get dialect(): RegistryDialect {

@@ -15,7 +15,7 @@ import {
   REPO_PREFIX,
   REQUEST_ID_HEADER,
 } from "../client/protocol.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { ServedRepository, ServerContext } from "./context.ts";
 import { handleError } from "./error-reply.ts";
 import { notFound } from "./http-error.ts";
@@ -24,7 +24,10 @@ import { bytesRoutes } from "./routes/bytes.ts";
 import { collectionRoutes } from "./routes/collections.ts";
 import { datasetTypeRoutes } from "./routes/dataset-types.ts";
 import { datasetRoutes } from "./routes/datasets.ts";
+import { fileByDataIdRoutes } from "./routes/file-by-data-id.ts";
 import { fileRoutes } from "./routes/files.ts";
+import { headerKeyRoutes } from "./routes/header-keys.ts";
+import { putRoutes } from "./routes/put.ts";
 import { queryRoutes } from "./routes/queries.ts";
 import { repositoryRoutes } from "./routes/repository.ts";
 
@@ -65,6 +68,9 @@ const ROUTE_MODULES: readonly RouteModule[] = [
   queryRoutes,
   fileRoutes,
   bytesRoutes,
+  fileByDataIdRoutes,
+  headerKeyRoutes,
+  putRoutes,
 ];
 
 export async function createServerApp(options: ServerAppOptions): Promise<FastifyInstance> {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sql } from "kysely";
-import { QueryCancelledError, withQuerySignal } from "../../src/registry/index.ts";
+import { QueryCancelledError } from "../../src/errors/index.ts";
+import { withQuerySignal } from "../../src/registry/index.ts";
 import { forEachDialect } from "./registry-support.ts";
 
 forEachDialect("query cancellation", (ctx) => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ExpressionSyntaxError, isButlerError } from "../../src/errors.ts";
+import { ExpressionSyntaxError, isButlerError } from "../../src/errors/index.ts";
 import { type Token, tokenize } from "../../src/registry/query/lexer.ts";
 
 /** `kind:value` for every token but EOF. */

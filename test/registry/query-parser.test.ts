@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ExpressionSyntaxError, InvalidArgumentError } from "../../src/errors.ts";
+import { ExpressionSyntaxError, InvalidArgumentError } from "../../src/errors/index.ts";
 import {
   createBinary,
   createIdentifier,

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { InvalidArgumentError } from "../../src/errors/index.ts";
 import { withQuerySignal } from "../../src/registry/index.ts";
 import { createServerApp } from "../../src/server/app.ts";
 import type { ServerContext } from "../../src/server/context.ts";

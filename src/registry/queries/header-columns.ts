@@ -5,7 +5,7 @@
  * language and values stay bound. A join rather than a scalar subquery lets PostgreSQL hash-join.
  */
 import { type RawBuilder, sql } from "kysely";
-import { InvalidQueryError } from "../../errors.ts";
+import { InvalidQueryError } from "../../errors/index.ts";
 import { parseHeaderKey } from "../../fits/header-key.ts";
 import { type HeaderKeyRecord, valueColumn } from "../managers/header-index-manager.ts";
 import { HEADER_TABLES } from "../schema/header-tables.ts";

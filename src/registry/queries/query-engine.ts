@@ -12,7 +12,7 @@ import {
   parseDataId,
   Timespan,
 } from "../../core/index.ts";
-import { DataIdValueError, EmptyQueryResultError, InvalidQueryError } from "../../errors.ts";
+import { DataIdValueError, EmptyQueryResultError, InvalidQueryError } from "../../errors/index.ts";
 import { decodeRegion, HtmPixelization, type Region } from "../../sphgeom/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { CollectionManager, CollectionRecord } from "../managers/collection-manager.ts";

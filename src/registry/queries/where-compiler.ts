@@ -1,7 +1,8 @@
 import { type RawBuilder, sql } from "kysely";
-import { normalizeUuid, parseTimeLiteral, Timespan } from "../../core/index.ts";
-import { ButlerError, InvalidQueryError } from "../../errors.ts";
+import { normalizeUuid, Timespan } from "../../core/index.ts";
+import { ButlerError, InvalidQueryError } from "../../errors/index.ts";
 import { Box, Circle, ConvexPolygon, parsePosRegion, type Region } from "../../sphgeom/index.ts";
+import { parseTimeLiteral } from "../../time/index.ts";
 import type {
   BinaryNode,
   ExpressionNode,

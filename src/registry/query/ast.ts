@@ -6,10 +6,10 @@
  * Ranges (`1..10:3`) appear only as items of an IN list, so `RangeLiteralNode` is an `InItemNode` but
  * not an `ExpressionNode`.
  */
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
+import type { ParsedTime } from "../../time/literal-syntax.ts";
+import { parseTimeString } from "../../time/literal-syntax.ts";
 import type { RangeValue } from "./lexer.ts";
-import type { ParsedTime } from "./time-literal.ts";
-import { parseTimeString } from "./time-literal.ts";
 
 /** Source offsets of a node: `start` inclusive, `end` exclusive. */
 export interface Span {

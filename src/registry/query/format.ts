@@ -4,7 +4,7 @@
  * them. For any tree the parser produced, `parseExpression(formatExpression(t))` equals `t` apart from
  * source offsets.
  */
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import type { BinaryOperator, Node } from "./ast.ts";
 import { PRECEDENCE as P } from "./parser.ts";
 

@@ -79,16 +79,6 @@ export {
   type SpecialFunctionName,
 } from "./special-functions.ts";
 export {
-  analyzeTimeString,
-  NUMERIC_TIME_FORMATS,
-  type ParsedTime,
-  parseTimeString,
-  STRING_TIME_FORMATS,
-  TIME_SCALES,
-  type TimeFormat,
-  type TimeScale,
-} from "./time-literal.ts";
-export {
   childNodes,
   collectBinds,
   collectIdentifiers,

@@ -3,7 +3,7 @@
  * `T'…'` is a time literal before `T` is an identifier, `1..5:2` is a range before `1` is a number, and
  * `<=` wins over `<`. Every token carries its source offsets, 1-based line and 1-based column.
  */
-import { ExpressionSyntaxError } from "../../errors.ts";
+import { ExpressionSyntaxError } from "../../errors/index.ts";
 
 /** The reserved words; an identifier that upper-cases to one of them is that keyword. */
 export const RESERVED_WORDS = ["IN", "OR", "AND", "NOT", "OVERLAPS"] as const;

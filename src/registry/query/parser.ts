@@ -21,7 +21,8 @@
  * IN list items are literals (ranges included), identifiers, binds and function calls; ranges appear
  * nowhere else. Parentheses group, and `(a, b)` is a 2-tuple.
  */
-import { ExpressionSyntaxError } from "../../errors.ts";
+import { ExpressionSyntaxError } from "../../errors/index.ts";
+import { analyzeTimeString } from "../../time/literal-syntax.ts";
 import type {
   BinaryOperator,
   ExpressionNode,
@@ -47,7 +48,6 @@ import {
 } from "./ast.ts";
 import { type Token, type TokenKind, tokenize } from "./lexer.ts";
 import { checkFunctionCall } from "./special-functions.ts";
-import { analyzeTimeString } from "./time-literal.ts";
 import { childNodes } from "./visit.ts";
 
 /** Deepest nesting accepted, counted both in syntax-tree levels and in parenthesis/prefix nesting. */

@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect, type RawBuilder, sql } from "kysely";
-import { InvalidArgumentError } from "../../../errors.ts";
+import { InvalidArgumentError } from "../../../errors/index.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { Kysely, type RawBuilder, SqliteDialect, sql } from "kysely";
-import { RegistryDatabaseError } from "../database-errors.ts";
+import { RegistryDatabaseError } from "../../../errors/index.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,

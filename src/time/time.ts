@@ -1,4 +1,4 @@
-import { InvalidTimeError } from "../errors.ts";
+import { InvalidTimeError } from "../errors/index.ts";
 import { civilFromDays, daysFromCivil, daysInMonth } from "./calendar.ts";
 import { endsWithLeapSecond, MJD_1970, taiMinusUtc, utcDriftRate } from "./leap-seconds.ts";
 

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { Timespan } from "../../src/core/index.ts";
+import { InvalidTimeError } from "../../src/errors/index.ts";
 import {
   formatButlerTime,
   formatIsoTime,
   MAX_TIME_NS,
   parseButlerTime,
   parseTimeLiteral,
-  Timespan,
   timeFromCalendar,
   timeFromDate,
   timeFromIso,
@@ -16,8 +17,7 @@ import {
   timeToDate,
   timeToMjd,
   timeToUnix,
-} from "../../src/core/index.ts";
-import { InvalidTimeError } from "../../src/errors.ts";
+} from "../../src/time/index.ts";
 
 // Expected values were computed with astropy 5.2 the way daf_butler converts times to nanoseconds:
 // (t.tai - Time("1970-01-01 00:00:00", scale="tai")) in integer ns.

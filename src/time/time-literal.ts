@@ -1,4 +1,4 @@
-import { InvalidTimeError } from "../errors.ts";
+import { InvalidTimeError } from "../errors/index.ts";
 import { daysFromCivil, isLeapYear } from "./calendar.ts";
 import {
   fractionToNs,

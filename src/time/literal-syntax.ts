@@ -2,17 +2,18 @@
  * The strings allowed inside a time literal `T'…'`: an optional `format/` prefix, a value, and an
  * optional `/scale` suffix, e.g. `T'2020-01-01'`, `T'2020-01-01T12:30:00.5/tai'`, `T'mjd/58000.5'`,
  * `T'59000'` (a bare number is an MJD), `T'+12020-01-01'` (fits), `T'2020:123:10:00'` (yday).
- * This module checks the syntax and resolves format and scale; converting to an instant is the
- * compiler's job.
+ * This module checks the syntax and resolves format and scale, for the expression parser;
+ * `parseTimeLiteral` (time-literal.ts) converts a literal to an instant.
  */
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
+import { daysInMonth, isLeapYear } from "./calendar.ts";
 
-/** Time scales a literal may name (astropy's). */
-export const TIME_SCALES = ["tai", "tcb", "tcg", "tdb", "tt", "ut1", "utc", "local"] as const;
-export type TimeScale = (typeof TIME_SCALES)[number];
+/** Time scales a literal may name (astropy's; converting supports only those of `TimeScale` in time.ts). */
+const LITERAL_TIME_SCALES = ["tai", "tcb", "tcg", "tdb", "tt", "ut1", "utc", "local"] as const;
+export type LiteralTimeScale = (typeof LITERAL_TIME_SCALES)[number];
 
 /** Formats whose value is a plain decimal number. */
-export const NUMERIC_TIME_FORMATS = [
+const NUMERIC_TIME_FORMATS = [
   "jd",
   "mjd",
   "decimalyear",
@@ -27,7 +28,7 @@ export const NUMERIC_TIME_FORMATS = [
 ] as const;
 
 /** Formats whose value is a date string. */
-export const STRING_TIME_FORMATS = ["iso", "isot", "fits", "yday", "byear_str", "jyear_str"] as const;
+const STRING_TIME_FORMATS = ["iso", "isot", "fits", "yday", "byear_str", "jyear_str"] as const;
 
 export type TimeFormat = (typeof NUMERIC_TIME_FORMATS)[number] | (typeof STRING_TIME_FORMATS)[number];
 
@@ -36,7 +37,7 @@ export interface ParsedTime {
   /** The format, given or inferred. */
   readonly format: TimeFormat;
   /** The scale, given or the format's default (utc for iso/isot/fits/yday/unix, tt for cxcsec, else tai). */
-  readonly scale: TimeScale;
+  readonly scale: LiteralTimeScale;
   /** The value with prefix, suffix and any `+00:00` offset removed. */
   readonly value: string;
 }
@@ -51,15 +52,7 @@ const TIME_ZONE = /(?:\d)([-+]\d{2}:?\d{2}|Z)$/;
 
 const FORMATS: ReadonlySet<string> = new Set([...NUMERIC_TIME_FORMATS, ...STRING_TIME_FORMATS]);
 const NUMERIC_FORMATS: ReadonlySet<string> = new Set(NUMERIC_TIME_FORMATS);
-const SCALES: ReadonlySet<string> = new Set(TIME_SCALES);
-
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
+const SCALES: ReadonlySet<string> = new Set(LITERAL_TIME_SCALES);
 
 /** Returns a problem with the time of day, or undefined when it is valid. */
 function checkTimeOfDay(hour?: string, minute?: string, second?: string): string | undefined {
@@ -119,7 +112,7 @@ function inferFormat(value: string): TimeFormat | undefined {
   return undefined;
 }
 
-function defaultScale(format: TimeFormat): TimeScale {
+function defaultScale(format: TimeFormat): LiteralTimeScale {
   switch (format) {
     case "iso":
     case "isot":
@@ -160,13 +153,13 @@ export function analyzeTimeString(text: string): ParsedTime | { readonly problem
     }
     format = lower as TimeFormat;
   }
-  let scale: TimeScale | undefined;
+  let scale: LiteralTimeScale | undefined;
   if (givenScale !== undefined) {
     const lower = givenScale.toLowerCase();
     if (!SCALES.has(lower)) {
-      return { problem: `unknown time scale '${givenScale}' (known: ${TIME_SCALES.join(", ")})` };
+      return { problem: `unknown time scale '${givenScale}' (known: ${LITERAL_TIME_SCALES.join(", ")})` };
     }
-    scale = lower as TimeScale;
+    scale = lower as LiteralTimeScale;
   }
   format ??= inferFormat(value);
   if (format === undefined) {
