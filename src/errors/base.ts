@@ -92,6 +92,7 @@ export const ERROR_CODES = [
   // server, client
   "FILE_NOT_SERVED",
   "CLIENT_GONE",
+  "QUERY_TIME_LIMIT",
   "SERVER_CONFIG",
   "REQUEST_TOO_LARGE",
   "UNAUTHENTICATED",
