@@ -71,6 +71,7 @@ export const ERROR_CODES = [
   "REGISTRY_UNAVAILABLE",
   "REGISTRY_FULL",
   "REGISTRY_CORRUPT",
+  "QUERY_CANCELLED",
   "TOKEN_NOT_FOUND",
   "QUERY_CANCELLED",
   // datastore
@@ -92,6 +93,7 @@ export const ERROR_CODES = [
   // server, client
   "FILE_NOT_SERVED",
   "CLIENT_GONE",
+  "QUERY_TIME_LIMIT",
   "SERVER_CONFIG",
   "REQUEST_TOO_LARGE",
   "UNAUTHENTICATED",

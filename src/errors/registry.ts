@@ -370,7 +370,7 @@ export class TokenNotFoundError extends ButlerError {
   }
 }
 
-/** A registry query stopped because its caller gave up (a client went away). */
+/** A registry query stopped because its caller gave up (a client went away); see withQuerySignal. */
 export class QueryCancelledError extends ButlerError {
   constructor(options?: { cause?: unknown }) {
     super("QUERY_CANCELLED", "the registry query was cancelled by its caller", options);

@@ -18,6 +18,19 @@ export class ClientGoneError extends ButlerError {
   }
 }
 
+/** A streamed query ran longer than the server allows (`limits.query_timeout`). */
+export class QueryTimeLimitError extends ButlerError {
+  readonly limitMs: number;
+
+  constructor(limitMs: number) {
+    super(
+      "QUERY_TIME_LIMIT",
+      `the query ran longer than this server allows (${limitMs / 1000} s); narrow it with where, datasets or limit`,
+    );
+    this.limitMs = limitMs;
+  }
+}
+
 /** A server configuration (server.yaml) with a missing, unknown or invalid setting. */
 export class ServerConfigError extends ButlerError {
   /** The dotted path of the setting at fault (`repositories.main.uri`), or the file for a whole-file problem. */

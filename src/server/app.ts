@@ -30,6 +30,7 @@ import { headerKeyRoutes } from "./routes/header-keys.ts";
 import { putRoutes } from "./routes/put.ts";
 import { queryRoutes } from "./routes/queries.ts";
 import { repositoryRoutes } from "./routes/repository.ts";
+import { MIN_SIGNING_KEY_BYTES } from "./signing.ts";
 
 export type { ServedRepository } from "./context.ts";
 
@@ -119,8 +120,8 @@ function serverContext(options: ServerAppOptions): ServerContext {
     }
     repositories.set(repository.name, repository);
   }
-  if (options.signingKey.length < 16) {
-    throw new InvalidArgumentError("the signing key must be at least 16 bytes");
+  if (options.signingKey.length < MIN_SIGNING_KEY_BYTES) {
+    throw new InvalidArgumentError(`the signing key must be at least ${MIN_SIGNING_KEY_BYTES} bytes`);
   }
   return {
     repositories,

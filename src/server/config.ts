@@ -18,10 +18,11 @@ import {
   type GuardLimits,
   type RepositoryAccess,
 } from "./guard/types.ts";
+import { MIN_SIGNING_KEY_BYTES } from "./signing.ts";
 
 export const SIGNING_KEY_ENV = "BUTLER_SERVER_SIGNING_KEY";
-/** Shortest signing key accepted: 32 bytes, as HMAC-SHA256 wants. */
-export const MIN_SIGNING_KEY_BYTES = 32;
+export { MIN_SIGNING_KEY_BYTES };
+
 const REPOSITORY_NAME = /^[A-Za-z0-9_.-]+$/;
 /** Largest request body by default: 10,000 ids or a large upload of data IDs fit with room. */
 export const DEFAULT_BODY_BYTES = 16 * 1024 * 1024;

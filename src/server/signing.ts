@@ -6,11 +6,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { forbidden } from "./http-error.ts";
 
-/** Bytes in a generated key. */
-const KEY_BYTES = 32;
+/** Shortest signing key accepted: 32 bytes, as HMAC-SHA256 wants; generated keys have as many. */
+export const MIN_SIGNING_KEY_BYTES = 32;
 
 export function randomSigningKey(): Uint8Array {
-  return new Uint8Array(randomBytes(KEY_BYTES));
+  return new Uint8Array(randomBytes(MIN_SIGNING_KEY_BYTES));
 }
 
 export function signature(key: Uint8Array, name: string, path: string, expires: number): string {

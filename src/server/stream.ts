@@ -2,14 +2,16 @@
  * Streamed results as JSON lines: `page` lines of at most `pageRows` rows, `keep_alive` lines while
  * nothing else is written, and one `end` (with the row count) or `error` line last. A failure before
  * the first page (and before any keep-alive) is an ordinary error response; after it, it is an `error`
- * line, since the status is gone. When the client goes away the producer's signal aborts, and it stops.
+ * line, since the status is gone. When the client goes away the producer's signal aborts, and it stops;
+ * when the request's time limit (`request.queryTimeoutMs`, set by the guard) passes, it aborts too and
+ * the stream ends with a QUERY_TIME_LIMIT error.
  */
 import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { JSON_LINES, type StreamLine } from "../client/protocol.ts";
-import { ClientGoneError } from "../errors/index.ts";
+import { ClientGoneError, QueryTimeLimitError } from "../errors/index.ts";
 import type { ServerContext } from "./context.ts";
 import { errorReply } from "./error-reply.ts";
 
@@ -38,6 +40,15 @@ export async function streamRows<Row>(
     if (!reply.raw.writableFinished) abort.abort(new ClientGoneError());
   };
   reply.raw.on("close", onClose);
+  const limitMs = request.queryTimeoutMs;
+  const limit =
+    typeof limitMs === "number" && limitMs > 0
+      ? setTimeout(() => abort.abort(new QueryTimeLimitError(limitMs)), limitMs)
+      : undefined;
+  const done = () => {
+    clearTimeout(limit);
+    reply.raw.off("close", onClose);
+  };
   const iterator = produce(abort.signal)[Symbol.asyncIterator]();
   const first = iterator.next();
   first.catch(() => {}); // awaited below; this only keeps a late rejection from being "unhandled"
@@ -52,18 +63,36 @@ export async function streamRows<Row>(
     ]);
   } catch (err) {
     // Nothing is written yet: the failure answers as an ordinary error response.
-    reply.raw.off("close", onClose);
-    throw err;
+    done();
+    throw timeLimitOf(abort.signal) ?? err;
   } finally {
     clearTimeout(timer);
+  }
+  const overtime = timeLimitOf(abort.signal);
+  if (overtime !== undefined) {
+    done();
+    throw overtime;
   }
   const out = new PassThrough();
   reply
     .header("content-type", JSON_LINES)
     .header("x-accel-buffering", "no")
     .header("cache-control", "no-store");
-  void pump(ctx, request, out, iterator, first, abort, early).finally(() => reply.raw.off("close", onClose));
+  void pump(ctx, request, out, iterator, first, abort, early).finally(done);
   return reply.send(out);
+}
+
+/** The time limit's error when that is why `signal` aborted (else the client left, and nothing is said). */
+function timeLimitOf(signal: AbortSignal): QueryTimeLimitError | undefined {
+  return signal.aborted && signal.reason instanceof QueryTimeLimitError ? signal.reason : undefined;
+}
+
+/** True when the stream must stop quietly (the client left); throws the time limit's error. */
+function stopped(signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  const overtime = timeLimitOf(signal);
+  if (overtime !== undefined) throw overtime;
+  return true;
 }
 
 async function pump<Row>(
@@ -96,18 +125,19 @@ async function pump<Row>(
     for (let result = await first; !result.done; result = await iterator.next()) {
       const rows = result.value;
       for (let i = 0; i < rows.length; i += ctx.pageRows) {
-        if (signal.aborted) return;
+        if (stopped(signal)) return;
         const page = rows.slice(i, i + ctx.pageRows);
         await write({ type: "page", rows: page as Row[] });
         total += page.length;
         request.streamedRows = total;
       }
-      if (signal.aborted) return;
+      if (stopped(signal)) return;
     }
     await write({ type: "end", total });
   } catch (err) {
-    if (signal.aborted) return;
-    const answer = errorReply(err, request.id);
+    const overtime = timeLimitOf(signal);
+    if (signal.aborted && overtime === undefined) return;
+    const answer = errorReply(overtime ?? err, request.id);
     if (answer.internal) request.log.error({ err, requestId: request.id }, "stream failed");
     out.write(`${JSON.stringify({ type: "error", ...answer.body })}\n`);
   } finally {

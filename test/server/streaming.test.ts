@@ -204,6 +204,28 @@ describe("the stream writer", () => {
               throw new InvalidArgumentError("late failure");
             }),
           );
+          scope.addHook("onRequest", async (request) => {
+            if (request.url.startsWith("/over-time")) request.queryTimeoutMs = 100;
+          });
+          scope.post("/over-time-before-first-page", { config: { access: "public" } }, (request, reply) =>
+            streamRows(
+              { keepAliveMs: 1000, pageRows: 2 } as ServerContext,
+              request,
+              reply,
+              async function* (signal) {
+                await sleep(300);
+                if (!signal.aborted) events.push("finished unlimited");
+                yield [{ n: 1 }];
+              },
+            ),
+          );
+          scope.post("/over-time-mid-stream", { config: { access: "public" } }, (request, reply) =>
+            streamRows(ctx, request, reply, async function* () {
+              yield [{ n: 1 }];
+              await sleep(300);
+              yield [{ n: 2 }];
+            }),
+          );
           scope.post("/endless", { config: { access: "public" } }, (request, reply) =>
             streamRows(ctx, request, reply, async function* (signal) {
               signal.addEventListener("abort", () => events.push("aborted"));
@@ -253,6 +275,24 @@ describe("the stream writer", () => {
     const keepAlives = lines.filter((l) => l.type === "keep_alive").length;
     assert.ok(keepAlives >= 2, `${keepAlives} keep-alive lines in 150 ms at one per 40 ms`);
     assert.deepEqual(lines.at(-1), { type: "error", error_type: "INVALID_ARGUMENT", detail: "late failure" });
+  });
+
+  test("a query over the request's time limit is a typed error: 422 before the first page, in-band after", async () => {
+    events.length = 0;
+    const before = await post(`${origin}/over-time-before-first-page`, {});
+    assert.equal(before.status, 422);
+    assert.equal(before.body.error_type, "QUERY_TIME_LIMIT");
+    assert.match(before.body.detail, /0\.1 s/);
+    assert.deepEqual(events, []);
+    const { status, lines } = await stream(`${origin}/over-time-mid-stream`, {});
+    assert.equal(status, 200);
+    assert.deepEqual(lines[0], { type: "page", rows: [{ n: 1 }] });
+    assert.equal(lines.at(-1).type, "error");
+    assert.equal(lines.at(-1).error_type, "QUERY_TIME_LIMIT");
+    assert.equal(
+      lines.some((l) => l.type === "page" && l.rows[0].n === 2),
+      false,
+    );
   });
 
   test("a client that disconnects stops the producer", async () => {
