@@ -22,11 +22,11 @@ import { VisitInfo } from "../image/visit-info.ts";
 import { ConvexPolygon } from "../sphgeom/index.ts";
 import { DateTime, timeFromIso } from "../time/index.ts";
 
-export const DEMO_INSTRUMENT = "DemoCam";
+const DEMO_INSTRUMENT = "DemoCam";
 export const DEMO_RUN = "DemoCam/runs/demo";
-export const DEMO_CALIB = "DemoCam/calib";
+const DEMO_CALIB = "DemoCam/calib";
 export const DEMO_CHAIN = "DemoCam/defaults";
-export const DEMO_SKYMAP = "demo-skymap";
+const DEMO_SKYMAP = "demo-skymap";
 
 const BANDS = ["g", "r", "i"] as const;
 const FIELD_RA = 150.1;

@@ -4,12 +4,7 @@
  * and `RegistryDatabase` are exported for the query system and tools.
  */
 export { RegistryDatabase } from "./database.ts";
-export {
-  defaultDatabaseUri,
-  type OpenDialectOptions,
-  openDialect,
-  SUPPORTED_DATABASE_URIS,
-} from "./dialects/open-dialect.ts";
+export { defaultDatabaseUri, type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
 export type {
   ColumnKind,
   ColumnTypeSpec,
@@ -63,7 +58,7 @@ export {
   type RegistryOpenOptions,
   type SharedDatabase,
 } from "./registry.ts";
-export { calibsTableName, datasetTableSuffix, tagsTableName } from "./schema/dataset-tables.ts";
+export { calibsTableName, tagsTableName } from "./schema/dataset-tables.ts";
 export {
   elementColumnFor,
   elementKeyColumns,

@@ -6,7 +6,7 @@ import { governorSummaryTables, staticTables } from "./static-tables.ts";
 import { createTable, type TableSpec } from "./table-spec.ts";
 
 /** Every table a new registry starts with, in creation order. */
-export function initialTables(universe: DimensionUniverse): TableSpec[] {
+function initialTables(universe: DimensionUniverse): TableSpec[] {
   return [
     ...staticTables(),
     ...dimensionTables(universe),
