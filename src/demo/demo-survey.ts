@@ -22,9 +22,9 @@ import { VisitInfo } from "../image/visit-info.ts";
 import { ConvexPolygon } from "../sphgeom/index.ts";
 import { DateTime, timeFromIso } from "../time/index.ts";
 
-const DEMO_INSTRUMENT = "DemoCam";
+export const DEMO_INSTRUMENT = "DemoCam";
 export const DEMO_RUN = "DemoCam/runs/demo";
-const DEMO_CALIB = "DemoCam/calib";
+export const DEMO_CALIB = "DemoCam/calib";
 export const DEMO_CHAIN = "DemoCam/defaults";
 const DEMO_SKYMAP = "demo-skymap";
 
