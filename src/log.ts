@@ -5,15 +5,7 @@
  */
 export type LogLevel = "trace" | "debug" | "verbose" | "info" | "warning" | "error" | "critical";
 
-export const LOG_LEVELS: readonly LogLevel[] = [
-  "trace",
-  "debug",
-  "verbose",
-  "info",
-  "warning",
-  "error",
-  "critical",
-];
+const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "verbose", "info", "warning", "error", "critical"];
 
 const RANK: Record<LogLevel, number> = {
   trace: 5,
@@ -55,7 +47,7 @@ const DAF_BUTLER_NAMES: readonly (readonly [string, string])[] = [
 ];
 
 /** Our name for a logger name, translating daf_butler's (`timer.lsst.daf.butler.x` → `timer.x`). */
-export function loggerName(name: string): string {
+function loggerName(name: string): string {
   for (const [theirs, ours] of DAF_BUTLER_NAMES) {
     if (name === theirs) return ours;
     if (name.startsWith(`${theirs}.`)) {
@@ -98,7 +90,7 @@ function effectiveLevel(name: string): LogLevel {
   }
 }
 
-export class Logger {
+class Logger {
   readonly name: string;
 
   constructor(name: string) {

@@ -79,7 +79,7 @@ import {
 import { datastoreTransfer, type TransferMode } from "./transfer-mode.ts";
 
 /** Datasets getMany reads at once by default. */
-export const DEFAULT_GET_MANY_CONCURRENCY = 16;
+const DEFAULT_GET_MANY_CONCURRENCY = 16;
 
 /** daf_butler's `timer.…` convention: `--log-level timer.butler=debug` shows where each get and put went. */
 const timer = getLogger("timer.butler");

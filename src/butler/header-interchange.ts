@@ -20,7 +20,7 @@ import { HEADER_VALUE_TYPES } from "../fits/header-key.ts";
 import type { HeaderRow, Registry } from "../registry/index.ts";
 import { loadExportYaml } from "../registry/interchange/index.ts";
 
-export const HEADER_SECTION = "butler_ts_header_index";
+const HEADER_SECTION = "butler_ts_header_index";
 
 type Encoded = string | number | boolean | null | { string: string };
 

@@ -79,14 +79,14 @@ export async function selectDatasets(
 }
 
 /** Each dataset once, first occurrence kept. */
-export function uniqueRefs(refs: readonly DatasetRef[]): DatasetRef[] {
+function uniqueRefs(refs: readonly DatasetRef[]): DatasetRef[] {
   const seen = new Map<string, DatasetRef>();
   for (const ref of refs) if (!seen.has(ref.id)) seen.set(ref.id, ref);
   return [...seen.values()];
 }
 
 /** Refs ordered by dataset type, then data ID, then run (as daf_butler sorts its tables). */
-export function sortRefs(refs: readonly DatasetRef[]): DatasetRef[] {
+function sortRefs(refs: readonly DatasetRef[]): DatasetRef[] {
   return [...refs].sort((a, b) => {
     if (a.datasetType.name !== b.datasetType.name) return a.datasetType.name < b.datasetType.name ? -1 : 1;
     const av = a.dataId.requiredValues;

@@ -21,7 +21,7 @@ import { setProgressEnabled } from "./progress.ts";
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level", "--log-file"]);
 
 /** The subcommand `argv` runs (for `help COMMAND`, that COMMAND), or undefined for none. */
-export function commandNameOf(argv: readonly string[]): string | undefined {
+function commandNameOf(argv: readonly string[]): string | undefined {
   let sawHelp = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from "../errors/index.ts";
 
 export type OutputFormat = "table" | "json" | "csv";
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ["table", "json", "csv"];
+const OUTPUT_FORMATS: readonly OutputFormat[] = ["table", "json", "csv"];
 
 export type Row = Record<string, string | number | boolean | null | undefined>;
 

@@ -103,7 +103,7 @@ export const ORDER_BY_HELP =
   "dimension names or record fields to sort by (repeatable or comma-separated); '-' before a name sorts descending";
 
 /** daf_butler's `--limit`: 0 is no limit, a negative N shows at most |N| rows and warns when there were more. */
-export const DEFAULT_LIMIT = -20000;
+const DEFAULT_LIMIT = -20000;
 
 export function addLimitOption(command: Command, defaultLimit = DEFAULT_LIMIT): Command {
   return command.option(

@@ -31,11 +31,11 @@ export function normalizeUuid(text: string): string {
   return match.slice(1).join("-").toLowerCase();
 }
 
-export function uuidToBytes(uuid: string): Uint8Array {
+function uuidToBytes(uuid: string): Uint8Array {
   return Uint8Array.from(Buffer.from(normalizeUuid(uuid).replaceAll("-", ""), "hex"));
 }
 
-export function uuidFromBytes(bytes: Uint8Array): string {
+function uuidFromBytes(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new InvalidDatasetIdError(`a UUID has 16 bytes, got ${bytes.length}`);
   return formatUuid(bytes, 0);
 }

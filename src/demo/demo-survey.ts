@@ -26,7 +26,7 @@ export const DEMO_INSTRUMENT = "DemoCam";
 export const DEMO_RUN = "DemoCam/runs/demo";
 export const DEMO_CALIB = "DemoCam/calib";
 export const DEMO_CHAIN = "DemoCam/defaults";
-export const DEMO_SKYMAP = "demo-skymap";
+const DEMO_SKYMAP = "demo-skymap";
 
 const BANDS = ["g", "r", "i"] as const;
 const FIELD_RA = 150.1;

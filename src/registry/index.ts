@@ -6,12 +6,7 @@
 
 export { currentQuerySignal, withQuerySignal } from "./cancellation.ts";
 export { RegistryDatabase } from "./database.ts";
-export {
-  defaultDatabaseUri,
-  type OpenDialectOptions,
-  openDialect,
-  SUPPORTED_DATABASE_URIS,
-} from "./dialects/open-dialect.ts";
+export { defaultDatabaseUri, type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
 export type {
   ColumnKind,
   ColumnTypeSpec,
@@ -72,7 +67,7 @@ export {
   type RegistryOpenOptions,
   type SharedDatabase,
 } from "./registry.ts";
-export { calibsTableName, datasetTableSuffix, tagsTableName } from "./schema/dataset-tables.ts";
+export { calibsTableName, tagsTableName } from "./schema/dataset-tables.ts";
 export {
   elementColumnFor,
   elementKeyColumns,

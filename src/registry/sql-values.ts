@@ -29,7 +29,7 @@ export function toBytes(value: unknown): Uint8Array {
   throw new TypeError(`expected a bytes column value, got ${typeof value}`);
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

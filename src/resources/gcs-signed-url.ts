@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { InvalidArgumentError } from "../errors/index.ts";
 
 /** The longest validity GCS accepts: seven days. */
-export const MAX_SIGNED_URL_SECONDS = 604_800;
+const MAX_SIGNED_URL_SECONDS = 604_800;
 
 export interface SignUrlRequest {
   /** The XML API endpoint, e.g. `https://storage.googleapis.com`. */

@@ -201,7 +201,7 @@ export function normalizePath(path: string): string {
 }
 
 /** Percent-encodes each segment, keeping the characters that are safe in a URI path as they are. */
-export function encodePath(path: string): string {
+function encodePath(path: string): string {
   return path
     .split("/")
     .map((segment) =>

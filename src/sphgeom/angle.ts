@@ -19,11 +19,6 @@ export function toDegrees(radians: number): number {
   return radians * DEG_PER_RAD;
 }
 
-/** Arc seconds → radians. */
-export function arcsecToRadians(arcsec: number): number {
-  return (arcsec / 3600) * RAD_PER_DEG;
-}
-
 /** Maps any finite longitude (radians) into [0, 2π). */
 export function normalizeLongitude(lon: number): number {
   if (lon >= 0 && lon < TWO_PI) return lon;
@@ -31,9 +26,4 @@ export function normalizeLongitude(lon: number): number {
   if (r < 0) r += TWO_PI;
   // r + 2π can round up to exactly 2π for tiny negative inputs.
   return r >= TWO_PI ? 0 : r;
-}
-
-/** The counter-clockwise extent from longitude `a` to `b` (radians), in [0, 2π). */
-export function longitudeExtent(a: number, b: number): number {
-  return normalizeLongitude(b - a);
 }

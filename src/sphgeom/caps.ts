@@ -104,11 +104,6 @@ export function cap(n: UnitVector3d, d: number): Cap {
   return { n, d };
 }
 
-/** The closed complement of a cap: {v : n·v ≤ d} = {v : (−n)·v ≥ −d}. */
-export function complementCap(c: Cap): Cap {
-  return { n: c.n.negate(), d: -c.d };
-}
-
 /** The hemisphere to the left of the great circle a→b: {v : (a×b)·v ≥ 0}, via a robust normal. */
 export function edgeNormal(a: Vec3, b: Vec3): Vector3d {
   // (a − b) × (a + b) = 2 a×b, but keeps its direction accurate when a and b are close.

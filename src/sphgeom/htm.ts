@@ -24,7 +24,7 @@ import {
 } from "./trixel-relation.ts";
 import { midpoint, UnitVector3d } from "./vector3d.ts";
 
-export const HTM_MAX_LEVEL = 24;
+const HTM_MAX_LEVEL = 24;
 
 type Triangle = [UnitVector3d, UnitVector3d, UnitVector3d];
 

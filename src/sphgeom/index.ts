@@ -4,9 +4,7 @@
  * IVOA POS parsing, and the HTM pixelization used to index regions (htm7 is the common skypix).
  */
 export {
-  arcsecToRadians,
   HALF_PI,
-  longitudeExtent,
   normalizeLongitude,
   TWO_PI,
   toDegrees,
@@ -24,9 +22,9 @@ export {
   hexToBytes,
   POLYGON_TYPE_CODE,
 } from "./encoding.ts";
-export { HTM_MAX_LEVEL, HtmPixelization } from "./htm.ts";
+export { HtmPixelization } from "./htm.ts";
 export { LonLat } from "./lonlat.ts";
-export { det3, orientation } from "./orientation.ts";
+export { orientation } from "./orientation.ts";
 export { POS_FORMS, parsePosRegion } from "./pos.ts";
 export { type PixelRange, rangesContain, rangesSize, simplifyRanges } from "./ranges.ts";
 export type { Region, RegionKind } from "./region.ts";

@@ -34,11 +34,6 @@ export function orientation(a: Vec3, b: Vec3, c: Vec3): -1 | 0 | 1 {
   return exactOrientation(a, b, c);
 }
 
-/** The plain floating-point determinant a · (b × c) (not robust; for magnitudes and fast paths). */
-export function det3(a: Vec3, b: Vec3, c: Vec3): number {
-  return a.x * (b.y * c.z - b.z * c.y) + a.y * (b.z * c.x - b.x * c.z) + a.z * (b.x * c.y - b.y * c.x);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Exact arithmetic: every finite double is m·2^e with integer m; products of three are exact in
 // BigInt, and the six terms are summed after aligning them to the smallest exponent.

@@ -14,7 +14,7 @@ import { angleBetween, dot, type UnitVector3d, type Vec3, Vector3d } from "./vec
  * Starts from the mean direction and corrects with perceptron steps (which terminate whenever such
  * a c exists). Returns undefined when none is found.
  */
-export function hemisphereCenter(points: readonly Vec3[]): Vector3d | undefined {
+function hemisphereCenter(points: readonly Vec3[]): Vector3d | undefined {
   let cx = 0;
   let cy = 0;
   let cz = 0;
@@ -176,7 +176,7 @@ export function edgeUnitNormals(hull: readonly Vec3[]): UnitVector3d[] {
 }
 
 /** Angular distance from v to the arc a→b whose unit normal is `n`. */
-export function arcDistance(a: Vec3, b: Vec3, n: Vec3, v: Vec3): number {
+function arcDistance(a: Vec3, b: Vec3, n: Vec3, v: Vec3): number {
   // v projects inside the arc iff it is ahead of a and behind b along the direction of travel.
   const ta = new Vector3d(n.y * a.z - n.z * a.y, n.z * a.x - n.x * a.z, n.x * a.y - n.y * a.x);
   const tb = new Vector3d(n.y * b.z - n.z * b.y, n.z * b.x - n.x * b.z, n.x * b.y - n.y * b.x);

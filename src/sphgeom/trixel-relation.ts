@@ -16,7 +16,7 @@ import type { Region } from "./region.ts";
 import { angleBetween, type UnitVector3d } from "./vector3d.ts";
 
 export const TRIXEL_OUTSIDE = 0;
-export const TRIXEL_PARTIAL = 1;
+const TRIXEL_PARTIAL = 1;
 export const TRIXEL_INSIDE = 2;
 export type TrixelRelation = typeof TRIXEL_OUTSIDE | typeof TRIXEL_PARTIAL | typeof TRIXEL_INSIDE;
 

@@ -7,7 +7,7 @@ import type { AsyncBuffer } from "hyparquet";
 import type { ByteSource } from "../bytes/byte-source.ts";
 
 /** A Uint8Array's bytes as an ArrayBuffer of exactly that length (no copy when it already is one). */
-export function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   if (
     bytes.byteOffset === 0 &&
     bytes.byteLength === bytes.buffer.byteLength &&

@@ -1,4 +1,4 @@
-export { asyncBufferFrom, exactArrayBuffer } from "./async-buffer.ts";
+export { asyncBufferFrom } from "./async-buffer.ts";
 export {
   columnChunkRanges,
   columnNamesOf,

@@ -68,7 +68,7 @@ const ENTRIES: readonly Entry[] = TABLE.map(([year, month, offset, driftMjd, dri
 }));
 
 /** First UTC day (MJD) on which TAI−UTC is a whole number of leap seconds. */
-export const FIRST_LEAP_SECOND_ERA_MJD = ENTRIES.find((e) => e.driftRate === 0)!.startMjd;
+const FIRST_LEAP_SECOND_ERA_MJD = ENTRIES.find((e) => e.driftRate === 0)!.startMjd;
 
 function entryFor(mjdDay: number): Entry | undefined {
   let found: Entry | undefined;

@@ -32,7 +32,7 @@ export interface CalendarTime {
 }
 
 /** Floor division for bigints (bigint `/` truncates toward zero). */
-export function floorDiv(a: bigint, b: bigint): bigint {
+function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }

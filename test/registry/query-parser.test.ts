@@ -366,7 +366,7 @@ describe("parser: time literals", () => {
 });
 
 describe("parser: error positions and caret lines", () => {
-  test("the brief's example: a doubled AND", () => {
+  test("a doubled AND is a syntax error at the second one", () => {
     const err = assertErrorAt("visit = 1 AND AND detector = 2", 14, /^Syntax error at or near 'AND'$/);
     assert.equal(
       err.message,

@@ -9,7 +9,7 @@ import { FitsFile, type HduSelector } from "../../fits/fits-file.ts";
 import { formatCard } from "../../fits/header-format.ts";
 import { imageHeaderOf } from "../../fits/image-header.ts";
 
-export function parseHduSelector(value: string): HduSelector {
+function parseHduSelector(value: string): HduSelector {
   if (/^\d+$/.test(value)) return Number(value);
   const match = /^([^,]+),(\d+)$/.exec(value);
   return match ? { name: match[1]!, version: Number(match[2]) } : value;

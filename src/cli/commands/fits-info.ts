@@ -23,7 +23,7 @@ const COLUMNS = [
   "data_bytes",
 ];
 
-export function describeRow(hdu: HduInfo): Row {
+function describeRow(hdu: HduInfo): Row {
   const compressed = hdu.compression;
   const isTable = hdu.kind === "bintable" || hdu.kind === "table";
   const shape = compressed?.shape ?? (isTable ? [hdu.naxis[1] ?? 0] : hdu.naxis);

@@ -181,7 +181,7 @@ function parseTable(
 }
 
 /** RFC 4180 CSV: commas between fields, double quotes around fields holding commas, quotes or newlines. */
-export function parseCsv(text: string): string[][] {
+function parseCsv(text: string): string[][] {
   const records: string[][] = [];
   let record: string[] = [];
   let field = "";

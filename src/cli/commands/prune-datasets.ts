@@ -13,27 +13,26 @@ import { datasetTables, selectDatasets } from "../dataset-selection.ts";
 import { confirm } from "../prompt.ts";
 import { BIND_HELP, collectBind, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
 
-export const WOULD_REMOVE =
-  "The following datasets will be removed from any datastores in which they are present:";
-export const WOULD_DISASSOCIATE =
+const WOULD_REMOVE = "The following datasets will be removed from any datastores in which they are present:";
+const WOULD_DISASSOCIATE =
   "The following datasets will be disassociated from {collections} if they are currently present in it (which is not checked):";
-export const WOULD_DISASSOCIATE_AND_REMOVE =
+const WOULD_DISASSOCIATE_AND_REMOVE =
   "The following datasets will be disassociated from {collections} if they are currently present in it " +
   "(which is not checked), and removed from any datastores in which they are present.";
 export const WILL_REMOVE = "The following datasets will be removed:";
-export const DID_REMOVE_AFOREMENTIONED = "The datasets were removed.";
-export const DID_NOT_REMOVE_AFOREMENTIONED = "Did not remove the datasets.";
-export const DID_REMOVE = "Removed the following datasets:";
-export const NO_DATASETS_FOUND = "Did not find any datasets.";
-export const ERR_PURGE_AND_DISASSOCIATE =
+const DID_REMOVE_AFOREMENTIONED = "The datasets were removed.";
+const DID_NOT_REMOVE_AFOREMENTIONED = "Did not remove the datasets.";
+const DID_REMOVE = "Removed the following datasets:";
+const NO_DATASETS_FOUND = "Did not find any datasets.";
+const ERR_PURGE_AND_DISASSOCIATE =
   "--disassociate and --purge may not be used together: --disassociate purges from just the passed TAGged " +
   "collections, but --purge forces disassociation from all of them.";
-export const ERR_QUIET_WITH_DRY_RUN = "Can not use --quiet and --dry-run together.";
-export const ERR_NO_COLLECTION_RESTRICTION =
+const ERR_QUIET_WITH_DRY_RUN = "Can not use --quiet and --dry-run together.";
+const ERR_NO_COLLECTION_RESTRICTION =
   "Must indicate collections from which to prune datasets by passing COLLECTION arguments (select all " +
   "collections by passing '*', or consider using 'butler remove-collections'), by using --purge to pass a run " +
   "collection, or by using --disassociate to select a tagged collection.";
-export const ERR_NO_OP = "No operation: one of --purge, --unstore, or --disassociate must be provided.";
+const ERR_NO_OP = "No operation: one of --purge, --unstore, or --disassociate must be provided.";
 
 interface Options {
   datasets?: string[];

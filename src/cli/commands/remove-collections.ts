@@ -9,11 +9,10 @@ import { renderTable } from "../output.ts";
 import { confirm } from "../prompt.ts";
 import { withButler } from "../repo-command.ts";
 
-export const NO_NON_RUN_COLLECTIONS = "No non-RUN collections were found.";
+const NO_NON_RUN_COLLECTIONS = "No non-RUN collections were found.";
 export const WILL_REMOVE = "The following collections will be removed:";
-export const CANNOT_REMOVE_RUNS =
-  "The following RUN collections were found but can NOT be removed by this command:";
-export const DID_NOT_REMOVE_RUNS = "Found RUN collections but they can NOT be removed by this command:";
+const CANNOT_REMOVE_RUNS = "The following RUN collections were found but can NOT be removed by this command:";
+const DID_NOT_REMOVE_RUNS = "Found RUN collections but they can NOT be removed by this command:";
 
 export function register(program: Command): void {
   program

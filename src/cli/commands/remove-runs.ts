@@ -12,14 +12,14 @@ import { progressBar } from "../progress.ts";
 import { confirm } from "../prompt.ts";
 import { splitCommas, withButler } from "../repo-command.ts";
 
-export const NO_RUN_COLLECTIONS = "No RUN collections were found.";
-export const WILL_REMOVE_RUNS = "The following RUN collections will be removed:";
-export const WILL_REMOVE_DATASETS = "The following datasets will be removed:";
-export const DID_REMOVE_RUNS = "The following RUN collections were removed:";
-export const DID_REMOVE_DATASETS = "The following datasets were removed:";
-export const REMOVED_RUNS = "Removed collections";
-export const ABORTED = "Aborted.";
-export const REQUIRES_CONFIRMATION =
+const NO_RUN_COLLECTIONS = "No RUN collections were found.";
+const WILL_REMOVE_RUNS = "The following RUN collections will be removed:";
+const WILL_REMOVE_DATASETS = "The following datasets will be removed:";
+const DID_REMOVE_RUNS = "The following RUN collections were removed:";
+const DID_REMOVE_DATASETS = "The following datasets were removed:";
+const REMOVED_RUNS = "Removed collections";
+const ABORTED = "Aborted.";
+const REQUIRES_CONFIRMATION =
   "Removing runs that are in parent CHAINED collections requires confirmation. " +
   "Try again without --no-confirm to confirm removal of RUN collections from parents, " +
   "or add the --force flag to skip confirmation.";

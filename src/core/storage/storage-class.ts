@@ -86,7 +86,7 @@ export class StorageClass {
 
   /**
    * Checks that every key of `parameters` is one this class takes; an unknown one is an
-   * `UnknownParameterError` naming it and the accepted ones (the seed user's `parameters={"test": …}`).
+   * `UnknownParameterError` naming it and the accepted ones (`parameters={"test": …}`).
    */
   validateParameters(
     parameters: Readonly<Record<string, unknown>> | undefined,

@@ -26,7 +26,7 @@ export function defaultDatabaseUri(root: string): string {
 }
 
 /** The engines `openDialect` knows, for messages. */
-export const SUPPORTED_DATABASE_URIS =
+const SUPPORTED_DATABASE_URIS =
   "a file path, ':memory:', 'sqlite:///relative/path', 'sqlite:////absolute/path', 'sqlite://' (memory), " +
   "or 'postgresql://user@host:port/database' (also 'postgres://', 'postgresql+driver://')";
 

@@ -33,33 +33,12 @@ export {
 } from "./import.ts";
 export {
   type DayObsOffsets,
-  DayObsOffsetTable,
-  DEFAULT_DAY_OBS_OFFSETS,
   dayObsFromTime,
-  deriveDayObs,
-  dropUnknownElements,
-  dropUnknownFields,
-  exposureGroups,
   type MigrateOptions,
   type MigrationResult,
   migrateExport,
-  splitVisitSystems,
-  synthesizeDayObs,
 } from "./migrations.ts";
-export {
-  BINARY_TAG,
-  BUTLER_TIME_TAG,
-  exportTags,
-  exportYamlOptions,
-  isRegion,
-  KNOWN_TAGS,
-  legacyTimestampToTai,
-  REGION_TAGS,
-  regionHex,
-  TIMESPAN_TAG,
-  UUID_TAG,
-  uuidNode,
-} from "./yaml-tags.ts";
+export { exportYamlOptions, isRegion, KNOWN_TAGS, regionHex, uuidNode } from "./yaml-tags.ts";
 export {
   parseZipIndex,
   type ZipArtifact,

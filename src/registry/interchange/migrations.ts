@@ -24,7 +24,7 @@ export type DayObsOffsets = Readonly<Record<string, number>>;
  * Offsets this code knows without being told: Rubin's observing day starts at 12:00 TAI
  * (lsstcam-subset.yaml's day_obs records begin then).
  */
-export const DEFAULT_DAY_OBS_OFFSETS: DayObsOffsets = Object.freeze({
+const DEFAULT_DAY_OBS_OFFSETS: DayObsOffsets = Object.freeze({
   LSSTCam: 12 * 3600,
   LSSTComCam: 12 * 3600,
   LSSTComCamSim: 12 * 3600,
@@ -91,7 +91,7 @@ export function migrateExport(document: ExportDocument, options: MigrateOptions 
 }
 
 /** Step 1: items of elements that no longer exist are dropped. */
-export function dropUnknownElements(
+function dropUnknownElements(
   items: readonly ExportItem[],
   universe: DimensionUniverse,
   warnings: string[],
@@ -106,7 +106,7 @@ export function dropUnknownElements(
 }
 
 /** Step 2: `visit.visit_system` (universe 0) becomes one visit_system_membership row per visit. */
-export function splitVisitSystems(items: readonly ExportItem[], universe: DimensionUniverse): ExportItem[] {
+function splitVisitSystems(items: readonly ExportItem[], universe: DimensionUniverse): ExportItem[] {
   const memberships: ExportRecord[] = [];
   const out = mapRecords(items, "visit", (record) => {
     if (!("visit_system" in record)) return record;
@@ -131,7 +131,7 @@ export function splitVisitSystems(items: readonly ExportItem[], universe: Dimens
  * Step 3: `exposure.group_name` (else `group_id`) becomes `exposure.group` (universe 6 made group a
  * dimension), and a group record is made for every group no record in the file defines.
  */
-export function exposureGroups(
+function exposureGroups(
   items: readonly ExportItem[],
   universe: DimensionUniverse,
   warnings: string[],
@@ -165,7 +165,7 @@ export function exposureGroups(
  * `datetime_begin`: the TAI date of begin minus the instrument's day offset. A visit without a time
  * takes the day_obs of an exposure that visit_definition links it to.
  */
-export function deriveDayObs(
+function deriveDayObs(
   items: readonly ExportItem[],
   offsets: DayObsOffsetTable,
   warnings: string[],
@@ -214,7 +214,7 @@ export function deriveDayObs(
  * in the file defines. Its timespan is the observing day when the instrument's offset is known,
  * else null.
  */
-export function synthesizeDayObs(
+function synthesizeDayObs(
   items: readonly ExportItem[],
   universe: DimensionUniverse,
   offsets: DayObsOffsetTable,
@@ -242,7 +242,7 @@ export function synthesizeDayObs(
 }
 
 /** Step 6: fields the universe's element does not have are dropped, with one warning per field. */
-export function dropUnknownFields(
+function dropUnknownFields(
   items: readonly ExportItem[],
   universe: DimensionUniverse,
   warnings: string[],
@@ -283,7 +283,7 @@ export function dayObsFromTime(ns: bigint, offsetSeconds: number): number {
  * The observing-day offset of each instrument: given, else read from the file's day_obs records
  * (begin of the timespan minus TAI midnight of the day), else DEFAULT_DAY_OBS_OFFSETS.
  */
-export class DayObsOffsetTable {
+class DayObsOffsetTable {
   private readonly offsets = new Map<string, number>();
   private readonly warned = new Set<string>();
   private readonly warnings: string[];

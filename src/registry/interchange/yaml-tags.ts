@@ -43,16 +43,16 @@ import {
 } from "../../sphgeom/index.ts";
 import { formatButlerTime, NS_PER_SECOND, parseButlerTime, timeFromCalendar } from "../../time/index.ts";
 
-export const UUID_TAG = "!uuid";
-export const BUTLER_TIME_TAG = "!butler_time/tai/iso";
-export const TIMESPAN_TAG = "!lsst.daf.butler.Timespan";
+const UUID_TAG = "!uuid";
+const BUTLER_TIME_TAG = "!butler_time/tai/iso";
+const TIMESPAN_TAG = "!lsst.daf.butler.Timespan";
 /** Verbatim tags (`!<lsst.sphgeom.ConvexPolygon>`), by region kind. */
-export const REGION_TAGS = {
+const REGION_TAGS = {
   polygon: "lsst.sphgeom.ConvexPolygon",
   circle: "lsst.sphgeom.Circle",
   box: "lsst.sphgeom.Box",
 } as const;
-export const BINARY_TAG = "tag:yaml.org,2002:binary";
+const BINARY_TAG = "tag:yaml.org,2002:binary";
 const TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp";
 
 /** Tags a file may use: ours plus YAML's standard scalar and collection tags. */
@@ -100,7 +100,7 @@ export function uuidNode(id: string): Scalar {
  * `yaml` turns throws into document errors that keep only the message, so `onError` also receives
  * the typed error for callers that want to rethrow it.
  */
-export function exportTags(onError?: (error: ExportFormatError) => void): (schemaTags: Tags) => Tags {
+function exportTags(onError?: (error: ExportFormatError) => void): (schemaTags: Tags) => Tags {
   const fail = (tag: string, err: unknown): ExportFormatError => {
     const error =
       err instanceof ExportFormatError
@@ -375,7 +375,7 @@ const LEGACY_TIMESTAMP =
 const PY_TIMESTAMP = new RegExp(`${DATE_ONLY.source}|${LEGACY_TIMESTAMP.source}`);
 
 /** A YAML 1.1 timestamp as TAI ns: without a zone it is UTC (how daf_butler reads legacy datetimes). */
-export function legacyTimestampToTai(text: string): bigint {
+function legacyTimestampToTai(text: string): bigint {
   const match = LEGACY_TIMESTAMP.exec(text.trim());
   if (match === null) throw new ExportFormatError("value", `'${text}' is not a YAML timestamp`);
   const [, y, mo, d, h, mi, s, fraction = "", zone] = match;

@@ -22,7 +22,7 @@ function isRegion(value: unknown): value is Region {
  * Accepts a region as a sphgeom Region, its encoded bytes, or those bytes as hex; returns the region
  * and the bytes to store (the caller's bytes when given, so a round trip is exact).
  */
-export function normalizeRegion(element: string, value: unknown): { region: Region; bytes: Uint8Array } {
+function normalizeRegion(element: string, value: unknown): { region: Region; bytes: Uint8Array } {
   try {
     if (isRegion(value)) return { region: value, bytes: value.encode() };
     if (value instanceof Uint8Array) return { region: decodeRegion(value), bytes: toBytes(value) };

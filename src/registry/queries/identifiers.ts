@@ -6,7 +6,6 @@ import {
 } from "../../core/index.ts";
 import { didYouMean, unknownNameMessage as unknown } from "../../did-you-mean.ts";
 import { InvalidQueryError } from "../../errors/index.ts";
-import type { IdentifierNode } from "../where/ast.ts";
 
 /** The kinds of values a query expression can produce, for type checks before any SQL runs. */
 export type ValueType =
@@ -32,7 +31,7 @@ export const DATASET_FIELDS: readonly DatasetField[] = [
 ];
 
 /** `header.KEY` and `<datasetType>.header.KEY` name indexed header values. */
-export const HEADER_NAME = "header";
+const HEADER_NAME = "header";
 
 /** What a name in a `where` expression or an `orderBy` term refers to. */
 export type ResolvedName =
@@ -228,11 +227,6 @@ export function resolveOrderName(
     );
   }
   return resolveName([owners[0]!, ...parts], context);
-}
-
-/** Resolves an identifier node (see `resolveName`), adding its position to the message. */
-export function resolveIdentifier(node: IdentifierNode, context: NameContext): ResolvedName {
-  return resolveName(node.parts, context);
 }
 
 function fieldOf(element: DimensionElement, name: string, written: string): RecordField {

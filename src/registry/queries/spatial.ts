@@ -16,7 +16,7 @@ import type { RegionOperand, SpatialConstraint } from "./where-scope.ts";
 const MAX_PIXEL_RANGES = 64;
 
 /** The finest stored sky element of each of the group's non-pixel spatial families (visit_detector_region, patch …). */
-export function skyElements(universe: DimensionUniverse, group: DimensionGroup): string[] {
+function skyElements(universe: DimensionUniverse, group: DimensionGroup): string[] {
   return group.spatialFamilies
     .filter((f) => f.skypixSystem === null)
     .map((f) => f.choose(group))

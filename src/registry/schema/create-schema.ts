@@ -7,7 +7,7 @@ import { createTable, type TableSpec } from "./table-spec.ts";
 import { tokenTables } from "./token-tables.ts";
 
 /** Every table a new registry starts with, in creation order. */
-export function initialTables(universe: DimensionUniverse): TableSpec[] {
+function initialTables(universe: DimensionUniverse): TableSpec[] {
   return [
     ...staticTables(),
     ...dimensionTables(universe),

@@ -9,7 +9,7 @@ import type { ColumnDef, TableSpec } from "./table-spec.ts";
  * group is registered. Their names carry a hash of the group's dimension names, so every repository
  * names the same group the same way.
  */
-export function datasetTableSuffix(group: DimensionGroup): string {
+function datasetTableSuffix(group: DimensionGroup): string {
   return createHash("sha256").update(group.key).digest("hex").slice(0, 8);
 }
 

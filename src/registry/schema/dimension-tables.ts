@@ -45,7 +45,7 @@ export function elementKeyColumns(element: DimensionElement): string[] {
 }
 
 /** The table columns for one record field: a timespan becomes two int64 columns. */
-export function fieldColumns(field: RecordField): ColumnDef[] {
+function fieldColumns(field: RecordField): ColumnDef[] {
   if (field.type === "timespan") {
     return [
       { name: "timespan_begin", type: { kind: "int64" }, nullable: true },
@@ -98,7 +98,7 @@ function dependencyForeignKeys(element: DimensionElement): ForeignKeyDef[] {
  * The overlap table of a spatial element: one column per required dimension, named after the
  * dimension (`instrument`, `visit`), plus the pixel index; indexed both ways.
  */
-export function overlapTable(element: DimensionElement): TableSpec {
+function overlapTable(element: DimensionElement): TableSpec {
   const dims = element.required;
   return {
     name: overlapTableName(element),

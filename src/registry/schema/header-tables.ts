@@ -8,7 +8,7 @@ export const HEADER_TABLES = Object.freeze({
 });
 
 /** Longest key name the index accepts (`HDU:` plus a HIERARCH keyword). */
-export const HEADER_KEY_NAME_LENGTH = 96;
+const HEADER_KEY_NAME_LENGTH = 96;
 
 /**
  * `dataset_header_key(key_id, dataset_type_id, name, type)`: the keys indexed for a dataset type, with

@@ -22,7 +22,7 @@ export const ATTRIBUTES = Object.freeze({
 export type Migration = (database: RegistryDatabase) => Promise<void>;
 
 /** Migrations by the version they upgrade from. */
-export const MIGRATIONS: ReadonlyMap<number, Migration> = new Map([
+const MIGRATIONS: ReadonlyMap<number, Migration> = new Map([
   // 1 → 2: the header index's tables (empty; `butler index-headers` fills them).
   [
     1,

@@ -19,8 +19,8 @@ export function governorSummaryTable(governor: string): string {
   return `collection_summary_${governor}`;
 }
 
-export const DATASET_TYPE_NAME_LENGTH = 128;
-export const STORAGE_CLASS_NAME_LENGTH = 64;
+const DATASET_TYPE_NAME_LENGTH = 128;
+const STORAGE_CLASS_NAME_LENGTH = 64;
 
 /** The tables every registry has, in creation order (referenced tables first). */
 export function staticTables(): TableSpec[] {

@@ -36,7 +36,7 @@ export interface PostgresDialectOptions {
 }
 
 /** Timeouts when the options give none, in ms. */
-export const POSTGRES_TIMEOUT_DEFAULTS = Object.freeze({
+const POSTGRES_TIMEOUT_DEFAULTS = Object.freeze({
   connectTimeoutMs: 10_000,
   statementTimeoutMs: 600_000,
   idleInTransactionTimeoutMs: 600_000,

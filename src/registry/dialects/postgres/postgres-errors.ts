@@ -47,11 +47,7 @@ export function describeServer(connectionString: string | undefined): string {
 }
 
 /** The typed error for a pg failure during `phase`, or `err` itself when it is not one we map. */
-export function mapPostgresError(
-  err: unknown,
-  phase: "connect" | "query",
-  context: PostgresErrorContext,
-): unknown {
+function mapPostgresError(err: unknown, phase: "connect" | "query", context: PostgresErrorContext): unknown {
   if (isButlerError(err)) return err;
   const code = driverCodeOf(err);
   const detail = driverMessageOf(err);
