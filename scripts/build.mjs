@@ -8,8 +8,8 @@
  *    loads a few files instead of ~500 modules, which halves the command's start-up. Native and heavy
  *    optional dependencies (better-sqlite3, pg, the AWS SDK, undici) stay outside, loaded on first use;
  * 3. the YAML configs the code reads at run time are copied beside both, with parsed JSON copies
- *    (JSON.parse is far quicker than a YAML parser), and every `new URL("…", import.meta.url)` in the
- *    bundle is checked to name a file that exists.
+ *    (JSON.parse is far quicker than a YAML parser), the web page's files (src/web/assets) likewise,
+ *    and every `new URL("…", import.meta.url)` in the bundle is checked to name a file that exists.
  * When nothing under src/ or the build's config is newer than the last build's stamp, nothing is done,
  * so an install on an up-to-date tree costs nothing; `--force` always builds.
  */
@@ -117,6 +117,12 @@ for (const file of readdirSync(configDir).filter((f) => f.endsWith(".yaml"))) {
     copyFileSync(join(configDir, file), join(dir, file));
     writeFileSync(join(dir, `${file}.json`), json);
   }
+}
+// The web page's files, beside the module that serves them in both places: dist/web/ and dist/bin/.
+const assetDir = join(src, "web/assets");
+for (const dir of [join(dist, "web/assets"), join(bin, "assets")]) {
+  mkdirSync(dir, { recursive: true });
+  for (const file of readdirSync(assetDir)) copyFileSync(join(assetDir, file), join(dir, file));
 }
 for (const file of readdirSync(bin).filter((f) => f.endsWith(".js"))) {
   const url = pathToFileURL(join(bin, file));

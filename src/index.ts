@@ -12,7 +12,7 @@ export {
   FORMATTER_ALIASES,
   FormatterRegistry,
 } from "./datastore/index.ts";
-export * from "./errors.ts";
+export * from "./errors/index.ts";
 export {
   getLogger,
   type LogLevel,
@@ -23,3 +23,4 @@ export {
   timeThis,
 } from "./log.ts";
 export { Registry, type RegistryCreateOptions, type RegistryOpenOptions } from "./registry/index.ts";
+export * from "./time/index.ts";

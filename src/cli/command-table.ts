@@ -169,6 +169,16 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import("./commands/transfer-datasets.ts"),
   },
   {
+    name: "token",
+    description: "Create, list and revoke the bearer tokens a repository's servers accept.",
+    load: () => import("./commands/token.ts"),
+  },
+  {
+    name: "ui",
+    description: "Serve a web page for a repository on this machine and print its URL.",
+    load: () => import("./commands/ui.ts"),
+  },
+  {
     name: "verify",
     description:
       "Check that every dataset has its file and every file its dataset; list temporaries and trash left by interrupted writes.",

@@ -6,9 +6,9 @@
 import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import { Butler, type ButlerOpenOptions } from "../butler/index.ts";
 import { type AnyButler, isServerUrl, openButler } from "../client/open.ts";
-import { formatIsoTime } from "../core/index.ts";
-import { EmptyQueryResultError, InvalidArgumentError } from "../errors.ts";
+import { EmptyQueryResultError, InvalidArgumentError } from "../errors/index.ts";
 import { isRegion, regionHex } from "../registry/interchange/index.ts";
+import { formatIsoTime } from "../time/index.ts";
 import { type OutputFormat, parseFormat, type Row, renderRows } from "./output.ts";
 
 /**

@@ -10,10 +10,9 @@
 import { randomUUID } from "node:crypto";
 import { discardBody, type HttpResponse, header, httpRequest, readBody } from "../bytes/http-client.ts";
 import { sleep } from "../bytes/retry.ts";
-import { ButlerError } from "../errors.ts";
+import { ButlerError, ServerAuthError, ServerError } from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { errorFromServer } from "./error-codes.ts";
-import { ServerAuthError, ServerError } from "./errors.ts";
 import { CLIENT_REQUEST_ID_HEADER, type ErrorResponse, type StreamLine } from "./protocol.ts";
 
 const log = getLogger("client");

@@ -40,7 +40,7 @@ import {
   UnknownComponentError,
   UnknownParameterError,
   UnresolvedDataIdError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 
 type ErrorClass = abstract new (...args: never[]) => ButlerError;
 

@@ -1,7 +1,6 @@
 // The remote butler: a repository on a butler server with the Butler's API, and the opener that
 // takes a directory or a server URL.
 export { type ConnectionOptions, DEFAULT_RETRY_BUDGET_MS, ServerConnection } from "./connection.ts";
-export { ServerAuthError, ServerError, ServerUrlError } from "./errors.ts";
 export { type AnyButler, type OpenButlerOptions, openButler } from "./open.ts";
 export {
   isServerUrl,

@@ -27,11 +27,11 @@ import {
   isButlerError,
   NoDefaultCollectionError,
   ReadOnlyButlerError,
+  ServerUrlError,
   UnknownComponentError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { type ConnectionOptions, ServerConnection } from "./connection.ts";
-import { ServerUrlError } from "./errors.ts";
 import {
   type FileInfo,
   type GetFileByDataIdResponse,

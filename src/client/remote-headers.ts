@@ -7,7 +7,7 @@
 import { readDatasetHeaders } from "../butler/header-index.ts";
 import type { HeaderScan, HeaderScanRow } from "../butler/header-scan.ts";
 import type { DataIdInput, DatasetRef } from "../core/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { type HeaderValue, parseHeaderKey } from "../fits/header-key.ts";
 import { type HeaderKeysResponse, type HeaderRowJson, routePath } from "./protocol.ts";
 import type { RemoteButler } from "./remote-butler.ts";

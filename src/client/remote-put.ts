@@ -12,8 +12,7 @@ import { join } from "node:path";
 import { discardBody, httpRequest, readBody } from "../bytes/http-client.ts";
 import type { DataIdInput, DatasetRef, DatasetType } from "../core/index.ts";
 import { acceptsStorageClass, lookupSubject } from "../datastore/index.ts";
-import { FormatterLookupError } from "../errors.ts";
-import { ServerError } from "./errors.ts";
+import { FormatterLookupError, ServerError } from "../errors/index.ts";
 import {
   CLIENT_REQUEST_ID_HEADER,
   type PutCommitResponse,

@@ -15,7 +15,7 @@ import {
   type DimensionUniverse,
   type Timespan,
 } from "../core/index.ts";
-import { MissingCollectionError, ReadOnlyRegistryError } from "../errors.ts";
+import { MissingCollectionError, ReadOnlyRegistryError } from "../errors/index.ts";
 import type {
   DimensionsInput,
   NameExpression,

@@ -8,10 +8,9 @@
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { redact } from "../bytes/http-client.ts";
 import type { DatastoreRoot, OpenRootOptions } from "../datastore/index.ts";
-import { ReadOnlyButlerError } from "../errors.ts";
+import { ReadOnlyButlerError, ServerError } from "../errors/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
 import type { ResourceOptions } from "../resources/resource-path.ts";
-import { ServerError } from "./errors.ts";
 
 interface SignedFile {
   url: string;

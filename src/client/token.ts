@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 /** The tokens file this process reads. */
 export function tokensFilePath(env: NodeJS.ProcessEnv = process.env): string {

@@ -16,7 +16,7 @@ import {
   Timespan,
   type TimespanJson,
 } from "../core/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { NameExpression } from "../registry/name-expression.ts";
 import { decodeRegionHex } from "../sphgeom/index.ts";
 import type { DataIdJson, DimensionRecordJson } from "./protocol.ts";

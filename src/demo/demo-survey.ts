@@ -6,11 +6,10 @@
  * bias and flat frames with two validity ranges; and a CHAINED collection that searches both.
  */
 import { Butler } from "../butler/index.ts";
-import { CollectionType, type DatasetRef, DatasetType, Timespan, timeFromIso } from "../core/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { CollectionType, type DatasetRef, DatasetType, Timespan } from "../core/index.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { Header } from "../fits/header.ts";
 import { Box2I } from "../image/box.ts";
-import { DateTime } from "../image/date-time.ts";
 import { Exposure } from "../image/exposure.ts";
 import { ExposureInfo } from "../image/exposure-info.ts";
 import { FilterLabel } from "../image/filter-label.ts";
@@ -21,6 +20,7 @@ import { PhotoCalib } from "../image/photo-calib.ts";
 import { SkyWcs } from "../image/sky-wcs.ts";
 import { VisitInfo } from "../image/visit-info.ts";
 import { ConvexPolygon } from "../sphgeom/index.ts";
+import { DateTime, timeFromIso } from "../time/index.ts";
 
 export const DEMO_INSTRUMENT = "DemoCam";
 export const DEMO_RUN = "DemoCam/runs/demo";

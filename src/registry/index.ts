@@ -4,8 +4,12 @@
  * and `RegistryDatabase` are exported for the query system and tools.
  */
 export { RegistryDatabase } from "./database.ts";
-export { RegistryDatabaseError, type RegistryDatabaseErrorCode } from "./dialects/database-errors.ts";
-export { type OpenDialectOptions, openDialect, SUPPORTED_DATABASE_URIS } from "./dialects/open-dialect.ts";
+export {
+  defaultDatabaseUri,
+  type OpenDialectOptions,
+  openDialect,
+  SUPPORTED_DATABASE_URIS,
+} from "./dialects/open-dialect.ts";
 export type {
   ColumnKind,
   ColumnTypeSpec,
@@ -35,6 +39,13 @@ export {
   type HeaderRow,
 } from "./managers/header-index-manager.ts";
 export type { CollectionSummary } from "./managers/summary-manager.ts";
+export type {
+  CreateTokenOptions,
+  TokenCheck,
+  TokenManager,
+  TokenRecord,
+  TokenRefusal,
+} from "./managers/token-manager.ts";
 export {
   globToRegExp,
   isGlob,
@@ -57,6 +68,7 @@ export {
   type RegistryDatabaseInput,
   type RegistryInternals,
   type RegistryOpenOptions,
+  type SharedDatabase,
 } from "./registry.ts";
 export { calibsTableName, datasetTableSuffix, tagsTableName } from "./schema/dataset-tables.ts";
 export {
@@ -68,3 +80,4 @@ export {
 export { HEADER_TABLES } from "./schema/header-tables.ts";
 export { ATTRIBUTES, SCHEMA_VERSION } from "./schema/schema-version.ts";
 export { governorSummaryTable, TABLES } from "./schema/static-tables.ts";
+export { TOKEN_TABLE } from "./schema/token-tables.ts";

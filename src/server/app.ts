@@ -15,7 +15,7 @@ import {
   REPO_PREFIX,
   REQUEST_ID_HEADER,
 } from "../client/protocol.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { ServedRepository, ServerContext } from "./context.ts";
 import { handleError } from "./error-reply.ts";
 import { notFound } from "./http-error.ts";

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorResponse } from "../client/protocol.ts";
-import { ButlerError } from "../errors.ts";
+import { ButlerError } from "../errors/index.ts";
 import { HttpError } from "./http-error.ts";
 
 /** Codes that mean "the service cannot answer now", not "the request is wrong". */

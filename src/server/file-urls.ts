@@ -5,16 +5,9 @@
 import type { FastifyRequest } from "fastify";
 import { REPO_PREFIX, ROUTES } from "../client/protocol.ts";
 import { type DatastoreRoot, isRemoteUri, ResourceRoot } from "../datastore/index.ts";
-import { ButlerError } from "../errors.ts";
+import { FileNotServedError } from "../errors/index.ts";
 import { type ServerContext, serverUrlOf } from "./context.ts";
 import { signQuery } from "./signing.ts";
-
-/** A record whose file the server will not hand out (outside the datastore root, on no store it reaches). */
-export class FileNotServedError extends ButlerError {
-  constructor(path: string, why: string) {
-    super("FILE_NOT_SERVED", `the file '${path}' is not served: ${why}`);
-  }
-}
 
 interface Presignable {
   presignGet(options: { expiresIn?: number }): Promise<string>;

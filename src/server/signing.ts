@@ -4,7 +4,7 @@
  * another one issued, and no URL can be bent to another repository, path or lifetime.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { forbidden } from "./http-error.ts";
 
 /** Bytes in a generated key. */

@@ -9,7 +9,7 @@ import { PassThrough } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { JSON_LINES, type StreamLine } from "../client/protocol.ts";
-import { ButlerError } from "../errors.ts";
+import { ClientGoneError } from "../errors/index.ts";
 import type { ServerContext } from "./context.ts";
 import { errorReply } from "./error-reply.ts";
 
@@ -20,13 +20,6 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Rows a streamed result has written so far (for access logs). */
     streamedRows?: number;
-  }
-}
-
-/** Why a producer's signal aborted: the client closed the connection. */
-export class ClientGoneError extends ButlerError {
-  constructor() {
-    super("CLIENT_GONE", "the client closed the connection; the query was abandoned");
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { DataIdJson } from "../client/protocol.ts";
-import { InvalidArgumentError, isButlerError } from "../errors.ts";
+import { InvalidArgumentError, isButlerError } from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import type { ResourcePath } from "../resources/resource-path.ts";
 

@@ -11,10 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ServerConnection } from "../../src/client/connection.ts";
-import { ServerAuthError, ServerError } from "../../src/client/errors.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
 import { findToken } from "../../src/client/token.ts";
-import { MissingDatasetTypeError } from "../../src/errors.ts";
+import { MissingDatasetTypeError, ServerAuthError, ServerError } from "../../src/errors/index.ts";
 import { FaultProxy } from "../support/servers/fault-proxy.ts";
 import { DEMO_CHAIN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
 

@@ -20,7 +20,7 @@ import {
   ReadOnlyButlerError,
   UnknownComponentError,
   UnknownParameterError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { Box2I } from "../../src/image/box.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { DEMO_CHAIN, DEMO_RUN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";

@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { ServerConnection } from "../../src/client/connection.ts";
 import type { PutPrepareResponse } from "../../src/client/protocol.ts";
 import { DatasetType } from "../../src/core/index.ts";
-import { isButlerError } from "../../src/errors.ts";
+import { isButlerError } from "../../src/errors/index.ts";
 import { makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
 
 let served: ServedDemo;

@@ -127,6 +127,13 @@ describe("the packed package", { timeout: 600_000 }, () => {
     run(process.execPath, [TSC, "-p", app], app);
   });
 
+  test("the web page's files are beside the modules that serve them", () => {
+    const dist = join(app, "node_modules/butler-ts/dist");
+    for (const dir of ["web/assets", "bin/assets"]) {
+      assert.deepEqual(readdirSync(join(dist, dir)).sort(), ["app.css", "app.js", "index.html"], dir);
+    }
+  });
+
   test("the installed butler command runs", () => {
     const bin = join(app, "node_modules/.bin/butler");
     assert.equal(run(bin, ["--version"], app), `${version}\n`);

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { InvalidArgumentError } from "../../src/errors/index.ts";
 import { createServerApp } from "../../src/server/app.ts";
 import type { ServerContext } from "../../src/server/context.ts";
 import { randomSigningKey } from "../../src/server/signing.ts";

@@ -7,15 +7,11 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { AnyButler } from "../../client/open.ts";
 import { CollectionType, type Timespan } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { Header } from "../../fits/header.ts";
-import { emptyPrimaryHdu, imageHdu } from "../../fits/image-hdu.ts";
 import { writeFits } from "../../fits/writer.ts";
 import { Box2I } from "../../image/box.ts";
-import { Exposure } from "../../image/exposure.ts";
-import { Image } from "../../image/image.ts";
-import { MaskedImage } from "../../image/masked-image.ts";
-import { writeExposure } from "../../image/write-exposure.ts";
+import { imageHdus } from "../../image/image-hdus.ts";
 import { BIND_HELP, collectBind, splitCommas, WHERE_HELP, whereOf, withAnyButler } from "../repo-command.ts";
 import { parseTimespanOption } from "../timespan-option.ts";
 
@@ -149,7 +145,7 @@ async function missingCollections(butler: AnyButler): Promise<InvalidArgumentErr
 }
 
 async function emit(value: unknown, options: Options): Promise<void> {
-  const image = asExposure(value);
+  const image = imageHdus(value);
   if (image !== undefined) {
     if (options.output === undefined) {
       throw new InvalidArgumentError("the result is an image; give --output FILE to write it as FITS");
@@ -178,14 +174,4 @@ async function emit(value: unknown, options: Options): Promise<void> {
 
 function jsonValue(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
-}
-
-/** The FITS HDUs of an image-like result, or undefined for anything else. */
-function asExposure(value: unknown) {
-  if (value instanceof Exposure) return writeExposure(value);
-  if (value instanceof MaskedImage) return writeExposure(new Exposure(value));
-  if (value instanceof Image) {
-    return [emptyPrimaryHdu(), imageHdu(value.array, [value.bbox.width, value.bbox.height])];
-  }
-  return undefined;
 }

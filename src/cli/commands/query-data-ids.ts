@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { DataCoordinate, DatasetType, DimensionGroup } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import type { OutputFormat, Row } from "../output.ts";
 import {
   addFormatOption,

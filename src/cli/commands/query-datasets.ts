@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import type { AnyButler } from "../../client/open.ts";
 import type { DatasetRef } from "../../core/index.ts";
-import { InvalidArgumentError, isButlerError } from "../../errors.ts";
+import { InvalidArgumentError, isButlerError } from "../../errors/index.ts";
 import { type OutputFormat, type Row, renderRows } from "../output.ts";
 import {
   addFormatOption,

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import type { AnyButler } from "../../client/open.ts";
 import type { DatasetType } from "../../core/index.ts";
 import { didYouMean } from "../../did-you-mean.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { parseHeaderKey } from "../../fits/header-key.ts";
 import { componentOfExposureKey } from "../../image/afw-layout.ts";
 import { componentValue, defaultKeys, printable } from "../component-values.ts";

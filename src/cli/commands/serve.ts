@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { Butler } from "../../butler/index.ts";
 import { REPO_NAME_PATTERN, repositoryUrl } from "../../client/protocol.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { closeGracefully, listen, signingKeyFromEnv, untilStopSignal } from "../../server/listen.ts";
 import { parseInteger } from "../repo-command.ts";
 

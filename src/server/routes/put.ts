@@ -26,7 +26,7 @@ import {
 } from "../../client/protocol.ts";
 import type { DatasetType } from "../../core/index.ts";
 import { lookupSubject, ResourceRoot } from "../../datastore/index.ts";
-import { ConflictingDefinitionError, InvalidArgumentError } from "../../errors.ts";
+import { ConflictingDefinitionError, InvalidArgumentError } from "../../errors/index.ts";
 import { resourcePath } from "../../resources/from-uri.ts";
 import type { ResourcePath } from "../../resources/resource-path.ts";
 import { repositoryOf, type ServerContext, serverUrlOf } from "../context.ts";

@@ -12,11 +12,11 @@ import {
   ROUTES,
 } from "../../client/protocol.ts";
 import { Timespan } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { ClientGoneError, InvalidArgumentError } from "../../errors/index.ts";
 import type { QueryOptions } from "../../registry/queries/query-options.ts";
 import { repositoryOf, type ServerContext } from "../context.ts";
 import { NAME_PATTERN_SCHEMA, QUERY_BASE_PROPERTIES, TIMESPAN_SCHEMA } from "../schemas.ts";
-import { ClientGoneError, encodedChunks, streamRows } from "../stream.ts";
+import { encodedChunks, streamRows } from "../stream.ts";
 import { encodeDimensionRecord, encodeHeaderRow } from "../wire.ts";
 
 const STREAM = { access: "read", stream: true } as const;

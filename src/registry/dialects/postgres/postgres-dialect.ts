@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect, type RawBuilder, sql } from "kysely";
-import { InvalidArgumentError } from "../../../errors.ts";
+import { InvalidArgumentError } from "../../../errors/index.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,
@@ -70,6 +70,7 @@ export class PostgresRegistryDialect implements RegistryDialect {
   readonly location: string;
   readonly kysely: Kysely<DynamicSchema>;
   readonly capabilities = CAPABILITIES;
+  readonly keyedTableOptions = "";
   readonly readOnly: boolean;
   readonly namespace: string | null;
 
