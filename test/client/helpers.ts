@@ -12,6 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { Butler } from "../../src/butler/index.ts";
 import { DEMO_CHAIN, DEMO_RUN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import { createServerApp, type ServerAppOptions } from "../../src/server/app.ts";
+import { guardConfigFor, guardPlugin } from "../../src/server/guard/index.ts";
 
 export { DEMO_CHAIN, DEMO_RUN };
 
@@ -62,13 +63,26 @@ export async function makeSmallDemo(datastoreRoot?: string): Promise<string> {
 /** Serves `repo` as repository `demo`. */
 export async function serve(
   repo: string,
-  options: Partial<Omit<ServerAppOptions, "repositories" | "signingKey">> = {},
+  options: Partial<Omit<ServerAppOptions, "repositories" | "signingKey">> & {
+    /** Install the guard: bearer tokens of the repository's registry, these groups, access log lines here. */
+    guard?: { readGroups: string[]; writeGroups: string[]; accessLog: (line: string) => void };
+  } = {},
 ): Promise<ServedDemo> {
   const butler = await Butler.open(repo, { writeable: true });
   const seen: SeenRequest[] = [];
+  const { guard, ...appOptions } = options;
+  const served = {
+    name: "demo",
+    butler,
+    ...(guard === undefined ? {} : { readGroups: guard.readGroups, writeGroups: guard.writeGroups }),
+  };
+  const guardPlugins =
+    guard === undefined
+      ? []
+      : [guardPlugin(guardConfigFor([served], { auth: { mode: "tokens" }, accessLog: guard.accessLog }))];
   const app = await createServerApp({
-    ...options,
-    repositories: [{ name: "demo", butler }],
+    ...appOptions,
+    repositories: [served],
     signingKey: new Uint8Array(randomBytes(32)),
     plugins: [
       async (root) => {
@@ -83,6 +97,7 @@ export async function serve(
           });
         });
       },
+      ...guardPlugins,
       ...(options.plugins ?? []),
     ],
   });
