@@ -7,6 +7,7 @@
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { redact } from "../bytes/http-client.ts";
+import type { RetryPolicy } from "../bytes/retry.ts";
 import type { DatastoreRoot, OpenRootOptions } from "../datastore/index.ts";
 import { ReadOnlyButlerError, ServerError } from "../errors/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
@@ -63,6 +64,11 @@ export class SignedUrlRoot implements DatastoreRoot {
     return resourcePath(this.signedUrl(path), this.#options).openSource(
       options.size === undefined ? {} : { size: options.size },
     );
+  }
+
+  /** How reads of a file are retried (the default policy unless the options say otherwise). */
+  retryPolicy(): RetryPolicy {
+    return this.#options.retry ?? {};
   }
 
   download(path: string): Promise<Uint8Array> {
