@@ -8,8 +8,8 @@ import { readDatasetHeaders } from "../butler/header-index.ts";
 import type { HeaderScan, HeaderScanRow } from "../butler/header-scan.ts";
 import type { DataIdInput, DatasetRef } from "../core/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
-import { type HeaderValue, parseHeaderKey } from "../fits/header-key.ts";
-import { type HeaderKeysResponse, type HeaderRowJson, routePath } from "./protocol.ts";
+import { type HeaderValue, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
+import { type HeaderKeysResponse, type HeaderRowJson, MAX_DATASET_IDS, routePath } from "./protocol.ts";
 import type { RemoteButler } from "./remote-butler.ts";
 import { dataIdToJson, namesToJson, refFromJson } from "./wire.ts";
 
@@ -99,14 +99,20 @@ export async function remoteQueryHeaders(
   let filesRead = 0;
   if (fromFiles.length > 0 && found.length > 0) {
     const ids = found.map((f) => f.ref.id);
-    await butler.fetchFileInfo(ids);
-    const read = await readDatasetHeaders(butler.files.datastore, ids, fromFiles.map(parseHeaderKey), {
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      onRead: () => {
-        filesRead++;
-        options.onRead?.(filesRead, ids.length);
-      },
-    });
+    const read = new Map<string, Map<string, TypedHeaderValue>>();
+    // The files of MAX_DATASET_IDS datasets per get_file call, each batch read before the next.
+    for (let i = 0; i < ids.length; i += MAX_DATASET_IDS) {
+      const batch = ids.slice(i, i + MAX_DATASET_IDS);
+      await butler.fetchFileInfo(batch);
+      const values = await readDatasetHeaders(butler.files.datastore, batch, fromFiles.map(parseHeaderKey), {
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        onRead: () => {
+          filesRead++;
+          options.onRead?.(filesRead, ids.length);
+        },
+      });
+      for (const [id, value] of values) read.set(id, value);
+    }
     for (const row of found) {
       const values = read.get(row.ref.id);
       for (const key of fromFiles) row.values[key] = values?.get(key)?.value ?? null;

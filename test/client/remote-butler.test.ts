@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
+import { rememberBounded } from "../../src/client/signed-root.ts";
 import { DatasetType } from "../../src/core/index.ts";
 import {
   DatasetNotFoundError,
@@ -165,6 +166,22 @@ describe("reads", () => {
     const res = await fetch(uri, { headers: { range: "bytes=0-79" } });
     assert.equal(res.status, 206);
     assert.match(await res.text(), /^SIMPLE {2}=/);
+  });
+});
+
+describe("memory", () => {
+  test("the files a client remembers are bounded, the oldest forgotten first", () => {
+    const map = new Map<string, number>();
+    for (const [i, key] of ["a", "b", "c", "d"].entries()) rememberBounded(map, key, i, 3);
+    rememberBounded(map, "b", 9, 3);
+    assert.deepEqual(
+      [...map.entries()],
+      [
+        ["c", 2],
+        ["d", 3],
+        ["b", 9],
+      ],
+    );
   });
 });
 
