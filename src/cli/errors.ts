@@ -47,6 +47,7 @@ export const EXIT_STATUS = {
 export const GENERAL_FAILURE_CODES: readonly ErrorCode[] = [
   "FILE_NOT_SERVED",
   "CLIENT_GONE",
+  "QUERY_CANCELLED",
   "REQUEST_TOO_LARGE",
   "UNAUTHENTICATED",
   "FORBIDDEN",

@@ -369,3 +369,10 @@ export class TokenNotFoundError extends ButlerError {
     this.tokenId = tokenId;
   }
 }
+
+/** A registry query stopped because its caller gave up (a client went away). */
+export class QueryCancelledError extends ButlerError {
+  constructor(options?: { cause?: unknown }) {
+    super("QUERY_CANCELLED", "the registry query was cancelled by its caller", options);
+  }
+}

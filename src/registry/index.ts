@@ -3,6 +3,8 @@
  * SQLite (the default) or PostgreSQL. `Registry` is the entry point; the managers, schema helpers
  * and `RegistryDatabase` are exported for the query system and tools.
  */
+
+export { currentQuerySignal, withQuerySignal } from "./cancellation.ts";
 export { RegistryDatabase } from "./database.ts";
 export {
   defaultDatabaseUri,

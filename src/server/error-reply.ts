@@ -38,10 +38,19 @@ export function errorReply(err: unknown, requestId: string): ErrorReply {
       status: err.statusCode,
       body: { error_type: err.errorType, detail: err.message },
       headers: { ...err.headers },
-      internal: err.statusCode >= 500,
+      internal: err.statusCode >= 500 && err.statusCode !== 503,
     };
   }
-  const framework = err as Partial<FastifyError> & { errorType?: unknown };
+  const framework = err as Partial<FastifyError> & { errorType?: unknown; headers?: unknown };
+  if (typeof framework.statusCode === "number" && typeof framework.errorType === "string") {
+    // Another module's HTTP error (a guard's 429 or 503), shaped like HttpError.
+    return {
+      status: framework.statusCode,
+      body: { error_type: framework.errorType, detail: String(framework.message) },
+      headers: stringHeaders(framework.headers),
+      internal: framework.statusCode >= 500 && framework.statusCode !== 503,
+    };
+  }
   if (framework.validation !== undefined) {
     return {
       status: 422,
@@ -66,6 +75,11 @@ export function errorReply(err: unknown, requestId: string): ErrorReply {
     headers: {},
     internal: true,
   };
+}
+
+function stringHeaders(headers: unknown): Record<string, string> {
+  if (typeof headers !== "object" || headers === null) return {};
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value)]));
 }
 
 function frameworkType(status: number): string {

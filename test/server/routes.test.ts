@@ -21,6 +21,13 @@ for (const dialect of enabledDialects()) {
             app.get("/internal-failure", { config: { access: "public" } }, async () => {
               throw new Error("password=hunter2 at db.internal:5432");
             });
+            app.get("/limited", { config: { access: "public" } }, async () => {
+              throw Object.assign(new Error("two at a time"), {
+                statusCode: 429,
+                errorType: "TOO_MANY_STREAMS",
+                headers: { "Retry-After": 3 },
+              });
+            });
           },
         ],
       });
@@ -193,6 +200,13 @@ for (const dialect of enabledDialects()) {
       });
       assert.equal(notJson.status, 400);
       assert.equal(((await notJson.json()) as { error_type: string }).error_type, "BAD_REQUEST");
+      const huge = await post(`${served.base}/v1/datasets`, { dataset_ids: ["x".repeat(5 * 1024 * 1024)] });
+      assert.equal(huge.status, 413);
+      assert.equal(huge.body.error_type, "REQUEST_TOO_LARGE");
+      const limited = await get(`${served.origin}/limited`);
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get("retry-after"), "3");
+      assert.deepEqual(limited.body, { error_type: "TOO_MANY_STREAMS", detail: "two at a time" });
       const failure = await get(`${served.origin}/internal-failure`, {
         "x-butler-client-request-id": "req-1",
       });

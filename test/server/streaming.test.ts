@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
 import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
 import { InvalidArgumentError } from "../../src/errors/index.ts";
+import { withQuerySignal } from "../../src/registry/index.ts";
 import { createServerApp } from "../../src/server/app.ts";
 import type { ServerContext } from "../../src/server/context.ts";
 import { randomSigningKey } from "../../src/server/signing.ts";
@@ -92,6 +94,61 @@ for (const dialect of enabledDialects()) {
       assert.match(visits[0].region, /^[0-9a-f]+$/);
       assert.equal(visits[0].exposure_time, first.exposure_time);
     });
+
+    if (dialect === "postgres") {
+      test("a client that disconnects cancels the running statement in the database", async () => {
+        const database = served.butler.registry.internals.database;
+        const app = await createServerApp({
+          repositories: [{ name: "main", butler: served.butler }],
+          signingKey: randomSigningKey(),
+          keepAliveMs: 100,
+          plugins: [
+            async (scope) => {
+              scope.post("/slow-query", { config: { access: "public" } }, (request, reply) =>
+                streamRows(
+                  { keepAliveMs: 100, pageRows: 10 } as ServerContext,
+                  request,
+                  reply,
+                  async function* (signal) {
+                    yield await withQuerySignal(signal, () =>
+                      database.rows(sql`SELECT pg_sleep(20) AS slept`),
+                    );
+                  },
+                ),
+              );
+            },
+          ],
+        });
+        try {
+          const origin = await app.listen({ host: "127.0.0.1", port: 0 });
+          const abort = new AbortController();
+          const response = await fetch(`${origin}/slow-query`, {
+            method: "POST",
+            body: "{}",
+            headers: { "content-type": "application/json" },
+            signal: abort.signal,
+          });
+          const { value } = await response.body!.getReader().read();
+          assert.match(new TextDecoder().decode(value), /keep_alive/);
+          const active = async () =>
+            (
+              await database.rows<{ n: number }>(
+                sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(20)%' AND state = 'active'`,
+              )
+            )[0]!.n;
+          assert.equal(await active(), 1);
+          abort.abort();
+          let left = 1;
+          for (let i = 0; i < 100 && left > 0; i++) {
+            await sleep(30);
+            left = await active();
+          }
+          assert.equal(left, 0, "the statement was cancelled");
+        } finally {
+          await closeApp(app);
+        }
+      });
+    }
 
     test("header values of each dataset", async () => {
       const { lines } = await stream(`${served.base}/v1/query/headers`, {

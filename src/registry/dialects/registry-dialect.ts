@@ -106,6 +106,12 @@ export interface RegistryDialect {
   /** Classifies a driver error. */
   classifyError(err: unknown): DatabaseErrorKind;
 
+  /**
+   * Runs `run` on one connection and cancels the statement running there when `signal` aborts. Absent
+   * where a running statement cannot be stopped (better-sqlite3 runs it on the main thread).
+   */
+  cancellable?<T>(signal: AbortSignal, run: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T>;
+
   /** Creates the namespace (schema) the registry lives in, when the engine has them and one is set. */
   prepareNamespace(): Promise<void>;
 

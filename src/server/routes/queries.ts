@@ -13,6 +13,7 @@ import {
 } from "../../client/protocol.ts";
 import { Timespan } from "../../core/index.ts";
 import { ClientGoneError, InvalidArgumentError } from "../../errors/index.ts";
+import { withQuerySignal } from "../../registry/cancellation.ts";
 import type { QueryOptions } from "../../registry/queries/query-options.ts";
 import { repositoryOf, type ServerContext } from "../context.ts";
 import { NAME_PATTERN_SCHEMA, QUERY_BASE_PROPERTIES, TIMESPAN_SCHEMA } from "../schemas.ts";
@@ -68,14 +69,16 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { butler } = repositoryOf(ctx, request);
       const body = request.body;
       return streamRows(ctx, request, reply, async function* (signal) {
-        const refs = await butler.queryDatasets(body.dataset_type, {
-          ...queryOptions(body),
-          ...(body.collections === undefined ? {} : { collections: body.collections }),
-          ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),
-          ...(body.timespan === undefined || body.timespan === null
-            ? {}
-            : { timespan: Timespan.fromJSON(body.timespan) }),
-        });
+        const refs = await withQuerySignal(signal, () =>
+          butler.queryDatasets(body.dataset_type, {
+            ...queryOptions(body),
+            ...(body.collections === undefined ? {} : { collections: body.collections }),
+            ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),
+            ...(body.timespan === undefined || body.timespan === null
+              ? {}
+              : { timespan: Timespan.fromJSON(body.timespan) }),
+          }),
+        );
         yield* encodedChunks(refs, (ref) => ref.toJSON(), ctx.pageRows, signal);
       });
     },
@@ -97,10 +100,9 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { registry } = repositoryOf(ctx, request).butler;
       const body = request.body;
       return streamRows(ctx, request, reply, async function* (signal) {
-        const dataIds = await registry.queryDataIds(body.dimensions, {
-          ...queryOptions(body),
-          ...datasetConstraints(body),
-        });
+        const dataIds = await withQuerySignal(signal, () =>
+          registry.queryDataIds(body.dimensions, { ...queryOptions(body), ...datasetConstraints(body) }),
+        );
         yield* encodedChunks(dataIds, (dataId) => dataId.toJSON(), ctx.pageRows, signal);
       });
     },
@@ -118,10 +120,12 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { registry } = repositoryOf(ctx, request).butler;
       const body = request.body;
       return streamRows(ctx, request, reply, async function* (signal) {
-        const records = await registry.queryDimensionRecords(body.element, {
-          ...queryOptions(body),
-          ...datasetConstraints(body),
-        });
+        const records = await withQuerySignal(signal, () =>
+          registry.queryDimensionRecords(body.element, {
+            ...queryOptions(body),
+            ...datasetConstraints(body),
+          }),
+        );
         yield* encodedChunks(records, encodeDimensionRecord, ctx.pageRows, signal);
       });
     },
@@ -147,16 +151,18 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
         const { offset, ...options } = queryOptions(body);
         if (offset !== undefined)
           throw new InvalidArgumentError("a header query takes no offset; use limit and where");
-        const scan = await butler.queryHeaders(body.dataset_type, {
-          ...options,
-          ...(body.collections === undefined ? {} : { collections: body.collections }),
-          ...(body.keys === undefined ? {} : { keys: body.keys }),
-          ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),
-          // Files are read one after another; stop reading them once the client has gone.
-          onRead: () => {
-            if (signal.aborted) throw new ClientGoneError();
-          },
-        });
+        const scan = await withQuerySignal(signal, () =>
+          butler.queryHeaders(body.dataset_type, {
+            ...options,
+            ...(body.collections === undefined ? {} : { collections: body.collections }),
+            ...(body.keys === undefined ? {} : { keys: body.keys }),
+            ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),
+            // Files are read one after another; stop reading them once the client has gone.
+            onRead: () => {
+              if (signal.aborted) throw new ClientGoneError();
+            },
+          }),
+        );
         yield* encodedChunks(scan.rows, encodeHeaderRow, ctx.pageRows, signal);
       });
     },
