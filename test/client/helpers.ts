@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { Butler } from "../../src/butler/index.ts";
+import { CLIENT_REQUEST_ID_HEADER } from "../../src/client/protocol.ts";
 import { DEMO_CHAIN, DEMO_RUN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import { createServerApp, type ServerAppOptions } from "../../src/server/app.ts";
 import { guardConfigFor, guardPlugin } from "../../src/server/guard/index.ts";
@@ -93,7 +94,7 @@ export async function serve(
             url: request.url,
             range: typeof range === "string" ? range : "",
             status: reply.statusCode,
-            requestId: String(request.headers["x-butler-client-request-id"] ?? ""),
+            requestId: String(request.headers[CLIENT_REQUEST_ID_HEADER] ?? ""),
           });
         });
       },
