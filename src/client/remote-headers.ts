@@ -5,30 +5,18 @@
  * the server).
  */
 import { readDatasetHeaders } from "../butler/header-index.ts";
-import type { HeaderScan, HeaderScanRow } from "../butler/header-scan.ts";
-import type { DataIdInput, DatasetRef } from "../core/index.ts";
+import type { HeaderScan, HeaderScanRow, QueryHeadersOptions } from "../butler/header-scan.ts";
+import type { DatasetRef } from "../core/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
 import { type HeaderValue, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
 import { type HeaderKeysResponse, type HeaderRowJson, MAX_DATASET_IDS, routePath } from "./protocol.ts";
 import type { RemoteButler } from "./remote-butler.ts";
 import { dataIdToJson, namesToJson, refFromJson } from "./wire.ts";
 
-export interface RemoteQueryHeadersOptions {
-  /** Keys to return (`KEY`, `HIERARCH …`, `HDU:KEY`); default: every indexed key of the type. */
-  keys?: readonly string[];
+/** A local butler's queryHeaders options; collections default to the butler's. */
+export type RemoteQueryHeadersOptions = Omit<QueryHeadersOptions, "collections"> & {
   collections?: string | readonly string[];
-  where?: string;
-  bind?: Readonly<Record<string, unknown>>;
-  dataId?: DataIdInput;
-  /** Default: the dataset type's required dimensions. */
-  orderBy?: string | readonly string[];
-  limit?: number;
-  /** Default true. */
-  findFirst?: boolean;
-  /** Files read at once for keys that are not indexed (default 16). */
-  concurrency?: number;
-  onRead?: (done: number, total: number) => void;
-}
+};
 
 /** The header keys the repository indexes for a dataset type. */
 export async function indexedHeaderKeys(butler: RemoteButler, datasetType: string): Promise<string[]> {

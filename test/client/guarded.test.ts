@@ -6,9 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
-import { DatasetType } from "../../src/core/index.ts";
 import { ServerAuthError } from "../../src/errors/index.ts";
-import { DEMO_CHAIN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
+import { DEMO_CHAIN, makeSmallDemo, registerVisitSummary, type ServedDemo, serve } from "./helpers.ts";
 
 const CALEXP_ID = { instrument: "DemoCam", visit: 2026031000, detector: 1 };
 const logs: Record<string, unknown>[] = [];
@@ -31,14 +30,7 @@ before(async () => {
   const tokens = served.butler.registry.tokens;
   readerToken = (await tokens.create({ user: "reader", groups: ["survey"] })).token;
   writerToken = (await tokens.create({ user: "writer", groups: ["survey", "writers"] })).token;
-  await served.butler.registry.registerDatasetType(
-    DatasetType.fromNames(
-      "visitSummary",
-      ["instrument", "visit"],
-      "StructuredDataDict",
-      served.butler.registry.universe,
-    ),
-  );
+  await registerVisitSummary(served.butler);
 });
 
 after(async () => {

@@ -11,6 +11,7 @@ import { after } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { Butler } from "../../src/butler/index.ts";
 import { CLIENT_REQUEST_ID_HEADER } from "../../src/client/protocol.ts";
+import { DatasetType } from "../../src/core/index.ts";
 import { DEMO_CHAIN, DEMO_RUN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import { createServerApp, type ServerAppOptions } from "../../src/server/app.ts";
 import { guardConfigFor, guardPlugin } from "../../src/server/guard/index.ts";
@@ -119,4 +120,16 @@ export async function serve(
       await butler.close();
     },
   };
+}
+
+/** Registers `visitSummary` (a StructuredDataDict per visit), the dataset type the put tests write. */
+export async function registerVisitSummary(butler: Butler): Promise<void> {
+  await butler.registry.registerDatasetType(
+    DatasetType.fromNames(
+      "visitSummary",
+      ["instrument", "visit"],
+      "StructuredDataDict",
+      butler.registry.universe,
+    ),
+  );
 }

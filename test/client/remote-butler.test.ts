@@ -12,7 +12,6 @@ import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
 import { rememberBounded } from "../../src/client/signed-root.ts";
-import { DatasetType } from "../../src/core/index.ts";
 import {
   DatasetNotFoundError,
   ExpressionSyntaxError,
@@ -24,7 +23,14 @@ import {
 } from "../../src/errors/index.ts";
 import { Box2I } from "../../src/image/box.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
-import { DEMO_CHAIN, DEMO_RUN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
+import {
+  DEMO_CHAIN,
+  DEMO_RUN,
+  makeSmallDemo,
+  registerVisitSummary,
+  type ServedDemo,
+  serve,
+} from "./helpers.ts";
 
 let served: ServedDemo;
 let local: Butler;
@@ -210,14 +216,7 @@ describe("errors", () => {
 
 describe("put", () => {
   test("a put goes to the store through a signed upload and reads back", async () => {
-    await served.butler.registry.registerDatasetType(
-      DatasetType.fromNames(
-        "visitSummary",
-        ["instrument", "visit"],
-        "StructuredDataDict",
-        served.butler.registry.universe,
-      ),
-    );
+    await registerVisitSummary(served.butler);
     const writer = await RemoteButler.open(served.url, { run: "u/remote/run" });
     const summary = { seeing: 0.7, stars: [1, 2, 3], note: "remote" };
     const ref = await writer.put(summary, "visitSummary", { instrument: "DemoCam", visit: CALEXP_ID.visit });

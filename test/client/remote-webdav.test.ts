@@ -10,9 +10,8 @@ import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
 import { closeSharedDispatcher } from "../../src/bytes/http-client.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
-import { DatasetType } from "../../src/core/index.ts";
 import { NginxServer, nginxUnavailable } from "../support/servers/nginx.ts";
-import { DEMO_CHAIN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
+import { DEMO_CHAIN, makeSmallDemo, registerVisitSummary, type ServedDemo, serve } from "./helpers.ts";
 
 const skip = nginxUnavailable();
 const CALEXP_ID = { instrument: "DemoCam", visit: 2026031000, detector: 1 };
@@ -47,14 +46,7 @@ describe("a WebDAV root through the server", { skip }, () => {
   });
 
   test("a put goes through the signed upload route into the WebDAV root", async () => {
-    await served.butler.registry.registerDatasetType(
-      DatasetType.fromNames(
-        "visitSummary",
-        ["instrument", "visit"],
-        "StructuredDataDict",
-        served.butler.registry.universe,
-      ),
-    );
+    await registerVisitSummary(served.butler);
     const writer = await RemoteButler.open(served.url, { run: "u/remote/dav" });
     const ref = await writer.put({ seeing: 0.8 }, "visitSummary", {
       instrument: "DemoCam",
