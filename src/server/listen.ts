@@ -1,21 +1,12 @@
 /**
- * Starting and stopping a server process: the signing key from the environment (shared by every
- * process of a repository) or a random one, listening, and a graceful close that lets answers in
+ * Starting and stopping a server process: listening, and a graceful close that lets answers in
  * flight finish, within a grace period, when SIGINT or SIGTERM comes.
  */
 import type { FastifyInstance } from "fastify";
 import { createServerApp, type ServerAppOptions } from "./app.ts";
-import { randomSigningKey, signingKeyFromHex } from "./signing.ts";
 
-export const SIGNING_KEY_ENV = "BUTLER_SERVER_SIGNING_KEY";
 /** How long a closing server waits for answers in flight before cutting connections. */
 export const CLOSE_GRACE_MS = 10_000;
-
-/** The key in BUTLER_SERVER_SIGNING_KEY (hex), else a new random one (URLs then work with this process only). */
-export function signingKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Uint8Array {
-  const hex = env[SIGNING_KEY_ENV];
-  return hex === undefined || hex === "" ? randomSigningKey() : signingKeyFromHex(hex, SIGNING_KEY_ENV);
-}
 
 export interface ListeningServer {
   readonly app: FastifyInstance;

@@ -4,7 +4,6 @@
  * another one issued, and no URL can be bent to another repository, path or lifetime.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { InvalidArgumentError } from "../errors/index.ts";
 import { forbidden } from "./http-error.ts";
 
 /** Bytes in a generated key. */
@@ -12,15 +11,6 @@ const KEY_BYTES = 32;
 
 export function randomSigningKey(): Uint8Array {
   return new Uint8Array(randomBytes(KEY_BYTES));
-}
-
-/** A key given as hex (as `BUTLER_SERVER_SIGNING_KEY` holds it); at least 16 bytes. */
-export function signingKeyFromHex(hex: string, where: string): Uint8Array {
-  const text = hex.trim();
-  if (!/^([0-9a-fA-F]{2}){16,}$/.test(text)) {
-    throw new InvalidArgumentError(`${where} must be a hex string of at least 32 digits (16 bytes)`);
-  }
-  return new Uint8Array(Buffer.from(text, "hex"));
 }
 
 export function signature(key: Uint8Array, name: string, path: string, expires: number): string {
