@@ -36,6 +36,7 @@ import {
   type FileInfo,
   type GetFileByDataIdResponse,
   type GetFileResponse,
+  MAX_DATASET_IDS,
   REPO_PREFIX,
   routePath,
 } from "./protocol.ts";
@@ -167,14 +168,14 @@ export class RemoteButler {
 
   /**
    * The files of datasets by ID (record and signed URL, remembered for reads), in one request per
-   * 10,000; a dataset without one is left out.
+   * MAX_DATASET_IDS; a dataset without one is left out.
    */
   async fetchFileInfo(ids: readonly string[], signal?: AbortSignal): Promise<Map<string, Located>> {
     const out = new Map<string, Located>();
-    for (let i = 0; i < ids.length; i += 10_000) {
+    for (let i = 0; i < ids.length; i += MAX_DATASET_IDS) {
       const answer = await this.connection.postJson<GetFileResponse>(
         routePath("getFile"),
-        { dataset_ids: ids.slice(i, i + 10_000) },
+        { dataset_ids: ids.slice(i, i + MAX_DATASET_IDS) },
         signal === undefined ? {} : { signal },
       );
       for (const file of answer.files) {
@@ -342,20 +343,27 @@ export class RemoteButler {
         throw new DatasetNotFoundInCollectionsError(type.name, formatDataId(merged), collections);
       return { ref, component };
     });
-    const files = await this.fetchFileInfo([...new Set(wanted.map((w) => w.ref.id))], options.signal);
-    return mapConcurrent(wanted, concurrency, async (w) => {
-      const found = files.get(w.ref.id);
-      if (found === undefined) {
-        throw new DatasetNotFoundError(w.ref.id, `dataset ${w.ref} has no file on ${this.url}`);
-      }
-      const value = await this.#read<T>(
-        { ...found, ...(w.component === undefined ? {} : { component: w.component }) },
-        options,
-        started,
-      );
-      options.onRead?.();
-      return value;
-    });
+    // The files of up to MAX_DATASET_IDS datasets per get_file call, each batch read before the next.
+    const values: T[] = [];
+    for (let i = 0; i < wanted.length; i += MAX_DATASET_IDS) {
+      const batch = wanted.slice(i, i + MAX_DATASET_IDS);
+      const files = await this.fetchFileInfo([...new Set(batch.map((w) => w.ref.id))], options.signal);
+      const read = await mapConcurrent(batch, concurrency, async (w) => {
+        const found = files.get(w.ref.id);
+        if (found === undefined) {
+          throw new DatasetNotFoundError(w.ref.id, `dataset ${w.ref} has no file on ${this.url}`);
+        }
+        const value = await this.#read<T>(
+          { ...found, ...(w.component === undefined ? {} : { component: w.component }) },
+          options,
+          started,
+        );
+        options.onRead?.();
+        return value;
+      });
+      values.push(...read);
+    }
+    return values;
   }
 
   /** Whether the dataset is known to the server and has a file there. */

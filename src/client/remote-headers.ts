@@ -5,30 +5,18 @@
  * the server).
  */
 import { readDatasetHeaders } from "../butler/header-index.ts";
-import type { HeaderScan, HeaderScanRow } from "../butler/header-scan.ts";
-import type { DataIdInput, DatasetRef } from "../core/index.ts";
+import type { HeaderScan, HeaderScanRow, QueryHeadersOptions } from "../butler/header-scan.ts";
+import type { DatasetRef } from "../core/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
-import { type HeaderValue, parseHeaderKey } from "../fits/header-key.ts";
-import { type HeaderKeysResponse, type HeaderRowJson, routePath } from "./protocol.ts";
+import { type HeaderValue, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
+import { type HeaderKeysResponse, type HeaderRowJson, MAX_DATASET_IDS, routePath } from "./protocol.ts";
 import type { RemoteButler } from "./remote-butler.ts";
 import { dataIdToJson, namesToJson, refFromJson } from "./wire.ts";
 
-export interface RemoteQueryHeadersOptions {
-  /** Keys to return (`KEY`, `HIERARCH …`, `HDU:KEY`); default: every indexed key of the type. */
-  keys?: readonly string[];
+/** A local butler's queryHeaders options; collections default to the butler's. */
+export type RemoteQueryHeadersOptions = Omit<QueryHeadersOptions, "collections"> & {
   collections?: string | readonly string[];
-  where?: string;
-  bind?: Readonly<Record<string, unknown>>;
-  dataId?: DataIdInput;
-  /** Default: the dataset type's required dimensions. */
-  orderBy?: string | readonly string[];
-  limit?: number;
-  /** Default true. */
-  findFirst?: boolean;
-  /** Files read at once for keys that are not indexed (default 16). */
-  concurrency?: number;
-  onRead?: (done: number, total: number) => void;
-}
+};
 
 /** The header keys the repository indexes for a dataset type. */
 export async function indexedHeaderKeys(butler: RemoteButler, datasetType: string): Promise<string[]> {
@@ -99,14 +87,20 @@ export async function remoteQueryHeaders(
   let filesRead = 0;
   if (fromFiles.length > 0 && found.length > 0) {
     const ids = found.map((f) => f.ref.id);
-    await butler.fetchFileInfo(ids);
-    const read = await readDatasetHeaders(butler.files.datastore, ids, fromFiles.map(parseHeaderKey), {
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      onRead: () => {
-        filesRead++;
-        options.onRead?.(filesRead, ids.length);
-      },
-    });
+    const read = new Map<string, Map<string, TypedHeaderValue>>();
+    // The files of MAX_DATASET_IDS datasets per get_file call, each batch read before the next.
+    for (let i = 0; i < ids.length; i += MAX_DATASET_IDS) {
+      const batch = ids.slice(i, i + MAX_DATASET_IDS);
+      await butler.fetchFileInfo(batch);
+      const values = await readDatasetHeaders(butler.files.datastore, batch, fromFiles.map(parseHeaderKey), {
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        onRead: () => {
+          filesRead++;
+          options.onRead?.(filesRead, ids.length);
+        },
+      });
+      for (const [id, value] of values) read.set(id, value);
+    }
     for (const row of found) {
       const values = read.get(row.ref.id);
       for (const key of fromFiles) row.values[key] = values?.get(key)?.value ?? null;

@@ -14,7 +14,7 @@ import {
   type StoredFileRecord,
 } from "../datastore/index.ts";
 import type { FileInfo, FileRecordJson } from "./protocol.ts";
-import { SignedUrlRoot } from "./signed-root.ts";
+import { rememberBounded, SignedUrlRoot } from "./signed-root.ts";
 
 /** A record as the datastore keeps it, from its wire form. */
 export function recordFromJson(json: FileRecordJson): StoredFileRecord {
@@ -35,7 +35,7 @@ class HandedOutRecords implements DatastoreRecordStore {
   readonly #records = new Map<string, StoredFileRecord>();
 
   remember(record: StoredFileRecord): void {
-    if (record.component === null) this.#records.set(record.datasetId, record);
+    if (record.component === null) rememberBounded(this.#records, record.datasetId, record);
   }
 
   async get(ids: readonly string[]): Promise<StoredFileRecord[]> {

@@ -38,6 +38,7 @@ import {
   type DimensionRecordJson,
   type ExpandDataIdResponse,
   type FindDatasetResponse,
+  MAX_DATASET_IDS,
   type QueryCollectionInfoResponse,
   type QueryDatasetTypesResponse,
   type QueryRequestBase,
@@ -235,12 +236,12 @@ export class RemoteRegistry {
     return answer.dataset_ref === null ? null : this.#ref(answer.dataset_ref);
   }
 
-  /** Many refs by ID in one request per 10,000 (unknown IDs are left out). */
+  /** Many refs by ID in one request per MAX_DATASET_IDS (unknown IDs are left out). */
   async getDatasets(ids: readonly string[]): Promise<DatasetRef[]> {
     const out: DatasetRef[] = [];
-    for (let i = 0; i < ids.length; i += 10_000) {
+    for (let i = 0; i < ids.length; i += MAX_DATASET_IDS) {
       const answer = await this.#connection.postJson<DatasetsResponse>(routePath("datasets"), {
-        dataset_ids: ids.slice(i, i + 10_000),
+        dataset_ids: ids.slice(i, i + MAX_DATASET_IDS),
       });
       out.push(...answer.dataset_refs.map((json) => this.#ref(json)));
     }

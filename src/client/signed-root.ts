@@ -7,10 +7,27 @@
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { redact } from "../bytes/http-client.ts";
+import type { RetryPolicy } from "../bytes/retry.ts";
 import type { DatastoreRoot, OpenRootOptions } from "../datastore/index.ts";
 import { ReadOnlyButlerError, ServerError } from "../errors/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
 import type { ResourceOptions } from "../resources/resource-path.ts";
+
+/**
+ * Files a remote butler remembers at most (URL and record, about a kilobyte each); the oldest are
+ * forgotten first. Reads learn their files just before reading them, in batches of at most 10,000.
+ */
+export const MAX_REMEMBERED_FILES = 100_000;
+
+/** Sets `key` as the newest entry of an insertion-ordered map, forgetting the oldest beyond `max`. */
+export function rememberBounded<K, V>(map: Map<K, V>, key: K, value: V, max = MAX_REMEMBERED_FILES): void {
+  map.delete(key);
+  map.set(key, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= max) break;
+    map.delete(oldest);
+  }
+}
 
 interface SignedFile {
   url: string;
@@ -33,7 +50,7 @@ export class SignedUrlRoot implements DatastoreRoot {
 
   /** Remembers the URL the server gave for a record path. */
   learn(path: string, url: string, expires: number, size: number): void {
-    this.#files.set(path, { url, expires, size });
+    rememberBounded(this.#files, path, { url, expires, size });
   }
 
   /** The signed URL of a record path (a ServerError when none was handed out or it expired). */
@@ -63,6 +80,11 @@ export class SignedUrlRoot implements DatastoreRoot {
     return resourcePath(this.signedUrl(path), this.#options).openSource(
       options.size === undefined ? {} : { size: options.size },
     );
+  }
+
+  /** How reads of a file are retried (the default policy unless the options say otherwise). */
+  retryPolicy(): RetryPolicy {
+    return this.#options.retry ?? {};
   }
 
   download(path: string): Promise<Uint8Array> {

@@ -10,8 +10,11 @@ import { join } from "node:path";
 import { after } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { Butler } from "../../src/butler/index.ts";
+import { CLIENT_REQUEST_ID_HEADER } from "../../src/client/protocol.ts";
+import { DatasetType } from "../../src/core/index.ts";
 import { DEMO_CHAIN, DEMO_RUN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import { createServerApp, type ServerAppOptions } from "../../src/server/app.ts";
+import { guardConfigFor, guardPlugin } from "../../src/server/guard/index.ts";
 
 export { DEMO_CHAIN, DEMO_RUN };
 
@@ -62,13 +65,26 @@ export async function makeSmallDemo(datastoreRoot?: string): Promise<string> {
 /** Serves `repo` as repository `demo`. */
 export async function serve(
   repo: string,
-  options: Partial<Omit<ServerAppOptions, "repositories" | "signingKey">> = {},
+  options: Partial<Omit<ServerAppOptions, "repositories" | "signingKey">> & {
+    /** Install the guard: bearer tokens of the repository's registry, these groups, access log lines here. */
+    guard?: { readGroups: string[]; writeGroups: string[]; accessLog: (line: string) => void };
+  } = {},
 ): Promise<ServedDemo> {
   const butler = await Butler.open(repo, { writeable: true });
   const seen: SeenRequest[] = [];
+  const { guard, ...appOptions } = options;
+  const served = {
+    name: "demo",
+    butler,
+    ...(guard === undefined ? {} : { readGroups: guard.readGroups, writeGroups: guard.writeGroups }),
+  };
+  const guardPlugins =
+    guard === undefined
+      ? []
+      : [guardPlugin(guardConfigFor([served], { auth: { mode: "tokens" }, accessLog: guard.accessLog }))];
   const app = await createServerApp({
-    ...options,
-    repositories: [{ name: "demo", butler }],
+    ...appOptions,
+    repositories: [served],
     signingKey: new Uint8Array(randomBytes(32)),
     plugins: [
       async (root) => {
@@ -79,10 +95,11 @@ export async function serve(
             url: request.url,
             range: typeof range === "string" ? range : "",
             status: reply.statusCode,
-            requestId: String(request.headers["x-butler-client-request-id"] ?? ""),
+            requestId: String(request.headers[CLIENT_REQUEST_ID_HEADER] ?? ""),
           });
         });
       },
+      ...guardPlugins,
       ...(options.plugins ?? []),
     ],
   });
@@ -103,4 +120,16 @@ export async function serve(
       await butler.close();
     },
   };
+}
+
+/** Registers `visitSummary` (a StructuredDataDict per visit), the dataset type the put tests write. */
+export async function registerVisitSummary(butler: Butler): Promise<void> {
+  await butler.registry.registerDatasetType(
+    DatasetType.fromNames(
+      "visitSummary",
+      ["instrument", "visit"],
+      "StructuredDataDict",
+      butler.registry.universe,
+    ),
+  );
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
-import { DatasetType } from "../../src/core/index.ts";
+import { rememberBounded } from "../../src/client/signed-root.ts";
 import {
   DatasetNotFoundError,
   ExpressionSyntaxError,
@@ -23,7 +23,14 @@ import {
 } from "../../src/errors/index.ts";
 import { Box2I } from "../../src/image/box.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
-import { DEMO_CHAIN, DEMO_RUN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
+import {
+  DEMO_CHAIN,
+  DEMO_RUN,
+  makeSmallDemo,
+  registerVisitSummary,
+  type ServedDemo,
+  serve,
+} from "./helpers.ts";
 
 let served: ServedDemo;
 let local: Butler;
@@ -168,6 +175,22 @@ describe("reads", () => {
   });
 });
 
+describe("memory", () => {
+  test("the files a client remembers are bounded, the oldest forgotten first", () => {
+    const map = new Map<string, number>();
+    for (const [i, key] of ["a", "b", "c", "d"].entries()) rememberBounded(map, key, i, 3);
+    rememberBounded(map, "b", 9, 3);
+    assert.deepEqual(
+      [...map.entries()],
+      [
+        ["c", 2],
+        ["d", 3],
+        ["b", 9],
+      ],
+    );
+  });
+});
+
 describe("errors", () => {
   test("user errors come back as the same typed errors", async () => {
     await assert.rejects(remote.get("nosuch", CALEXP_ID), MissingDatasetTypeError);
@@ -193,14 +216,7 @@ describe("errors", () => {
 
 describe("put", () => {
   test("a put goes to the store through a signed upload and reads back", async () => {
-    await served.butler.registry.registerDatasetType(
-      DatasetType.fromNames(
-        "visitSummary",
-        ["instrument", "visit"],
-        "StructuredDataDict",
-        served.butler.registry.universe,
-      ),
-    );
+    await registerVisitSummary(served.butler);
     const writer = await RemoteButler.open(served.url, { run: "u/remote/run" });
     const summary = { seeing: 0.7, stars: [1, 2, 3], note: "remote" };
     const ref = await writer.put(summary, "visitSummary", { instrument: "DemoCam", visit: CALEXP_ID.visit });

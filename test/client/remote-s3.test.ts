@@ -12,13 +12,12 @@ import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
 import { closeSharedDispatcher } from "../../src/bytes/http-client.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
-import { DatasetType } from "../../src/core/index.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import { closeS3Clients } from "../../src/resources/s3-client.ts";
 import { FaultProxy } from "../support/servers/fault-proxy.ts";
 import { S3Server } from "../support/servers/s3rver.ts";
-import { DEMO_CHAIN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
+import { DEMO_CHAIN, makeSmallDemo, registerVisitSummary, type ServedDemo, serve } from "./helpers.ts";
 
 const BUCKET = "butler-client";
 const ROOT = `s3://${BUCKET}/demo/`;
@@ -114,14 +113,7 @@ describe("an S3 root through the server", () => {
   });
 
   test("a put uploads to a pre-signed URL, and the server moves it into place", async () => {
-    await served.butler.registry.registerDatasetType(
-      DatasetType.fromNames(
-        "visitSummary",
-        ["instrument", "visit"],
-        "StructuredDataDict",
-        served.butler.registry.universe,
-      ),
-    );
+    await registerVisitSummary(served.butler);
     const writer = await RemoteButler.open(served.url, { run: "u/remote/s3" });
     const from = proxy.requests.length;
     const summary = { seeing: 0.9, where: "s3" };

@@ -11,9 +11,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ServerConnection } from "../../src/client/connection.ts";
 import type { PutPrepareResponse } from "../../src/client/protocol.ts";
-import { DatasetType } from "../../src/core/index.ts";
 import { isButlerError } from "../../src/errors/index.ts";
-import { makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
+import { makeSmallDemo, registerVisitSummary, type ServedDemo, serve } from "./helpers.ts";
 
 let served: ServedDemo;
 let connection: ServerConnection;
@@ -22,14 +21,7 @@ const CHECKSUM = `sha256:${createHash("sha256").update(BYTES).digest("hex")}`;
 
 before(async () => {
   served = await serve(await makeSmallDemo(), { urlExpirySeconds: 3 });
-  await served.butler.registry.registerDatasetType(
-    DatasetType.fromNames(
-      "visitSummary",
-      ["instrument", "visit"],
-      "StructuredDataDict",
-      served.butler.registry.universe,
-    ),
-  );
+  await registerVisitSummary(served.butler);
   connection = new ServerConnection(served.url);
 });
 

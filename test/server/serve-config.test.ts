@@ -30,7 +30,7 @@ async function startServe(...args: string[]): Promise<Running & { url: string }>
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.setEncoding("utf8").on("data", (d: string) => {
       running.stdout += d;
-      const match = /Serving \S+ at (http:\/\/\S+)\n[^]*Authentication: .*\n/.exec(running.stdout);
+      const match = /Serving \S+ at (http:\/\/\S+)\n[\s\S]*Authentication: .*\n/.exec(running.stdout);
       if (match) resolve(match[1]!);
     });
     child.on("close", () => reject(new Error(`butler serve exited: ${running.stderr}`)));
