@@ -37,6 +37,16 @@ function parseBox(value: string | undefined): Box2I {
   return Box2I.fromXYWH(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
 }
 
+/** `z1,z2`: fixed stretch limits (a zoomed detail keeps the whole image's). */
+function limitsOf(value: string | undefined): [number, number] | undefined {
+  if (value === undefined || value === "") return undefined;
+  const parts = value.split(",").map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[1]! <= parts[0]!) {
+    throw new InvalidArgumentError(`limits takes z1,z2 with z2 > z1; got '${value}'`);
+  }
+  return parts as [number, number];
+}
+
 export function datasetRoutes(app: FastifyInstance, options: WebPluginOptions): void {
   const read = { config: { access: "read" } };
   app.get("/web/api/:name/dataset/:id", read, (request, reply) => {
@@ -82,15 +92,17 @@ export function datasetRoutes(app: FastifyInstance, options: WebPluginOptions): 
       const stretch = oneOf<StretchName>(req.query.stretch, STRETCHES, "stretch");
       const size = integer(req, "size", 1024, 16, 8192);
       const overlay = list(req, "masks");
+      const region = req.query.bbox === undefined ? undefined : parseBox(req.query.bbox);
+      const fixed = limitsOf(req.query.limits);
       const started = performance.now();
-      const sample = await samplePlane(butler, ref, plane, size);
+      const sample = await samplePlane(butler, ref, plane, size, region);
       const mask =
         overlay.length === 0
           ? undefined
           : plane === "mask"
             ? sample
-            : await samplePlane(butler, ref, "mask", size);
-      const { png, limits } = renderPreview(sample, stretch, mask, overlay);
+            : await samplePlane(butler, ref, "mask", size, region);
+      const { png, limits } = renderPreview(sample, stretch, mask, overlay, fixed);
       return reply
         .type("image/png")
         .header("cache-control", "no-store")

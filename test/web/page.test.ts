@@ -77,10 +77,10 @@ async function open(hash: string): Promise<void> {
   await page.waitForFunction((h) => document.getElementById("main")?.dataset.ready === h, hash);
 }
 
-async function screenshot(name: string): Promise<void> {
+async function screenshot(name: string, fullPage = false): Promise<void> {
   if (shots === undefined) return;
   mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
 }
 
 /** Every form control on the page has a label (its own <label>, or aria-label). */
@@ -188,7 +188,7 @@ describe("the web page", () => {
     );
     assert.equal(visible.length, 1);
     assert.match(visible[0]!, /^SKYLEVEL/);
-    await screenshot("dataset");
+    await screenshot("dataset", true);
   });
 
   test("the preview renders, its pixels vary and follow the stretch; RA/Dec under the pointer match the WCS", async () => {
@@ -244,6 +244,23 @@ describe("the web page", () => {
     assert.match((await page.textContent("#pointer-status"))!, /RA 150\.\d+°\s+Dec 2\.\d+°/);
     assert.deepEqual(await unlabelledControls(), []);
     await screenshot("image");
+  });
+
+  test("a magnified preview is overlaid with the visible region read at screen resolution", async () => {
+    const id = await firstCalexpId();
+    await open(`#/image/demo/${id}?size=64`);
+    assert.equal(await page.$eval("#preview", (el) => (el as unknown as PageElement).naturalWidth), 64);
+    await page.focus("#viewport");
+    await page.keyboard.press("+");
+    await page.waitForFunction(() => document.getElementById("detail")?.dataset.step === "1");
+    const detail = await page.$eval("#detail", (el) => ({
+      bbox: (el as unknown as PageElement).dataset.bbox!,
+      width: (el as unknown as PageElement).naturalWidth,
+      height: (el as unknown as PageElement).naturalHeight,
+    }));
+    const [x0, y0, x1, y1] = detail.bbox.split(",").map(Number) as [number, number, number, number];
+    assert.deepEqual([detail.width, detail.height], [x1 - x0 + 1, y1 - y0 + 1]);
+    assert.ok(x0 >= 0 && y0 >= 0 && x1 <= 255 && y1 <= 191, detail.bbox);
   });
 
   test("a preview smaller than the image reads every n-th row only; the header view reads only the header", async () => {
