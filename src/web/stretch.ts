@@ -88,6 +88,9 @@ export function stretchLimits(values: ArrayLike<number>, stretch: StretchName): 
   return z2 > z1 ? [z1, z2] : [z1, z1 + 1];
 }
 
+/** Steps of the normalised value the grey levels are looked up at: finer than 8-bit output needs. */
+const LEVELS = 4096;
+
 /** Grey levels (0–255) of `values` under the stretch between `limits`. */
 export function applyStretch(
   values: ArrayLike<number>,
@@ -95,16 +98,20 @@ export function applyStretch(
   limits: readonly [number, number],
 ): Uint8Array {
   const [z1, z2] = limits;
-  const range = z2 - z1;
-  const out = new Uint8Array(values.length);
+  const scale = (LEVELS - 1) / (z2 - z1);
+  // The stretch as a table over the normalised value, so each pixel costs a multiply and a lookup.
+  const table = new Uint8Array(LEVELS);
   const norm = Math.asinh(ASINH_Q);
+  for (let k = 0; k < LEVELS; k++) {
+    const t = k / (LEVELS - 1);
+    table[k] = Math.round((stretch === "asinh" ? Math.asinh(ASINH_Q * t) / norm : t) * 255);
+  }
+  const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) continue;
-    let t = (v - z1) / range;
-    t = Math.min(1, Math.max(0, t));
-    if (stretch === "asinh") t = Math.asinh(ASINH_Q * t) / norm;
-    out[i] = Math.round(t * 255);
+    const k = Math.round((v - z1) * scale);
+    out[i] = table[k <= 0 ? 0 : k >= LEVELS ? LEVELS - 1 : k]!;
   }
   return out;
 }
