@@ -15,8 +15,8 @@ import { Butler } from "../../src/butler/index.ts";
 import { DEMO_CHAIN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import type { SkyWcs } from "../../src/image/sky-wcs.ts";
 import { type LocalUi, startLocalUi } from "../../src/web/local-server.ts";
-import { launchChromium } from "../support/browser.ts";
-import { runButler } from "../support/cli.ts";
+import { launchChromium, previewInfo } from "../support/browser.ts";
+import { cliCutout } from "../support/cli.ts";
 
 /** What the functions run inside the page use of its globals (the project compiles without the DOM library). */
 interface PageElement {
@@ -267,11 +267,7 @@ describe("the web page", () => {
     const id = await firstCalexpId();
     const small = await fetch(`${base}/web/api/demo/dataset/${id}/preview.png?size=64&stretch=zscale`);
     assert.equal(small.status, 200);
-    const info = JSON.parse(small.headers.get("x-preview")!) as {
-      step: number;
-      bytesRead: number;
-      planeBytes: number;
-    };
+    const info = previewInfo(small);
     assert.equal(info.step, 4);
     assert.ok(info.bytesRead < info.planeBytes / 3, `read ${info.bytesRead} of ${info.planeBytes} bytes`);
     const png = Buffer.from(await small.arrayBuffer());
@@ -300,18 +296,7 @@ describe("the web page", () => {
     assert.ok(x1 - x0 > 20 && y1 - y0 > 20, `a real box: ${bbox}`);
     const ref = (await butler.registry.getDataset(id))!;
     const out = join(scratch, "cutout.fits");
-    const run = await runButler(
-      "get",
-      repo,
-      "calexp",
-      "--collections",
-      DEMO_CHAIN,
-      ...Object.entries(ref.dataId.requiredObject()).flatMap(([k, v]) => ["--data-id", `${k}=${v}`]),
-      "--bbox",
-      bbox,
-      "--output",
-      out,
-    );
+    const run = await cliCutout(repo, "calexp", DEMO_CHAIN, ref.dataId.requiredObject(), bbox, out);
     assert.equal(run.status, 0, run.stderr);
     assert.ok(
       Buffer.from(bytes).equals(readFileSync(out)),
