@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defaultStorageClasses, describeStorageClasses, type StorageClass } from "../src/core/index.ts";
 import { FormatterRegistry } from "../src/datastore/index.ts";
-import { isButlerError } from "../src/errors.ts";
+import { isButlerError } from "../src/errors/index.ts";
 
 export const STORAGE_CLASSES_DOC = fileURLToPath(new URL("../docs/storage-classes.md", import.meta.url));
 export const STORAGE_CLASSES_DOC_COMMAND = "npm run docs:storage-classes";

@@ -4,6 +4,7 @@
  * datastore it joins. Each layer's own index (`src/<layer>/index.ts`) exports the rest of it.
  */
 export * from "./butler/index.ts";
+export * from "./client/index.ts";
 export * from "./core/index.ts";
 export {
   FileDatastore,
@@ -11,7 +12,7 @@ export {
   FORMATTER_ALIASES,
   FormatterRegistry,
 } from "./datastore/index.ts";
-export * from "./errors.ts";
+export * from "./errors/index.ts";
 export {
   getLogger,
   type LogLevel,
@@ -22,3 +23,4 @@ export {
   timeThis,
 } from "./log.ts";
 export { Registry, type RegistryCreateOptions, type RegistryOpenOptions } from "./registry/index.ts";
+export * from "./time/index.ts";

@@ -4,8 +4,9 @@
  * src/registry) and nothing else: no data ID expansion, no collection search planning, no objects.
  */
 import { type RawBuilder, sql } from "kysely";
-import { type DatasetType, timeFromDate, uuid7 } from "../../src/core/index.ts";
+import { type DatasetType, uuid7 } from "../../src/core/index.ts";
 import { governorSummaryTable, type Registry, TABLES, tagsTableName } from "../../src/registry/index.ts";
+import { timeFromDate } from "../../src/time/index.ts";
 import { CHAIN, INSTRUMENT, type Layout } from "./layout.ts";
 
 /** One row of an answer, as comparable text: `id run instrument visit detector band day_obs filter`. */

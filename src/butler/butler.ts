@@ -18,7 +18,13 @@ import {
   type StorageClassFactory,
   type Timespan,
 } from "../core/index.ts";
-import { FileDatastore, type GetMetrics, prepareRead, type StoredFileRecord } from "../datastore/index.ts";
+import {
+  FileDatastore,
+  type GetMetrics,
+  KyselyRecordStore,
+  prepareRead,
+  type StoredFileRecord,
+} from "../datastore/index.ts";
 import {
   ConflictingDefinitionError,
   DatasetNotFoundError,
@@ -27,7 +33,7 @@ import {
   isButlerError,
   NoDefaultCollectionError,
   ReadOnlyButlerError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { Registry } from "../registry/index.ts";
 import { calibrationTimespan } from "./calibration-time.ts";
@@ -43,7 +49,6 @@ import {
   type IndexHeadersResult,
 } from "./header-index.ts";
 import { type HeaderScan, type QueryHeadersOptions, queryHeaders } from "./header-scan.ts";
-import { RegistryRecordStore } from "./record-store.ts";
 import { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
 import {
   type LoadedRepoConfig,
@@ -208,8 +213,17 @@ export class Butler {
     return createRepo(repo, options);
   }
 
-  /** Opens a repository: a directory holding `butler.yaml`, or the config file itself. */
+  /**
+   * Opens a repository: a directory holding `butler.yaml`, or the config file itself. A butler server's
+   * repository URL is refused with a pointer to `openButler`, which opens either kind.
+   */
   static async open(repo: string, options: ButlerOpenOptions = {}): Promise<Butler> {
+    if (/^https?:\/\/[^?#]*\/api\/butler\/repo\//i.test(repo)) {
+      // A RemoteButler is not a Butler (no datastore or config of its own), so it has its own opener.
+      throw new InvalidArgumentError(
+        `${repo} is a repository on a butler server: open it with openButler(url) or RemoteButler.open(url)`,
+      );
+    }
     const config = await readRepoConfig(repo);
     const writeable = options.writeable ?? options.run !== undefined;
     const storageClasses = repoStorageClasses(config.raw.storageClasses);
@@ -232,7 +246,7 @@ export class Butler {
           ...(store.cached === undefined ? {} : { cached: store.cached }),
           ...(store.tempGracePeriod === undefined ? {} : { tempGracePeriod: store.tempGracePeriod }),
         },
-        { records: new RegistryRecordStore(registry), storageClasses },
+        { records: new KyselyRecordStore(registry.sharedDatabase(), { tablesExist: true }), storageClasses },
       );
       const headerIndex = validateHeaderIndexConfig(config.raw.headerIndex, config.file);
       if (writeable) datastore.onRecord = headerIndexHook(registry, headerIndex);

@@ -11,7 +11,7 @@
  * A dataset type gets the keys of every pattern (name or `*`/`?` glob) that matches it; when none
  * matches and its storage class is exposure-like (`Exposure*`), it gets DEFAULT_EXPOSURE_HEADER_KEYS.
  */
-import { RepositoryConfigError } from "../errors.ts";
+import { RepositoryConfigError } from "../errors/index.ts";
 import { parseHeaderKey } from "../fits/header-key.ts";
 import { globToRegExp, isGlob } from "../registry/index.ts";
 

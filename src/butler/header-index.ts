@@ -8,7 +8,7 @@ import type { ByteSource } from "../bytes/byte-source.ts";
 import type { DatasetRef } from "../core/index.ts";
 import type { FileDatastore, RecordHook, StoredFileRecord } from "../datastore/index.ts";
 import { readHeaderValues } from "../datastore/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { type HeaderKeySpec, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
 import type { HeaderRow, Registry } from "../registry/index.ts";
 import { mapConcurrent } from "./concurrency.ts";

@@ -14,7 +14,7 @@
  */
 import { stringify } from "yaml";
 import type { DatasetRef } from "../core/index.ts";
-import { ExportFormatError } from "../errors.ts";
+import { ExportFormatError } from "../errors/index.ts";
 import type { HeaderValue, HeaderValueType, TypedHeaderValue } from "../fits/header-key.ts";
 import { HEADER_VALUE_TYPES } from "../fits/header-key.ts";
 import type { HeaderRow, Registry } from "../registry/index.ts";

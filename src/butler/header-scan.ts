@@ -6,7 +6,7 @@
  */
 import type { DataIdInput, DatasetRef } from "../core/index.ts";
 import type { FileDatastore } from "../datastore/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { type HeaderValue, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
 import type { Registry } from "../registry/index.ts";
 import { readDatasetHeaders } from "./header-index.ts";

@@ -5,7 +5,7 @@
  * leaves only trash that the next removal empties.
  */
 import { CollectionType, type DatasetRef } from "../core/index.ts";
-import { CollectionTypeError, InvalidArgumentError } from "../errors.ts";
+import { CollectionTypeError, InvalidArgumentError } from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import type { Butler } from "./butler.ts";
 

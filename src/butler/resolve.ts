@@ -11,7 +11,7 @@ import {
   type StorageClassFactory,
   splitDatasetTypeName,
 } from "../core/index.ts";
-import { ConflictingDefinitionError, UnknownComponentError } from "../errors.ts";
+import { ConflictingDefinitionError, UnknownComponentError } from "../errors/index.ts";
 import type { Registry } from "../registry/index.ts";
 
 export interface ResolvedDatasetType {

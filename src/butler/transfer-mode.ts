@@ -1,6 +1,6 @@
 /** daf_butler's transfer modes of ingest, import and transfer, and what each means to the datastore. */
 import type { IngestTransfer } from "../datastore/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 /** daf_butler's transfer names; `hardlink` and `link` are the same. */
 export type TransferMode =

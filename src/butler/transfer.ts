@@ -30,7 +30,7 @@ import {
 } from "../core/index.ts";
 import { confineEntry } from "../datastore/confine.ts";
 import { isLocalRoot, localPath } from "../datastore/index.ts";
-import { ConflictingDefinitionError, InvalidArgumentError, isButlerError } from "../errors.ts";
+import { ConflictingDefinitionError, InvalidArgumentError, isButlerError } from "../errors/index.ts";
 import type { Registry } from "../registry/index.ts";
 import {
   type DatasetFileRecord,

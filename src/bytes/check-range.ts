@@ -1,4 +1,4 @@
-import { ByteRangeError } from "../errors.ts";
+import { ByteRangeError } from "../errors/index.ts";
 
 /**
  * Rejects offsets and lengths that can never name a range (negative, fractional, NaN, beyond 2^53),

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { ByteRange } from "./byte-source.ts";
 
 export interface CoalesceOptions {

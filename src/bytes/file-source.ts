@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, read, readSync } from "node:fs";
 import { resolve } from "node:path";
-import { ByteRangeError, InvalidArgumentError, ObjectNotFoundError } from "../errors.ts";
+import { ByteRangeError, InvalidArgumentError, ObjectNotFoundError } from "../errors/index.ts";
 import type { ByteSource, ReadOptions } from "./byte-source.ts";
 import { checkRange, checkWithinSize } from "./check-range.ts";
 

@@ -3,7 +3,7 @@
  * nowhere else. Suffix (`bytes=-N`) and open-ended (`bytes=a-`) forms are never sent: some stores
  * mishandle them, and an exact range lets a server and a test agree on every byte.
  */
-import { ByteRangeError } from "../errors.ts";
+import { ByteRangeError } from "../errors/index.ts";
 
 /** `bytes=a-b` for the half-open range `[offset, offset + length)`; `length` must be positive. */
 export function rangeHeader(key: string, offset: number, length: number): string {

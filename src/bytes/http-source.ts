@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { ByteRangeError, EtagMismatchError, ObjectNotFoundError, RemoteStoreError } from "../errors.ts";
+import { ByteRangeError, EtagMismatchError, ObjectNotFoundError, RemoteStoreError } from "../errors/index.ts";
 import type { ByteRange } from "./byte-source.ts";
 import { discardBody, type HttpResponse, header, httpRequest, redact } from "./http-client.ts";
 import { isWeakEtag, parseContentRange } from "./http-range.ts";

@@ -1,4 +1,4 @@
-import { ByteRangeError, EtagMismatchError, RemoteStoreError } from "../errors.ts";
+import { ByteRangeError, EtagMismatchError, RemoteStoreError } from "../errors/index.ts";
 import type { ByteRange, ByteSource, ReadOptions } from "./byte-source.ts";
 import { checkRange, checkWithinSize } from "./check-range.ts";
 import { fillFromBody } from "./fill-from-body.ts";

@@ -3,7 +3,7 @@
  * time, honouring the caller's AbortSignal. Only errors that say they are transient are retried; the
  * sources turn raw transport failures into such errors with `transportError`.
  */
-import { ButlerError, RemoteStoreError, RetriesExhaustedError } from "../errors.ts";
+import { ButlerError, RemoteStoreError, RetriesExhaustedError } from "../errors/index.ts";
 
 export interface RetryPolicy {
   /** Attempts in all, the first included; 1 means no retries. */

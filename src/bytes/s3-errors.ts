@@ -3,7 +3,7 @@
  * changed object on GET, an existing one on a no-clobber PUT; 416) come back as RemoteStoreErrors
  * carrying the status, for the caller to translate.
  */
-import { ButlerError, ObjectNotFoundError, RemoteStoreError } from "../errors.ts";
+import { ButlerError, ObjectNotFoundError, RemoteStoreError } from "../errors/index.ts";
 import { isTransientStatus, transportError } from "./retry.ts";
 
 interface SdkError {

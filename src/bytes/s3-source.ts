@@ -1,5 +1,5 @@
 import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
-import { ByteRangeError, EtagMismatchError, RemoteStoreError } from "../errors.ts";
+import { ByteRangeError, EtagMismatchError, RemoteStoreError } from "../errors/index.ts";
 import type { ByteRange } from "./byte-source.ts";
 import { type RangeAnswer, RemoteSource, type RemoteTransferStats } from "./remote-source.ts";
 import { s3Error, s3Status } from "./s3-errors.ts";

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { raceAbort } from "./abort.ts";
 import type { ByteSource, ReadOptions } from "./byte-source.ts";
 import { checkLength, checkRange, checkWithinSize } from "./check-range.ts";

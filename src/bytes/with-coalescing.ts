@@ -1,4 +1,4 @@
-import { isButlerError } from "../errors.ts";
+import { isButlerError } from "../errors/index.ts";
 import { allAborted, raceAbort } from "./abort.ts";
 import type { ByteRange, ByteSource, ReadOptions } from "./byte-source.ts";
 import { checkLength, checkRange } from "./check-range.ts";

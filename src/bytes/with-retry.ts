@@ -1,4 +1,4 @@
-import { RetriesExhaustedError } from "../errors.ts";
+import { RetriesExhaustedError } from "../errors/index.ts";
 import type { ByteSource, ReadOptions } from "./byte-source.ts";
 import { type RetryEvent, type RetryPolicy, retrying } from "./retry.ts";
 

@@ -159,9 +159,19 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: () => import("./commands/retrieve-artifacts.ts"),
   },
   {
+    name: "serve",
+    description: "Serve a repository over HTTP for remote butlers and the web page, until interrupted.",
+    load: () => import("./commands/serve.ts"),
+  },
+  {
     name: "transfer-datasets",
     description: "Transfer datasets from a source repository to a destination repository.",
     load: () => import("./commands/transfer-datasets.ts"),
+  },
+  {
+    name: "token",
+    description: "Create, list and revoke the bearer tokens a repository's servers accept.",
+    load: () => import("./commands/token.ts"),
   },
   {
     name: "ui",

@@ -6,7 +6,6 @@
 import { type Command, Option } from "commander";
 import { TRANSFER_MODES, type TransferMode } from "../butler/index.ts";
 import type { DatasetRef } from "../core/index.ts";
-import { ButlerError } from "../errors.ts";
 import type { Registry } from "../registry/index.ts";
 import { isGlob } from "../registry/name-expression.ts";
 import { renderTable } from "./output.ts";
@@ -120,15 +119,4 @@ export function datasetTables(refs: readonly DatasetRef[]): string {
     text += `\n${renderTable(rows, columns)}`;
   }
   return text;
-}
-
-/**
- * A refusal that is neither a bad argument nor a missing thing (a run in a chain without `--force`);
- * it exits with status 1, as daf_butler's does.
- */
-export class CommandRefusedError extends ButlerError {
-  constructor(message: string) {
-    super("REFUSED", message);
-    this.name = "CommandRefusedError";
-  }
 }

@@ -3,7 +3,9 @@
  * (or any, when none are asked), the indexed ones come from the registry with no file opened and the
  * others from one ranged read of each file's headers; a line on stderr says which came from where.
  */
-import type { Butler } from "../butler/index.ts";
+
+import type { AnyButler } from "../client/open.ts";
+import { RemoteButler } from "../client/remote-butler.ts";
 import { parseHeaderKey } from "../fits/header-key.ts";
 import type { OutputFormat, Row } from "./output.ts";
 import { progressBar } from "./progress.ts";
@@ -31,11 +33,14 @@ export interface IndexedScan {
 
 /** Runs the scan from the index; undefined (nothing read) when no asked key is indexed. */
 export async function scanFromIndex(
-  butler: Butler,
+  butler: AnyButler,
   datasetType: string,
   options: IndexedScanOptions,
 ): Promise<IndexedScan | undefined> {
-  const indexed = (await butler.registry.internals.headers.keys(datasetType)).map((k) => k.name);
+  const indexed =
+    butler instanceof RemoteButler
+      ? await butler.indexedHeaderKeys(datasetType)
+      : (await butler.registry.internals.headers.keys(datasetType)).map((k) => k.name);
   const asked = options.keys?.map((k) => parseHeaderKey(k).name);
   if (indexed.length === 0 || (asked !== undefined && !asked.some((k) => indexed.includes(k)))) {
     return undefined;

@@ -124,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
       ) {
         return 0;
       }
-      return EXIT_STATUS["USAGE"]!;
+      return EXIT_STATUS.USAGE;
     }
     process.stderr.write(`${describeError(err)}\n`);
     if (program.opts().traceback && err instanceof Error) process.stderr.write(`${err.stack}\n`);

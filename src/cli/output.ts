@@ -2,7 +2,7 @@
  * Printing rows the way daf_butler's CLI does: aligned tables with a header rule for people,
  * `--format json` (one array of objects) and `--format csv` for scripts.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 export type OutputFormat = "table" | "json" | "csv";
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ["table", "json", "csv"];

@@ -5,18 +5,46 @@
  */
 import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import { Butler, type ButlerOpenOptions } from "../butler/index.ts";
-import { formatIsoTime } from "../core/index.ts";
-import { EmptyQueryResultError } from "../errors.ts";
+import { type AnyButler, isServerUrl, openButler } from "../client/open.ts";
+import { EmptyQueryResultError, InvalidArgumentError } from "../errors/index.ts";
 import { isRegion, regionHex } from "../registry/interchange/index.ts";
+import { formatIsoTime } from "../time/index.ts";
 import { type OutputFormat, parseFormat, type Row, renderRows } from "./output.ts";
 
-/** Opens the repository, runs `fn`, and closes the butler whatever happens. */
+/**
+ * Opens the repository itself (a directory or its butler.yaml), runs `fn`, and closes the butler
+ * whatever happens. A server URL is refused: the command needs what only direct access gives.
+ */
 export async function withButler<T>(
   repo: string,
   options: ButlerOpenOptions,
   fn: (butler: Butler) => Promise<T>,
 ): Promise<T> {
+  if (isServerUrl(repo)) {
+    throw new InvalidArgumentError(
+      `this command needs the repository itself (a directory or its butler.yaml), not a server URL (${repo}); ` +
+        "through a server: query-datasets, query-data-ids, query-dimension-records, query-collections, " +
+        "query-dataset-types, get and scan-metadata",
+    );
+  }
   const butler = await Butler.open(repo, options);
+  try {
+    return await fn(butler);
+  } finally {
+    await butler.close();
+  }
+}
+
+/**
+ * Opens a repository or a butler server's repository URL (token from BUTLER_TOKEN or the tokens file),
+ * runs `fn`, and closes the butler whatever happens.
+ */
+export async function withAnyButler<T>(
+  repo: string,
+  options: ButlerOpenOptions,
+  fn: (butler: AnyButler) => Promise<T>,
+): Promise<T> {
+  const butler = await openButler(repo, options);
   try {
     return await fn(butler);
   } finally {

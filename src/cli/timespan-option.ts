@@ -5,7 +5,8 @@
  * readable times.
  */
 import { InvalidArgumentError as CommanderArgumentError } from "commander";
-import { parseTimeLiteral, Timespan } from "../core/index.ts";
+import { Timespan } from "../core/index.ts";
+import { parseTimeLiteral } from "../time/index.ts";
 
 function timeOrOpen(text: string): bigint | null | undefined {
   if (text.trim() === "") return null;

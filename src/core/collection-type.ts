@@ -1,4 +1,4 @@
-import { CollectionNameError, CollectionTypeError } from "../errors.ts";
+import { CollectionNameError, CollectionTypeError } from "../errors/index.ts";
 
 /**
  * The kinds of collection. The numbers are what registries store, shared with daf_butler.

@@ -3,7 +3,7 @@ import {
   DimensionValueError,
   InconsistentDataIdError,
   UnresolvedDataIdError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import {
   type DataIdInput,
   type ParsedDataId,

@@ -4,7 +4,7 @@ import {
   DimensionValueError,
   InconsistentDataIdError,
   InvalidArgumentError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { describeColumnType } from "./dimensions/column-spec.ts";
 import { type DataIdValue, normalizeColumnValue, showValue } from "./dimensions/column-value.ts";
 import { DIMENSION_ALIASES } from "./dimensions/dimension-aliases.ts";

@@ -1,4 +1,4 @@
-import { InvalidDatasetIdError } from "../errors.ts";
+import { InvalidDatasetIdError } from "../errors/index.ts";
 import type { DataCoordinate } from "./data-coordinate.ts";
 import { uuid5, uuid7 } from "./uuid.ts";
 

@@ -1,4 +1,4 @@
-import { DatasetTypeError } from "../errors.ts";
+import { DatasetTypeError } from "../errors/index.ts";
 import { validateCollectionName } from "./collection-type.ts";
 import { DataCoordinate } from "./data-coordinate.ts";
 import { DatasetIdGenEnum, makeDatasetId } from "./dataset-id.ts";

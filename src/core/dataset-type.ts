@@ -1,4 +1,4 @@
-import { DatasetTypeError } from "../errors.ts";
+import { DatasetTypeError } from "../errors/index.ts";
 import type { DimensionGroup } from "./dimensions/dimension-group.ts";
 import type { DimensionUniverse } from "./dimensions/dimension-universe.ts";
 

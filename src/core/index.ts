@@ -44,30 +44,5 @@ export type { RecordField, RecordFieldRole } from "./dimensions/record-fields.ts
 export { TopologicalFamily, type TopologicalSpace } from "./dimensions/topological-family.ts";
 export type { RegionLike } from "./region.ts";
 export * from "./storage/index.ts";
-export {
-  type CalendarTime,
-  clampTime,
-  type FormatOptions,
-  formatButlerTime,
-  formatIsoTime,
-  MAX_TIME_NS,
-  MIN_TIME_NS,
-  NS_PER_DAY,
-  NS_PER_SECOND,
-  parseButlerTime,
-  TIME_SCALES,
-  type TimeScale,
-  TT_MINUS_TAI_NS,
-  timeFromCalendar,
-  timeFromDate,
-  timeFromIso,
-  timeFromMjd,
-  timeFromUnix,
-  timeToCalendar,
-  timeToDate,
-  timeToMjd,
-  timeToUnix,
-} from "./time.ts";
-export { parseTimeLiteral } from "./time-literal.ts";
 export { Timespan, type TimespanColumns, type TimespanJson } from "./timespan.ts";
 export { isUuid, normalizeUuid, UUID_NAMESPACE_DNS, uuid5, uuid7, uuidVersion } from "./uuid.ts";

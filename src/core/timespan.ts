@@ -1,5 +1,5 @@
-import { InvalidTimeError } from "../errors.ts";
-import { daysInMonth } from "./calendar.ts";
+import { InvalidTimeError } from "../errors/index.ts";
+import { daysInMonth } from "../time/calendar.ts";
 import {
   clampTime,
   formatButlerTime,
@@ -9,7 +9,7 @@ import {
   NS_PER_DAY,
   parseButlerTime,
   timeFromCalendar,
-} from "./time.ts";
+} from "../time/time.ts";
 
 /** JSON and export form: TAI ISO bounds (null = unbounded), or "EMPTY". */
 export type TimespanJson = "EMPTY" | { readonly begin: string | null; readonly end: string | null };

@@ -1,5 +1,5 @@
 import { createHash, randomFillSync } from "node:crypto";
-import { InvalidDatasetIdError } from "../errors.ts";
+import { InvalidDatasetIdError } from "../errors/index.ts";
 
 /*
  * RFC 9562 UUIDs as lowercase canonical strings (8-4-4-4-12 hex), the form daf_butler prints and

@@ -12,7 +12,7 @@ import {
   InvalidParameterError,
   UnknownComponentError,
   UnknownParameterError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { Exposure } from "../image/exposure.ts";
 import { Image } from "../image/image.ts";
 import { MaskedImage } from "../image/masked-image.ts";

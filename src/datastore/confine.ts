@@ -7,7 +7,7 @@
  */
 import { realpath } from "node:fs/promises";
 import { basename, dirname, relative, resolve, sep } from "node:path";
-import { PathEscapeError } from "../errors.ts";
+import { PathEscapeError } from "../errors/index.ts";
 
 function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;

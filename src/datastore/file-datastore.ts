@@ -42,7 +42,7 @@ import {
   InvalidArgumentError,
   isButlerError,
   MissingComponentError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { fileSystemError } from "../resources/fs-errors.ts";
 import {

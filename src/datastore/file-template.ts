@@ -6,7 +6,7 @@
  * together with the literal text before it, unless that text holds a `/`) and `/` (keep `/` in the value,
  * otherwise it becomes `_`). Values are sanitised so that no path escapes the datastore root.
  */
-import { FileTemplateError } from "../errors.ts";
+import { FileTemplateError } from "../errors/index.ts";
 
 /** What a template needs to know about one dataset. */
 export interface TemplateInput {

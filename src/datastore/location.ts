@@ -28,7 +28,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
-import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors.ts";
+import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
 import { confineEntry, isWithin } from "./confine.ts";
 

@@ -11,7 +11,7 @@
  * 6. `default`.
  */
 import type { DatasetType, DimensionGroup, StorageClass } from "../core/index.ts";
-import { DatastoreConfigError } from "../errors.ts";
+import { DatastoreConfigError } from "../errors/index.ts";
 
 /** What a lookup needs to know about a dataset. */
 export interface LookupSubject {

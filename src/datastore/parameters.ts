@@ -3,7 +3,7 @@
  * `origin`, checked and normalised before any I/O so that a wrong value fails at once with an
  * InvalidParameterError that says what is accepted.
  */
-import { InvalidParameterError } from "../errors.ts";
+import { InvalidParameterError } from "../errors/index.ts";
 import { Box2I, type Origin } from "../image/box.ts";
 
 export const ORIGINS: readonly Origin[] = ["PARENT", "LOCAL"];

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
-import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors.ts";
+import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
 import type { ResourceOptions, ResourcePath } from "../resources/resource-path.ts";
 import {

@@ -4,7 +4,7 @@
  * columns of a table already in memory.
  */
 import type { StorageClass } from "../core/index.ts";
-import { InvalidArgumentError, InvalidParameterError, UnknownComponentError } from "../errors.ts";
+import { InvalidArgumentError, InvalidParameterError, UnknownComponentError } from "../errors/index.ts";
 import { Table } from "../table/table.ts";
 import type { Assembler } from "./assembler.ts";
 

@@ -9,7 +9,7 @@ import {
   type StorageClass,
   type StorageClassFactory,
 } from "../core/index.ts";
-import { FormatterLookupError } from "../errors.ts";
+import { FormatterLookupError } from "../errors/index.ts";
 import { FileTemplate, type TemplateInput } from "./file-template.ts";
 import { LookupTable, lookupSubject } from "./lookup.ts";
 

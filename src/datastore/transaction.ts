@@ -11,7 +11,7 @@
  * last statement inside the transaction, `rollbackFiles()` if the transaction (or its commit) fails,
  * and `committed()` after it commits.
  */
-import { DatasetAlreadyExistsError } from "../errors.ts";
+import { DatasetAlreadyExistsError } from "../errors/index.ts";
 import type { DatastoreRoot } from "./location.ts";
 import type { AnyDatabase } from "./records.ts";
 

@@ -6,11 +6,10 @@
  * bias and flat frames with two validity ranges; and a CHAINED collection that searches both.
  */
 import { Butler } from "../butler/index.ts";
-import { CollectionType, type DatasetRef, DatasetType, Timespan, timeFromIso } from "../core/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { CollectionType, type DatasetRef, DatasetType, Timespan } from "../core/index.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { Header } from "../fits/header.ts";
 import { Box2I } from "../image/box.ts";
-import { DateTime } from "../image/date-time.ts";
 import { Exposure } from "../image/exposure.ts";
 import { ExposureInfo } from "../image/exposure-info.ts";
 import { FilterLabel } from "../image/filter-label.ts";
@@ -21,6 +20,7 @@ import { PhotoCalib } from "../image/photo-calib.ts";
 import { SkyWcs } from "../image/sky-wcs.ts";
 import { VisitInfo } from "../image/visit-info.ts";
 import { ConvexPolygon } from "../sphgeom/index.ts";
+import { DateTime, timeFromIso } from "../time/index.ts";
 
 export const DEMO_INSTRUMENT = "DemoCam";
 export const DEMO_RUN = "DemoCam/runs/demo";
@@ -47,6 +47,8 @@ export interface DemoOptions {
   readonly size?: readonly [number, number];
   /** Datastore root for the new repository (the repository directory by default). */
   readonly datastoreRoot?: string;
+  /** Registry database URI (`postgresql://…?namespace=…`); the repository's own SQLite file by default. */
+  readonly registryDb?: string;
   /** Called after each dataset written. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -67,12 +69,12 @@ export async function makeDemoRepo(repo: string, options: DemoOptions = {}): Pro
   const [width, height] = options.size ?? [512, 512];
   checkCount("width", width, 16, 16_384);
   checkCount("height", height, 16, 16_384);
-  await Butler.create(
-    repo,
-    options.datastoreRoot === undefined
+  await Butler.create(repo, {
+    ...(options.datastoreRoot === undefined
       ? {}
-      : { seedConfig: { datastore: { root: options.datastoreRoot } }, override: true },
-  );
+      : { seedConfig: { datastore: { root: options.datastoreRoot } }, override: true }),
+    ...(options.registryDb === undefined ? {} : { db: options.registryDb }),
+  });
   const butler = await Butler.open(repo, { writeable: true });
   try {
     const layout = new DemoLayout(visits, detectors, width, height);

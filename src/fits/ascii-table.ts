@@ -10,7 +10,7 @@
  * standard); exponents may be written with E, D or a bare sign.
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
-import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors.ts";
+import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors/index.ts";
 import { asBuffer } from "./bintable-codec.ts";
 import type { HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";

@@ -3,7 +3,7 @@
  * native typed arrays and back, TSCALn/TZEROn with the unsigned conventions, TNULLn, TDIMn.
  * Byte order is swapped with Buffer's native swap16/32/64 on aligned copies, never element by element.
  */
-import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors.ts";
+import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors/index.ts";
 import type { ElementCode, FloatArray, IntegerArray, NumericArray, VarCell } from "./bintable-types.ts";
 import type { CardValue } from "./card.ts";
 import type { Header } from "./header.ts";

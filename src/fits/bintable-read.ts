@@ -6,7 +6,7 @@
  */
 import type { ByteRange, ByteSource } from "../bytes/byte-source.ts";
 import { type CoalesceOptions, coalesceRanges } from "../bytes/coalesce-ranges.ts";
-import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors.ts";
+import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors/index.ts";
 import {
   asBuffer,
   type Conversion,

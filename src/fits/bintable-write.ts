@@ -4,7 +4,7 @@
  * TNULLn, TDIMn. The values take the same shapes `readTable` returns (see `bintable-types.ts`), so
  * a table read back equals the one written.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import {
   type Conversion,
   encodeLogicals,

@@ -2,7 +2,7 @@
  * Parsing of single 80-character card images (FITS 4.0 §4.1–4.2), written as hand-rolled scans
  * rather than regular expressions because header parsing is on the hot path of every metadata read.
  */
-import { FitsFormatError, type FitsLocation } from "../errors.ts";
+import { FitsFormatError, type FitsLocation } from "../errors/index.ts";
 import { CARD_LENGTH, type Card, type Complex } from "./card.ts";
 
 /** A parsed card image; `continued` marks a string ending in `&` that CONTINUE cards may extend. */

@@ -5,7 +5,7 @@
  * is −0, i.e. all ones.
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
-import { ChecksumMismatchError, type FitsLocation, InvalidArgumentError } from "../errors.ts";
+import { ChecksumMismatchError, type FitsLocation, InvalidArgumentError } from "../errors/index.ts";
 import { CARD_LENGTH, type Card } from "./card.ts";
 import type { HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";

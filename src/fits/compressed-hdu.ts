@@ -7,7 +7,7 @@
  * like integers (RICE_1 is what Rubin's lossy16 recipe uses). ZSCALE and ZZERO go in per-tile columns,
  * NaN pixels are written as ZBLANK, and with SUBTRACTIVE_DITHER_2 exact zeros stay exact.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { Card } from "./card.ts";
 import { DEFAULT_QUANTIZED_NULL, N_RANDOM, quantize } from "./compression/dither.ts";
 import { gzipTile } from "./compression/gzip.ts";

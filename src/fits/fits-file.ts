@@ -5,7 +5,7 @@
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { type ReadTableOptions, readTable } from "./bintable-read.ts";
 import type { Table } from "./bintable-types.ts";
 import { assertChecksum, type ChecksumReport, verifyHduAt } from "./checksum.ts";

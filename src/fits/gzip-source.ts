@@ -11,7 +11,7 @@ import { createGunzip, gunzipSync } from "node:zlib";
 import type { ByteSource, ReadOptions } from "../bytes/byte-source.ts";
 import { checkRange, checkWithinSize } from "../bytes/check-range.ts";
 import { MemorySource } from "../bytes/memory-source.ts";
-import { FitsFormatError, InvalidArgumentError } from "../errors.ts";
+import { FitsFormatError, InvalidArgumentError } from "../errors/index.ts";
 
 /** The environment variable that sets the most bytes one read of a gzip-wrapped file may inflate. */
 export const GZIP_MAX_BYTES_ENV = "BUTLER_GZIP_MAX_BYTES";

@@ -1,7 +1,7 @@
 /**
  * What one HDU is and where its parts are, derived from its header alone (FITS 4.0 §3–§7, §10).
  */
-import { FitsFormatError, type FitsLocation } from "../errors.ts";
+import { FitsFormatError, type FitsLocation } from "../errors/index.ts";
 import { BLOCK_LENGTH, type CardValue } from "./card.ts";
 import type { Header } from "./header.ts";
 

@@ -4,7 +4,7 @@
  * afw's `'NAN'`/`'+INFINITY'`/`'-INFINITY'` strings for non-finite floats. Cards that were parsed
  * and not changed are written back from their original images.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { BLOCK_LENGTH, CARD_LENGTH, type Card, type CardValue, type Complex, isStandardKey } from "./card.ts";
 import type { Header } from "./header.ts";
 

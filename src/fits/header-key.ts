@@ -3,7 +3,7 @@
  * its prefix (`ESO DET CHIP NAME`), or a key of a named HDU (`IMAGE:BUNIT`; an HDU number works
  * too, `1:BUNIT`). Without an HDU the key is the primary header's.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { normalizeKey } from "./card.ts";
 
 export interface HeaderKeySpec {

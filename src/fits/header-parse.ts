@@ -2,7 +2,7 @@
  * From header bytes to a `Header`: split into 80-character cards up to END and join CONTINUE cards
  * into the long-string card they extend.
  */
-import { FitsFormatError, type FitsLocation } from "../errors.ts";
+import { FitsFormatError, type FitsLocation } from "../errors/index.ts";
 import { BLOCK_LENGTH, CARD_LENGTH, type Card } from "./card.ts";
 import { assertPrintable, type ParsedCard, parseCardImage } from "./card-parse.ts";
 import { Header } from "./header.ts";

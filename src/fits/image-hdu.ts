@@ -2,7 +2,7 @@
  * Building image HDUs for writing: the mandatory cards in the standard's order (FITS 4.0 §4.4.1),
  * BZERO for the unsigned conventions, the caller's cards after them, and the big-endian data.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { type Card, normalizeKey } from "./card.ts";
 import { Header } from "./header.ts";
 import { encodePixels, type PixelArray, storageOf } from "./pixels.ts";

@@ -5,7 +5,7 @@
 import type { ByteRange, ByteSource } from "../bytes/byte-source.ts";
 import { type CoalesceOptions, coalesceRanges } from "../bytes/coalesce-ranges.ts";
 import { readInto } from "../bytes/read-into.ts";
-import { FitsFormatError, InvalidArgumentError } from "../errors.ts";
+import { FitsFormatError, InvalidArgumentError } from "../errors/index.ts";
 import type { HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";
 import { bytesPerPixel, decodePixels, type PixelArray, type PixelScaling, pixelScaling } from "./pixels.ts";

@@ -2,7 +2,7 @@
  * From big-endian FITS pixel bytes to native typed arrays (FITS 4.0 §5.3, §4.4.2.5): byte order,
  * BZERO/BSCALE with the unsigned-integer conventions, and BLANK.
  */
-import { FitsFormatError, type FitsLocation } from "../errors.ts";
+import { FitsFormatError, type FitsLocation } from "../errors/index.ts";
 import type { CardValue } from "./card.ts";
 
 export type PixelArray =

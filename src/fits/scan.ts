@@ -3,7 +3,7 @@
  * header declares, so scanning a 2 GB file costs a few kilobytes of I/O.
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
-import { FitsFormatError } from "../errors.ts";
+import { FitsFormatError } from "../errors/index.ts";
 import { BLOCK_LENGTH, CARD_LENGTH } from "./card.ts";
 import { describeHdu, type HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";

@@ -4,7 +4,7 @@
  * follows the last HDU. Ingest refuses a file that fails; `fits-info` lists what it read and warns.
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
-import { FitsFormatError } from "../errors.ts";
+import { FitsFormatError } from "../errors/index.ts";
 import type { FitsIndex } from "./scan.ts";
 
 const CHUNK_BYTES = 1024 * 1024;

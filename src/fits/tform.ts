@@ -1,7 +1,7 @@
 /**
  * Binary table column formats (TFORMn, FITS 4.0 §7.3.1) and the byte layout of a table row.
  */
-import { FitsFormatError, type FitsLocation } from "../errors.ts";
+import { FitsFormatError, type FitsLocation } from "../errors/index.ts";
 import type { Header } from "./header.ts";
 
 /** Element type codes of binary tables: L X B I J K A E D C M, and P/Q descriptors. */

@@ -4,7 +4,7 @@
  * range of NAXIS1 × NAXIS2 bytes (16 bytes a row for Rubin's row tiles); no heap bytes are touched.
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
-import { FitsFormatError, type FitsLocation } from "../errors.ts";
+import { FitsFormatError, type FitsLocation } from "../errors/index.ts";
 import type { HduInfo } from "./hdu.ts";
 import type { Header } from "./header.ts";
 import { type ColumnLayout, tableColumns } from "./tform.ts";

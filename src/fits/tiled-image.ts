@@ -4,7 +4,7 @@
  */
 import type { ByteRange, ByteSource } from "../bytes/byte-source.ts";
 import { type CoalesceOptions, coalesceRanges } from "../bytes/coalesce-ranges.ts";
-import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors.ts";
+import { FitsFormatError, type FitsLocation, InvalidArgumentError } from "../errors/index.ts";
 import { dequantize, type QuantizeMethod } from "./compression/dither.ts";
 import {
   gunzipTile,

@@ -4,7 +4,7 @@
  * datastore can record it without reading the file back.
  */
 import { open } from "node:fs/promises";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 import { setChecksum } from "./checksum.ts";
 import { describeHdu, type HduInfo } from "./hdu.ts";

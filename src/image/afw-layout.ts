@@ -3,7 +3,7 @@
  * (by position, checked against EXTTYPE), the archive component ids, the serialization version, and
  * the keys stripped from the `metadata` component because other components own them.
  */
-import { ImageFormatError } from "../errors.ts";
+import { ImageFormatError } from "../errors/index.ts";
 import { type Card, normalizeKey } from "../fits/card.ts";
 import type { FitsFile } from "../fits/fits-file.ts";
 import type { HduInfo } from "../fits/hdu.ts";

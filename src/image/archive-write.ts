@@ -5,7 +5,7 @@
  * it as repeated `AR_NAME` cards, takes the last one as EXTNAME, and gets EXTVER when an earlier table
  * has that EXTNAME already. An object saved with no catalogs gets one index row with −1 references.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { encodeTable, type TableColumnInput } from "../fits/bintable-write.ts";
 import { makeCard } from "../fits/header.ts";
 import type { HduParts } from "../fits/image-hdu.ts";

@@ -9,7 +9,7 @@
  * catalog table once.
  */
 
-import { ImageFormatError } from "../errors.ts";
+import { ImageFormatError } from "../errors/index.ts";
 import { UNSIGNED_ZERO } from "../fits/bintable-codec.ts";
 import { type TableLayout, tableLayout } from "../fits/bintable-read.ts";
 import type { ElementCode, Table } from "../fits/bintable-types.ts";

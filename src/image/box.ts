@@ -3,7 +3,7 @@
  * column inside), `endX` is one past it, and an empty box has minimum (0, 0) and dimensions (0, 0).
  * Boxes are immutable: `shift`, `intersection` and friends return new boxes.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { Extent2I, Point2I } from "./point.ts";
 
 /** Which coordinate system a box or position is given in: PARENT includes xy0, LOCAL is relative to it. */

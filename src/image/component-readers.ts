@@ -14,7 +14,7 @@
  *
  * Pass one `ArchiveReader` (`openArchive`) to several readers to read the index once.
  */
-import { ImageFormatError } from "../errors.ts";
+import { ImageFormatError } from "../errors/index.ts";
 import type { FitsFile } from "../fits/fits-file.ts";
 import { Header } from "../fits/header.ts";
 import { isUserCard } from "../fits/image-hdu.ts";

@@ -3,7 +3,7 @@
  * it in the archive (a FilterLabel table: packed flags `band_exists`/`physical_exists`, `band`,
  * `physical`); older files have a `FILTER` header string, converted with afw's heuristics.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { type ArchiveObject, ArchiveSchema, afwSchemaCards, columnValues } from "./archive-types.ts";
 
 export class FilterLabel {

@@ -3,7 +3,7 @@
  * are row-major, x fastest, like the FITS data they come from. An image read from a file may carry
  * its HDU header (WCS, A-WCS, LTV already adjusted to the image's own grid).
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { Header } from "../fits/header.ts";
 import { allocatePixels, type PixelArray, type PixelType, pixelTypeOf } from "../fits/pixels.ts";
 import { type Box2I, checkInside, type Origin, toParentBox } from "./box.ts";

@@ -43,7 +43,6 @@ export {
   readWcs,
   readXy0,
 } from "./component-readers.ts";
-export { DateTime, type TimeScale, taiMinusUtc } from "./date-time.ts";
 export type { DetectorSummary } from "./detector-summary.ts";
 export { Exposure } from "./exposure.ts";
 export { DECODED_COMPONENTS, ExposureInfo } from "./exposure-info.ts";

@@ -3,7 +3,7 @@
  * cards and written back the same way. Validated as afw does: a name on two bits, two names on one
  * bit, or a bit the pixel type cannot hold is an error.
  */
-import { MaskPlaneError } from "../errors.ts";
+import { MaskPlaneError } from "../errors/index.ts";
 import { type Card, normalizeKey } from "../fits/card.ts";
 import type { Header } from "../fits/header.ts";
 import { makeCard } from "../fits/header.ts";

@@ -2,7 +2,7 @@
  * `Mask`: an integer image whose bits are named planes. Pixels are int32 as afw writes them today,
  * or uint16 in legacy files; the plane dictionary comes from the MASK header's `MP_*` cards.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { Header } from "../fits/header.ts";
 import { type Box2I, checkInside, type Origin, toParentBox } from "./box.ts";
 import { Image } from "./image.ts";

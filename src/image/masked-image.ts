@@ -1,7 +1,7 @@
 /**
  * `MaskedImage`: image, mask and variance over one PARENT box, as afw's MaskedImage.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { Box2I, Origin } from "./box.ts";
 import { Image } from "./image.ts";
 import { Mask } from "./mask.ts";

@@ -4,7 +4,7 @@
  * non-constant calibration is a BoundedField archive object that stays opaque (`fieldId`).
  * Legacy (EXPINFO_V = 0) files have `FLUXMAG0`/`FLUXMAG0ERR` instead, converted as afw does.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { type ArchiveObject, ArchiveSchema, afwSchemaCards, columnValues } from "./archive-types.ts";
 
 /** The AB flux of magnitude 0 in nJy: 10^(−48.6/2.5) erg/s/cm²/Hz = 3631 Jy. */

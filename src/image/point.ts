@@ -2,7 +2,7 @@
  * Integer points and extents in pixel coordinates, as afw's `lsst.geom.Point2I` and `Extent2I`:
  * a point is a position, an extent a size or an offset between two points.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 function checkInteger(value: number, what: string): void {
   if (!Number.isSafeInteger(value))

@@ -3,7 +3,7 @@
  * row per vertex (`vertices_x`, `vertices_y`, PARENT pixel coordinates). afw repeats the first vertex
  * at the end; the vertices are kept exactly as stored.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { type ArchiveObject, ArchiveSchema, afwSchemaCards, columnValues } from "./archive-types.ts";
 
 export class Polygon {

@@ -4,7 +4,7 @@
  * kept. Works for current files (EXPINFO_V = 2), older ones without EXTNAME, legacy version-0 files
  * (uint16 mask, FLUXMAG0, TIME-MID, FILTER key) and tile-compressed planes.
  */
-import { ImageFormatError } from "../errors.ts";
+import { ImageFormatError } from "../errors/index.ts";
 import type { FitsFile } from "../fits/fits-file.ts";
 import {
   archiveComponentIds,

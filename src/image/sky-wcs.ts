@@ -10,7 +10,7 @@
  *
  * The archive SkyWcs of an afw file (an AST FrameSet dump) is kept as `ast`, unparsed.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 const D2R = Math.PI / 180;
 const R2D = 180 / Math.PI;

@@ -4,10 +4,10 @@
  * bookkeeping. As in afw, an unknown double is NaN and an unknown string is "", and neither is
  * written; ROTTYPE and HAS-SIMULATED-CONTENT are always written.
  */
-import { ImageFormatError, InvalidTimeError } from "../errors.ts";
+import { ImageFormatError, InvalidTimeError } from "../errors/index.ts";
 import { type Card, normalizeKey } from "../fits/card.ts";
 import { type Header, makeCard } from "../fits/header.ts";
-import { DateTime } from "./date-time.ts";
+import { DateTime } from "../time/index.ts";
 
 export type RotType = "UNKNOWN" | "SKY" | "HORIZON" | "MOUNT";
 const ROT_TYPES: readonly RotType[] = ["UNKNOWN", "SKY", "HORIZON", "MOUNT"];
@@ -203,9 +203,9 @@ export class VisitInfo implements VisitInfoFields {
             where,
           );
         }
-        info.date = DateTime.fromIso(dateAvg, "TAI");
+        info.date = DateTime.fromIso(dateAvg, "tai");
       } else if (timeMid !== undefined && timeMid !== "") {
-        info.date = DateTime.fromIso(timeMid, "UTC");
+        info.date = DateTime.fromIso(timeMid, "utc");
       }
     } catch (cause) {
       if (cause instanceof InvalidTimeError) {
@@ -230,7 +230,7 @@ export class VisitInfo implements VisitInfoFields {
     f("DARKTIME", this.darkTime);
     if (this.date !== undefined) {
       cards.push(
-        makeCard("DATE-AVG", this.date.toIso("TAI"), { comment: "TAI date at middle of observation" }),
+        makeCard("DATE-AVG", this.date.toIso("tai"), { comment: "TAI date at middle of observation" }),
       );
       cards.push(makeCard("TIMESYS", "TAI"));
     }

@@ -11,7 +11,7 @@
  * them hold); decoded components that did not change keep their original objects row for row, and
  * changed or new ones are encoded (reusing the component's old id when it had one).
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import type { Card } from "../fits/card.ts";
 import {
   type CompressedHduOptions,

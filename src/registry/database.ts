@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import { QueryCancelledError } from "../errors/index.ts";
+import { currentQuerySignal } from "./cancellation.ts";
 import { chunkRows, insertOnConflictDoNothing, insertOnConflictUpdate } from "./dialects/on-conflict.ts";
 import type {
   DatabaseErrorKind,
@@ -111,8 +113,20 @@ export class RegistryDatabase {
         `[registry sql] ${compiled.sql}\n  params: ${JSON.stringify(compiled.parameters, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).slice(0, 500)}\n`,
       );
     }
-    const result = await query.execute(db);
-    return result.rows as R[];
+    const signal = currentQuerySignal();
+    if (signal === undefined) return (await query.execute(db)).rows as R[];
+    if (signal.aborted) throw new QueryCancelledError({ cause: signal.reason });
+    // Inside a transaction the statement must run on the transaction's connection, as it is.
+    const cancellable = this.inTransaction ? undefined : this.dialect.cancellable?.bind(this.dialect);
+    try {
+      const result = await (cancellable === undefined
+        ? query.execute(db)
+        : cancellable(signal, (c) => query.execute(c)));
+      return result.rows as R[];
+    } catch (err) {
+      if (signal.aborted) throw new QueryCancelledError({ cause: err });
+      throw err;
+    }
   }
 
   /** A relation of bound values (see `RegistryDialect.rowsTable`). */

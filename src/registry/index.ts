@@ -3,9 +3,15 @@
  * SQLite (the default) or PostgreSQL. `Registry` is the entry point; the managers, schema helpers
  * and `RegistryDatabase` are exported for the query system and tools.
  */
+
+export { currentQuerySignal, withQuerySignal } from "./cancellation.ts";
 export { RegistryDatabase } from "./database.ts";
-export { RegistryDatabaseError, type RegistryDatabaseErrorCode } from "./dialects/database-errors.ts";
-export { type OpenDialectOptions, openDialect, SUPPORTED_DATABASE_URIS } from "./dialects/open-dialect.ts";
+export {
+  defaultDatabaseUri,
+  type OpenDialectOptions,
+  openDialect,
+  SUPPORTED_DATABASE_URIS,
+} from "./dialects/open-dialect.ts";
 export type {
   ColumnKind,
   ColumnTypeSpec,
@@ -35,6 +41,13 @@ export {
   type HeaderRow,
 } from "./managers/header-index-manager.ts";
 export type { CollectionSummary } from "./managers/summary-manager.ts";
+export type {
+  CreateTokenOptions,
+  TokenCheck,
+  TokenManager,
+  TokenRecord,
+  TokenRefusal,
+} from "./managers/token-manager.ts";
 export {
   globToRegExp,
   isGlob,
@@ -57,6 +70,7 @@ export {
   type RegistryDatabaseInput,
   type RegistryInternals,
   type RegistryOpenOptions,
+  type SharedDatabase,
 } from "./registry.ts";
 export { calibsTableName, datasetTableSuffix, tagsTableName } from "./schema/dataset-tables.ts";
 export {
@@ -68,3 +82,4 @@ export {
 export { HEADER_TABLES } from "./schema/header-tables.ts";
 export { ATTRIBUTES, SCHEMA_VERSION } from "./schema/schema-version.ts";
 export { governorSummaryTable, TABLES } from "./schema/static-tables.ts";
+export { TOKEN_TABLE } from "./schema/token-tables.ts";

@@ -1,4 +1,4 @@
-import { InvalidQueryError } from "../errors.ts";
+import { InvalidQueryError } from "../errors/index.ts";
 
 /**
  * What queries take to select collections or dataset types by name: a name, a glob (`run*`, `calib?`),

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import {
   CollectionType,
   DataCoordinate,
@@ -12,6 +12,7 @@ import {
   type DimensionRecordValue,
   DimensionUniverse,
   defaultUniverse,
+  normalizeUuid,
   parseDataId,
   type RecordsInput,
   type Timespan,
@@ -22,10 +23,10 @@ import {
   DimensionRecordNotFoundError,
   ReadOnlyRegistryError,
   SchemaVersionError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { RegistryDatabase } from "./database.ts";
 import { type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
-import type { RegistryDialect } from "./dialects/registry-dialect.ts";
+import type { DynamicSchema, RegistryDialect } from "./dialects/registry-dialect.ts";
 import { AssociationManager } from "./managers/association-manager.ts";
 import { CollectionManager, type QueryCollectionsOptions } from "./managers/collection-manager.ts";
 import { DataIdExpander } from "./managers/data-id-expander.ts";
@@ -48,6 +49,7 @@ import {
 } from "./managers/dimension-record-manager.ts";
 import { HeaderIndexManager } from "./managers/header-index-manager.ts";
 import { type CollectionSummary, SummaryManager } from "./managers/summary-manager.ts";
+import { TokenManager } from "./managers/token-manager.ts";
 import type { NameExpression } from "./name-expression.ts";
 import { QueryEngine } from "./queries/query-engine.ts";
 import type {
@@ -73,6 +75,16 @@ export interface RegistryCreateOptions {
   readonly dialectOptions?: OpenDialectOptions;
   /** The components hook for queryDatasetTypes (until storage classes are in core). */
   readonly componentsOf?: ComponentsHook;
+}
+
+/** The registry's database as `Registry.sharedDatabase` lends it out. */
+export interface SharedDatabase {
+  /** The connection to use now: the open transaction's, else the shared one. */
+  current(): Kysely<DynamicSchema>;
+  /** Runs `fn` in a registry transaction (a savepoint inside an open one). */
+  transaction<T>(fn: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T>;
+  /** What CREATE TABLE appends for a small table stored by its primary key (engine-specific). */
+  readonly keyedTableOptions: string;
 }
 
 export interface RegistryOpenOptions {
@@ -124,6 +136,7 @@ export class Registry {
   readonly #search: DatasetSearch;
   readonly #summaries: SummaryManager;
   readonly #headers: HeaderIndexManager;
+  readonly #tokens: TokenManager;
   readonly #queries: QueryEngine;
   #closed = false;
 
@@ -158,6 +171,7 @@ export class Registry {
       this.#summaries,
     );
     this.#headers = new HeaderIndexManager(database, this.#datasetTypes);
+    this.#tokens = new TokenManager(database, writeable);
     this.#search = new DatasetSearch(database, this.#collections, this.#datasetTypes, this.#expander);
     this.#queries = new QueryEngine(database, universe, this.#collections, this.#datasetTypes, this.#headers);
     // Records cached inside a transaction that is undone may name rows that no longer exist.
@@ -258,8 +272,26 @@ export class Registry {
     };
   }
 
+  /** The bearer tokens servers of this repository accept (writes need a writeable registry). */
+  get tokens(): TokenManager {
+    return this.#tokens;
+  }
+
   get dialect(): RegistryDialect {
     return this.#database.dialect;
+  }
+
+  /**
+   * The registry's database, for tables kept beside the registry's own (the datastore's records): rows
+   * written through it commit and roll back with the registry's transactions.
+   */
+  sharedDatabase(): SharedDatabase {
+    const database = this.#database;
+    return {
+      current: () => database.db,
+      transaction: (fn) => this.transaction(() => fn(database.db)),
+      keyedTableOptions: database.dialect.keyedTableOptions,
+    };
   }
 
   async close(): Promise<void> {
@@ -514,6 +546,14 @@ export class Registry {
 
   async getDataset(id: string): Promise<DatasetRef | null> {
     return this.#datasets.get(id);
+  }
+
+  /**
+   * Stored datasets by id in one lookup per dataset type, keyed by the normalized id; ids not stored
+   * are absent. An id that is not a UUID is an InvalidDatasetIdError.
+   */
+  async getDatasets(ids: readonly string[]): Promise<Map<string, DatasetRef>> {
+    return this.#datasets.fetchRefs([...new Set(ids.map((id) => normalizeUuid(id)))]);
   }
 
   async associate(collection: string, refs: readonly DatasetRef[]): Promise<void> {

@@ -14,7 +14,7 @@ import {
 import { pathToFileURL } from "node:url";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
-import { InvalidArgumentError, ObjectNotFoundError, ResourceExistsError } from "../errors.ts";
+import { InvalidArgumentError, ObjectNotFoundError, ResourceExistsError } from "../errors/index.ts";
 import { fileSystemError } from "./fs-errors.ts";
 import {
   type ListOptions,

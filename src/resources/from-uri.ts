@@ -1,6 +1,6 @@
 import { resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InvalidUriError } from "../errors.ts";
+import { InvalidUriError } from "../errors/index.ts";
 import { FileResourcePath } from "./file-resource.ts";
 import { GcsResourcePath } from "./gcs-resource.ts";
 import { HttpResourcePath } from "./http-resource.ts";

@@ -2,21 +2,7 @@
  * Local file system failures that a user can act on, as typed errors: a full disk or quota, and a
  * directory given where a file is needed. Other errors pass through unchanged.
  */
-import { ButlerError, InvalidArgumentError } from "../errors.ts";
-
-/** The disk (or quota) that holds a file is full. */
-export class StorageFullError extends ButlerError {
-  readonly path: string;
-
-  constructor(path: string, options?: { cause?: unknown }) {
-    super(
-      "STORAGE_FULL",
-      `no space left to write ${path} (disk or quota full); free space there and try again`,
-      options,
-    );
-    this.path = path;
-  }
-}
+import { InvalidArgumentError, StorageFullError } from "../errors/index.ts";
 
 /** The typed error for a file system failure on `path`, or `err` itself. */
 export function fileSystemError(path: string, err: unknown): unknown {

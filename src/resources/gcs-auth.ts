@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import type { GoogleAuth } from "google-auth-library";
 import { isTransientStatus } from "../bytes/retry.ts";
-import { InvalidArgumentError, RemoteStoreError } from "../errors.ts";
+import { InvalidArgumentError, RemoteStoreError } from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import type { GcsAuth } from "./gcs-settings.ts";
 

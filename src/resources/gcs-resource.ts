@@ -5,7 +5,7 @@ import type {
   PutObjectCommandInput,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { gcsClient } from "./gcs-client.ts";
 import { type GcsSettings, gcsSettings } from "./gcs-settings.ts";
 import { signUrlV4 } from "./gcs-signed-url.ts";

@@ -13,7 +13,7 @@
  *   which public buckets allow.
  * - `GCS_ANONYMOUS=1`: anonymous requests without looking for credentials.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 export const DEFAULT_GCS_ENDPOINT = "https://storage.googleapis.com";
 

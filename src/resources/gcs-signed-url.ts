@@ -5,7 +5,7 @@
  * AWS Signature Version 4 instead, which the XML API accepts as well.)
  */
 import { createHash } from "node:crypto";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 /** The longest validity GCS accepts: seven days. */
 export const MAX_SIGNED_URL_SECONDS = 604_800;

@@ -16,7 +16,7 @@ import {
   ObjectNotFoundError,
   RemoteStoreError,
   ResourceExistsError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import { PROPFIND_BODY, parseMultistatus } from "./dav-xml.ts";
 import * as base from "./resource-path.ts";
 

@@ -1,6 +1,6 @@
 import type { ByteSource, ReadOptions } from "../bytes/byte-source.ts";
 import { MemorySource } from "../bytes/memory-source.ts";
-import { InvalidArgumentError, ObjectNotFoundError, ResourceExistsError } from "../errors.ts";
+import { InvalidArgumentError, ObjectNotFoundError, ResourceExistsError } from "../errors/index.ts";
 import {
   type ListOptions,
   type ResourceEntry,

@@ -9,7 +9,7 @@
 import { posix } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import type { RetryPolicy } from "../bytes/retry.ts";
-import { InvalidUriError } from "../errors.ts";
+import { InvalidUriError } from "../errors/index.ts";
 
 /** Options every scheme accepts; each subclass uses those that apply to it. */
 export interface ResourceOptions {

@@ -16,7 +16,7 @@ import {
   ObjectNotFoundError,
   RemoteStoreError,
   ResourceExistsError,
-} from "../errors.ts";
+} from "../errors/index.ts";
 import * as base from "./resource-path.ts";
 import { loadS3Sdk, type S3Sdk } from "./s3-client.ts";
 

@@ -15,7 +15,7 @@
  */
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { DEFAULT_ATTEMPT_TIMEOUT_MS } from "../bytes/retry.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 
 export type S3Sdk = typeof import("@aws-sdk/client-s3");
 

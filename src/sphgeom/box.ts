@@ -6,7 +6,7 @@
  * two caps centred on the poles, a longitude range up to π is two hemispheres, and a wider range is
  * split in two.
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 import { HALF_PI, normalizeLongitude, TWO_PI, toDegrees, toRadians } from "./angle.ts";
 import { type Cap, type CapSet, cap } from "./caps.ts";
 import { Circle } from "./circle.ts";

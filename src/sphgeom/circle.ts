@@ -2,7 +2,7 @@
  * A circle (spherical cap): every point within `openingAngle` radians of `center`. Opening angles
  * are clamped to [0, π]; π is the whole sphere.
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 import { toRadians } from "./angle.ts";
 import { type CapSet, cap } from "./caps.ts";
 import { CIRCLE_TYPE_CODE, decodeFloats, encodeFloats } from "./encoding.ts";

@@ -5,7 +5,7 @@
  * collinear points; for real exports they differ only by vertices that sit on an edge within
  * rounding (which sphgeom writes when it merges pixel boundaries).
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 import { type CapSet, cap } from "./caps.ts";
 import { Circle } from "./circle.ts";
 import { decodeFloats, encodeFloats, POLYGON_TYPE_CODE } from "./encoding.ts";

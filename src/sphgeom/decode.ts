@@ -2,7 +2,7 @@
  * Decoding any region from its lsst.sphgeom bytes or hex (the `encoded:` value of an export's
  * `!<lsst.sphgeom.ConvexPolygon>` mapping), dispatching on the type byte.
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 import { Box } from "./box.ts";
 import { Circle } from "./circle.ts";
 import { ConvexPolygon } from "./convex-polygon.ts";

@@ -4,7 +4,7 @@
  * (center x, y, z, squared chord length, opening angle), 0x62 'b' Box (lon a, lon b, lat a, lat b).
  * The polygon layout is confirmed by real exports; the circle and box layouts are inferred.
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 
 export const POLYGON_TYPE_CODE = 0x70;
 export const CIRCLE_TYPE_CODE = 0x63;

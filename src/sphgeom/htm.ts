@@ -10,7 +10,7 @@
  * side by fixed rules: z ≥ 0 is north; on a root meridian the trixel to the east; inside a trixel
  * the corner children win ties against the centre child, in order 0, 1, 2.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { ConvexPolygon } from "./convex-polygon.ts";
 import { orientation } from "./orientation.ts";
 import { appendRange, type PixelRange, simplifyRanges } from "./ranges.ts";

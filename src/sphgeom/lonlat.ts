@@ -2,7 +2,7 @@
  * A point on the sky as longitude/latitude (radians). Longitude is normalized to [0, 2π); a latitude
  * outside [−π/2, π/2] is an InvalidRegionError("invalid latitude angle ...").
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 import { HALF_PI, normalizeLongitude, toDegrees, toRadians } from "./angle.ts";
 import { UnitVector3d } from "./vector3d.ts";
 

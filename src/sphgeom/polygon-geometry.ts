@@ -4,7 +4,7 @@
  * distance from a point to a polygon. Decisions that must be exact go through `orientation`;
  * distances are floating point (error ~1e-16 rad).
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 import { edgeNormal } from "./caps.ts";
 import { orientation } from "./orientation.ts";
 import { angleBetween, dot, type UnitVector3d, type Vec3, Vector3d } from "./vector3d.ts";

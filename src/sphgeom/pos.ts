@@ -5,7 +5,7 @@
  *   RANGE <lon1> <lon2> <lat1> <lat2>     (-Inf/+Inf allowed: unbounded; lon1 > lon2 wraps through 0)
  *   POLYGON <ra1> <dec1> <ra2> <dec2> <ra3> <dec3> ...   (convex hull; order ignored)
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 import { Box } from "./box.ts";
 import { Circle } from "./circle.ts";
 import { ConvexPolygon } from "./convex-polygon.ts";

@@ -2,7 +2,7 @@
  * Cartesian vectors. `Vector3d` is any vector (cross products, sums); `UnitVector3d` is a direction on
  * the unit sphere, the type every region works with. Both are immutable.
  */
-import { InvalidRegionError } from "../errors.ts";
+import { InvalidRegionError } from "../errors/index.ts";
 
 /** Anything with x, y, z components; the arithmetic below accepts either class. */
 export interface Vec3 {

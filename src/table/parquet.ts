@@ -22,7 +22,7 @@ import {
 } from "hyparquet";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import type { ByteRange, ByteSource, ReadOptions } from "../bytes/byte-source.ts";
-import { TableFormatError } from "../errors.ts";
+import { TableFormatError } from "../errors/index.ts";
 import {
   type ColumnInput,
   type ColumnSchema,

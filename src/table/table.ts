@@ -7,7 +7,7 @@
  * values in a typed array and says which are present in `valid` (1 = present), because a typed array
  * has no null.
  */
-import { TableFormatError, UnknownColumnError } from "../errors.ts";
+import { TableFormatError, UnknownColumnError } from "../errors/index.ts";
 
 export type ColumnType =
   | "float64"

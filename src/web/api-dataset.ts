@@ -3,7 +3,7 @@
  * the values under the pointer, and the cutout of a box as FITS (the bytes `butler get --bbox` writes).
  */
 import type { FastifyInstance } from "fastify";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { encodeFits } from "../fits/writer.ts";
 import { parseBoxCorners } from "../image/box-text.ts";
 import { imageHdus } from "../image/image-hdus.ts";
@@ -33,7 +33,7 @@ function limitsOf(value: string | undefined): [number, number] | undefined {
 }
 
 export function datasetRoutes(app: FastifyInstance, options: WebPluginOptions): void {
-  const read = { config: { access: "read" } };
+  const read = { config: { access: "read" as const } };
   app.get("/web/api/:name/dataset/:id", read, (request, reply) => {
     const req = request as RepoRequest;
     return withRepository(options, req, reply, async (butler) =>

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Butler } from "../butler/index.ts";
 import type { DatasetRef } from "../core/index.ts";
-import { EmptyQueryResultError } from "../errors.ts";
+import { EmptyQueryResultError } from "../errors/index.ts";
 import {
   integer,
   jsonSafe,
@@ -109,7 +109,7 @@ async function download(butler: Butler, request: RepoRequest, reply: FastifyRepl
 }
 
 export function searchRoutes(app: FastifyInstance, options: WebPluginOptions): void {
-  const read = { config: { access: "read" } };
+  const read = { config: { access: "read" as const } };
   app.get("/web/api/:name/search", read, (request, reply) =>
     withRepository(options, request as RepoRequest, reply, (butler) =>
       searchPage(butler, request as RepoRequest),

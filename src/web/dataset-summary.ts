@@ -5,7 +5,7 @@
  */
 import type { Butler } from "../butler/index.ts";
 import type { DatasetRef } from "../core/index.ts";
-import { DatasetNotFoundError, isButlerError } from "../errors.ts";
+import { DatasetNotFoundError, isButlerError } from "../errors/index.ts";
 import type { Header } from "../fits/header.ts";
 import type { Box2I } from "../image/box.ts";
 import type { PhotoCalib } from "../image/photo-calib.ts";

@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Butler } from "../butler/index.ts";
-import { ButlerError, ExpressionSyntaxError, InvalidArgumentError } from "../errors.ts";
+import { ButlerError, ExpressionSyntaxError, InvalidArgumentError } from "../errors/index.ts";
 
 export interface WebPluginOptions {
   /** The butler of a served repository; rejects for a name that is not served. */

@@ -7,7 +7,7 @@
 import type { Butler } from "../butler/index.ts";
 import { type ByteMetrics, createMetrics, withMetrics } from "../bytes/with-metrics.ts";
 import type { DatasetRef } from "../core/index.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { FitsFile } from "../fits/fits-file.ts";
 import type { PixelBox } from "../fits/image.ts";
 import { readTileTable, type TileTable } from "../fits/tile-table.ts";

@@ -30,7 +30,7 @@ async function asset(name: string): Promise<Buffer> {
 /** The plugin: register it on any fastify app (`app.register(webPlugin(options))`). */
 export function webPlugin(options: WebPluginOptions): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
-    const pub = { config: { access: "public" } };
+    const pub = { config: { access: "public" as const } };
     app.get("/", pub, async (_request, reply) =>
       reply
         .type(ASSET_TYPES["index.html"]!)

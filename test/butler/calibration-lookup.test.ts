@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
-import { parseTimeLiteral, Timespan } from "../../src/core/index.ts";
+import { Timespan } from "../../src/core/index.ts";
 import { makeDemoRepo } from "../../src/demo/demo-survey.ts";
+import { parseTimeLiteral } from "../../src/time/index.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "butler-calibration-lookup-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

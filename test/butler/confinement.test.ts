@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import { stringify } from "yaml";
 import { Butler } from "../../src/butler/index.ts";
 import { readRepoConfig } from "../../src/butler/repo-config.ts";
-import { FileTemplateError, PathEscapeError } from "../../src/errors.ts";
+import { FileTemplateError, PathEscapeError } from "../../src/errors/index.ts";
 import { calexpExposure, DATA_ID, freshDir, makeRepo, RUN, tree } from "./helpers.ts";
 
 const HOSTILE_TEMPLATES = [

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { Butler } from "../../src/butler/index.ts";
-import { FormatterError } from "../../src/errors.ts";
+import { FormatterError } from "../../src/errors/index.ts";
 import { Box2I } from "../../src/image/box.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { forEachDialect } from "../registry/registry-support.ts";

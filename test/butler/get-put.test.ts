@@ -16,7 +16,7 @@ import {
   NoDefaultCollectionError,
   UnknownComponentError,
   UnknownParameterError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { Header } from "../../src/fits/header.ts";
 import { archiveObjectsEqual } from "../../src/image/archive-types.ts";
 import { Box2I } from "../../src/image/box.ts";

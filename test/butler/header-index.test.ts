@@ -13,7 +13,7 @@ import { Butler, readRepoConfig } from "../../src/butler/index.ts";
 import { FileSource } from "../../src/bytes/file-source.ts";
 import type { DatasetRef } from "../../src/core/index.ts";
 import { typedValue } from "../../src/datastore/index.ts";
-import { InvalidQueryError } from "../../src/errors.ts";
+import { InvalidQueryError } from "../../src/errors/index.ts";
 import { parseHeaderKey } from "../../src/fits/header-key.ts";
 import { scanFits } from "../../src/fits/scan.ts";
 import type { Exposure } from "../../src/image/exposure.ts";

@@ -4,7 +4,7 @@
  * named after argv[4] so that writers never collide. It prints `ready` once it is about to write.
  */
 import { Butler } from "../../src/butler/index.ts";
-import { isButlerError } from "../../src/errors.ts";
+import { isButlerError } from "../../src/errors/index.ts";
 import { CALEXP_FIXTURE, calexpExposure } from "../support/files.ts";
 
 const [repo, mode, tag, exportDir] = process.argv.slice(2) as [string, string, string, string | undefined];

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
-import { ReadOnlyButlerError, RegistryNotFoundError } from "../../src/errors.ts";
+import { ReadOnlyButlerError, RegistryNotFoundError } from "../../src/errors/index.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { calexpExposure, calexpType, DATA_ID, loadHscDimensions, RUN, tree } from "./helpers.ts";
 

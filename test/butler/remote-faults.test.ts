@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Butler, Butler as ButlerClass, verifyRepository } from "../../src/butler/index.ts";
 import { closeSharedDispatcher } from "../../src/bytes/http-client.ts";
-import { isButlerError } from "../../src/errors.ts";
+import { isButlerError } from "../../src/errors/index.ts";
 import type { Box2I } from "../../src/image/box.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import { closeS3Clients } from "../../src/resources/s3-client.ts";

@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Butler } from "../../src/butler/index.ts";
 import { CollectionType, type DatasetRef } from "../../src/core/index.ts";
-import { CollectionTypeError, InvalidArgumentError, MissingCollectionError } from "../../src/errors.ts";
+import { CollectionTypeError, InvalidArgumentError, MissingCollectionError } from "../../src/errors/index.ts";
 import { calexpExposure, DATA_ID, datastoreFiles, makeRepo, RUN } from "./helpers.ts";
 
 async function putMany(butler: Butler, detectors: readonly number[], run = RUN): Promise<DatasetRef[]> {

@@ -11,7 +11,11 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { Butler } from "../../src/butler/index.ts";
 import { CollectionType } from "../../src/core/index.ts";
-import { ConflictingDefinitionError, ReadOnlyButlerError, RepositoryConfigError } from "../../src/errors.ts";
+import {
+  ConflictingDefinitionError,
+  ReadOnlyButlerError,
+  RepositoryConfigError,
+} from "../../src/errors/index.ts";
 import { calexpExposure, DATA_ID, freshDir, makeRepo, open, RUN } from "./helpers.ts";
 
 const BIN = join(import.meta.dirname, "../butler-from-source.js");

@@ -14,7 +14,7 @@ import {
   ConflictingDefinitionError,
   InvalidArgumentError,
   MissingDatasetTypeError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { parseExport } from "../../src/registry/interchange/index.ts";
 import { PEER_DATA } from "../support/fixtures.ts";

@@ -14,7 +14,7 @@ import {
   FormatterError,
   InvalidArgumentError,
   MissingCollectionError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { Box2I } from "../../src/image/box.ts";
 import {
   CALEXP_FIXTURE,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { coalesceRanges } from "../../src/bytes/coalesce-ranges.ts";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { InvalidArgumentError } from "../../src/errors/index.ts";
 
 describe("coalesceRanges", () => {
   test("merges adjacent ranges into one group", () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { FileSource, fromFile } from "../../src/bytes/file-source.ts";
-import { ByteRangeError, ObjectNotFoundError } from "../../src/errors.ts";
+import { ByteRangeError, ObjectNotFoundError } from "../../src/errors/index.ts";
 import { pattern } from "./helpers.ts";
 
 describe("FileSource", () => {

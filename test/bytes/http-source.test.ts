@@ -7,7 +7,7 @@ import { HttpSource } from "../../src/bytes/http-source.ts";
 import { withBlockCache } from "../../src/bytes/with-block-cache.ts";
 import { withCoalescing } from "../../src/bytes/with-coalescing.ts";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
-import { ByteRangeError, EtagMismatchError, ObjectNotFoundError } from "../../src/errors.ts";
+import { ByteRangeError, EtagMismatchError, ObjectNotFoundError } from "../../src/errors/index.ts";
 import { NginxServer, nginxUnavailable } from "../support/servers/nginx.ts";
 import { pattern } from "./helpers.ts";
 

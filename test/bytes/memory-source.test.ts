@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
-import { ByteRangeError } from "../../src/errors.ts";
+import { ByteRangeError } from "../../src/errors/index.ts";
 import { pattern } from "./helpers.ts";
 
 describe("MemorySource", () => {

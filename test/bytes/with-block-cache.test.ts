@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import type { ByteSource, ReadOptions } from "../../src/bytes/byte-source.ts";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
 import { withBlockCache } from "../../src/bytes/with-block-cache.ts";
-import { ByteRangeError, InvalidArgumentError } from "../../src/errors.ts";
+import { ByteRangeError, InvalidArgumentError } from "../../src/errors/index.ts";
 import { FlakySource, GatedSource, pattern, recorded, settle } from "./helpers.ts";
 
 const bytes = pattern(1000);

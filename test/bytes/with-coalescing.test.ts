@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import type { ByteSource, ReadOptions } from "../../src/bytes/byte-source.ts";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
 import { type FlushReport, withCoalescing } from "../../src/bytes/with-coalescing.ts";
-import { ByteRangeError } from "../../src/errors.ts";
+import { ByteRangeError } from "../../src/errors/index.ts";
 import { GatedSource, pattern, recorded, settle } from "./helpers.ts";
 
 const bytes = pattern(100_000);

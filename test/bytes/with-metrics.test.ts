@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
 import { createMetrics, resetMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
-import { ByteRangeError } from "../../src/errors.ts";
+import { ByteRangeError } from "../../src/errors/index.ts";
 import { FlakySource, pattern } from "./helpers.ts";
 
 describe("withMetrics", () => {

@@ -6,7 +6,7 @@ import { MemorySource } from "../../src/bytes/memory-source.ts";
 import { type RetryEvent, retrying, transportError } from "../../src/bytes/retry.ts";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
 import { withRetry } from "../../src/bytes/with-retry.ts";
-import { ObjectNotFoundError, RemoteStoreError, RetriesExhaustedError } from "../../src/errors.ts";
+import { ObjectNotFoundError, RemoteStoreError, RetriesExhaustedError } from "../../src/errors/index.ts";
 import { FaultProxy } from "../support/servers/fault-proxy.ts";
 import { NginxServer, nginxUnavailable } from "../support/servers/nginx.ts";
 import { FlakySource, pattern } from "./helpers.ts";

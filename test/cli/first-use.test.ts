@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { describeError } from "../../src/cli/errors.ts";
-import { DimensionRecordNotFoundError, NoDefaultCollectionError } from "../../src/errors.ts";
+import { DimensionRecordNotFoundError, NoDefaultCollectionError } from "../../src/errors/index.ts";
 
 const BIN = join(import.meta.dirname, "../butler-from-source.js");
 

@@ -14,7 +14,7 @@ import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { Butler } from "../../src/butler/index.ts";
 import { EXIT_STATUS } from "../../src/cli/errors.ts";
-import { isButlerError, RepositoryConfigError } from "../../src/errors.ts";
+import { isButlerError, RepositoryConfigError } from "../../src/errors/index.ts";
 
 const BIN = join(import.meta.dirname, "../butler-from-source.js");
 const scratch = mkdtempSync(join(tmpdir(), "butler-cli-registry-failures-"));

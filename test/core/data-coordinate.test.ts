@@ -7,7 +7,6 @@ import {
   parseDataId,
   recordDataId,
   Timespan,
-  timeFromIso,
 } from "../../src/core/index.ts";
 import {
   DimensionNameError,
@@ -15,7 +14,8 @@ import {
   InconsistentDataIdError,
   InvalidArgumentError,
   UnresolvedDataIdError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
+import { timeFromIso } from "../../src/time/index.ts";
 
 const universe = defaultUniverse();
 

@@ -23,7 +23,7 @@ import {
   CollectionTypeError,
   DatasetTypeError,
   InvalidDatasetIdError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 
 const universe = defaultUniverse();
 const biasDims = universe.conform(["instrument", "detector"]);

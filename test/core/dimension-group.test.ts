@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { defaultUniverse } from "../../src/core/index.ts";
-import { DimensionNameError } from "../../src/errors.ts";
+import { DimensionNameError } from "../../src/errors/index.ts";
 
 const universe = defaultUniverse();
 const sorted = (names: readonly string[]) => [...names].sort();

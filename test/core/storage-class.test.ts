@@ -8,7 +8,7 @@ import {
   StorageClassConfigError,
   UnknownComponentError,
   UnknownParameterError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { PEER_DATA } from "../support/fixtures.ts";
 
 const PEER_STORAGE_CLASSES = join(PEER_DATA, "storageClasses.yaml");

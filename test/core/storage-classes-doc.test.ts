@@ -13,7 +13,7 @@ import {
   STORAGE_CLASSES_DOC_COMMAND,
 } from "../../scripts/storage-classes-doc.ts";
 import { defaultStorageClasses, describeStorageClasses, StorageClassFactory } from "../../src/core/index.ts";
-import { StorageClassConfigError } from "../../src/errors.ts";
+import { StorageClassConfigError } from "../../src/errors/index.ts";
 import { PEER_DATA } from "../support/fixtures.ts";
 
 const EXPOSURE_COMPONENTS = [

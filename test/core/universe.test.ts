@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { DEFAULT_UNIVERSE_PATH, DimensionUniverse, defaultUniverse } from "../../src/core/index.ts";
-import { DimensionConfigError, DimensionNameError, isButlerError } from "../../src/errors.ts";
+import { DimensionConfigError, DimensionNameError, isButlerError } from "../../src/errors/index.ts";
 import { PEER_DATA } from "../support/fixtures.ts";
 
 const PEER_UNIVERSE = join(PEER_DATA, "dimensions.yaml");

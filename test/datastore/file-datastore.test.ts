@@ -24,7 +24,7 @@ import {
   InvalidParameterError,
   UnknownComponentError,
   UnknownParameterError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { Header } from "../../src/fits/header.ts";
 import { scanFits } from "../../src/fits/scan.ts";
 import { archiveObjectsEqual } from "../../src/image/archive-types.ts";

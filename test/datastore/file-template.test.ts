@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FileTemplate, type TemplateInput } from "../../src/datastore/file-template.ts";
-import { FileTemplateError } from "../../src/errors.ts";
+import { FileTemplateError } from "../../src/errors/index.ts";
 
 const dataId = { instrument: "dummy", visit: 52, physical_filter: "U" };
 

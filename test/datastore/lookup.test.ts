@@ -15,7 +15,7 @@ import {
 import { FormatterRegistry } from "../../src/datastore/formatters/registry.ts";
 import { lookupSubject } from "../../src/datastore/lookup.ts";
 import { FileTemplates, RAW_TEMPLATE } from "../../src/datastore/templates.ts";
-import { DatastoreConfigError, FileTemplateError, FormatterLookupError } from "../../src/errors.ts";
+import { DatastoreConfigError, FileTemplateError, FormatterLookupError } from "../../src/errors/index.ts";
 import { instrumentRef, universe, visitRef } from "./helpers.ts";
 
 const storageClasses = defaultStorageClasses();

@@ -19,7 +19,7 @@ import {
   UnknownColumnError,
   UnknownComponentError,
   UnknownParameterError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { columnChunkRanges, parseFooter } from "../../src/table/parquet.ts";
 import { Table } from "../../src/table/table.ts";
 import { freshDir, instrumentRef, makeRepo } from "./helpers.ts";

@@ -14,7 +14,7 @@ import type { FitsByteIndex } from "../../src/datastore/byte-index.ts";
 import { parseExpiry, resolveCacheSettings } from "../../src/datastore/cache/cache-config.ts";
 import { FileCache } from "../../src/datastore/cache/file-cache.ts";
 import { HeaderCache, withHeaderCache } from "../../src/datastore/cache/header-cache.ts";
-import { DatastoreConfigError } from "../../src/errors.ts";
+import { DatastoreConfigError } from "../../src/errors/index.ts";
 import { freshDir } from "./helpers.ts";
 
 const ID = (n: number) => `0190a7f2-0000-7000-8000-${String(n).padStart(12, "0")}`;

@@ -19,7 +19,7 @@ import { KyselyRecordStore } from "../../src/datastore/kysely-record-store.ts";
 import { LocalRoot } from "../../src/datastore/location.ts";
 import type { AnyDatabase, StoredFileRecord } from "../../src/datastore/records.ts";
 import { datastoreRootFor, ResourceRoot } from "../../src/datastore/resource-root.ts";
-import { DatasetAlreadyExistsError, InvalidArgumentError } from "../../src/errors.ts";
+import { DatasetAlreadyExistsError, InvalidArgumentError } from "../../src/errors/index.ts";
 import { Header } from "../../src/fits/header.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";

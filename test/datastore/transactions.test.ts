@@ -26,7 +26,7 @@ import { KyselyRecordStore } from "../../src/datastore/kysely-record-store.ts";
 import { LocalRoot } from "../../src/datastore/location.ts";
 import type { AnyDatabase, StoredFileRecord } from "../../src/datastore/records.ts";
 import { DatastoreTransaction } from "../../src/datastore/transaction.ts";
-import { DatasetAlreadyExistsError, InvalidArgumentError } from "../../src/errors.ts";
+import { DatasetAlreadyExistsError, InvalidArgumentError } from "../../src/errors/index.ts";
 import { Header } from "../../src/fits/header.ts";
 import { scanFits } from "../../src/fits/scan.ts";
 import type { Exposure } from "../../src/image/exposure.ts";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { FileSource } from "../../src/bytes/file-source.ts";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
-import { FitsFormatError, InvalidArgumentError } from "../../src/errors.ts";
+import { FitsFormatError, InvalidArgumentError } from "../../src/errors/index.ts";
 import { type AsciiTableColumn, parseAsciiTform, readAsciiTable } from "../../src/fits/ascii-table.ts";
 import { readTable } from "../../src/fits/bintable.ts";
 import type { CardValue } from "../../src/fits/card.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChecksumMismatchError } from "../../src/errors.ts";
+import { ChecksumMismatchError } from "../../src/errors/index.ts";
 import { encodeTable } from "../../src/fits/bintable.ts";
 import {
   addChecksum,

@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { deflateSync, gzipSync } from "node:zlib";
-import { FitsFormatError, InvalidArgumentError, UnsupportedCompressionError } from "../../src/errors.ts";
+import {
+  FitsFormatError,
+  InvalidArgumentError,
+  UnsupportedCompressionError,
+} from "../../src/errors/index.ts";
 import {
   DITHER_RANDOMS,
   DITHER2_ZERO_VALUE,

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { FitsFormatError } from "../../src/errors.ts";
+import { FitsFormatError } from "../../src/errors/index.ts";
 import {
   dequantize,
   gunzipTile,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { FileSource } from "../../src/bytes/file-source.ts";
-import { FitsFormatError } from "../../src/errors.ts";
+import { FitsFormatError } from "../../src/errors/index.ts";
 import { parseCardImage } from "../../src/fits/card-parse.ts";
 import { inflateIfGzip } from "../../src/fits/fits-file.ts";
 import { Header, makeCard } from "../../src/fits/header.ts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
-import { ButlerError } from "../../src/errors.ts";
+import { ButlerError } from "../../src/errors/index.ts";
 import { FitsFile } from "../../src/fits/fits-file.ts";
 import { fixturePath } from "../support/fixtures.ts";
 

@@ -13,7 +13,7 @@ import { FileSource } from "../../src/bytes/file-source.ts";
 import { defaultStorageClasses } from "../../src/core/index.ts";
 import type { FitsByteIndex } from "../../src/datastore/byte-index.ts";
 import { FitsExposureFormatter } from "../../src/datastore/formatters/fits-exposure.ts";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { InvalidArgumentError } from "../../src/errors/index.ts";
 import { findColumn } from "../../src/fits/bintable-types.ts";
 import { compressedImageHdu, estimateNoise, type QuantizeOptions } from "../../src/fits/compressed-hdu.ts";
 import { FitsFile } from "../../src/fits/fits-file.ts";

@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import { FileSource } from "../../src/bytes/file-source.ts";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { InvalidArgumentError } from "../../src/errors/index.ts";
 import { FitsFile } from "../../src/fits/fits-file.ts";
 import { planImageRead } from "../../src/fits/image.ts";
 import { imageHdu } from "../../src/fits/image-hdu.ts";

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
-import { FitsFormatError } from "../../src/errors.ts";
+import { FitsFormatError } from "../../src/errors/index.ts";
 import { FitsFile } from "../../src/fits/fits-file.ts";
 import { GzipSource, gzipMaxBytes, inflateIfGzip } from "../../src/fits/gzip-source.ts";
 import { scanFits } from "../../src/fits/scan.ts";

@@ -9,7 +9,7 @@ import { deflateSync, gzipSync } from "node:zlib";
 import type { ByteSource } from "../../src/bytes/byte-source.ts";
 import { MemorySource } from "../../src/bytes/memory-source.ts";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
-import { FitsFormatError } from "../../src/errors.ts";
+import { FitsFormatError } from "../../src/errors/index.ts";
 import { compressedImageHdu } from "../../src/fits/compressed-hdu.ts";
 import { nativeWords, unshuffleInto, unshuffleToNative } from "../../src/fits/compression/gzip.ts";
 import { FitsFile } from "../../src/fits/fits-file.ts";

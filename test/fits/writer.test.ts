@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { FileSource } from "../../src/bytes/file-source.ts";
-import { ChecksumMismatchError, InvalidArgumentError } from "../../src/errors.ts";
+import { ChecksumMismatchError, InvalidArgumentError } from "../../src/errors/index.ts";
 import { encodeTable } from "../../src/fits/bintable.ts";
 import { compressedImageHdu } from "../../src/fits/compressed-hdu.ts";
 import { FitsFile } from "../../src/fits/fits-file.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { InvalidArgumentError } from "../../src/errors/index.ts";
 import { Box2I } from "../../src/image/box.ts";
 import { readImagePlane } from "../../src/image/component-readers.ts";
 import { readXy0 } from "../../src/image/pixel-origin.ts";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { InvalidArgumentError } from "../../src/errors/index.ts";
 import { Box2I, toParentBox } from "../../src/image/box.ts";
 import { Extent2I, Point2I } from "../../src/image/point.ts";
 

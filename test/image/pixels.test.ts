@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InvalidArgumentError, MaskPlaneError } from "../../src/errors.ts";
+import { InvalidArgumentError, MaskPlaneError } from "../../src/errors/index.ts";
 import { Header } from "../../src/fits/header.ts";
 import { Box2I } from "../../src/image/box.ts";
 import { Image } from "../../src/image/image.ts";

@@ -10,11 +10,11 @@ import {
   type DatasetType,
   type DimensionRecord,
   defaultUniverse,
-  parseButlerTime,
   Timespan,
 } from "../../src/core/index.ts";
-import { ExportFormatError } from "../../src/errors.ts";
+import { ExportFormatError } from "../../src/errors/index.ts";
 import { type ImportTarget, importExport, parseExport } from "../../src/registry/interchange/index.ts";
+import { parseButlerTime } from "../../src/time/index.ts";
 import { peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 
 type Call = [string, ...unknown[]];

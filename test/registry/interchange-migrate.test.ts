@@ -3,13 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import {
-  defaultUniverse,
-  formatButlerTime,
-  makeDimensionRecord,
-  parseButlerTime,
-  Timespan,
-} from "../../src/core/index.ts";
+import { defaultUniverse, makeDimensionRecord, Timespan } from "../../src/core/index.ts";
 import {
   type DimensionItem,
   dayObsFromTime,
@@ -18,6 +12,7 @@ import {
   migrateExport,
   parseExport,
 } from "../../src/registry/interchange/index.ts";
+import { formatButlerTime, parseButlerTime } from "../../src/time/index.ts";
 import { EXPORT_FILES, peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 
 const missing = peerDataMissing;

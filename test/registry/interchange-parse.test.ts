@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { CollectionType, formatButlerTime, parseButlerTime, Timespan } from "../../src/core/index.ts";
-import { ExportFormatError, isButlerError, UnknownTagError } from "../../src/errors.ts";
+import { CollectionType, Timespan } from "../../src/core/index.ts";
+import { ExportFormatError, isButlerError, UnknownTagError } from "../../src/errors/index.ts";
 import {
   type DatasetItem,
   type DimensionItem,
@@ -16,6 +16,7 @@ import {
   regionHex,
 } from "../../src/registry/interchange/index.ts";
 import { ConvexPolygon } from "../../src/sphgeom/index.ts";
+import { formatButlerTime, parseButlerTime } from "../../src/time/index.ts";
 import { EXPORT_FILES, encodedRegions, PEER_DATA, peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 
 const missing = peerDataMissing;

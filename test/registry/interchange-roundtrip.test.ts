@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { CollectionType, parseButlerTime, Timespan } from "../../src/core/index.ts";
+import { CollectionType, Timespan } from "../../src/core/index.ts";
 import {
   type ExportDocument,
   type ExportItem,
@@ -12,6 +12,7 @@ import {
   parseExport,
 } from "../../src/registry/interchange/index.ts";
 import { ConvexPolygon, UnitVector3d } from "../../src/sphgeom/index.ts";
+import { parseButlerTime } from "../../src/time/index.ts";
 import { EXPORT_FILES, peerDataMissing, peerFile } from "../sphgeom/peer-data.ts";
 
 const missing = peerDataMissing;

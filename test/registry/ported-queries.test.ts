@@ -4,16 +4,8 @@
 // expected answers are daf_butler's. Last: SQL injection through literals and bind values.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  CollectionType,
-  DatasetType,
-  type DimensionRecord,
-  Timespan,
-  timeFromDate,
-  timeFromIso,
-  timeToDate,
-} from "../../src/core/index.ts";
-import { EmptyQueryResultError, ExpressionSyntaxError, InvalidQueryError } from "../../src/errors.ts";
+import { CollectionType, DatasetType, type DimensionRecord, Timespan } from "../../src/core/index.ts";
+import { EmptyQueryResultError, ExpressionSyntaxError, InvalidQueryError } from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import {
   Circle,
@@ -22,6 +14,7 @@ import {
   parsePosRegion,
   type Region,
 } from "../../src/sphgeom/index.ts";
+import { timeFromDate, timeFromIso, timeToDate } from "../../src/time/index.ts";
 import {
   assertExplains,
   emptyReasons,

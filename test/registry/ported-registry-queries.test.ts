@@ -5,10 +5,11 @@
 // daf_butler's with the repeats removed, and its offsets (counted in doubled rows) are halved.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type DimensionRecord, Timespan, timeToDate } from "../../src/core/index.ts";
-import { DataIdValueError, InvalidQueryError } from "../../src/errors.ts";
+import { type DimensionRecord, Timespan } from "../../src/core/index.ts";
+import { DataIdValueError, InvalidQueryError } from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import { HtmPixelization, type Region } from "../../src/sphgeom/index.ts";
+import { timeToDate } from "../../src/time/index.ts";
 import { keysOf, loadPeer, missingPeer, valuesOf } from "./ported-support.ts";
 import { forEachDialect } from "./registry-support.ts";
 

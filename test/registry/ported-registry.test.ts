@@ -11,7 +11,6 @@ import {
   DatasetType,
   defaultStorageClasses,
   Timespan,
-  timeFromIso,
 } from "../../src/core/index.ts";
 import {
   CalibrationLookupError,
@@ -20,8 +19,9 @@ import {
   ConflictingDefinitionError,
   MissingCollectionError,
   MissingDatasetTypeError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
+import { timeFromIso } from "../../src/time/index.ts";
 import {
   assertExplains,
   dataIdKeys,

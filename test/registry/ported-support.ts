@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { DataCoordinate, DatasetRef, DatasetType } from "../../src/core/index.ts";
-import { EmptyQueryResultError } from "../../src/errors.ts";
+import { EmptyQueryResultError } from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import { importExport, parseExport } from "../../src/registry/interchange/index.ts";
 import { peerFile } from "../sphgeom/peer-data.ts";

@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { before, test } from "node:test";
-import {
-  CollectionType,
-  type DataCoordinate,
-  type DatasetRef,
-  parseButlerTime,
-  Timespan,
-} from "../../src/core/index.ts";
-import { EmptyQueryResultError, ExpressionSyntaxError, InvalidQueryError } from "../../src/errors.ts";
+import { CollectionType, type DataCoordinate, type DatasetRef, Timespan } from "../../src/core/index.ts";
+import { EmptyQueryResultError, ExpressionSyntaxError, InvalidQueryError } from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
 import { importExport, parseExport } from "../../src/registry/interchange/index.ts";
 import { Circle } from "../../src/sphgeom/index.ts";
+import { parseButlerTime } from "../../src/time/index.ts";
 import { forEachDialect, loadDatasets, makeChain, PEER_DATA } from "./registry-support.ts";
 
 const RUN = "HSC/runs/ci_hsc/20240806T180642Z";

@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  CollectionType,
-  type DatasetRef,
-  DatasetType,
-  parseButlerTime,
-  Timespan,
-} from "../../src/core/index.ts";
+import { CollectionType, type DatasetRef, DatasetType, Timespan } from "../../src/core/index.ts";
 import {
   CalibrationLookupError,
   CollectionTypeError,
   ConflictingDefinitionError,
   DatasetTypeError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import type { Registry } from "../../src/registry/index.ts";
+import { parseButlerTime } from "../../src/time/index.ts";
 import { forEachDialect, loadDatasets, makeChain } from "./registry-support.ts";
 
 const t = (day: number) => parseButlerTime(`2020-01-${String(day).padStart(2, "0")}T00:00:00`);

@@ -9,7 +9,7 @@ import {
   InvalidQueryError,
   MissingCollectionError,
   OrphanedRecordError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { forEachDialect, loadDatasets, makeChain } from "./registry-support.ts";
 
 const { RUN, TAGGED, CHAINED, CALIBRATION } = CollectionType;

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DatasetType } from "../../src/core/index.ts";
-import { ConflictingDefinitionError, DatasetTypeError, MissingDatasetTypeError } from "../../src/errors.ts";
+import {
+  ConflictingDefinitionError,
+  DatasetTypeError,
+  MissingDatasetTypeError,
+} from "../../src/errors/index.ts";
 import { calibsTableName, tagsTableName } from "../../src/registry/index.ts";
 import { forEachDialect, loadBase } from "./registry-support.ts";
 

@@ -17,7 +17,7 @@ import {
   InvalidQueryError,
   MissingCollectionError,
   MissingDatasetTypeError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { datasetsYamlRefs, forEachDialect, loadBase, loadDatasets, makeChain } from "./registry-support.ts";
 
 const cam1 = (detector: number | string, extra: Record<string, unknown> = {}) => ({

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { sql } from "kysely";
-import { InvalidArgumentError } from "../../src/errors.ts";
+import { InvalidArgumentError } from "../../src/errors/index.ts";
 import { openDialect, Registry } from "../../src/registry/index.ts";
 import { runScale } from "./registry-scale.ts";
 import { enabledDialects, forEachDialect } from "./registry-support.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sql } from "kysely";
-import { DataCoordinate, parseButlerTime, Timespan } from "../../src/core/index.ts";
+import { DataCoordinate, Timespan } from "../../src/core/index.ts";
 import {
   ConflictingDefinitionError,
   DataIdValueError,
@@ -9,9 +9,10 @@ import {
   DimensionRecordNotFoundError,
   DimensionValueError,
   InconsistentDataIdError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { overlapTableName } from "../../src/registry/index.ts";
 import { ConvexPolygon } from "../../src/sphgeom/index.ts";
+import { parseButlerTime } from "../../src/time/index.ts";
 import { forEachDialect, loadBase } from "./registry-support.ts";
 
 const t = (iso: string) => parseButlerTime(iso);

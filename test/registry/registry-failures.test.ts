@@ -15,8 +15,14 @@ import Database from "better-sqlite3";
 import { sql } from "kysely";
 import pg from "pg";
 import { EXIT_STATUS } from "../../src/cli/errors.ts";
-import { ButlerError, CollectionNameError, isButlerError } from "../../src/errors.ts";
-import { openDialect, Registry, RegistryDatabaseError } from "../../src/registry/index.ts";
+import {
+  ButlerError,
+  CollectionNameError,
+  type ErrorCode,
+  isButlerError,
+  RegistryDatabaseError,
+} from "../../src/errors/index.ts";
+import { openDialect, Registry } from "../../src/registry/index.ts";
 import { enabledDialects, forEachDialect, loadBase, PG_SERVER_URI } from "./registry-support.ts";
 
 const detectors = async (registry: Registry, where: string, bind: Record<string, unknown> = {}) =>
@@ -25,7 +31,11 @@ const detectors = async (registry: Registry, where: string, bind: Record<string,
     .sort((a, b) => a - b);
 
 /** Asserts `promise` rejects with a ButlerError of `code` whose message matches `message`. */
-async function rejectsTyped(promise: Promise<unknown>, code: string, message?: RegExp): Promise<ButlerError> {
+async function rejectsTyped(
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  message?: RegExp,
+): Promise<ButlerError> {
   let caught: unknown;
   await assert.rejects(promise, (err) => {
     caught = err;
@@ -37,7 +47,7 @@ async function rejectsTyped(promise: Promise<unknown>, code: string, message?: R
   );
   if (message !== undefined) assert.match((caught as Error).message, message);
   if (code.startsWith("REGISTRY_") || code === "INVALID_QUERY") {
-    assert.ok(EXIT_STATUS[code] !== undefined, `${code} has its own exit status`);
+    assert.ok(code in EXIT_STATUS, `${code} has its own exit status`);
   }
   return caught as ButlerError;
 }

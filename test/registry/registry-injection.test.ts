@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CollectionType, DatasetType } from "../../src/core/index.ts";
-import { DatasetTypeError } from "../../src/errors.ts";
+import { DatasetTypeError } from "../../src/errors/index.ts";
 import { TABLES } from "../../src/registry/index.ts";
 import { forEachDialect, loadBase, makeChain } from "./registry-support.ts";
 

@@ -6,7 +6,6 @@ import {
   DatasetType,
   DimensionUniverse,
   defaultUniverse,
-  parseButlerTime,
   Timespan,
 } from "../../src/core/index.ts";
 import {
@@ -16,8 +15,9 @@ import {
   ReadOnlyRegistryError,
   RegistryNotFoundError,
   SchemaVersionError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { ATTRIBUTES, Registry, SCHEMA_VERSION, TABLES } from "../../src/registry/index.ts";
+import { parseButlerTime } from "../../src/time/index.ts";
 import { forEachDialect, loadDatasets } from "./registry-support.ts";
 
 forEachDialect("registry lifecycle", (ctx) => {

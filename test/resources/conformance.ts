@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { InvalidArgumentError, ObjectNotFoundError, ResourceExistsError } from "../../src/errors.ts";
+import { InvalidArgumentError, ObjectNotFoundError, ResourceExistsError } from "../../src/errors/index.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import type { ResourcePath } from "../../src/resources/resource-path.ts";
 import { pattern } from "../bytes/helpers.ts";

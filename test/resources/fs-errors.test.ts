@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { EXIT_STATUS, exitStatusOf } from "../../src/cli/errors.ts";
-import { InvalidArgumentError, isButlerError } from "../../src/errors.ts";
+import { InvalidArgumentError, isButlerError, StorageFullError } from "../../src/errors/index.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
-import { fileSystemError, StorageFullError } from "../../src/resources/fs-errors.ts";
+import { fileSystemError } from "../../src/resources/fs-errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "butler-fs-errors-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

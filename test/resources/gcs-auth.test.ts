@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { InvalidArgumentError, RemoteStoreError, RetriesExhaustedError } from "../../src/errors.ts";
+import { InvalidArgumentError, RemoteStoreError, RetriesExhaustedError } from "../../src/errors/index.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import { closeGcsClients } from "../../src/resources/gcs-client.ts";
 import type { GcsResourcePath } from "../../src/resources/gcs-resource.ts";

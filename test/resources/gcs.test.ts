@@ -14,7 +14,7 @@ import {
   InvalidUriError,
   ResourceExistsError,
   RetriesExhaustedError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import { closeGcsClients } from "../../src/resources/gcs-client.ts";
 import { GcsResourcePath } from "../../src/resources/gcs-resource.ts";

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { InvalidUriError } from "../../src/errors.ts";
+import { InvalidUriError } from "../../src/errors/index.ts";
 import { FileResourcePath } from "../../src/resources/file-resource.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import { HttpResourcePath } from "../../src/resources/http-resource.ts";

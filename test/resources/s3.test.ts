@@ -7,7 +7,7 @@ import {
   EtagMismatchError,
   ObjectNotFoundError,
   RetriesExhaustedError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import { closeS3Clients, s3Client } from "../../src/resources/s3-client.ts";
 import type { S3ResourcePath } from "../../src/resources/s3-resource.ts";

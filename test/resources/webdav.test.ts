@@ -9,7 +9,7 @@ import {
   ObjectNotFoundError,
   RemoteStoreError,
   RetriesExhaustedError,
-} from "../../src/errors.ts";
+} from "../../src/errors/index.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import type { HttpResourcePath } from "../../src/resources/http-resource.ts";
 import { pattern } from "../bytes/helpers.ts";

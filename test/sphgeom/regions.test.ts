@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InvalidRegionError } from "../../src/errors.ts";
+import { InvalidRegionError } from "../../src/errors/index.ts";
 import {
   Box,
   Circle,

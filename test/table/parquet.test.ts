@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { TableFormatError } from "../../src/errors.ts";
+import { TableFormatError } from "../../src/errors/index.ts";
 import {
   columnChunkRanges,
   columnNamesOf,

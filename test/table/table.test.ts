@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { TableFormatError, UnknownColumnError } from "../../src/errors.ts";
+import { TableFormatError, UnknownColumnError } from "../../src/errors/index.ts";
 import { selectColumnNames, Table } from "../../src/table/table.ts";
 
 describe("Table", () => {

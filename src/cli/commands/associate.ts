@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { CollectionType } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import {
   BIND_HELP,
   COLLECTIONS_HELP,

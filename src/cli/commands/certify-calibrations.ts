@@ -5,8 +5,9 @@
  * `--search-all-inputs`.
  */
 import type { Command } from "commander";
-import { CollectionType, Timespan, timeFromIso } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { CollectionType, Timespan } from "../../core/index.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
+import { timeFromIso } from "../../time/index.ts";
 import { withButler } from "../repo-command.ts";
 
 interface Options {

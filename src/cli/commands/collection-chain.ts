@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { CollectionType } from "../../core/index.ts";
-import { InvalidArgumentError, isButlerError } from "../../errors.ts";
+import { InvalidArgumentError, isButlerError } from "../../errors/index.ts";
 import type { Registry } from "../../registry/index.ts";
 import { choiceParser, splitCommas, withButler } from "../repo-command.ts";
 

@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { readRepoConfig } from "../../butler/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 
 export function register(program: Command): void {
   program

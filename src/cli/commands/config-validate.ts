@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { lookupSubject } from "../../datastore/index.ts";
-import { ButlerError } from "../../errors.ts";
+import { ButlerError } from "../../errors/index.ts";
 import { splitCommas, withButler } from "../repo-command.ts";
 
 interface Options {

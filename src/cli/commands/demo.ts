@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { DEMO_CHAIN, makeDemoRepo } from "../../demo/demo-survey.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { main as runCommand } from "../main.ts";
 import { progressBar } from "../progress.ts";
 import { parseInteger } from "../repo-command.ts";

@@ -3,7 +3,7 @@
  * images) or JSON; a tile-compressed HDU shows its image's header unless `--compressed`.
  */
 import type { Command } from "commander";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import type { Card } from "../../fits/card.ts";
 import { FitsFile, type HduSelector } from "../../fits/fits-file.ts";
 import { formatCard } from "../../fits/header-format.ts";

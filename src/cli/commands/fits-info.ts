@@ -66,7 +66,7 @@ export function register(program: Command): void {
         // A damaged file: list what could be read, say what is wrong and where, exit as a format error.
         const problems = await structureProblems(fits.source, fits.index);
         for (const problem of problems) process.stderr.write(`butler: warning: ${problem.message}\n`);
-        if (problems.length > 0) setExitStatus(EXIT_STATUS.FITS_FORMAT!);
+        if (problems.length > 0) setExitStatus(EXIT_STATUS.FITS_FORMAT);
       } finally {
         await fits.close();
       }

@@ -5,15 +5,15 @@
  */
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import type { Butler } from "../../butler/index.ts";
+import type { AnyButler } from "../../client/open.ts";
 import { CollectionType, type Timespan } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { Header } from "../../fits/header.ts";
 import { writeFits } from "../../fits/writer.ts";
 import type { Box2I } from "../../image/box.ts";
 import { parseBoxCorners } from "../../image/box-text.ts";
 import { imageHdus } from "../../image/image-hdus.ts";
-import { BIND_HELP, collectBind, splitCommas, WHERE_HELP, whereOf, withButler } from "../repo-command.ts";
+import { BIND_HELP, collectBind, splitCommas, WHERE_HELP, whereOf, withAnyButler } from "../repo-command.ts";
 import { parseTimespanOption } from "../timespan-option.ts";
 
 interface Options {
@@ -82,7 +82,7 @@ export function register(program: Command): void {
       if (options.format !== "text" && options.format !== "json") {
         throw new InvalidArgumentError(`--format must be text or json, got '${options.format}'`);
       }
-      await withButler(repo, {}, async (butler) => {
+      await withAnyButler(repo, {}, async (butler) => {
         const parameters: Record<string, unknown> = { ...options.parameter };
         // The same box convention as --bbox, so either spelling cuts out the same pixels.
         if (typeof parameters.bbox === "string")
@@ -120,7 +120,7 @@ export function register(program: Command): void {
 }
 
 /** `get` searches named collections in order; the repository's chains are the usual answer. */
-async function missingCollections(butler: Butler): Promise<InvalidArgumentError> {
+async function missingCollections(butler: AnyButler): Promise<InvalidArgumentError> {
   const chains = await butler.registry.queryCollections("*", { collectionTypes: CollectionType.CHAINED });
   return new InvalidArgumentError(
     "get needs --collections: the collections to search, in order" +

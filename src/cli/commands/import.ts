@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import type { Command } from "commander";
 import type { TransferMode } from "../../butler/index.ts";
-import { InvalidArgumentError, isButlerError } from "../../errors.ts";
+import { InvalidArgumentError, isButlerError } from "../../errors/index.ts";
 import {
   type ImportSummary,
   type ImportTarget,

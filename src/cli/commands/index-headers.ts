@@ -5,7 +5,7 @@
  * interrupted run keeps what it committed; running it again reads only what is left.
  */
 import type { Command } from "commander";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { progressBar } from "../progress.ts";
 import { COLLECTIONS_HELP, parseInteger, splitCommas, withButler } from "../repo-command.ts";
 

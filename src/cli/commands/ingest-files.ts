@@ -10,7 +10,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { Command } from "commander";
 import type { FileDatasetInput, GetManyItem, TransferMode } from "../../butler/index.ts";
 import { DatasetIdGenEnum, DatasetRef, type DatasetType, type DimensionUniverse } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import type { Registry } from "../../registry/index.ts";
 import { addTransferOption } from "../dataset-selection.ts";
 import { progressBar } from "../progress.ts";

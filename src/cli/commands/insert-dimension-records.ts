@@ -14,9 +14,10 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { type DimensionElement, Timespan, timeFromIso } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { type DimensionElement, Timespan } from "../../core/index.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { loadExportYaml, parseExport } from "../../registry/interchange/index.ts";
+import { timeFromIso } from "../../time/index.ts";
 import { withButler } from "../repo-command.ts";
 
 interface Options {

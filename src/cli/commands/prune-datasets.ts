@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { CollectionType } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { isGlob } from "../../registry/name-expression.ts";
 import { datasetTables, selectDatasets } from "../dataset-selection.ts";
 import { confirm } from "../prompt.ts";

@@ -3,10 +3,14 @@
  * children (or parents), shown as daf_butler's `--chains` modes.
  */
 import type { Command } from "commander";
+import type { AnyButler } from "../../client/open.ts";
 import { CollectionType } from "../../core/index.ts";
-import type { Registry } from "../../registry/index.ts";
+
+/** The registry of a local or remote butler. */
+type Registry = AnyButler["registry"];
+
 import type { OutputFormat, Row } from "../output.ts";
-import { addFormatOption, choiceParser, printRows, splitCommas, withButler } from "../repo-command.ts";
+import { addFormatOption, choiceParser, printRows, splitCommas, withAnyButler } from "../repo-command.ts";
 
 const CHAINS_MODES = ["TREE", "TABLE", "INVERSE-TREE", "INVERSE-TABLE", "FLATTEN", "NO-CHILDREN"] as const;
 type ChainsMode = (typeof CHAINS_MODES)[number];
@@ -47,7 +51,7 @@ export function register(program: Command): void {
   addFormatOption(command).action(async (repo: string, globs: string[], options: Options) => {
     const types = parseTypes(options.collectionType);
     const expression = globs.length > 0 ? globs : "*";
-    await withButler(repo, {}, async (butler) => {
+    await withAnyButler(repo, {}, async (butler) => {
       const { rows, columns } = await collectionRows(
         butler.registry,
         expression,

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { DataCoordinate, DatasetType, DimensionGroup } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import type { OutputFormat, Row } from "../output.ts";
 import {
   addFormatOption,
@@ -23,7 +23,7 @@ import {
   splitCommas,
   WHERE_HELP,
   whereOf,
-  withButler,
+  withAnyButler,
 } from "../repo-command.ts";
 
 interface Options {
@@ -61,7 +61,7 @@ export function register(program: Command): void {
     if (options.collections?.length && datasets.length === 0) {
       throw new InvalidArgumentError("--collections may only be used with --datasets");
     }
-    await withButler(repo, {}, async (butler) => {
+    await withAnyButler(repo, {}, async (butler) => {
       const registry = butler.registry;
       const types = datasets.length > 0 ? await registry.queryDatasetTypes(datasets) : [];
       if (datasets.length > 0 && types.length === 0) {

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { splitDatasetTypeName } from "../../core/index.ts";
 import type { OutputFormat, Row } from "../output.ts";
-import { addFormatOption, COLLECTIONS_HELP, printRows, splitCommas, withButler } from "../repo-command.ts";
+import { addFormatOption, COLLECTIONS_HELP, printRows, splitCommas, withAnyButler } from "../repo-command.ts";
 
 interface Options {
   verbose?: boolean;
@@ -35,7 +35,7 @@ export function register(program: Command): void {
       splitCommas,
     );
   addFormatOption(command).action(async (repo: string, globs: string[], options: Options) => {
-    await withButler(repo, {}, async (butler) => {
+    await withAnyButler(repo, {}, async (butler) => {
       const registry = butler.registry;
       let types = await registry.queryDatasetTypes(globs.length > 0 ? globs : "*", {
         components: options.components === true,

@@ -3,9 +3,9 @@
  * dataset type with its run, ID and data ID (and with `--show-uri`, the file), as daf_butler prints them.
  */
 import type { Command } from "commander";
-import type { Butler } from "../../butler/index.ts";
+import type { AnyButler } from "../../client/open.ts";
 import type { DatasetRef } from "../../core/index.ts";
-import { InvalidArgumentError, isButlerError } from "../../errors.ts";
+import { InvalidArgumentError, isButlerError } from "../../errors/index.ts";
 import { type OutputFormat, type Row, renderRows } from "../output.ts";
 import {
   addFormatOption,
@@ -21,7 +21,7 @@ import {
   splitCommas,
   WHERE_HELP,
   whereOf,
-  withButler,
+  withAnyButler,
 } from "../repo-command.ts";
 
 interface Options {
@@ -61,7 +61,7 @@ export function register(program: Command): void {
         "--find-first needs --collections: the collections to search, in order, by name (no globs)",
       );
     }
-    await withButler(repo, {}, async (butler) => {
+    await withAnyButler(repo, {}, async (butler) => {
       const collections = options.collections?.length ? options.collections : "*";
       const limit = queryLimit(options.limit);
       const { results, reasons } = await explained(() =>
@@ -85,14 +85,14 @@ function columnsOf(ref: DatasetRef, showUri: boolean): string[] {
   return ["type", "run", "id", ...ref.dataId.dimensions.dataCoordinateKeys, ...(showUri ? ["uri"] : [])];
 }
 
-async function rowOf(butler: Butler, ref: DatasetRef, showUri: boolean): Promise<Row> {
+async function rowOf(butler: AnyButler, ref: DatasetRef, showUri: boolean): Promise<Row> {
   const row: Row = { type: ref.datasetType.name, run: ref.run, id: ref.id, ...ref.dataId.toObject() };
   if (showUri) row["uri"] = await uriOf(butler, ref);
   return row;
 }
 
 /** The dataset's file, or nothing for a dataset the registry knows but the datastore does not store. */
-async function uriOf(butler: Butler, ref: DatasetRef): Promise<string | null> {
+async function uriOf(butler: AnyButler, ref: DatasetRef): Promise<string | null> {
   try {
     return await butler.getURI(ref);
   } catch (err) {
@@ -113,7 +113,7 @@ function compareRefs(a: DatasetRef, b: DatasetRef): number {
 }
 
 async function printDatasets(
-  butler: Butler,
+  butler: AnyButler,
   refs: readonly DatasetRef[],
   options: Options,
   reasons: readonly string[],

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { type DimensionRecord, Timespan } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import type { OutputFormat, Row } from "../output.ts";
 import {
   addFormatOption,
@@ -24,7 +24,7 @@ import {
   timeCell,
   WHERE_HELP,
   whereOf,
-  withButler,
+  withAnyButler,
 } from "../repo-command.ts";
 
 interface Options {
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     if (options.check === false) {
       process.stderr.write("butler: warning: --no-check has no effect\n");
     }
-    await withButler(repo, {}, async (butler) => {
+    await withAnyButler(repo, {}, async (butler) => {
       const registry = butler.registry;
       const target = registry.universe.getElement(element);
       const limit = queryLimit(options.limit);

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { DatasetType, splitDatasetTypeName } from "../../core/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { withButler } from "../repo-command.ts";
 
 export function register(program: Command): void {

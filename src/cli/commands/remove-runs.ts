@@ -6,9 +6,8 @@
  */
 import type { Command } from "commander";
 import { CollectionType } from "../../core/index.ts";
-import { isButlerError } from "../../errors.ts";
+import { CommandRefusedError, isButlerError } from "../../errors/index.ts";
 import type { Registry } from "../../registry/index.ts";
-import { CommandRefusedError } from "../dataset-selection.ts";
 import { progressBar } from "../progress.ts";
 import { confirm } from "../prompt.ts";
 import { splitCommas, withButler } from "../repo-command.ts";

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import type { TransferMode } from "../../butler/index.ts";
 import type { DatasetRef } from "../../core/index.ts";
-import { isButlerError } from "../../errors.ts";
+import { isButlerError } from "../../errors/index.ts";
 import {
   addDatasetSelectionOptions,
   addTransferOption,

@@ -5,10 +5,10 @@
  * indexed in the registry come from it instead, with no file read (see `../header-scan.ts`).
  */
 import type { Command } from "commander";
-import { type Butler, mapConcurrent } from "../../butler/index.ts";
+import type { AnyButler } from "../../client/open.ts";
 import type { DatasetType } from "../../core/index.ts";
 import { didYouMean } from "../../did-you-mean.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { parseHeaderKey } from "../../fits/header-key.ts";
 import { componentOfExposureKey } from "../../image/afw-layout.ts";
 import { componentValue, defaultKeys, printable } from "../component-values.ts";
@@ -29,7 +29,7 @@ import {
   splitCommas,
   WHERE_HELP,
   whereOf,
-  withButler,
+  withAnyButler,
 } from "../repo-command.ts";
 
 interface Options {
@@ -78,7 +78,7 @@ export function register(program: Command): void {
   addLimitOption(command, 0);
   addFormatOption(command).action(async (repo: string, datasetType: string, options: Options) => {
     if (options.concurrency < 1) throw new InvalidArgumentError("--concurrency must be at least 1");
-    await withButler(repo, {}, async (butler) => {
+    await withAnyButler(repo, {}, async (butler) => {
       const collections = options.collections ?? butler.collections;
       if (collections.length === 0) {
         throw new InvalidArgumentError("scan-metadata needs --collections (this repository has no default)");
@@ -122,7 +122,7 @@ export function register(program: Command): void {
 
 /** Reads the component of each dataset, several at a time. */
 async function scanFiles(
-  butler: Butler,
+  butler: AnyButler,
   type: DatasetType,
   collections: readonly string[],
   orderBy: readonly string[],
@@ -139,11 +139,15 @@ async function scanFiles(
   const dims = [...type.dimensions.required];
   const bar = progressBar(`reading ${options.component}`);
   let done = 0;
-  const objects = await mapConcurrent(refs, options.concurrency, async (ref) => {
-    const value = await butler.get(butler.componentRef(ref, options.component));
-    bar.update(++done, refs.length);
-    return value;
-  });
+  // Batches through getMany: one lookup of the files per batch (one call to a server), reads in parallel.
+  const objects: unknown[] = [];
+  const batch = options.concurrency * 8;
+  for (let i = 0; i < refs.length; i += batch) {
+    const items = refs.slice(i, i + batch).map((ref) => butler.componentRef(ref, options.component));
+    objects.push(...(await butler.getMany(items, { concurrency: options.concurrency })));
+    done += items.length;
+    bar.update(done, refs.length);
+  }
   bar.done();
   const seenKeys = objects.length > 0 ? defaultKeys(objects[0]) : [];
   const keys = options.keys ?? seenKeys;

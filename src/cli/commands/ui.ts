@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { Butler } from "../../butler/index.ts";
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { repositoryName, startLocalUi } from "../../web/local-server.ts";
 
 function parsePort(value: string): number {

@@ -9,7 +9,7 @@
 import type { Command } from "commander";
 import { verifyRepository } from "../../butler/index.ts";
 import { isClean, type VerifyReport } from "../../datastore/index.ts";
-import { ButlerError } from "../../errors.ts";
+import { ButlerError } from "../../errors/index.ts";
 import { type OutputFormat, type Row, renderRows } from "../output.ts";
 import { addFormatOption, withButler } from "../repo-command.ts";
 

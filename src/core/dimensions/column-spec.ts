@@ -1,4 +1,4 @@
-import { DimensionConfigError } from "../../errors.ts";
+import { DimensionConfigError } from "../../errors/index.ts";
 
 /** Column types a dimension universe config may declare for keys and metadata. */
 export type ColumnType = "int" | "string" | "float" | "bool" | "hash";

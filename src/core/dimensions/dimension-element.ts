@@ -1,4 +1,4 @@
-import { DimensionNameError } from "../../errors.ts";
+import { DimensionNameError } from "../../errors/index.ts";
 import type { ColumnSpec } from "./column-spec.ts";
 import type { DimensionGroup } from "./dimension-group.ts";
 import type { DimensionUniverse } from "./dimension-universe.ts";

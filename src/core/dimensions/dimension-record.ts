@@ -1,4 +1,4 @@
-import { DimensionNameError, DimensionValueError } from "../../errors.ts";
+import { DimensionNameError, DimensionValueError } from "../../errors/index.ts";
 import type { RegionLike } from "../region.ts";
 import { Timespan } from "../timespan.ts";
 import { type DataIdValue, normalizeColumnValue, showValue } from "./column-value.ts";

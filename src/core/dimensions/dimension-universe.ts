@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { DimensionConfigError, DimensionNameError } from "../../errors.ts";
+import { DimensionConfigError, DimensionNameError } from "../../errors/index.ts";
 import type { DimensionElement } from "./dimension-element.ts";
 import { DimensionGroup } from "./dimension-group.ts";
 import type { TopologicalFamily } from "./topological-family.ts";

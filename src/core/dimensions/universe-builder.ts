@@ -1,4 +1,4 @@
-import { DimensionConfigError } from "../../errors.ts";
+import { DimensionConfigError } from "../../errors/index.ts";
 import type { ColumnSpec } from "./column-spec.ts";
 import { DimensionElement } from "./dimension-element.ts";
 import type { DimensionUniverse } from "./dimension-universe.ts";

@@ -1,4 +1,4 @@
-import { DimensionConfigError } from "../../errors.ts";
+import { DimensionConfigError } from "../../errors/index.ts";
 import { type ColumnSpec, parseColumnSpec } from "./column-spec.ts";
 
 /** One element of the `elements` section, validated and with the legacy `storage` entry folded in. */

@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { MissingStorageClassError, StorageClassConfigError } from "../../errors.ts";
+import { MissingStorageClassError, StorageClassConfigError } from "../../errors/index.ts";
 import { readShippedConfig } from "../config/shipped-config.ts";
 import { StorageClass } from "./storage-class.ts";
 

@@ -4,7 +4,7 @@
  * parameters a read may take (`bbox`, `columns`). Inheritance has been resolved by the factory, so every
  * field here is complete.
  */
-import { UnknownComponentError, UnknownParameterError } from "../../errors.ts";
+import { UnknownComponentError, UnknownParameterError } from "../../errors/index.ts";
 
 export interface StorageClassSpec {
   name: string;

@@ -18,7 +18,7 @@
  *
  * Without a `cached:` section the defaults are daf_butler's: datasets=4, everything cacheable.
  */
-import { DatastoreConfigError } from "../../errors.ts";
+import { DatastoreConfigError } from "../../errors/index.ts";
 
 export type ExpiryMode = "disabled" | "files" | "datasets" | "size" | "age";
 export const EXPIRY_MODES: readonly ExpiryMode[] = ["disabled", "files", "datasets", "size", "age"];

@@ -21,7 +21,12 @@ import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { ByteRange, ByteSource } from "../../bytes/byte-source.ts";
 import type { StorageClass } from "../../core/index.ts";
-import { FormatterError, ImageFormatError, InvalidArgumentError, WriteRecipeError } from "../../errors.ts";
+import {
+  FormatterError,
+  ImageFormatError,
+  InvalidArgumentError,
+  WriteRecipeError,
+} from "../../errors/index.ts";
 import { normalizeKey } from "../../fits/card.ts";
 import {
   type CompressedHduOptions,

@@ -13,7 +13,7 @@
 import { writeFile } from "node:fs/promises";
 import type { FileMetaData } from "hyparquet";
 import type { ByteRange, ByteSource, ReadOptions } from "../../bytes/byte-source.ts";
-import { FormatterError, InvalidArgumentError } from "../../errors.ts";
+import { FormatterError, InvalidArgumentError } from "../../errors/index.ts";
 import { asyncBufferFrom } from "../../table/async-buffer.ts";
 import {
   columnNamesOf,

@@ -3,7 +3,7 @@
  * Parquet never loads (or needs) a Parquet library; and the lookup config that says which formatter,
  * with which write recipe, stores each dataset (daf_butler's priority, see `lookup.ts`).
  */
-import { DatastoreConfigError, FormatterLookupError, UnknownFormatterError } from "../../errors.ts";
+import { DatastoreConfigError, FormatterLookupError, UnknownFormatterError } from "../../errors/index.ts";
 import { type LookupSubject, LookupTable } from "../lookup.ts";
 import type { Formatter, FormatterFactory } from "./formatter.ts";
 

@@ -6,7 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import type { ByteSource } from "../../bytes/byte-source.ts";
 import { type StorageClass, Timespan, type TimespanJson } from "../../core/index.ts";
-import { FormatterError } from "../../errors.ts";
+import { FormatterError } from "../../errors/index.ts";
 import type { Card, CardType, CardValue } from "../../fits/card.ts";
 import { Header } from "../../fits/header.ts";
 import { type ByteIndex, wholeIndex } from "../byte-index.ts";

@@ -14,7 +14,7 @@
  * (null and zero ones included) uses R[k] and then advances k; when k reaches 10000, iseed advances by
  * one (mod 10000) and k restarts at `trunc(float32(R[iseed]·500))`.
  */
-import { FitsFormatError, InvalidArgumentError } from "../../errors.ts";
+import { FitsFormatError, InvalidArgumentError } from "../../errors/index.ts";
 
 /** Number of values in the dither sequence. */
 export const N_RANDOM = 10000;

@@ -7,7 +7,7 @@
  * a corrupt or hostile tile cannot allocate more than the tile's size.
  */
 import { gzipSync, unzipSync } from "node:zlib";
-import { FitsFormatError } from "../../errors.ts";
+import { FitsFormatError } from "../../errors/index.ts";
 
 export interface GunzipTileOptions {
   /**

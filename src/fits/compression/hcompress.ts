@@ -19,7 +19,7 @@
  * Arithmetic is done on doubles with explicit floor division, so the 64-bit variant (int32 images)
  * decodes exactly as long as the coefficients stay below 2^53.
  */
-import { FitsFormatError } from "../../errors.ts";
+import { FitsFormatError } from "../../errors/index.ts";
 
 /** Dimensions found in an HCOMPRESS stream header. */
 export interface HcompressTile {

@@ -2,7 +2,7 @@
  * Tile-compression algorithms (FITS 4.0 §10): which ZCMPTYPE names exist and which ones this package can
  * decode and encode. The codecs themselves are pure functions on one tile's bytes (no I/O, no headers).
  */
-import { type FitsLocation, UnsupportedCompressionError } from "../../errors.ts";
+import { type FitsLocation, UnsupportedCompressionError } from "../../errors/index.ts";
 
 export {
   DEFAULT_QUANTIZED_NULL,

@@ -11,7 +11,7 @@
  * modulo 2^(8·bytePix). The first pixel also counts as a difference (of 0) in the first block.
  * Bits are read most-significant first.
  */
-import { FitsFormatError } from "../../errors.ts";
+import { FitsFormatError } from "../../errors/index.ts";
 
 export type RiceBytePix = 1 | 2 | 4;
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../../errors.ts";
+import { InvalidArgumentError } from "../../errors/index.ts";
 import type { RegistryDialect } from "./registry-dialect.ts";
 
 export interface OpenDialectOptions {
@@ -18,6 +18,11 @@ export interface OpenDialectOptions {
   readonly statementTimeoutMs?: number;
   /** For server engines: how long a transaction may sit idle, in ms (0: no limit). */
   readonly idleInTransactionTimeoutMs?: number;
+}
+
+/** The database URI of a new repository's registry: a file beside the datastore in the repository root. */
+export function defaultDatabaseUri(root: string): string {
+  return `sqlite:///${root}/gen3.sqlite3`;
 }
 
 /** The engines `openDialect` knows, for messages. */

@@ -76,6 +76,8 @@ export interface RegistryDialect {
 
   /** The DDL type for a column kind. */
   columnType(type: ColumnTypeSpec): RawBuilder<unknown>;
+  /** What CREATE TABLE appends for a small table stored by its primary key (may be empty). */
+  readonly keyedTableOptions: string;
 
   /**
    * Starts a transaction on `db`; `write` ones take the write lock up front where it matters, waiting for
@@ -103,6 +105,12 @@ export interface RegistryDialect {
 
   /** Classifies a driver error. */
   classifyError(err: unknown): DatabaseErrorKind;
+
+  /**
+   * Runs `run` on one connection and cancels the statement running there when `signal` aborts. Absent
+   * where a running statement cannot be stopped (better-sqlite3 runs it on the main thread).
+   */
+  cancellable?<T>(signal: AbortSignal, run: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T>;
 
   /** Creates the namespace (schema) the registry lives in, when the engine has them and one is set. */
   prepareNamespace(): Promise<void>;

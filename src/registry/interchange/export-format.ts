@@ -14,7 +14,7 @@ import {
   normalizeUuid,
   Timespan,
 } from "../../core/index.ts";
-import { ButlerError, ExportFormatError, UnknownTagError } from "../../errors.ts";
+import { ButlerError, ExportFormatError, UnknownTagError } from "../../errors/index.ts";
 import type { Region } from "../../sphgeom/index.ts";
 import { displayTag, exportYamlOptions, isRegion, KNOWN_TAGS } from "./yaml-tags.ts";
 

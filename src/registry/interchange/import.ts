@@ -14,7 +14,7 @@ import {
   makeDimensionRecord,
   type Timespan,
 } from "../../core/index.ts";
-import { ButlerError, ExportFormatError } from "../../errors.ts";
+import { ButlerError, ExportFormatError } from "../../errors/index.ts";
 import type { DatasetItem, ExportDocument, ExportItem, ExportRecord } from "./export-format.ts";
 import { type DayObsOffsets, migrateExport } from "./migrations.ts";
 

@@ -7,15 +7,8 @@
  * mix forms (base.yaml says universe 6 in a version-0 file; hsc-rc2-subset.yaml is universe 6 with
  * version-8 style visits). On a current file they change nothing.
  */
-import {
-  type DimensionUniverse,
-  defaultUniverse,
-  NS_PER_DAY,
-  NS_PER_SECOND,
-  Timespan,
-  timeFromCalendar,
-  timeToCalendar,
-} from "../../core/index.ts";
+import { type DimensionUniverse, defaultUniverse, Timespan } from "../../core/index.ts";
+import { NS_PER_DAY, NS_PER_SECOND, timeFromCalendar, timeToCalendar } from "../../time/index.ts";
 import type {
   DimensionItem,
   ExportDocument,

@@ -31,15 +31,8 @@ import {
   YAMLMap,
 } from "yaml";
 import { createNode, stringifyString } from "yaml/util";
-import {
-  formatButlerTime,
-  NS_PER_SECOND,
-  normalizeUuid,
-  parseButlerTime,
-  Timespan,
-  timeFromCalendar,
-} from "../../core/index.ts";
-import { ButlerError, ExportFormatError } from "../../errors.ts";
+import { normalizeUuid, Timespan } from "../../core/index.ts";
+import { ButlerError, ExportFormatError } from "../../errors/index.ts";
 import {
   Box,
   Circle,
@@ -48,6 +41,7 @@ import {
   encodeRegionHex,
   type Region,
 } from "../../sphgeom/index.ts";
+import { formatButlerTime, NS_PER_SECOND, parseButlerTime, timeFromCalendar } from "../../time/index.ts";
 
 export const UUID_TAG = "!uuid";
 export const BUTLER_TIME_TAG = "!butler_time/tai/iso";

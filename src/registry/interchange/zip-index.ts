@@ -3,7 +3,7 @@
  * and refs the zip holds, and which datasets each artifact in the zip belongs to.
  */
 import { normalizeUuid } from "../../core/index.ts";
-import { ExportFormatError } from "../../errors.ts";
+import { ExportFormatError } from "../../errors/index.ts";
 import type { ExportDataId } from "./export-format.ts";
 
 export interface ZipDatasetType {

@@ -12,7 +12,7 @@ import {
   DatasetNotFoundError,
   DatasetTypeError,
   InvalidArgumentError,
-} from "../../errors.ts";
+} from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import { toBigInt, toNumber } from "../sql-values.ts";
 import type { CollectionManager, CollectionRecord } from "./collection-manager.ts";

@@ -7,7 +7,7 @@ import {
   ConflictingDefinitionError,
   MissingCollectionError,
   OrphanedRecordError,
-} from "../../errors.ts";
+} from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import {
   isGlob,

@@ -12,7 +12,11 @@ import {
   parseDataId,
   type RecordConstraint,
 } from "../../core/index.ts";
-import { DataIdValueError, DimensionRecordNotFoundError, InconsistentDataIdError } from "../../errors.ts";
+import {
+  DataIdValueError,
+  DimensionRecordNotFoundError,
+  InconsistentDataIdError,
+} from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import { elementColumnFor, elementKeyColumns } from "../schema/dimension-tables.ts";
 import { columnTypeOf, type DimensionRecordManager, keyOf } from "./dimension-record-manager.ts";

@@ -7,9 +7,9 @@ import {
   DatasetRef,
   type DatasetType,
   normalizeUuid,
-  timeFromDate,
 } from "../../core/index.ts";
-import { CollectionTypeError, ConflictingDefinitionError } from "../../errors.ts";
+import { CollectionTypeError, ConflictingDefinitionError } from "../../errors/index.ts";
+import { timeFromDate } from "../../time/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { RowsColumn } from "../dialects/registry-dialect.ts";
 import { TABLES } from "../schema/static-tables.ts";

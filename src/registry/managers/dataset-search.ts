@@ -9,7 +9,7 @@ import {
   parseDataId,
   Timespan,
 } from "../../core/index.ts";
-import { CalibrationLookupError, InvalidArgumentError, InvalidQueryError } from "../../errors.ts";
+import { CalibrationLookupError, InvalidArgumentError, InvalidQueryError } from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { NameExpression } from "../name-expression.ts";
 import { TABLES } from "../schema/static-tables.ts";

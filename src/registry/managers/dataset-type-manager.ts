@@ -5,7 +5,7 @@ import {
   DatasetTypeError,
   MissingDatasetTypeError,
   OrphanedRecordError,
-} from "../../errors.ts";
+} from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import { type NameExpression, parseNameExpression, patternMatches } from "../name-expression.ts";
 import { calibsTable, calibsTableName, tagsTable, tagsTableName } from "../schema/dataset-tables.ts";

@@ -11,7 +11,7 @@ import {
   DimensionNameError,
   DimensionRecordNotFoundError,
   InvalidArgumentError,
-} from "../../errors.ts";
+} from "../../errors/index.ts";
 import { HtmPixelization, type Region } from "../../sphgeom/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { ColumnTypeSpec, RowsColumn } from "../dialects/registry-dialect.ts";

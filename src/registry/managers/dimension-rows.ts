@@ -4,7 +4,7 @@ import {
   makeDimensionRecord,
   Timespan,
 } from "../../core/index.ts";
-import { DimensionValueError } from "../../errors.ts";
+import { DimensionValueError } from "../../errors/index.ts";
 import { decodeRegion, hexToBytes, type Region } from "../../sphgeom/index.ts";
 import { columnValuesEqual, toBigInt, toBool, toBytes, toNumber } from "../sql-values.ts";
 

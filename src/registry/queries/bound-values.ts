@@ -3,9 +3,10 @@
  * accepts (64-bit integers, finite numbers, text without NUL), and long AND/OR joins kept shallow.
  */
 import { type RawBuilder, sql } from "kysely";
-import { Timespan, timeFromDate } from "../../core/index.ts";
+import { Timespan } from "../../core/index.ts";
 import { Box, Circle, ConvexPolygon } from "../../sphgeom/index.ts";
-import type { Compiled } from "./where-compiler.ts";
+import { timeFromDate } from "../../time/index.ts";
+import type { Compiled } from "./where-scope.ts";
 
 /** IN lists longer than this are bound as one parameter (a JSON array), not one parameter per value. */
 export const INLINE_IN_LIST_LIMIT = 100;

@@ -5,13 +5,13 @@
  * language and values stay bound. A join rather than a scalar subquery lets PostgreSQL hash-join.
  */
 import { type RawBuilder, sql } from "kysely";
-import { InvalidQueryError } from "../../errors.ts";
+import { InvalidQueryError } from "../../errors/index.ts";
 import { parseHeaderKey } from "../../fits/header-key.ts";
 import { type HeaderKeyRecord, valueColumn } from "../managers/header-index-manager.ts";
 import { HEADER_TABLES } from "../schema/header-tables.ts";
 import type { ValueType } from "./identifiers.ts";
 import type { JoinPlan } from "./join-plan.ts";
-import type { Compiled } from "./where-compiler.ts";
+import type { Compiled } from "./where-scope.ts";
 
 /** Whether a `where` or `orderBy` may name header values (so the indexed keys must be loaded). */
 export function mentionsHeaders(

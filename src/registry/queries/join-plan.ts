@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import type { DimensionElement, DimensionGroup } from "../../core/index.ts";
-import { InvalidQueryError } from "../../errors.ts";
+import { InvalidQueryError } from "../../errors/index.ts";
 import { elementColumnFor } from "../schema/dimension-tables.ts";
 
 /** A relation that already holds some dimensions' values in columns named after them (a dataset search). */

@@ -4,6 +4,7 @@ import { dimensionTables } from "./dimension-tables.ts";
 import { headerTables } from "./header-tables.ts";
 import { governorSummaryTables, staticTables } from "./static-tables.ts";
 import { createTable, type TableSpec } from "./table-spec.ts";
+import { tokenTables } from "./token-tables.ts";
 
 /** Every table a new registry starts with, in creation order. */
 export function initialTables(universe: DimensionUniverse): TableSpec[] {
@@ -12,6 +13,7 @@ export function initialTables(universe: DimensionUniverse): TableSpec[] {
     ...dimensionTables(universe),
     ...governorSummaryTables(universe),
     ...headerTables(),
+    ...tokenTables(),
   ];
 }
 

@@ -1,4 +1,4 @@
-import { SchemaVersionError } from "../../errors.ts";
+import { SchemaVersionError } from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import { headerTables } from "./header-tables.ts";
 import { createTable } from "./table-spec.ts";

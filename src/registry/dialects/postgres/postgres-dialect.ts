@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect, type RawBuilder, sql } from "kysely";
-import { InvalidArgumentError } from "../../../errors.ts";
+import { InvalidArgumentError } from "../../../errors/index.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,
@@ -70,6 +70,7 @@ export class PostgresRegistryDialect implements RegistryDialect {
   readonly location: string;
   readonly kysely: Kysely<DynamicSchema>;
   readonly capabilities = CAPABILITIES;
+  readonly keyedTableOptions = "";
   readonly readOnly: boolean;
   readonly namespace: string | null;
 
@@ -195,6 +196,30 @@ export class PostgresRegistryDialect implements RegistryDialect {
 
   async updateStatistics(db: Kysely<DynamicSchema>, tables: readonly string[]): Promise<void> {
     for (const table of tables) await sql`ANALYZE ${sql.table(table)}`.execute(db);
+  }
+
+  /**
+   * Runs `run` on one pooled connection; an abort sends pg_cancel_backend for it from another one. The
+   * connection is released only after the cancel request is answered, so a late cancel can never stop
+   * a statement that the next user of the connection runs.
+   */
+  async cancellable<T>(signal: AbortSignal, run: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T> {
+    return this.kysely.connection().execute(async (db) => {
+      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db);
+      const pid = rows[0]!.pid;
+      let cancelling: Promise<unknown> | undefined;
+      const cancel = () => {
+        cancelling = sql`SELECT pg_cancel_backend(${pid})`.execute(this.kysely).catch(() => undefined);
+      };
+      if (signal.aborted) cancel();
+      else signal.addEventListener("abort", cancel, { once: true });
+      try {
+        return await run(db);
+      } finally {
+        signal.removeEventListener("abort", cancel);
+        await cancelling;
+      }
+    });
   }
 
   classifyError(err: unknown): DatabaseErrorKind {

@@ -3,14 +3,8 @@
  * every connect and every statement fails with a ButlerError naming `host:port/database` (never the
  * password). Constraint and serialization errors pass through: the registry classifies them itself.
  */
-import { InvalidQueryError, isButlerError } from "../../../errors.ts";
-import {
-  databaseValueError,
-  describeSeconds,
-  driverCodeOf,
-  driverMessageOf,
-  RegistryDatabaseError,
-} from "../database-errors.ts";
+import { InvalidQueryError, isButlerError, RegistryDatabaseError } from "../../../errors/index.ts";
+import { databaseValueError, describeSeconds, driverCodeOf, driverMessageOf } from "../database-errors.ts";
 
 /** The slice of a pg Pool the dialect and Kysely call. */
 export interface PgPool {

@@ -11,7 +11,7 @@
 import { accessSync, copyFileSync, existsSync, constants as fsConstants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { RegistryNotFoundError, RegistryNotWriteableError } from "../../../errors.ts";
+import { RegistryNotFoundError, RegistryNotWriteableError } from "../../../errors/index.ts";
 import { getLogger } from "../../../log.ts";
 import type { BetterSqliteDatabase } from "./sqlite-connection.ts";
 

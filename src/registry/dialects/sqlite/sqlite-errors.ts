@@ -2,14 +2,8 @@
  * SQLite driver errors → typed registry errors, in one place. Constraint errors pass through untouched:
  * the registry classifies and reports them itself (see `classifyError`).
  */
-import { isButlerError } from "../../../errors.ts";
-import {
-  databaseValueError,
-  describeSeconds,
-  driverCodeOf,
-  driverMessageOf,
-  RegistryDatabaseError,
-} from "../database-errors.ts";
+import { isButlerError, RegistryDatabaseError } from "../../../errors/index.ts";
+import { databaseValueError, describeSeconds, driverCodeOf, driverMessageOf } from "../database-errors.ts";
 
 /** What a mapped error needs to say: where the database is and how long a writer waits. */
 export interface SqliteErrorContext {

@@ -1,0 +1,462 @@
+/**
+ * `RemoteButler`: a repository on a butler server, with the Butler's API for reads, queries and puts.
+ * The server finds datasets and hands out each file's record (with its byte index) and a signed URL;
+ * the bytes come straight from the store through the local butler's own read path (`remote-read.ts`),
+ * so `calexp.metadata` is one call to the server and one ranged GET of the header. Puts serialise
+ * locally, upload to a signed URL and let the server register the dataset (`remote-put.ts`).
+ */
+
+import { mapConcurrent } from "../butler/concurrency.ts";
+import type { HeaderScan } from "../butler/header-scan.ts";
+import { dataIdObject, formatDataId, mergeDataId } from "../butler/resolve.ts";
+import {
+  type DataIdInput,
+  DatasetRef,
+  type DatasetType,
+  DimensionUniverse,
+  defaultStorageClasses,
+  type StorageClassFactory,
+  splitDatasetTypeName,
+  type Timespan,
+} from "../core/index.ts";
+import { prepareRead, type StoredFileRecord } from "../datastore/index.ts";
+import {
+  DatasetNotFoundError,
+  DatasetNotFoundInCollectionsError,
+  InvalidArgumentError,
+  isButlerError,
+  NoDefaultCollectionError,
+  ReadOnlyButlerError,
+  ServerUrlError,
+  UnknownComponentError,
+} from "../errors/index.ts";
+import { getLogger } from "../log.ts";
+import { type ConnectionOptions, ServerConnection } from "./connection.ts";
+import {
+  type FileInfo,
+  type GetFileByDataIdResponse,
+  type GetFileResponse,
+  REPO_PREFIX,
+  routePath,
+} from "./protocol.ts";
+import { indexedHeaderKeys, type RemoteQueryHeadersOptions, remoteQueryHeaders } from "./remote-headers.ts";
+import { remotePut } from "./remote-put.ts";
+import { RemoteFiles } from "./remote-read.ts";
+import { RemoteRegistry } from "./remote-registry.ts";
+import { findToken } from "./token.ts";
+import { dataIdToJson, namesToJson, refFromJson, timespanToJson } from "./wire.ts";
+
+const timer = getLogger("timer.butler");
+
+/** Datasets getMany reads at once by default (as a local butler). */
+const DEFAULT_CONCURRENCY = 16;
+
+export interface RemoteButlerOptions extends Omit<ConnectionOptions, "token"> {
+  /** Bearer token; else `BUTLER_TOKEN`, else the tokens file (see `token.ts`). */
+  token?: string;
+  collections?: string | readonly string[];
+  /** The RUN collection puts write to. */
+  run?: string;
+  /** Default data ID values. */
+  dataId?: Readonly<Record<string, unknown>>;
+  /** Allow puts; by default a remote butler is writeable exactly when it has a run, as a local one. */
+  writeable?: boolean;
+  /** Storage classes the repository uses beyond the defaults. */
+  storageClasses?: StorageClassFactory;
+}
+
+export interface RemoteGetOptions {
+  collections?: string | readonly string[];
+  parameters?: Readonly<Record<string, unknown>>;
+  storageClass?: string;
+  timespan?: Timespan | null;
+  signal?: AbortSignal;
+}
+
+export type RemoteGetManyItem =
+  | DatasetRef
+  | { datasetType: string | DatasetType; dataId?: DataIdInput | null };
+
+/** A dataset about to be read: its whole-dataset ref, the component asked for, its file. */
+interface Located {
+  ref: DatasetRef;
+  component?: string;
+  record: StoredFileRecord;
+  url: string;
+}
+
+function asList(collections: string | readonly string[]): string[] {
+  return typeof collections === "string" ? [collections] : [...collections];
+}
+
+/** True for a URL of a repository on a butler server: `http(s)://host[:port]/…/api/butler/repo/NAME`. */
+export function isServerUrl(repo: string): boolean {
+  return /^https?:\/\//i.test(repo) && repo.includes(`${REPO_PREFIX}/`);
+}
+
+export class RemoteButler {
+  /** The repository's URL on the server. */
+  readonly url: string;
+  readonly connection: ServerConnection;
+  readonly registry: RemoteRegistry;
+  readonly storageClasses: StorageClassFactory;
+  readonly files: RemoteFiles;
+  readonly collections: readonly string[];
+  readonly run: string | undefined;
+  readonly dataId: Readonly<Record<string, unknown>>;
+  readonly isWriteable: boolean;
+
+  private constructor(
+    url: string,
+    connection: ServerConnection,
+    universe: DimensionUniverse,
+    options: RemoteButlerOptions,
+  ) {
+    this.url = url;
+    this.connection = connection;
+    this.storageClasses = options.storageClasses ?? defaultStorageClasses();
+    this.collections =
+      options.collections !== undefined
+        ? asList(options.collections)
+        : options.run !== undefined
+          ? [options.run]
+          : [];
+    this.run = options.run;
+    this.dataId = { ...(options.dataId ?? {}) };
+    this.isWriteable = options.writeable ?? options.run !== undefined;
+    this.registry = new RemoteRegistry(connection, universe, this.collections);
+    this.files = new RemoteFiles(url, this.storageClasses);
+  }
+
+  /** Connects to `http(s)://host/api/butler/repo/NAME` (one request: the dimension universe). */
+  static async open(url: string, options: RemoteButlerOptions = {}): Promise<RemoteButler> {
+    const base = url.replace(/\/+$/, "");
+    if (!isServerUrl(base)) throw new ServerUrlError(url, `it has no ${REPO_PREFIX}/NAME path`);
+    const token = findToken(base, options.token);
+    const connection = new ServerConnection(base, {
+      ...(token === undefined ? {} : { token }),
+      ...(options.retryBudgetMs === undefined ? {} : { retryBudgetMs: options.retryBudgetMs }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }),
+    });
+    const universe = DimensionUniverse.fromConfig(await connection.getJson<unknown>(routePath("universe")));
+    return new RemoteButler(base, connection, universe, options);
+  }
+
+  /** The repository (its server URL), where a local butler has its directory. */
+  get root(): string {
+    return this.url;
+  }
+
+  async close(): Promise<void> {}
+
+  searchCollections(collections: string | readonly string[] | undefined, operation: string): string[] {
+    const list = collections !== undefined ? asList(collections) : [...this.collections];
+    if (list.length === 0) throw new NoDefaultCollectionError("collections", operation);
+    return list;
+  }
+
+  /** The ref of one component of a dataset (checked against its storage class). */
+  componentRef(ref: DatasetRef, component: string): DatasetRef {
+    const composite = ref.makeCompositeRef();
+    const storageClass = this.storageClasses.get(composite.datasetType.storageClass);
+    return composite.makeComponentRef(component, storageClass.componentStorageClass(component));
+  }
+
+  // ---- finding files ----------------------------------------------------------------------------
+
+  /**
+   * The files of datasets by ID (record and signed URL, remembered for reads), in one request per
+   * 10,000; a dataset without one is left out.
+   */
+  async fetchFileInfo(ids: readonly string[], signal?: AbortSignal): Promise<Map<string, Located>> {
+    const out = new Map<string, Located>();
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const answer = await this.connection.postJson<GetFileResponse>(
+        routePath("getFile"),
+        { dataset_ids: ids.slice(i, i + 10_000) },
+        signal === undefined ? {} : { signal },
+      );
+      for (const file of answer.files) {
+        const ref = refFromJson(file.dataset_ref, this.registry.universe);
+        const located = this.#learn(ref, file.file_info);
+        if (located !== undefined) out.set(ref.id, located);
+      }
+    }
+    return out;
+  }
+
+  #learn(ref: DatasetRef, infos: readonly FileInfo[]): Located | undefined {
+    const whole = infos.find((info) => info.record.component === null);
+    if (whole === undefined) return undefined;
+    return { ref, record: this.files.learn(whole), url: whole.url };
+  }
+
+  /** Checks a component and the parameters against the storage class, before any byte is read. */
+  #check(parentStorageClass: string, component: string | undefined, options: RemoteGetOptions): void {
+    prepareRead(
+      this.storageClasses,
+      options.storageClass ?? parentStorageClass,
+      component,
+      options.parameters,
+    );
+  }
+
+  #checkComponent(type: DatasetType, component: string | null): string | undefined {
+    if (component === null) return undefined;
+    const storageClass = this.storageClasses.get(type.storageClass);
+    if (!storageClass.hasComponent(component)) {
+      throw new UnknownComponentError(
+        component,
+        `dataset type '${type.name}' (storage class ${storageClass.name})`,
+        storageClass.allComponents(),
+      );
+    }
+    return component;
+  }
+
+  /**
+   * The dataset a read names and its file: with a ref, one get_file; with a dataset type and data ID,
+   * one get_file_by_data_id (the type is fetched first only when default data ID values must be merged
+   * for its dimensions and it is not known yet).
+   */
+  async #locate(
+    refOrType: DatasetRef | DatasetType | string,
+    dataId: DataIdInput | null | undefined,
+    options: RemoteGetOptions,
+    operation: string,
+    check = true,
+  ): Promise<Located> {
+    if (refOrType instanceof DatasetRef) {
+      if (Object.keys(dataIdObject(dataId)).length > 0) {
+        throw new InvalidArgumentError(
+          `${operation}: a DatasetRef was given, so a data ID may not be given too (the ref already names the dataset)`,
+        );
+      }
+      const component = refOrType.datasetType.component ?? undefined;
+      const ref = refOrType.makeCompositeRef();
+      if (check) this.#check(ref.datasetType.storageClass, component, options);
+      const found = (await this.fetchFileInfo([ref.id], options.signal)).get(ref.id);
+      if (found === undefined)
+        throw new DatasetNotFoundError(ref.id, `dataset ${ref} has no file on ${this.url}`);
+      return { ...found, ...(component === undefined ? {} : { component }) };
+    }
+    const [parentName, componentName] = splitDatasetTypeName(
+      typeof refOrType === "string" ? refOrType : refOrType.name,
+    );
+    const collections = this.searchCollections(options.collections, operation);
+    let merged: DataIdInput = dataIdObject(dataId);
+    if (Object.keys(this.dataId).length > 0) {
+      const type = await this.registry.getDatasetType(parentName);
+      merged = mergeDataId(dataId, this.dataId, type.dimensions.names);
+    }
+    const timespan = timespanToJson(options.timespan);
+    const answer = await this.connection.postJson<GetFileByDataIdResponse>(
+      routePath("getFileByDataId"),
+      {
+        dataset_type: parentName,
+        data_id: dataIdToJson(merged),
+        collections: namesToJson(collections, operation)!,
+        ...(timespan === undefined ? {} : { timespan }),
+      },
+      options.signal === undefined ? {} : { signal: options.signal },
+    );
+    if (answer.dataset_ref === null) {
+      throw new DatasetNotFoundInCollectionsError(parentName, formatDataId(merged), collections);
+    }
+    const ref = refFromJson(answer.dataset_ref, this.registry.universe).makeCompositeRef();
+    this.registry.rememberDatasetType(ref.datasetType);
+    const component = this.#checkComponent(ref.datasetType, componentName);
+    if (check) this.#check(ref.datasetType.storageClass, component, options);
+    const found = this.#learn(ref, answer.file_info);
+    if (found === undefined)
+      throw new DatasetNotFoundError(ref.id, `dataset ${ref} has no file on ${this.url}`);
+    return { ...found, ...(component === undefined ? {} : { component }) };
+  }
+
+  async #read<T>(target: Located, options: RemoteGetOptions, started: number): Promise<T> {
+    const result = await this.files.readFromRecord<T>(target.ref, target.record, {
+      ...(target.component === undefined ? {} : { component: target.component }),
+      ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
+      ...(options.storageClass === undefined ? {} : { storageClass: options.storageClass }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (timer.isEnabledFor("debug")) {
+      const m = result.metrics;
+      timer.debug(
+        `Retrieved dataset ${target.ref.datasetType.name}${target.component === undefined ? "" : `.${target.component}`}@${target.ref.dataId} from ${this.url}: took ${(performance.now() - started).toFixed(3)} ms`,
+        {
+          fetchMs: m.fetchMs,
+          decodeMs: m.decodeMs,
+          requests: m.requests,
+          bytes: m.bytesRead,
+          cacheHits: m.cacheHits,
+        },
+      );
+    }
+    return result.value;
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  /** Reads a dataset, a component (`calexp.wcs`, or a component ref) or a cutout (`parameters: {bbox}`). */
+  async get<T = unknown>(
+    refOrType: DatasetRef | DatasetType | string,
+    dataId?: DataIdInput | null,
+    options: RemoteGetOptions = {},
+  ): Promise<T> {
+    const started = performance.now();
+    const target = await this.#locate(refOrType, dataId, options, "get");
+    return this.#read<T>(target, options, started);
+  }
+
+  /**
+   * Reads many datasets: items given by data ID are found first (in parallel), then one get_file asks
+   * for the files of all of them; the reads run `concurrency` at a time. Results keep the input order.
+   */
+  async getMany<T = unknown>(
+    items: readonly RemoteGetManyItem[],
+    options: RemoteGetOptions & { concurrency?: number; onRead?: () => void } = {},
+  ): Promise<T[]> {
+    const started = performance.now();
+    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    const wanted = await mapConcurrent([...items], concurrency, async (item) => {
+      if (item instanceof DatasetRef) {
+        const component = item.datasetType.component ?? undefined;
+        const ref = item.makeCompositeRef();
+        this.#check(ref.datasetType.storageClass, component, options);
+        return { ref, component };
+      }
+      const name = typeof item.datasetType === "string" ? item.datasetType : item.datasetType.name;
+      const [parentName, componentName] = splitDatasetTypeName(name);
+      const type = await this.registry.getDatasetType(parentName);
+      const component = this.#checkComponent(type, componentName);
+      this.#check(type.storageClass, component, options);
+      const collections = this.searchCollections(options.collections, "getMany");
+      const merged = mergeDataId(item.dataId, this.dataId, type.dimensions.names);
+      const ref = await this.registry.findDataset(type, merged, {
+        collections,
+        ...(options.timespan === undefined ? {} : { timespan: options.timespan }),
+      });
+      if (ref === null)
+        throw new DatasetNotFoundInCollectionsError(type.name, formatDataId(merged), collections);
+      return { ref, component };
+    });
+    const files = await this.fetchFileInfo([...new Set(wanted.map((w) => w.ref.id))], options.signal);
+    return mapConcurrent(wanted, concurrency, async (w) => {
+      const found = files.get(w.ref.id);
+      if (found === undefined) {
+        throw new DatasetNotFoundError(w.ref.id, `dataset ${w.ref} has no file on ${this.url}`);
+      }
+      const value = await this.#read<T>(
+        { ...found, ...(w.component === undefined ? {} : { component: w.component }) },
+        options,
+        started,
+      );
+      options.onRead?.();
+      return value;
+    });
+  }
+
+  /** Whether the dataset is known to the server and has a file there. */
+  async exists(
+    refOrType: DatasetRef | DatasetType | string,
+    dataId?: DataIdInput | null,
+    options: Pick<RemoteGetOptions, "collections" | "timespan"> = {},
+  ): Promise<boolean> {
+    try {
+      await this.#locate(refOrType, dataId, options, "exists", false);
+      return true;
+    } catch (err) {
+      if (isButlerError(err, "DATASET_NOT_FOUND")) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The URLs of a dataset's file: the signed URL the server hands out (it expires; see the server's
+   * URL expiry). Predicting the URI of a dataset not yet stored is not offered through a server.
+   */
+  async getURIs(
+    refOrType: DatasetRef | DatasetType | string,
+    dataId?: DataIdInput | null,
+    options: Pick<RemoteGetOptions, "collections" | "timespan"> & { predict?: boolean } = {},
+  ): Promise<{ primaryURI: string | null; componentURIs: Record<string, string> }> {
+    if (options.predict) {
+      throw new InvalidArgumentError(
+        "getURIs with predict is not offered by a remote butler: the server decides where a put writes",
+      );
+    }
+    const found = await this.#locate(refOrType, dataId, options, "getURIs", false);
+    return { primaryURI: found.url, componentURIs: {} };
+  }
+
+  async getURI(
+    refOrType: DatasetRef | DatasetType | string,
+    dataId?: DataIdInput | null,
+    options: Pick<RemoteGetOptions, "collections" | "timespan"> = {},
+  ): Promise<string> {
+    return (await this.getURIs(refOrType, dataId, options)).primaryURI!;
+  }
+
+  // ---- queries ----------------------------------------------------------------------------------
+
+  queryDatasets(
+    datasetType: Parameters<RemoteRegistry["queryDatasets"]>[0],
+    options: Parameters<RemoteRegistry["queryDatasets"]>[1] = {},
+  ): ReturnType<RemoteRegistry["queryDatasets"]> {
+    const collections = this.searchCollections(
+      options.collections as string | readonly string[] | undefined,
+      "queryDatasets",
+    );
+    return this.registry.queryDatasets(datasetType, { ...options, collections });
+  }
+
+  queryDataIds(
+    dimensions: Parameters<RemoteRegistry["queryDataIds"]>[0],
+    options: Parameters<RemoteRegistry["queryDataIds"]>[1] = {},
+  ): ReturnType<RemoteRegistry["queryDataIds"]> {
+    return this.registry.queryDataIds(dimensions, options);
+  }
+
+  queryDimensionRecords(
+    element: Parameters<RemoteRegistry["queryDimensionRecords"]>[0],
+    options: Parameters<RemoteRegistry["queryDimensionRecords"]>[1] = {},
+  ): ReturnType<RemoteRegistry["queryDimensionRecords"]> {
+    return this.registry.queryDimensionRecords(element, options);
+  }
+
+  /**
+   * Header values of the datasets found (find-first by default), as a local butler's queryHeaders:
+   * indexed keys from the server's registry, others read here from the files (see remote-headers.ts).
+   */
+  queryHeaders(datasetType: string, options: RemoteQueryHeadersOptions = {}): Promise<HeaderScan> {
+    return remoteQueryHeaders(this, datasetType, options);
+  }
+
+  /** The header keys the repository indexes for a dataset type. */
+  indexedHeaderKeys(datasetType: string): Promise<string[]> {
+    return indexedHeaderKeys(this, datasetType);
+  }
+
+  // ---- writes -----------------------------------------------------------------------------------
+
+  /**
+   * Stores `object` as a new dataset through the server: the formatter writes the file here, it is
+   * uploaded to a signed URL, and the server checks it and registers dataset and record atomically.
+   */
+  async put(
+    object: unknown,
+    datasetType: string | DatasetType,
+    dataId?: DataIdInput | null,
+    options: { run?: string } = {},
+  ): Promise<DatasetRef> {
+    if (!this.isWriteable) throw new ReadOnlyButlerError("put");
+    const run = options.run ?? this.run;
+    if (run === undefined) throw new NoDefaultCollectionError("run", "put");
+    const name = typeof datasetType === "string" ? datasetType : datasetType.name;
+    const type = await this.registry.getDatasetType(name);
+    const merged = mergeDataId(dataId, this.dataId, type.dimensions.names);
+    return remotePut(this, object, type, merged, run);
+  }
+}

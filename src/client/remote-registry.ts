@@ -1,0 +1,338 @@
+/**
+ * `butler.registry` of a remote butler: the registry's read API over the server's routes, with the
+ * butler's default collections filled in as a local butler's registry does. Queries stream as JSON
+ * lines and are collected page by page; dataset types are fetched once and kept.
+ */
+import {
+  CollectionType,
+  type DataCoordinate,
+  type DataIdInput,
+  type DatasetRef,
+  type DatasetRefJson,
+  type DatasetType,
+  type DimensionElement,
+  type DimensionRecord,
+  type DimensionUniverse,
+  type Timespan,
+} from "../core/index.ts";
+import { MissingCollectionError, ReadOnlyRegistryError } from "../errors/index.ts";
+import type {
+  DimensionsInput,
+  NameExpression,
+  QueryCollectionsOptions,
+  QueryDataIdsOptions,
+  QueryDatasetsOptions,
+  QueryDimensionRecordsOptions,
+  QueryOptions,
+} from "../registry/index.ts";
+import type { ServerConnection } from "./connection.ts";
+import {
+  type CollectionChainResponse,
+  type CollectionInfo,
+  type CollectionSummaryResponse,
+  type CollectionTypeName,
+  type DataIdJson,
+  type DatasetResponse,
+  type DatasetsResponse,
+  type DatasetTypeResponse,
+  type DimensionRecordJson,
+  type ExpandDataIdResponse,
+  type FindDatasetResponse,
+  type QueryCollectionInfoResponse,
+  type QueryDatasetTypesResponse,
+  type QueryRequestBase,
+  routePath,
+} from "./protocol.ts";
+import {
+  dataIdFromJson,
+  dataIdToJson,
+  datasetTypeFromJson,
+  namesToJson,
+  recordFromJson,
+  refFromJson,
+  timespanToJson,
+} from "./wire.ts";
+
+/** The options every streamed query shares, on the wire. */
+function queryBase(options: QueryOptions): QueryRequestBase {
+  const out: QueryRequestBase = {};
+  if (options.where !== undefined) out.where = options.where;
+  if (options.bind !== undefined) out.bind = { ...options.bind };
+  if (options.dataId !== undefined) out.data_id = dataIdToJson(options.dataId);
+  if (options.orderBy !== undefined)
+    out.order_by = typeof options.orderBy === "string" ? options.orderBy : [...options.orderBy];
+  if (options.limit !== undefined) out.limit = options.limit;
+  if (options.offset !== undefined) out.offset = options.offset;
+  return out;
+}
+
+function typeNames(
+  types: string | DatasetType | readonly (string | DatasetType)[] | undefined,
+): string | string[] | undefined {
+  if (types === undefined) return undefined;
+  const list: readonly (string | DatasetType)[] = Array.isArray(types)
+    ? (types as readonly (string | DatasetType)[])
+    : [types as string | DatasetType];
+  return list.map((t) => (typeof t === "string" ? t : t.name));
+}
+
+export class RemoteRegistry {
+  readonly universe: DimensionUniverse;
+  readonly isWriteable = false;
+  /** Collections searched when a call gives none (the butler's). */
+  readonly defaults: readonly string[];
+  readonly #connection: ServerConnection;
+  readonly #types = new Map<string, DatasetType>();
+
+  constructor(connection: ServerConnection, universe: DimensionUniverse, defaults: readonly string[]) {
+    this.#connection = connection;
+    this.universe = universe;
+    this.defaults = defaults;
+  }
+
+  #collections(given: NameExpression | undefined, what: string): string | string[] | undefined {
+    return namesToJson(given ?? (this.defaults.length > 0 ? this.defaults : undefined), what);
+  }
+
+  async close(): Promise<void> {}
+
+  /** Refuses a write: a remote registry changes only through the server's put. */
+  #readOnly(operation: string): never {
+    throw new ReadOnlyRegistryError(operation);
+  }
+
+  // ---- dataset types ----------------------------------------------------------------------------
+
+  async getDatasetType(name: string): Promise<DatasetType> {
+    const known = this.#types.get(name);
+    if (known !== undefined) return known;
+    const json = await this.#connection.getJson<DatasetTypeResponse>(
+      routePath("datasetType", { datasetTypeName: name }),
+    );
+    const type = datasetTypeFromJson(json, this.universe);
+    this.#types.set(name, type);
+    return type;
+  }
+
+  /** Keeps a dataset type the server sent with a ref, so later lookups need no request. */
+  rememberDatasetType(type: DatasetType): void {
+    if (!type.isComponent() && !this.#types.has(type.name)) this.#types.set(type.name, type);
+  }
+
+  async queryDatasetTypes(
+    expression?: NameExpression,
+    options: { components?: boolean; missing?: string[] } = {},
+  ): Promise<DatasetType[]> {
+    const pattern = namesToJson(expression, "queryDatasetTypes");
+    const answer = await this.#connection.postJson<QueryDatasetTypesResponse>(
+      routePath("queryDatasetTypes"),
+      {
+        ...(pattern === undefined ? {} : { pattern }),
+        ...(options.components === undefined ? {} : { components: options.components }),
+      },
+    );
+    options.missing?.push(...(answer.missing ?? []));
+    return answer.dataset_types.map((json) => datasetTypeFromJson(json, this.universe));
+  }
+
+  registerDatasetType(): Promise<boolean> {
+    this.#readOnly("registerDatasetType");
+  }
+
+  // ---- collections ------------------------------------------------------------------------------
+
+  /** Collections matching an expression, with their types and (for chains) children. */
+  async queryCollectionInfo(
+    expression?: NameExpression,
+    options: QueryCollectionsOptions & { includeSummary?: boolean } = {},
+  ): Promise<CollectionInfo[]> {
+    const pattern = namesToJson(expression, "queryCollections");
+    const types =
+      options.collectionTypes === undefined
+        ? undefined
+        : [
+            ...(options.collectionTypes instanceof CollectionType
+              ? [options.collectionTypes]
+              : options.collectionTypes),
+          ].map((t) => t.name as CollectionTypeName);
+    const answer = await this.#connection.postJson<QueryCollectionInfoResponse>(
+      routePath("queryCollectionInfo"),
+      {
+        ...(pattern === undefined ? {} : { pattern }),
+        ...(types === undefined ? {} : { types }),
+        ...(options.flattenChains === undefined ? {} : { flatten_chains: options.flattenChains }),
+        ...(options.includeChains === undefined ? {} : { include_chains: options.includeChains }),
+        ...(options.includeSummary === undefined ? {} : { include_summary: options.includeSummary }),
+      },
+    );
+    return answer.collections;
+  }
+
+  async queryCollections(
+    expression?: NameExpression,
+    options: QueryCollectionsOptions = {},
+  ): Promise<string[]> {
+    return (await this.queryCollectionInfo(expression, options)).map((c) => c.name);
+  }
+
+  async getCollectionType(name: string): Promise<CollectionType> {
+    const [info] = await this.queryCollectionInfo([name]);
+    if (info === undefined) {
+      throw new MissingCollectionError(name);
+    }
+    return CollectionType.fromName(info.type);
+  }
+
+  async getCollectionChain(parent: string): Promise<string[]> {
+    const answer = await this.#connection.getJson<CollectionChainResponse>(
+      routePath("collectionChain", { collection: parent }),
+    );
+    return answer.children;
+  }
+
+  /** The CHAINED collections that list `name` among their children. */
+  async getCollectionParentChains(name: string): Promise<string[]> {
+    const chains = await this.queryCollectionInfo("*", { collectionTypes: CollectionType.CHAINED });
+    return chains.filter((c) => c.children?.includes(name)).map((c) => c.name);
+  }
+
+  async getCollectionSummary(
+    collections: NameExpression,
+  ): Promise<{ datasetTypes: string[]; governors: Record<string, string[]> }> {
+    const answer = await this.#connection.postJson<CollectionSummaryResponse>(
+      routePath("collectionSummary"),
+      { collections: namesToJson(collections, "getCollectionSummary") },
+    );
+    return { datasetTypes: answer.dataset_types, governors: answer.governors };
+  }
+
+  // ---- datasets ---------------------------------------------------------------------------------
+
+  #ref(json: DatasetRefJson): DatasetRef {
+    const ref = refFromJson(json, this.universe);
+    this.rememberDatasetType(ref.datasetType.makeCompositeDatasetType());
+    return ref;
+  }
+
+  async findDataset(
+    datasetType: DatasetType | string,
+    dataId: DataIdInput,
+    options: { collections?: NameExpression; timespan?: Timespan | null } = {},
+  ): Promise<DatasetRef | null> {
+    const timespan = timespanToJson(options.timespan);
+    const collections = this.#collections(options.collections, "findDataset");
+    const answer = await this.#connection.postJson<FindDatasetResponse>(routePath("findDataset"), {
+      dataset_type: typeof datasetType === "string" ? datasetType : datasetType.name,
+      data_id: dataIdToJson(dataId),
+      ...(collections === undefined ? {} : { collections }),
+      ...(timespan === undefined ? {} : { timespan }),
+    });
+    return answer.dataset_ref === null ? null : this.#ref(answer.dataset_ref);
+  }
+
+  async getDataset(id: string): Promise<DatasetRef | null> {
+    const answer = await this.#connection.getJson<DatasetResponse>(routePath("dataset", { id }));
+    return answer.dataset_ref === null ? null : this.#ref(answer.dataset_ref);
+  }
+
+  /** Many refs by ID in one request per 10,000 (unknown IDs are left out). */
+  async getDatasets(ids: readonly string[]): Promise<DatasetRef[]> {
+    const out: DatasetRef[] = [];
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const answer = await this.#connection.postJson<DatasetsResponse>(routePath("datasets"), {
+        dataset_ids: ids.slice(i, i + 10_000),
+      });
+      out.push(...answer.dataset_refs.map((json) => this.#ref(json)));
+    }
+    return out;
+  }
+
+  async expandDataId(
+    dataId: DataIdInput | null | undefined,
+    options: { dimensions?: DimensionsInput } = {},
+  ): Promise<DataCoordinate> {
+    const dimensions = options.dimensions === undefined ? undefined : this.#group(options.dimensions);
+    const answer = await this.#connection.postJson<ExpandDataIdResponse>(routePath("expandDataId"), {
+      data_id: dataIdToJson(dataId),
+      ...(dimensions === undefined ? {} : { dimensions: [...dimensions.names] }),
+    });
+    return dataIdFromJson(answer.data_id, dimensions ?? this.universe.conform(Object.keys(answer.data_id)));
+  }
+
+  #group(dimensions: DimensionsInput) {
+    return this.universe.conform(typeof dimensions === "string" ? [dimensions] : dimensions);
+  }
+
+  // ---- queries ----------------------------------------------------------------------------------
+
+  async queryDatasets(
+    datasetType: NameExpression | DatasetType | readonly DatasetType[],
+    options: QueryDatasetsOptions = {},
+  ): Promise<DatasetRef[]> {
+    const names =
+      typeof datasetType === "string" || datasetType instanceof RegExp
+        ? namesToJson(datasetType, "queryDatasets")
+        : Array.isArray(datasetType)
+          ? (datasetType as readonly (string | RegExp | DatasetType)[]).map((t) =>
+              typeof t === "string" || t instanceof RegExp ? namesToJson(t, "queryDatasets")![0]! : t.name,
+            )
+          : (datasetType as DatasetType).name;
+    const collections = this.#collections(options.collections, "queryDatasets");
+    const timespan = timespanToJson(options.timespan);
+    const refs: DatasetRef[] = [];
+    await this.#connection.stream<DatasetRefJson>(
+      routePath("queryDatasets"),
+      {
+        ...queryBase(options),
+        dataset_type: names!,
+        ...(collections === undefined ? {} : { collections }),
+        ...(options.findFirst === undefined ? {} : { find_first: options.findFirst }),
+        ...(timespan === undefined ? {} : { timespan }),
+      },
+      (rows) => {
+        for (const row of rows) refs.push(this.#ref(row));
+      },
+    );
+    return refs;
+  }
+
+  /** The collections a dataset-constrained query searches: the call's, else the butler's defaults. */
+  #constrained(options: QueryDataIdsOptions, what: string) {
+    const datasets = typeNames(options.datasets);
+    if (datasets === undefined) return {};
+    const collections = this.#collections(options.collections, what);
+    return { datasets, ...(collections === undefined ? {} : { collections }) };
+  }
+
+  async queryDataIds(
+    dimensions: DimensionsInput,
+    options: QueryDataIdsOptions = {},
+  ): Promise<DataCoordinate[]> {
+    const group = this.#group(dimensions);
+    const out: DataCoordinate[] = [];
+    await this.#connection.stream<DataIdJson>(
+      routePath("queryDataIds"),
+      { ...queryBase(options), dimensions: [...group.names], ...this.#constrained(options, "queryDataIds") },
+      (rows) => {
+        for (const row of rows) out.push(dataIdFromJson(row, group));
+      },
+    );
+    return out;
+  }
+
+  async queryDimensionRecords(
+    element: string | DimensionElement,
+    options: QueryDimensionRecordsOptions = {},
+  ): Promise<DimensionRecord[]> {
+    const name = typeof element === "string" ? element : element.name;
+    const out: DimensionRecord[] = [];
+    await this.#connection.stream<DimensionRecordJson>(
+      routePath("queryDimensionRecords"),
+      { ...queryBase(options), element: name, ...this.#constrained(options, "queryDimensionRecords") },
+      (rows) => {
+        for (const row of rows) out.push(recordFromJson(row, name, this.universe));
+      },
+    );
+    return out;
+  }
+}

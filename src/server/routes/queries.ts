@@ -1,0 +1,170 @@
+/**
+ * Streamed queries (datasets, data IDs, dimension records, header values): the registry's queries
+ * with `where`, bind, order and limit, answered as JSON lines by streamRows.
+ */
+import type { FastifyInstance } from "fastify";
+import {
+  type QueryDataIdsRequest,
+  type QueryDatasetsRequest,
+  type QueryDimensionRecordsRequest,
+  type QueryHeadersRequest,
+  type QueryRequestBase,
+  ROUTES,
+} from "../../client/protocol.ts";
+import { Timespan } from "../../core/index.ts";
+import { ClientGoneError, InvalidArgumentError } from "../../errors/index.ts";
+import { withQuerySignal } from "../../registry/cancellation.ts";
+import type { QueryOptions } from "../../registry/queries/query-options.ts";
+import { repositoryOf, type ServerContext } from "../context.ts";
+import { NAME_PATTERN_SCHEMA, QUERY_BASE_PROPERTIES, TIMESPAN_SCHEMA } from "../schemas.ts";
+import { encodedChunks, streamRows } from "../stream.ts";
+import { encodeDimensionRecord, encodeHeaderRow } from "../wire.ts";
+
+const STREAM = { access: "read", stream: true } as const;
+
+function bodySchema(properties: Record<string, unknown>, required: string[]) {
+  return {
+    body: {
+      type: "object",
+      properties: { ...QUERY_BASE_PROPERTIES, ...properties },
+      required,
+      additionalProperties: false,
+    },
+  };
+}
+
+/** The options every query shares, from the wire's names to the registry's. */
+function queryOptions(body: QueryRequestBase): QueryOptions {
+  return {
+    ...(body.where === undefined ? {} : { where: body.where }),
+    ...(body.bind === undefined ? {} : { bind: body.bind }),
+    ...(body.data_id === undefined ? {} : { dataId: body.data_id }),
+    ...(body.order_by === undefined ? {} : { orderBy: body.order_by }),
+    ...(body.limit === undefined ? {} : { limit: body.limit }),
+    ...(body.offset === undefined ? {} : { offset: body.offset }),
+  };
+}
+
+function datasetConstraints(body: { datasets?: string | string[]; collections?: string | string[] }) {
+  if (body.datasets === undefined) return {};
+  return { datasets: body.datasets, collections: body.collections ?? "*" };
+}
+
+export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.post<{ Body: QueryDatasetsRequest }>(
+    ROUTES.queryDatasets,
+    {
+      config: STREAM,
+      schema: bodySchema(
+        {
+          dataset_type: NAME_PATTERN_SCHEMA,
+          collections: NAME_PATTERN_SCHEMA,
+          find_first: { type: "boolean" },
+          timespan: TIMESPAN_SCHEMA,
+        },
+        ["dataset_type"],
+      ),
+    },
+    async (request, reply) => {
+      const { butler } = repositoryOf(ctx, request);
+      const body = request.body;
+      return streamRows(ctx, request, reply, async function* (signal) {
+        const refs = await withQuerySignal(signal, () =>
+          butler.queryDatasets(body.dataset_type, {
+            ...queryOptions(body),
+            ...(body.collections === undefined ? {} : { collections: body.collections }),
+            ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),
+            ...(body.timespan === undefined || body.timespan === null
+              ? {}
+              : { timespan: Timespan.fromJSON(body.timespan) }),
+          }),
+        );
+        yield* encodedChunks(refs, (ref) => ref.toJSON(), ctx.pageRows, signal);
+      });
+    },
+  );
+  app.post<{ Body: QueryDataIdsRequest }>(
+    ROUTES.queryDataIds,
+    {
+      config: STREAM,
+      schema: bodySchema(
+        {
+          dimensions: { type: "array", items: { type: "string" } },
+          datasets: NAME_PATTERN_SCHEMA,
+          collections: NAME_PATTERN_SCHEMA,
+        },
+        ["dimensions"],
+      ),
+    },
+    async (request, reply) => {
+      const { registry } = repositoryOf(ctx, request).butler;
+      const body = request.body;
+      return streamRows(ctx, request, reply, async function* (signal) {
+        const dataIds = await withQuerySignal(signal, () =>
+          registry.queryDataIds(body.dimensions, { ...queryOptions(body), ...datasetConstraints(body) }),
+        );
+        yield* encodedChunks(dataIds, (dataId) => dataId.toJSON(), ctx.pageRows, signal);
+      });
+    },
+  );
+  app.post<{ Body: QueryDimensionRecordsRequest }>(
+    ROUTES.queryDimensionRecords,
+    {
+      config: STREAM,
+      schema: bodySchema(
+        { element: { type: "string" }, datasets: NAME_PATTERN_SCHEMA, collections: NAME_PATTERN_SCHEMA },
+        ["element"],
+      ),
+    },
+    async (request, reply) => {
+      const { registry } = repositoryOf(ctx, request).butler;
+      const body = request.body;
+      return streamRows(ctx, request, reply, async function* (signal) {
+        const records = await withQuerySignal(signal, () =>
+          registry.queryDimensionRecords(body.element, {
+            ...queryOptions(body),
+            ...datasetConstraints(body),
+          }),
+        );
+        yield* encodedChunks(records, encodeDimensionRecord, ctx.pageRows, signal);
+      });
+    },
+  );
+  app.post<{ Body: QueryHeadersRequest }>(
+    ROUTES.queryHeaders,
+    {
+      config: STREAM,
+      schema: bodySchema(
+        {
+          dataset_type: { type: "string" },
+          collections: NAME_PATTERN_SCHEMA,
+          keys: { type: "array", items: { type: "string" } },
+          find_first: { type: "boolean" },
+        },
+        ["dataset_type"],
+      ),
+    },
+    async (request, reply) => {
+      const { butler } = repositoryOf(ctx, request);
+      const body = request.body;
+      return streamRows(ctx, request, reply, async function* (signal) {
+        const { offset, ...options } = queryOptions(body);
+        if (offset !== undefined)
+          throw new InvalidArgumentError("a header query takes no offset; use limit and where");
+        const scan = await withQuerySignal(signal, () =>
+          butler.queryHeaders(body.dataset_type, {
+            ...options,
+            ...(body.collections === undefined ? {} : { collections: body.collections }),
+            ...(body.keys === undefined ? {} : { keys: body.keys }),
+            ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),
+            // Files are read one after another; stop reading them once the client has gone.
+            onRead: () => {
+              if (signal.aborted) throw new ClientGoneError();
+            },
+          }),
+        );
+        yield* encodedChunks(scan.rows, encodeHeaderRow, ctx.pageRows, signal);
+      });
+    },
+  );
+}
