@@ -2,7 +2,7 @@
  * The text form of a box that users type: `x0,y0,x1,y1`, inclusive integer corners in PARENT pixel
  * coordinates (afw's Box2I convention), as `butler get --bbox` and the web page's cutout take it.
  */
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors/index.ts";
 import { Box2I } from "./box.ts";
 
 /** The box `value` names; anything else is an InvalidArgumentError naming `what` took it. */
