@@ -608,7 +608,7 @@ async function imagePage(repo, id, params) {
     info.textContent =
       `${geometry.width}×${geometry.height} pixels shown every ${geometry.step} pixel(s); ` +
       `limits ${geometry.limits.map((v) => v.toPrecision(5)).join(" – ")}; ` +
-      `read ${geometry.bytesRead.toLocaleString()} of the plane's ${geometry.planeBytes.toLocaleString()} bytes in ${geometry.serverMs} ms`;
+      `fetched ${geometry.bytesRead.toLocaleString()} bytes, headers included (the plane holds ${geometry.planeBytes.toLocaleString()}), in ${geometry.serverMs} ms`;
     if (first) fit();
     else applyTransform();
   }
