@@ -49,12 +49,17 @@ async function timeGet(app: Awaited<ReturnType<typeof served>>, url: string) {
   let last = await app.inject({ method: "GET", url });
   if (last.statusCode !== 200) throw new Error(`${url}: ${last.statusCode} ${last.body}`);
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < REPEAT; i++) {
     const started = performance.now();
+    const usage = process.cpuUsage();
     last = await app.inject({ method: "GET", url });
     times.push(performance.now() - started);
+    const spent = process.cpuUsage(usage);
+    cpu.push((spent.user + spent.system) / 1000);
   }
-  return { ms: median(times), last };
+  // CPU time beside wall time: on a shared machine the wall time says more about the neighbours.
+  return { ms: median(times), cpuMs: median(cpu), last };
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "butler-bench-web-"));
@@ -105,10 +110,10 @@ try {
   await imageButler.close();
 
   const lines = [
-    "| measurement | result | goal |",
+    `| measurement (median of ${REPEAT} after a warm-up; wall time, CPU time) | result | goal |`,
     "| --- | --- | --- |",
-    `| first search page (${rows} rows of ${DATASETS.toLocaleString("en-US")} calexps, find-first over ${layout.runNames.length} runs, \`${WHERE}\`) | ${search.ms.toFixed(1)} ms | ≤ 200 ms |`,
-    `| 1024-px preview of a ${SIZE}×${SIZE} calexp (every ${info.step}th row and column) | ${preview.ms.toFixed(1)} ms, ${preview.last.rawPayload.length.toLocaleString("en-US")} PNG bytes | ≤ 300 ms |`,
+    `| first search page (${rows} rows of ${DATASETS.toLocaleString("en-US")} calexps, find-first over ${layout.runNames.length} runs, \`${WHERE}\`) | ${search.ms.toFixed(1)} ms (CPU ${search.cpuMs.toFixed(1)} ms) | ≤ 200 ms |`,
+    `| 1024-px preview of a ${SIZE}×${SIZE} calexp (every ${info.step}th row and column) | ${preview.ms.toFixed(1)} ms (CPU ${preview.cpuMs.toFixed(1)} ms), ${preview.last.rawPayload.length.toLocaleString("en-US")} PNG bytes | ≤ 300 ms |`,
     `| bytes the preview read / the image plane's stored bytes | ${info.bytesRead.toLocaleString("en-US")} / ${info.planeBytes.toLocaleString("en-US")} = ${(info.bytesRead / info.planeBytes).toFixed(3)} | ≤ 1/3 |`,
     `| header view (\`metadata\` component) | ${header.metrics.requests} request(s), ${header.metrics.bytesRead.toLocaleString("en-US")} bytes | one ranged read |`,
   ];

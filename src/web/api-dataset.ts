@@ -5,7 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { InvalidArgumentError } from "../errors/index.ts";
 import { encodeFits } from "../fits/writer.ts";
-import { Box2I } from "../image/box.ts";
+import { parseBoxCorners } from "../image/box-text.ts";
 import { imageHdus } from "../image/image-hdus.ts";
 import type { SkyWcs } from "../image/sky-wcs.ts";
 import { component, datasetSummary, findRef, headerCards } from "./dataset-summary.ts";
@@ -22,19 +22,14 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return chosen;
 }
 
-/** `x0,y0,x1,y1`: inclusive PARENT corners, as `butler get --bbox` takes them. */
-function parseBox(value: string | undefined): Box2I {
-  const parts = (value ?? "").split(",").map(Number);
-  if (
-    parts.length !== 4 ||
-    !parts.every(Number.isInteger) ||
-    parts[2]! < parts[0]! ||
-    parts[3]! < parts[1]!
-  ) {
-    throw new InvalidArgumentError(`bbox takes x0,y0,x1,y1: inclusive integer corners; got '${value}'`);
+/** `z1,z2`: fixed stretch limits (a zoomed detail keeps the whole image's). */
+function limitsOf(value: string | undefined): [number, number] | undefined {
+  if (value === undefined || value === "") return undefined;
+  const parts = value.split(",").map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[1]! <= parts[0]!) {
+    throw new InvalidArgumentError(`limits takes z1,z2 with z2 > z1; got '${value}'`);
   }
-  const [x0, y0, x1, y1] = parts as [number, number, number, number];
-  return Box2I.fromXYWH(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+  return parts as [number, number];
 }
 
 export function datasetRoutes(app: FastifyInstance, options: WebPluginOptions): void {
@@ -82,15 +77,17 @@ export function datasetRoutes(app: FastifyInstance, options: WebPluginOptions): 
       const stretch = oneOf<StretchName>(req.query.stretch, STRETCHES, "stretch");
       const size = integer(req, "size", 1024, 16, 8192);
       const overlay = list(req, "masks");
+      const region = req.query.bbox === undefined ? undefined : parseBoxCorners(req.query.bbox, "bbox");
+      const fixed = limitsOf(req.query.limits);
       const started = performance.now();
-      const sample = await samplePlane(butler, ref, plane, size);
+      const sample = await samplePlane(butler, ref, plane, size, region);
       const mask =
         overlay.length === 0
           ? undefined
           : plane === "mask"
             ? sample
-            : await samplePlane(butler, ref, "mask", size);
-      const { png, limits } = renderPreview(sample, stretch, mask, overlay);
+            : await samplePlane(butler, ref, "mask", size, region);
+      const { png, limits } = renderPreview(sample, stretch, mask, overlay, fixed);
       return reply
         .type("image/png")
         .header("cache-control", "no-store")
@@ -127,7 +124,7 @@ export function datasetRoutes(app: FastifyInstance, options: WebPluginOptions): 
     const req = request as RepoRequest;
     return withRepository(options, req, reply, async (butler) => {
       const ref = await findRef(butler, req.params.id!);
-      const bbox = parseBox(req.query.bbox);
+      const bbox = parseBoxCorners(req.query.bbox ?? "", "bbox");
       const hdus = imageHdus(await butler.get(ref, null, { parameters: { bbox } }));
       if (hdus === undefined) {
         throw new InvalidArgumentError(`${ref.datasetType.name} is not an image; only images have cutouts`);

@@ -91,29 +91,43 @@ async function readBox(opened: OpenedPlane, box: PixelBox): Promise<ArrayLike<nu
   return data.data as ArrayLike<number>;
 }
 
-/** The plane sampled so that its longer side shows at most `size` pixels. */
+/** A region of the plane in PARENT coordinates, inclusive corners (as `bbox` parameters are given). */
+export interface ParentBox {
+  readonly minX: number;
+  readonly minY: number;
+  readonly maxX: number;
+  readonly maxY: number;
+}
+
+/**
+ * The plane (or `region` of it, clipped to the plane) sampled so that its longer side shows at most
+ * `size` pixels.
+ */
 export async function samplePlane(
   butler: Butler,
   ref: DatasetRef,
   plane: PlaneName,
   size: number,
+  region?: ParentBox,
 ): Promise<PlaneSample> {
   const opened = await openPlane(butler, ref, plane);
   try {
-    const { width, height } = opened.geometry;
+    const { x0, y0 } = opened.geometry;
+    const box = clip(opened.geometry, region);
+    const { width, height } = box;
     const step = Math.max(1, Math.ceil(Math.max(width, height) / size));
     const columns = Math.ceil(width / step);
     const rows = Math.ceil(height / step);
     let values: ArrayLike<number>;
     if (step === 1) {
-      values = await readBox(opened, { x: 0, y: 0, width, height });
+      values = await readBox(opened, box);
     } else {
       const out = new Float64Array(columns * rows);
       for (let first = 0; first < rows; first += ROW_CONCURRENCY) {
         const batch = Array.from({ length: Math.min(ROW_CONCURRENCY, rows - first) }, (_, k) => first + k);
         await Promise.all(
           batch.map(async (r) => {
-            const row = await readBox(opened, { x: 0, y: r * step, width, height: 1 });
+            const row = await readBox(opened, { x: box.x, y: box.y + r * step, width, height: 1 });
             for (let c = 0; c < columns; c++) out[r * columns + c] = row[c * step]!;
           }),
         );
@@ -122,7 +136,10 @@ export async function samplePlane(
     }
     const header = opened.fits.header(opened.hdu);
     return {
-      ...opened.geometry,
+      x0: x0 + box.x,
+      y0: y0 + box.y,
+      width,
+      height,
       step,
       columns,
       rows,
@@ -134,6 +151,22 @@ export async function samplePlane(
   } finally {
     await opened.fits.close();
   }
+}
+
+/** The local pixel box of `region` within the plane; the whole plane without one. */
+function clip(plane: PlaneGeometry, region: ParentBox | undefined): PixelBox {
+  if (region === undefined) return { x: 0, y: 0, width: plane.width, height: plane.height };
+  const x = Math.max(0, region.minX - plane.x0);
+  const y = Math.max(0, region.minY - plane.y0);
+  const xEnd = Math.min(plane.width, region.maxX - plane.x0 + 1);
+  const yEnd = Math.min(plane.height, region.maxY - plane.y0 + 1);
+  if (xEnd <= x || yEnd <= y) {
+    throw new InvalidArgumentError(
+      `the box (${region.minX}, ${region.minY})–(${region.maxX}, ${region.maxY}) is outside the image, ` +
+        `which spans (${plane.x0}, ${plane.y0})–(${plane.x0 + plane.width - 1}, ${plane.y0 + plane.height - 1})`,
+    );
+  }
+  return { x, y, width: xEnd - x, height: yEnd - y };
 }
 
 /** The values of each plane at PARENT pixel (x, y); undefined outside the image. */

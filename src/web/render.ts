@@ -51,10 +51,14 @@ export function renderPreview(
   stretch: StretchName,
   mask?: PlaneSample,
   overlay: readonly string[] = [],
+  fixedLimits?: readonly [number, number],
 ): RenderedPreview {
   const { columns, rows } = sample;
   const isMask = sample.maskPlanes !== undefined;
-  const limits: [number, number] = isMask ? [0, 1] : stretchLimits(sample.values, stretch);
+  // A detail view of a zoomed region keeps the whole image's limits, so its brightness matches.
+  const limits: readonly [number, number] = isMask
+    ? [0, 1]
+    : (fixedLimits ?? stretchLimits(sample.values, stretch));
   const grey = isMask
     ? Uint8Array.from(Array.from(sample.values as ArrayLike<number>, (v) => (v !== 0 ? 255 : 0)))
     : applyStretch(sample.values, stretch, limits);

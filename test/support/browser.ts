@@ -24,3 +24,20 @@ export async function launchChromium(): Promise<Browser> {
   }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
+
+/** What the preview route says of the picture it sent (its `x-preview` header). */
+export interface PreviewInfo {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+  step: number;
+  bytesRead: number;
+  planeBytes: number;
+}
+
+export function previewInfo(response: Response): PreviewInfo {
+  const header = response.headers.get("x-preview");
+  if (header === null) throw new Error(`${response.url} answered ${response.status} without x-preview`);
+  return JSON.parse(header) as PreviewInfo;
+}

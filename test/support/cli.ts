@@ -22,3 +22,29 @@ export function runButler(...args: string[]): Promise<CliRun> {
     child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/**
+ * `butler get REPO DATASET_TYPE --collections … --data-id k=v … --bbox BOX --output OUT` for a dataset
+ * found before: the cutout file the command writes (the oracle the web page's cutouts are held to).
+ */
+export async function cliCutout(
+  repo: string,
+  datasetType: string,
+  collections: string,
+  dataId: Readonly<Record<string, unknown>>,
+  bbox: string,
+  output: string,
+): Promise<CliRun> {
+  return runButler(
+    "get",
+    repo,
+    datasetType,
+    "--collections",
+    collections,
+    ...Object.entries(dataId).flatMap(([k, v]) => ["--data-id", `${k}=${String(v)}`]),
+    "--bbox",
+    bbox,
+    "--output",
+    output,
+  );
+}

@@ -15,8 +15,8 @@ import { Butler } from "../../src/butler/index.ts";
 import { DEMO_CHAIN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import type { SkyWcs } from "../../src/image/sky-wcs.ts";
 import { type LocalUi, startLocalUi } from "../../src/web/local-server.ts";
-import { launchChromium } from "../support/browser.ts";
-import { runButler } from "../support/cli.ts";
+import { launchChromium, previewInfo } from "../support/browser.ts";
+import { cliCutout } from "../support/cli.ts";
 
 /** What the functions run inside the page use of its globals (the project compiles without the DOM library). */
 interface PageElement {
@@ -77,10 +77,10 @@ async function open(hash: string): Promise<void> {
   await page.waitForFunction((h) => document.getElementById("main")?.dataset.ready === h, hash);
 }
 
-async function screenshot(name: string): Promise<void> {
+async function screenshot(name: string, fullPage = false): Promise<void> {
   if (shots === undefined) return;
   mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
 }
 
 /** Every form control on the page has a label (its own <label>, or aria-label). */
@@ -188,7 +188,7 @@ describe("the web page", () => {
     );
     assert.equal(visible.length, 1);
     assert.match(visible[0]!, /^SKYLEVEL/);
-    await screenshot("dataset");
+    await screenshot("dataset", true);
   });
 
   test("the preview renders, its pixels vary and follow the stretch; RA/Dec under the pointer match the WCS", async () => {
@@ -246,15 +246,28 @@ describe("the web page", () => {
     await screenshot("image");
   });
 
+  test("a magnified preview is overlaid with the visible region read at screen resolution", async () => {
+    const id = await firstCalexpId();
+    await open(`#/image/demo/${id}?size=64`);
+    assert.equal(await page.$eval("#preview", (el) => (el as unknown as PageElement).naturalWidth), 64);
+    await page.focus("#viewport");
+    await page.keyboard.press("+");
+    await page.waitForFunction(() => document.getElementById("detail")?.dataset.step === "1");
+    const detail = await page.$eval("#detail", (el) => ({
+      bbox: (el as unknown as PageElement).dataset.bbox!,
+      width: (el as unknown as PageElement).naturalWidth,
+      height: (el as unknown as PageElement).naturalHeight,
+    }));
+    const [x0, y0, x1, y1] = detail.bbox.split(",").map(Number) as [number, number, number, number];
+    assert.deepEqual([detail.width, detail.height], [x1 - x0 + 1, y1 - y0 + 1]);
+    assert.ok(x0 >= 0 && y0 >= 0 && x1 <= 255 && y1 <= 191, detail.bbox);
+  });
+
   test("a preview smaller than the image reads every n-th row only; the header view reads only the header", async () => {
     const id = await firstCalexpId();
     const small = await fetch(`${base}/web/api/demo/dataset/${id}/preview.png?size=64&stretch=zscale`);
     assert.equal(small.status, 200);
-    const info = JSON.parse(small.headers.get("x-preview")!) as {
-      step: number;
-      bytesRead: number;
-      planeBytes: number;
-    };
+    const info = previewInfo(small);
     assert.equal(info.step, 4);
     assert.ok(info.bytesRead < info.planeBytes / 3, `read ${info.bytesRead} of ${info.planeBytes} bytes`);
     const png = Buffer.from(await small.arrayBuffer());
@@ -283,18 +296,7 @@ describe("the web page", () => {
     assert.ok(x1 - x0 > 20 && y1 - y0 > 20, `a real box: ${bbox}`);
     const ref = (await butler.registry.getDataset(id))!;
     const out = join(scratch, "cutout.fits");
-    const run = await runButler(
-      "get",
-      repo,
-      "calexp",
-      "--collections",
-      DEMO_CHAIN,
-      ...Object.entries(ref.dataId.requiredObject()).flatMap(([k, v]) => ["--data-id", `${k}=${v}`]),
-      "--bbox",
-      bbox,
-      "--output",
-      out,
-    );
+    const run = await cliCutout(repo, "calexp", DEMO_CHAIN, ref.dataId.requiredObject(), bbox, out);
     assert.equal(run.status, 0, run.stderr);
     assert.ok(
       Buffer.from(bytes).equals(readFileSync(out)),

@@ -14,7 +14,8 @@ import { closeSharedDispatcher } from "../../src/bytes/http-client.ts";
 import { DEMO_CHAIN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import { closeS3Clients } from "../../src/resources/s3-client.ts";
 import { type LocalUi, startLocalUi } from "../../src/web/local-server.ts";
-import { runButler } from "../support/cli.ts";
+import { previewInfo } from "../support/browser.ts";
+import { cliCutout } from "../support/cli.ts";
 import { NginxServer, nginxUnavailable } from "../support/servers/nginx.ts";
 import { S3Server } from "../support/servers/s3rver.ts";
 
@@ -111,11 +112,7 @@ for (const kind of kinds) {
     test("a subsampled preview, the values under the pointer, and the sky", async () => {
       const preview = await fetch(`${base}/dataset/${id}/preview.png?size=24&masks=DETECTED`);
       assert.equal(preview.status, 200);
-      const info = JSON.parse(preview.headers.get("x-preview")!) as {
-        step: number;
-        bytesRead: number;
-        planeBytes: number;
-      };
+      const info = previewInfo(preview);
       assert.equal(info.step, 4);
       assert.ok(info.bytesRead > 0);
       const pixel = await json(`/dataset/${id}/pixel?x=10&y=20`);
@@ -132,18 +129,7 @@ for (const kind of kinds) {
       assert.equal(response.status, 200);
       const ref = (await butler.registry.getDataset(id))!;
       const out = join(scratch, `${kind.name.split(" ")[0]}-cutout.fits`);
-      const run = await runButler(
-        "get",
-        repo,
-        "calexp",
-        "--collections",
-        DEMO_CHAIN,
-        ...Object.entries(ref.dataId.requiredObject()).flatMap(([k, v]) => ["--data-id", `${k}=${v}`]),
-        "--bbox",
-        "5,6,40,30",
-        "--output",
-        out,
-      );
+      const run = await cliCutout(repo, "calexp", DEMO_CHAIN, ref.dataId.requiredObject(), "5,6,40,30", out);
       assert.equal(run.status, 0, run.stderr);
       assert.ok(Buffer.from(await response.arrayBuffer()).equals(readFileSync(out)));
     });

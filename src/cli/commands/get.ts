@@ -10,7 +10,8 @@ import { CollectionType, type Timespan } from "../../core/index.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { Header } from "../../fits/header.ts";
 import { writeFits } from "../../fits/writer.ts";
-import { Box2I } from "../../image/box.ts";
+import type { Box2I } from "../../image/box.ts";
+import { parseBoxCorners } from "../../image/box-text.ts";
 import { imageHdus } from "../../image/image-hdus.ts";
 import { BIND_HELP, collectBind, splitCommas, WHERE_HELP, whereOf, withAnyButler } from "../repo-command.ts";
 import { parseTimespanOption } from "../timespan-option.ts";
@@ -37,23 +38,6 @@ function keyValue(value: string, previous: Record<string, unknown>): Record<stri
     ...previous,
     [value.slice(0, at)]: raw !== "" && Number.isFinite(number) ? number : raw,
   } as Record<string, string | number>;
-}
-
-/** afw's Box2I convention: inclusive corners in PARENT pixel coordinates. */
-function parseBox(value: string, option = "--bbox"): Box2I {
-  const parts = value.split(",").map((p) => Number(p.trim()));
-  if (
-    parts.length !== 4 ||
-    !parts.every(Number.isInteger) ||
-    parts[2]! < parts[0]! ||
-    parts[3]! < parts[1]!
-  ) {
-    throw new InvalidArgumentError(
-      `${option} takes x0,y0,x1,y1: inclusive integer corners with x1 >= x0 and y1 >= y0; got '${value}'`,
-    );
-  }
-  const [x0, y0, x1, y1] = parts as [number, number, number, number];
-  return Box2I.fromXYWH(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
 }
 
 export function register(program: Command): void {
@@ -84,7 +68,7 @@ export function register(program: Command): void {
     .option(
       "--bbox <x0,y0,x1,y1>",
       "cut out this box: inclusive corners in PARENT pixel coordinates",
-      (value: string) => parseBox(value),
+      (value: string) => parseBoxCorners(value),
     )
     .option("--parameter <key=value>", "any read parameter of the storage class (repeatable)", keyValue, {})
     .option(
@@ -102,7 +86,7 @@ export function register(program: Command): void {
         const parameters: Record<string, unknown> = { ...options.parameter };
         // The same box convention as --bbox, so either spelling cuts out the same pixels.
         if (typeof parameters.bbox === "string")
-          parameters.bbox = parseBox(parameters.bbox, "--parameter bbox");
+          parameters.bbox = parseBoxCorners(parameters.bbox, "--parameter bbox");
         if (options.bbox !== undefined) parameters.bbox = options.bbox;
         const collections = options.collections ?? [...butler.collections];
         if (collections.length === 0) throw await missingCollections(butler);

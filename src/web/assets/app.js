@@ -68,7 +68,12 @@ function formatValue(value) {
   if (typeof value === "number")
     return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
   if (value === null || value === undefined) return "";
-  if (typeof value === "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map(formatValue).join(", ");
+  if (typeof value === "object") {
+    return Object.entries(value)
+      .map(([k, v]) => `${k} ${v === null ? "—" : formatValue(v)}`)
+      .join(", ");
+  }
   return String(value);
 }
 
@@ -440,13 +445,16 @@ async function imagePage(repo, id, params) {
     plane: params.get("plane") ?? "image",
     stretch: params.get("stretch") ?? "asinh",
     masks: new Set((params.get("masks") ?? "").split(",").filter((m) => m !== "")),
-    size: 1024,
+    size: Number(params.get("size") ?? 1024),
     scale: 1,
     tx: 0,
     ty: 0,
     drawing: false,
   };
   const img = h("img", { id: "preview", alt: `Preview of ${d.datasetType} ${d.id}`, draggable: "false" });
+  // A sharper picture of the zoomed-in region, laid over the preview (same stretch limits).
+  const detail = h("img", { id: "detail", alt: "", draggable: "false", hidden: true });
+  const layer = h("div", { class: "layer" }, img, detail);
   const boxEl = h("div", { class: "box", hidden: true });
   const viewport = h(
     "div",
@@ -457,7 +465,7 @@ async function imagePage(repo, id, params) {
       role: "img",
       "aria-label": "Image viewer: arrows pan, + and − zoom, 0 resets, b draws a box",
     },
-    img,
+    layer,
     boxEl,
   );
   const status = h(
@@ -514,7 +522,9 @@ async function imagePage(repo, id, params) {
   );
 
   function applyTransform() {
-    img.style.transform = `translate(${state.tx}px, ${state.ty}px) scale(${state.scale})`;
+    layer.style.transform = `translate(${state.tx}px, ${state.ty}px) scale(${state.scale})`;
+    clearTimeout(detailTimer);
+    detailTimer = setTimeout(() => loadDetail().catch(() => {}), 250);
   }
 
   function fit() {
@@ -527,7 +537,55 @@ async function imagePage(repo, id, params) {
     applyTransform();
   }
 
+  let detailTimer;
+  let detailAsked = "";
+  /** When the preview is magnified and was subsampled, fetches the visible region at screen resolution. */
+  async function loadDetail() {
+    if (!geometry || geometry.step === 1 || state.scale <= 1.2) {
+      detail.hidden = true;
+      return;
+    }
+    const { x0, y0, width, height, step } = geometry;
+    const rows = img.naturalHeight;
+    const vx0 = Math.max(0, -state.tx / state.scale);
+    const vy0 = Math.max(0, -state.ty / state.scale);
+    const vx1 = Math.min(img.naturalWidth, vx0 + viewport.clientWidth / state.scale);
+    const vy1 = Math.min(rows, vy0 + viewport.clientHeight / state.scale);
+    if (vx1 <= vx0 || vy1 <= vy0) return;
+    const bbox = [
+      x0 + Math.floor(vx0 * step),
+      y0 + Math.max(0, Math.floor((rows - vy1) * step)),
+      x0 + Math.min(width, Math.ceil(vx1 * step)) - 1,
+      y0 + Math.min(height, Math.ceil((rows - vy0) * step)) - 1,
+    ].join(",");
+    const size = Math.ceil(Math.max(viewport.clientWidth, viewport.clientHeight));
+    const url = api(
+      repo,
+      `/dataset/${id}/preview.png${query({ plane: state.plane, stretch: state.stretch, size, bbox, limits: geometry.limits.join(","), masks: [...state.masks].join(",") })}`,
+    );
+    if (url === detailAsked) return;
+    detailAsked = url;
+    const response = await fetch(url);
+    if (!response.ok || url !== detailAsked) return;
+    const g = JSON.parse(response.headers.get("x-preview"));
+    const old = detail.src;
+    detail.src = URL.createObjectURL(await response.blob());
+    await detail.decode();
+    if (old) URL.revokeObjectURL(old);
+    Object.assign(detail.style, {
+      left: `${(g.x0 - x0) / step}px`,
+      top: `${rows - (g.y0 + g.height - y0) / step}px`,
+      width: `${g.width / step}px`,
+      height: `${g.height / step}px`,
+    });
+    detail.dataset.bbox = bbox;
+    detail.dataset.step = g.step;
+    detail.hidden = false;
+  }
+
   async function load() {
+    detail.hidden = true;
+    detailAsked = "";
     const url = api(
       repo,
       `/dataset/${id}/preview.png${query({ plane: state.plane, stretch: state.stretch, size: state.size, masks: [...state.masks].join(",") })}`,
@@ -550,8 +608,9 @@ async function imagePage(repo, id, params) {
     info.textContent =
       `${geometry.width}×${geometry.height} pixels shown every ${geometry.step} pixel(s); ` +
       `limits ${geometry.limits.map((v) => v.toPrecision(5)).join(" – ")}; ` +
-      `read ${geometry.bytesRead.toLocaleString()} of the plane's ${geometry.planeBytes.toLocaleString()} bytes in ${geometry.serverMs} ms`;
+      `fetched ${geometry.bytesRead.toLocaleString()} bytes, headers included (the plane holds ${geometry.planeBytes.toLocaleString()}), in ${geometry.serverMs} ms`;
     if (first) fit();
+    else applyTransform();
   }
 
   /** PARENT pixel under a client position (fractional). */
