@@ -18,7 +18,13 @@ import {
   type StorageClassFactory,
   type Timespan,
 } from "../core/index.ts";
-import { FileDatastore, type GetMetrics, prepareRead, type StoredFileRecord } from "../datastore/index.ts";
+import {
+  FileDatastore,
+  type GetMetrics,
+  KyselyRecordStore,
+  prepareRead,
+  type StoredFileRecord,
+} from "../datastore/index.ts";
 import {
   ConflictingDefinitionError,
   DatasetNotFoundError,
@@ -43,7 +49,6 @@ import {
   type IndexHeadersResult,
 } from "./header-index.ts";
 import { type HeaderScan, type QueryHeadersOptions, queryHeaders } from "./header-scan.ts";
-import { RegistryRecordStore } from "./record-store.ts";
 import { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
 import {
   type LoadedRepoConfig,
@@ -241,7 +246,7 @@ export class Butler {
           ...(store.cached === undefined ? {} : { cached: store.cached }),
           ...(store.tempGracePeriod === undefined ? {} : { tempGracePeriod: store.tempGracePeriod }),
         },
-        { records: new RegistryRecordStore(registry), storageClasses },
+        { records: new KyselyRecordStore(registry.sharedDatabase(), { tablesExist: true }), storageClasses },
       );
       const headerIndex = validateHeaderIndexConfig(config.raw.headerIndex, config.file);
       if (writeable) datastore.onRecord = headerIndexHook(registry, headerIndex);

@@ -15,10 +15,10 @@ import {
   DEFAULT_FORMATTER_LOOKUPS,
   DEFAULT_TEMPLATES,
   isLocalRoot,
+  KyselyRecordStore,
 } from "../datastore/index.ts";
 import { ConflictingDefinitionError, RepositoryConfigError } from "../errors/index.ts";
 import { Registry } from "../registry/index.ts";
-import { RegistryRecordStore } from "./record-store.ts";
 import {
   BUTLER_CONFIG_FILE,
   BUTLER_ROOT_TOKEN,
@@ -159,7 +159,7 @@ export async function createRepo(repo: string, options: CreateRepoOptions = {}):
     componentsOf: componentsHook(storageClasses),
   });
   try {
-    await new RegistryRecordStore(registry, { tablesExist: false }).createTables();
+    await new KyselyRecordStore(registry.sharedDatabase()).createTables();
   } finally {
     await registry.close();
   }

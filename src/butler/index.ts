@@ -35,7 +35,6 @@ export {
   type QueryHeadersOptions,
   queryHeaders,
 } from "./header-scan.ts";
-export { RegistryRecordStore } from "./record-store.ts";
 export { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
 export {
   BUTLER_CONFIG_FILE,

@@ -16,11 +16,12 @@ import {
   type TemplatesConfig,
 } from "../datastore/index.ts";
 import { RepositoryConfigError } from "../errors/index.ts";
+import { defaultDatabaseUri } from "../registry/index.ts";
 import type { HeaderIndexConfig } from "./header-config.ts";
 
 export const BUTLER_CONFIG_FILE = "butler.yaml";
 export const BUTLER_ROOT_TOKEN = "<butlerRoot>";
-export const DEFAULT_REGISTRY_DB = `sqlite:///${BUTLER_ROOT_TOKEN}/gen3.sqlite3`;
+export const DEFAULT_REGISTRY_DB = defaultDatabaseUri(BUTLER_ROOT_TOKEN);
 
 export interface RegistryConfig {
   /** Database URI: a SQLite path or `sqlite:///…` URI, or `postgresql://…` (with `?namespace=`). */
@@ -146,7 +147,7 @@ export function validateRepoConfig(value: unknown, where: string): RepoConfig {
   if (!isMapping(registry) || typeof registry.db !== "string" || registry.db === "") {
     throw new RepositoryConfigError(
       where,
-      "registry.db must be a database URI (e.g. sqlite:///<butlerRoot>/gen3.sqlite3)",
+      `registry.db must be a database URI (e.g. ${DEFAULT_REGISTRY_DB})`,
     );
   }
   for (const key of Object.keys(REGISTRY_TIMEOUTS)) {

@@ -160,7 +160,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   {
     name: "serve",
-    description: "Serve a repository over HTTP for remote butlers and the web page, until interrupted.",
+    description: "Serve repositories over HTTP for remote butlers and the web page, until interrupted.",
     load: () => import("./commands/serve.ts"),
   },
   {

@@ -316,7 +316,7 @@ export class RemoteButler {
    */
   async getMany<T = unknown>(
     items: readonly RemoteGetManyItem[],
-    options: RemoteGetOptions & { concurrency?: number } = {},
+    options: RemoteGetOptions & { concurrency?: number; onRead?: () => void } = {},
   ): Promise<T[]> {
     const started = performance.now();
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -343,16 +343,18 @@ export class RemoteButler {
       return { ref, component };
     });
     const files = await this.fetchFileInfo([...new Set(wanted.map((w) => w.ref.id))], options.signal);
-    return mapConcurrent(wanted, concurrency, (w) => {
+    return mapConcurrent(wanted, concurrency, async (w) => {
       const found = files.get(w.ref.id);
       if (found === undefined) {
         throw new DatasetNotFoundError(w.ref.id, `dataset ${w.ref} has no file on ${this.url}`);
       }
-      return this.#read<T>(
+      const value = await this.#read<T>(
         { ...found, ...(w.component === undefined ? {} : { component: w.component }) },
         options,
         started,
       );
+      options.onRead?.();
+      return value;
     });
   }
 

@@ -5,7 +5,7 @@
  * has the server check size and checksum, index the file and register dataset and record in one
  * transaction. An upload never committed is removed by the server once its URL has expired.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,12 @@ import { discardBody, httpRequest, readBody } from "../bytes/http-client.ts";
 import type { DataIdInput, DatasetRef, DatasetType } from "../core/index.ts";
 import { acceptsStorageClass, lookupSubject } from "../datastore/index.ts";
 import { FormatterLookupError, ServerError } from "../errors/index.ts";
-import { type PutCommitResponse, type PutPrepareResponse, routePath } from "./protocol.ts";
+import {
+  CLIENT_REQUEST_ID_HEADER,
+  type PutCommitResponse,
+  type PutPrepareResponse,
+  routePath,
+} from "./protocol.ts";
 import type { RemoteButler } from "./remote-butler.ts";
 import { dataIdToJson, refFromJson } from "./wire.ts";
 
@@ -66,10 +71,11 @@ export async function remotePut(
 
 /** Sends the file to the signed URL; anything but a 2xx answer is a ServerError. */
 async function upload(prepared: PutPrepareResponse, bytes: Uint8Array): Promise<void> {
+  const requestId = randomUUID();
   const res = await httpRequest({
     method: prepared.method,
     url: prepared.url,
-    headers: { "content-type": "application/octet-stream" },
+    headers: { "content-type": "application/octet-stream", [CLIENT_REQUEST_ID_HEADER]: requestId },
     body: bytes,
   });
   if (res.status >= 200 && res.status < 300) {
@@ -82,7 +88,7 @@ async function upload(prepared: PutPrepareResponse, bytes: Uint8Array): Promise<
   throw new ServerError(
     "SERVER_ERROR",
     prepared.url.replace(/[?#].*$/, ""),
-    "-",
+    requestId,
     `the upload was refused: HTTP ${res.status} ${text.slice(0, 200)}`,
     { status: res.status },
   );

@@ -75,11 +75,10 @@ export {
 } from "./formatters/registry.ts";
 export { readHeaderValues, typedValue } from "./header-values.ts";
 export {
-  detectDialect,
   KyselyRecordStore,
   type KyselyRecordStoreOptions,
   NO_COMPONENT,
-  tableOptions,
+  type RecordDatabase,
 } from "./kysely-record-store.ts";
 export {
   type DatastoreRoot,

@@ -3,7 +3,7 @@
  * `file_datastore_trash` (records of removed datasets whose files are still to be deleted), created in
  * the database the caller gives, which is normally the registry's, so that a put's record and the
  * registry's dataset row commit in one transaction. Columns use portable types only (varchar, text,
- * bigint); the one dialect-specific piece of DDL is in `tableOptions`.
+ * bigint); the one engine-specific piece of DDL comes from the database's host (`keyedTableOptions`).
  */
 import { sql } from "kysely";
 import { parseByteIndex, serializeByteIndex } from "./byte-index.ts";
@@ -14,8 +14,8 @@ export interface KyselyRecordStoreOptions {
   table?: string;
   /** Trash table; default `file_datastore_trash`. */
   trashTable?: string;
-  /** SQL dialect name (`sqlite`, `postgres`); detected from the Kysely adapter when absent. */
-  dialect?: string;
+  /** For a plain Kysely instance: what CREATE TABLE appends for a table stored by its key (default none). */
+  keyedTableOptions?: string;
   /** The tables are known to exist (a repository made them): never run DDL, as a read-only database refuses it. */
   tablesExist?: boolean;
 }
@@ -23,7 +23,7 @@ export interface KyselyRecordStoreOptions {
 /** The component column cannot be NULL (it is in the primary key); this stands for "no component". */
 export const NO_COMPONENT = "__NULL_STRING__";
 
-/** IN-lists are split so a statement never binds more than this many values (SQLite's default limit is 999). */
+/** IN-lists are split so a statement never binds more than this many values (some engines allow 999). */
 const CHUNK = 500;
 
 interface RecordRow {
@@ -49,17 +49,29 @@ const COLUMNS = [
 ] as const;
 
 /**
- * Dialect-specific table DDL, the only place that names a dialect: SQLite stores these small tables
- * keyed by their primary key (`WITHOUT ROWID`, no hidden rowid B-tree); other dialects need nothing.
+ * The database the records live in, as its host lends it (the registry's `sharedDatabase()`): the
+ * connection of the moment, transactions, and the engine's DDL for a table stored by its key.
  */
-export function tableOptions(dialect: string): string {
-  return dialect === "sqlite" ? "WITHOUT ROWID" : "";
+export interface RecordDatabase {
+  /** The connection to use now: the open transaction's, else the shared one. */
+  current(): AnyDatabase;
+  /** Runs `fn` in one transaction (joining an open one). */
+  transaction<T>(fn: (db: AnyDatabase) => Promise<T>): Promise<T>;
+  /** What CREATE TABLE appends for a small table stored by its primary key (may be empty). */
+  readonly keyedTableOptions: string;
 }
 
-/** The dialect of a Kysely instance from its adapter's class name (`SqliteAdapter` → `sqlite`). */
-export function detectDialect(db: AnyDatabase): string {
-  const name = db.getExecutor().adapter.constructor.name;
-  return name.replace(/Adapter$/, "").toLowerCase() || "unknown";
+/** A plain Kysely instance as a RecordDatabase: itself always, its own transactions. */
+function ownDatabase(db: AnyDatabase, keyedTableOptions: string): RecordDatabase {
+  return {
+    current: () => db,
+    transaction: (fn) => (db.isTransaction ? fn(db) : db.transaction().execute(fn)),
+    keyedTableOptions,
+  };
+}
+
+function isRecordDatabase(database: AnyDatabase | RecordDatabase): database is RecordDatabase {
+  return typeof (database as Partial<RecordDatabase>).current === "function";
 }
 
 function toRow(record: StoredFileRecord): RecordRow {
@@ -96,18 +108,23 @@ function chunks<T>(items: readonly T[]): T[][] {
 }
 
 export class KyselyRecordStore implements DatastoreRecordStore {
-  readonly db: AnyDatabase;
   readonly table: string;
   readonly trashTable: string;
-  readonly dialect: string;
+  readonly #database: RecordDatabase;
   #created = false;
 
-  constructor(db: AnyDatabase, options: KyselyRecordStoreOptions = {}) {
-    this.db = db;
+  constructor(database: AnyDatabase | RecordDatabase, options: KyselyRecordStoreOptions = {}) {
+    this.#database = isRecordDatabase(database)
+      ? database
+      : ownDatabase(database, options.keyedTableOptions ?? "");
     this.table = options.table ?? "file_datastore_records";
     this.trashTable = options.trashTable ?? "file_datastore_trash";
-    this.dialect = options.dialect ?? detectDialect(db);
     this.#created = options.tablesExist ?? false;
+  }
+
+  /** The connection calls without a transaction of their own use now. */
+  get db(): AnyDatabase {
+    return this.#database.current();
   }
 
   /**
@@ -116,7 +133,7 @@ export class KyselyRecordStore implements DatastoreRecordStore {
    */
   async createTables(trx?: AnyDatabase): Promise<void> {
     const db = trx ?? this.db;
-    const suffix = tableOptions(this.dialect);
+    const suffix = this.#database.keyedTableOptions;
     for (const name of [this.table, this.trashTable]) {
       let create = db.schema
         .createTable(name)
@@ -139,8 +156,8 @@ export class KyselyRecordStore implements DatastoreRecordStore {
       .on(this.table)
       .column("path")
       .execute();
-    // Inside a caller's transaction the DDL may still roll back, so only a committed create is remembered.
-    if (trx === undefined || trx === this.db) this.#created = true;
+    // Inside a transaction the DDL may still roll back, so only a committed create is remembered.
+    if (!db.isTransaction) this.#created = true;
   }
 
   async #ready(trx: AnyDatabase | undefined): Promise<AnyDatabase> {
@@ -281,8 +298,7 @@ export class KyselyRecordStore implements DatastoreRecordStore {
     return removed;
   }
 
-  async transaction<T>(fn: (trx: AnyDatabase) => Promise<T>): Promise<T> {
-    if (this.db.isTransaction) return fn(this.db);
-    return this.db.transaction().execute(fn);
+  transaction<T>(fn: (trx: AnyDatabase) => Promise<T>): Promise<T> {
+    return this.#database.transaction(fn);
   }
 }

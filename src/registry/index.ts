@@ -6,7 +6,12 @@
 
 export { currentQuerySignal, withQuerySignal } from "./cancellation.ts";
 export { RegistryDatabase } from "./database.ts";
-export { type OpenDialectOptions, openDialect, SUPPORTED_DATABASE_URIS } from "./dialects/open-dialect.ts";
+export {
+  defaultDatabaseUri,
+  type OpenDialectOptions,
+  openDialect,
+  SUPPORTED_DATABASE_URIS,
+} from "./dialects/open-dialect.ts";
 export type {
   ColumnKind,
   ColumnTypeSpec,
@@ -65,6 +70,7 @@ export {
   type RegistryDatabaseInput,
   type RegistryInternals,
   type RegistryOpenOptions,
+  type SharedDatabase,
 } from "./registry.ts";
 export { calibsTableName, datasetTableSuffix, tagsTableName } from "./schema/dataset-tables.ts";
 export {

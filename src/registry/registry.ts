@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import {
   CollectionType,
   DataCoordinate,
@@ -26,7 +26,7 @@ import {
 } from "../errors/index.ts";
 import { RegistryDatabase } from "./database.ts";
 import { type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
-import type { RegistryDialect } from "./dialects/registry-dialect.ts";
+import type { DynamicSchema, RegistryDialect } from "./dialects/registry-dialect.ts";
 import { AssociationManager } from "./managers/association-manager.ts";
 import { CollectionManager, type QueryCollectionsOptions } from "./managers/collection-manager.ts";
 import { DataIdExpander } from "./managers/data-id-expander.ts";
@@ -75,6 +75,16 @@ export interface RegistryCreateOptions {
   readonly dialectOptions?: OpenDialectOptions;
   /** The components hook for queryDatasetTypes (until storage classes are in core). */
   readonly componentsOf?: ComponentsHook;
+}
+
+/** The registry's database as `Registry.sharedDatabase` lends it out. */
+export interface SharedDatabase {
+  /** The connection to use now: the open transaction's, else the shared one. */
+  current(): Kysely<DynamicSchema>;
+  /** Runs `fn` in a registry transaction (a savepoint inside an open one). */
+  transaction<T>(fn: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T>;
+  /** What CREATE TABLE appends for a small table stored by its primary key (engine-specific). */
+  readonly keyedTableOptions: string;
 }
 
 export interface RegistryOpenOptions {
@@ -269,6 +279,19 @@ export class Registry {
 
   get dialect(): RegistryDialect {
     return this.#database.dialect;
+  }
+
+  /**
+   * The registry's database, for tables kept beside the registry's own (the datastore's records): rows
+   * written through it commit and roll back with the registry's transactions.
+   */
+  sharedDatabase(): SharedDatabase {
+    const database = this.#database;
+    return {
+      current: () => database.db,
+      transaction: (fn) => this.transaction(() => fn(database.db)),
+      keyedTableOptions: database.dialect.keyedTableOptions,
+    };
   }
 
   async close(): Promise<void> {

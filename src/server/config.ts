@@ -254,13 +254,6 @@ function readSigningKey(top: ConfigSection, baseDir: string, env: NodeJS.Process
   return hexKey(text, "signing_key_file", how);
 }
 
-/** The key in BUTLER_SERVER_SIGNING_KEY (hex, checked as in a configuration file), or undefined when unset. */
-export function signingKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Uint8Array | undefined {
-  const value = env[SIGNING_KEY_ENV];
-  if (value === undefined || value.trim() === "") return undefined;
-  return hexKey(value, SIGNING_KEY_ENV, `make one with: openssl rand -hex ${MIN_SIGNING_KEY_BYTES}`);
-}
-
 function hexKey(text: string, key: string, how: string): Uint8Array {
   const hex = text.trim();
   if (!/^([0-9a-fA-F]{2})+$/.test(hex) || hex.length < 2 * MIN_SIGNING_KEY_BYTES) {

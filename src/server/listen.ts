@@ -1,6 +1,6 @@
 /**
- * Starting and stopping a server process: listening, and a graceful close that lets answers in flight
- * finish, within a grace period, when SIGINT or SIGTERM comes.
+ * Starting and stopping a server process: listening, and a graceful close that lets answers in
+ * flight finish, within a grace period, when SIGINT or SIGTERM comes.
  */
 import type { FastifyInstance } from "fastify";
 import { createServerApp, type ServerAppOptions } from "./app.ts";

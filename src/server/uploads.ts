@@ -16,7 +16,7 @@ const log = getLogger("server.uploads");
 
 /** Where uploads wait inside the datastore root (a hidden directory no file template produces). */
 export const UPLOAD_DIR = ".butler-uploads";
-/** A process sweeps a repository's uploads at most this often. */
+/** A process sweeps a root's uploads at most this often (or once per URL lifetime, when shorter). */
 const SWEEP_INTERVAL_MS = 60_000;
 
 export interface Upload {
@@ -75,17 +75,17 @@ export function decodeUploadId(key: Uint8Array, uploadId: string, repository: st
 const lastSweep = new Map<string, number>();
 
 /**
- * Removes uploads whose expiry (the number their name starts with) has passed, at most once a minute
- * per repository and process. Never fails the request that triggered it.
+ * Removes uploads whose expiry (the number their name starts with) has passed, at most once per
+ * `intervalMs` (at most a minute) per uploads directory and process. Never fails the request that
+ * triggered it. Returns the names removed.
  */
 export async function sweepExpiredUploads(
-  repository: string,
   dir: ResourcePath,
+  intervalMs: number,
   now = Date.now(),
-  force = false,
 ): Promise<string[]> {
-  if (!force && now - (lastSweep.get(repository) ?? 0) < SWEEP_INTERVAL_MS) return [];
-  lastSweep.set(repository, now);
+  if (now - (lastSweep.get(dir.uri) ?? 0) < Math.min(intervalMs, SWEEP_INTERVAL_MS)) return [];
+  lastSweep.set(dir.uri, now);
   const removed: string[] = [];
   try {
     for (const entry of await dir.list()) {
@@ -98,6 +98,6 @@ export async function sweepExpiredUploads(
   } catch (err) {
     if (!isButlerError(err, "NOT_FOUND")) log.debug(`could not sweep ${dir.uri}: ${(err as Error).message}`);
   }
-  if (removed.length > 0) log.info(`removed ${removed.length} expired upload(s) of ${repository}`);
+  if (removed.length > 0) log.info(`removed ${removed.length} expired upload(s) from ${dir.uri}`);
   return removed;
 }

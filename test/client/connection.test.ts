@@ -14,6 +14,7 @@ import { ServerConnection } from "../../src/client/connection.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
 import { findToken } from "../../src/client/token.ts";
 import { MissingDatasetTypeError, ServerAuthError, ServerError } from "../../src/errors/index.ts";
+import { FaultProxy } from "../support/servers/fault-proxy.ts";
 import { DEMO_CHAIN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -142,6 +143,24 @@ describe("streams cut off", () => {
       assert.equal(rows.length, 2);
     });
   }
+
+  test("a real server's stream cut after its first bytes is SERVER_STREAM_INTERRUPTED", async () => {
+    const served = await serve(repo, { pageRows: 1 });
+    const proxy = await FaultProxy.start(new URL(served.url).origin);
+    try {
+      const butler = await RemoteButler.open(`${proxy.origin}${new URL(served.url).pathname}`, {
+        collections: DEMO_CHAIN,
+      });
+      proxy.inject({ kind: "truncate", afterBytes: 300 });
+      await assert.rejects(
+        butler.queryDatasets("calexp"),
+        (err: unknown) => err instanceof ServerError && err.code === "SERVER_STREAM_INTERRUPTED",
+      );
+    } finally {
+      await proxy.close();
+      await served.close();
+    }
+  });
 
   test("401 is a ServerAuthError", async () => {
     await assert.rejects(

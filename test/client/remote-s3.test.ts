@@ -84,6 +84,20 @@ describe("an S3 root through the server", () => {
     assert.deepEqual(header, await local.get("calexp.metadata", CALEXP_ID));
   });
 
+  test("a store's 500 is tried again: the read succeeds with one more GET", async () => {
+    const remote = await RemoteButler.open(served.url, { collections: DEMO_CHAIN });
+    const dataId = { ...CALEXP_ID, detector: 0 };
+    const from = proxy.requests.length;
+    proxy.inject({ kind: "status", status: 500 });
+    const header = await remote.get("calexp.metadata", dataId);
+    const store = await storeRequests(from);
+    assert.deepEqual(
+      store.map((r) => r.status),
+      [500, 206],
+    );
+    assert.deepEqual(header, await local.get("calexp.metadata", dataId));
+  });
+
   test("a whole calexp is downloaded once into the local cache, then read from it", async () => {
     const remote = await RemoteButler.open(served.url, { collections: DEMO_CHAIN });
     const from = proxy.requests.length;

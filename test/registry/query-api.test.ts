@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { InvalidArgumentError } from "../../src/errors/index.ts";
-import * as query from "../../src/registry/query/index.ts";
+import * as query from "../../src/registry/where/index.ts";
 import { analyzeTimeString, parseTimeString } from "../../src/time/index.ts";
 
 describe("query module surface", () => {

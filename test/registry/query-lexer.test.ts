@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ExpressionSyntaxError, isButlerError } from "../../src/errors/index.ts";
-import { type Token, tokenize } from "../../src/registry/query/lexer.ts";
+import { type Token, tokenize } from "../../src/registry/where/lexer.ts";
 
 /** `kind:value` for every token but EOF. */
 function kinds(text: string): string[] {

@@ -11,17 +11,17 @@ import {
   isIdentifier,
   type Node,
   numericValue,
-} from "../../src/registry/query/ast.ts";
-import { formatExpression } from "../../src/registry/query/format.ts";
-import { MAX_EXPRESSION_DEPTH, parseExpression } from "../../src/registry/query/parser.ts";
-import { normalizeUuid } from "../../src/registry/query/special-functions.ts";
+} from "../../src/registry/where/ast.ts";
+import { formatExpression } from "../../src/registry/where/format.ts";
+import { MAX_EXPRESSION_DEPTH, parseExpression } from "../../src/registry/where/parser.ts";
+import { normalizeUuid } from "../../src/registry/where/special-functions.ts";
 import {
   collectBinds,
   collectIdentifiers,
   dispatchNode,
   type NodeHandlers,
   nodesEqual,
-} from "../../src/registry/query/visit.ts";
+} from "../../src/registry/where/visit.ts";
 
 function parse(text: string): ExpressionNode {
   const node = parseExpression(text);

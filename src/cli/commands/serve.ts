@@ -1,167 +1,154 @@
 /**
- * `butler serve REPO` serves one repository on this machine for its local user (loopback only, no
- * token), `butler serve --config server.yaml` the repositories, groups, authentication and limits the
- * file names (docs/SERVER.md). Both print the URLs and serve, with the web page, until SIGINT or
- * SIGTERM. Processes that serve one repository together must share the key of their signed URLs
- * (BUTLER_SERVER_SIGNING_KEY or the file's `signing_key_file`); without one, REPO makes its own.
+ * `butler serve REPO` serves one repository over HTTP under `/api/butler/repo/NAME`, with the web page
+ * at `/`, until SIGINT or SIGTERM, printing its URL first; `butler serve --config server.yaml` serves
+ * the repositories, groups, authentication and limits of a configuration file (docs/SERVER.md).
+ * Processes that serve one repository together must share the key of their signed URLs: give it in
+ * BUTLER_SERVER_SIGNING_KEY (hex), else a lone `butler serve REPO` makes its own.
  */
 import { isIP } from "node:net";
 import type { Command } from "commander";
-import { Butler } from "../../butler/index.ts";
 import { REPO_NAME_PATTERN, repositoryUrl } from "../../client/protocol.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
-import type { ServerAppOptions } from "../../server/app.ts";
-import { loadServerConfig, signingKeyFromEnv } from "../../server/config.ts";
-import type { ServedRepository } from "../../server/context.ts";
-import { type GuardConfig, guardConfigFor, guardPlugin } from "../../server/guard/index.ts";
-import { notFound } from "../../server/http-error.ts";
-import { closeGracefully, listen, untilStopSignal } from "../../server/listen.ts";
+import {
+  loadServerConfig,
+  parseServerConfig,
+  type ServerConfig,
+  SIGNING_KEY_ENV,
+} from "../../server/config.ts";
+import { closeGracefully, untilStopSignal } from "../../server/listen.ts";
 import { randomSigningKey } from "../../server/signing.ts";
-import { webPlugin } from "../../web/plugin.ts";
 import { parseInteger } from "../repo-command.ts";
+import { startServing } from "../serving.ts";
 
 interface ServeOptions {
   config?: string;
-  name?: string;
-  host?: string;
+  name: string;
+  host: string;
   port?: number;
   readOnly?: boolean;
+  auth?: string;
+  trustedProxy?: string[];
+  writeGroup?: string[];
+  web: boolean;
 }
 
-const LOCAL_HOST = "127.0.0.1";
+const AUTH_MODES = ["tokens", "proxy", "none"];
 
-/** What a server process runs: the app's options (guard and page included) and where it listens. */
-interface ServePlan {
-  app: ServerAppOptions;
-  host: string;
-  port: number;
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 export function register(program: Command): void {
   program
     .command("serve")
-    .description("Serve a repository over HTTP for remote butlers and the web page, until interrupted.")
+    .description("Serve repositories over HTTP for remote butlers and the web page, until interrupted.")
     .argument("[repo]", "repository directory or its butler.yaml (or give --config)")
-    .option("--config <file>", "server.yaml: several repositories, groups, authentication, limits")
-    .option("--name <name>", "the repository's name in URLs (letters, digits, '_', '.', '-'; default main)")
-    .option("--host <host>", `address to listen on (default ${LOCAL_HOST}, or the config's host)`)
-    .option(
-      "--port <port>",
-      "port to listen on (0: a free one; default 0, or the config's port)",
-      parseInteger,
-    )
+    .option("--config <file>", "serve what a server configuration file says (docs/SERVER.md)")
+    .option("--name <name>", "the repository's name in URLs (letters, digits, '_', '.', '-')", "main")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0: a free one)", parseInteger)
     .option("--read-only", "open the repositories read-only (no puts through the server)")
+    .option(
+      "--auth <mode>",
+      "tokens (bearer tokens of 'butler token create'), proxy (an authenticating proxy's user header) or none; default: none on a loopback address, else tokens",
+    )
+    .option(
+      "--trusted-proxy <address>",
+      "with --auth proxy: an address or CIDR block of the proxy (repeatable)",
+      collect,
+    )
+    .option("--write-group <group>", "a group whose users may put ('*': any user; repeatable)", collect)
+    .option("--no-web", "do not serve the web page")
     .action(async (repo: string | undefined, options: ServeOptions) => {
-      if ((repo === undefined) === (options.config === undefined)) {
-        throw new InvalidArgumentError(
-          "give either a repository or --config server.yaml, not both or neither",
-        );
-      }
-      if (options.port !== undefined && (options.port < 0 || options.port > 65_535)) {
-        throw new InvalidArgumentError(`--port must be from 0 to 65535, got ${options.port}`);
-      }
-      const opened: Butler[] = [];
+      const config = serverConfigOf(repo, options);
+      const serving = await startServing(config, {
+        web: options.web,
+        ...(options.readOnly ? { readOnly: true } : {}),
+      });
       try {
-        const plan =
-          repo === undefined
-            ? await configuredPlan(options.config!, options, opened)
-            : await localPlan(repo, options, opened);
-        const { app, origin } = await listen(plan.app, plan.host, plan.port);
-        for (const served of plan.app.repositories) {
-          process.stdout.write(`Serving ${served.name} at ${repositoryUrl(origin, served.name)}\n`);
+        for (const { name } of serving.repositories) {
+          process.stdout.write(`Serving ${name} at ${repositoryUrl(serving.origin, name)}\n`);
         }
+        if (options.web) process.stdout.write(`Web page at ${serving.origin}/\n`);
+        process.stdout.write(`Authentication: ${describeAuth(config)}\n`);
         const signal = await untilStopSignal();
         process.stderr.write(`butler: ${signal}: closing the server\n`);
-        await closeGracefully(app);
+        await closeGracefully(serving.app);
       } finally {
-        for (const butler of opened) await butler.close();
+        await serving.close();
       }
     });
 }
 
-/** One repository for this machine's user: loopback only, since nobody is asked who they are. */
-async function localPlan(repo: string, options: ServeOptions, opened: Butler[]): Promise<ServePlan> {
-  const name = options.name ?? "main";
-  if (!REPO_NAME_PATTERN.test(name)) {
-    throw new InvalidArgumentError(
-      `--name '${name}' is not allowed; names are letters, digits, '_', '.' and '-'`,
-    );
-  }
-  const host = options.host ?? LOCAL_HOST;
-  if (!isLoopback(host)) {
-    throw new InvalidArgumentError(
-      `--host ${host}: a repository served without --config has no authentication, so it listens on ` +
-        "this machine only (127.0.0.1, ::1, localhost); to serve others, use --config server.yaml with tokens or a proxy",
-    );
-  }
-  const butler = await Butler.open(repo, { writeable: !options.readOnly });
-  opened.push(butler);
-  const repositories: ServedRepository[] = [{ name, butler }];
-  return {
-    app: {
-      repositories,
-      signingKey: signingKeyFromEnv() ?? randomSigningKey(),
-      plugins: plugins(repositories, { auth: { mode: "none" } }),
-    },
-    host,
-    port: options.port ?? 0,
-  };
-}
-
-async function configuredPlan(file: string, options: ServeOptions, opened: Butler[]): Promise<ServePlan> {
-  if (options.name !== undefined)
-    throw new InvalidArgumentError("--name names REPO; with --config the file names them");
-  const { app: settings, guard } = loadServerConfig(file);
-  const repositories: ServedRepository[] = [];
-  for (const configured of settings.repositories) {
-    const butler = await Butler.open(configured.uri, { writeable: !options.readOnly });
-    opened.push(butler);
-    repositories.push({
-      name: configured.name,
-      butler,
-      ...(configured.readGroups === undefined ? {} : { readGroups: [...configured.readGroups] }),
-      ...(configured.writeGroups === undefined ? {} : { writeGroups: [...configured.writeGroups] }),
-    });
-  }
-  const { repositories: _, tokenStore: __, ...guardSettings } = guard;
-  return {
-    app: {
-      repositories,
-      signingKey: settings.signingKey,
-      urlExpirySeconds: settings.urlExpirySeconds,
-      ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
-      bodyLimit: settings.bodyLimit,
-      keepAliveMs: settings.keepAliveMs,
-      pageRows: settings.pageRows,
-      maxIds: settings.maxIds,
-      plugins: plugins(repositories, guardSettings),
-    },
-    host: options.host ?? settings.host ?? LOCAL_HOST,
-    port: options.port ?? settings.port ?? 0,
-  };
-}
-
-/** The guard first (its hooks then cover every route), then the web page. */
-function plugins(
-  repositories: readonly ServedRepository[],
-  guard: Omit<GuardConfig, "repositories" | "tokenStore">,
-): NonNullable<ServerAppOptions["plugins"]> {
-  const byName = new Map(repositories.map((r) => [r.name, r.butler]));
-  return [
-    guardPlugin(guardConfigFor(repositories, guard)),
-    webPlugin({
-      resolveButler: async (name) => {
-        const butler = byName.get(name);
-        if (butler === undefined) throw notFound(`this server has no repository named '${name}'`);
-        return butler;
+/** The configuration file's, or one built from the command line for REPO and checked the same way. */
+function serverConfigOf(repo: string | undefined, options: ServeOptions): ServerConfig {
+  if (options.config !== undefined) {
+    if (repo !== undefined) {
+      throw new InvalidArgumentError(
+        "give either REPO or --config, not both (the file names its repositories)",
+      );
+    }
+    const config = loadServerConfig(options.config);
+    const host = options.host !== "127.0.0.1" ? options.host : config.app.host;
+    const port = options.port ?? config.app.port;
+    return {
+      ...config,
+      app: {
+        ...config.app,
+        ...(host === undefined ? {} : { host }),
+        ...(port === undefined ? {} : { port }),
       },
-      repositories: () => [...byName.keys()],
-    }),
-  ];
+    };
+  }
+  if (repo === undefined) throw new InvalidArgumentError("serve needs REPO (a repository) or --config FILE");
+  if (!REPO_NAME_PATTERN.test(options.name)) {
+    throw new InvalidArgumentError(
+      `--name '${options.name}' is not allowed; names are letters, digits, '_', '.' and '-'`,
+    );
+  }
+  if (
+    options.port !== undefined &&
+    (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
+  ) {
+    throw new InvalidArgumentError(`--port must be from 0 to 65535, got ${options.port}`);
+  }
+  const mode = options.auth ?? (isLoopback(options.host) ? "none" : "tokens");
+  if (!AUTH_MODES.includes(mode)) {
+    throw new InvalidArgumentError(`--auth must be one of ${AUTH_MODES.join(", ")}; got '${mode}'`);
+  }
+  if (options.trustedProxy !== undefined && mode !== "proxy") {
+    throw new InvalidArgumentError("--trusted-proxy is a setting of --auth proxy");
+  }
+  const env = process.env[SIGNING_KEY_ENV]
+    ? process.env
+    : { ...process.env, [SIGNING_KEY_ENV]: Buffer.from(randomSigningKey()).toString("hex") };
+  return parseServerConfig(
+    {
+      repositories: {
+        [options.name]: {
+          uri: repo,
+          ...(options.writeGroup === undefined ? {} : { write_groups: options.writeGroup }),
+        },
+      },
+      auth: {
+        mode,
+        ...(options.trustedProxy === undefined ? {} : { trusted_proxies: options.trustedProxy }),
+      },
+      host: options.host,
+      ...(options.port === undefined ? {} : { port: options.port }),
+    },
+    { baseDir: process.cwd(), env },
+  );
 }
 
 function isLoopback(host: string): boolean {
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1";
+  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+function describeAuth(config: ServerConfig): string {
+  const { auth } = config.guard;
+  if (auth.mode === "none") return "none (every request is one local user with every right)";
+  if (auth.mode === "proxy")
+    return `the proxy's user header from ${auth.trustedProxies.join(", ")}, or bearer tokens`;
+  return "bearer tokens ('butler token create REPO --user U' makes one)";
 }

@@ -20,6 +20,11 @@ export interface OpenDialectOptions {
   readonly idleInTransactionTimeoutMs?: number;
 }
 
+/** The database URI of a new repository's registry: a file beside the datastore in the repository root. */
+export function defaultDatabaseUri(root: string): string {
+  return `sqlite:///${root}/gen3.sqlite3`;
+}
+
 /** The engines `openDialect` knows, for messages. */
 export const SUPPORTED_DATABASE_URIS =
   "a file path, ':memory:', 'sqlite:///relative/path', 'sqlite:////absolute/path', 'sqlite://' (memory), " +

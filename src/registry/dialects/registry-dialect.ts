@@ -76,6 +76,8 @@ export interface RegistryDialect {
 
   /** The DDL type for a column kind. */
   columnType(type: ColumnTypeSpec): RawBuilder<unknown>;
+  /** What CREATE TABLE appends for a small table stored by its primary key (may be empty). */
+  readonly keyedTableOptions: string;
 
   /**
    * Starts a transaction on `db`; `write` ones take the write lock up front where it matters, waiting for

@@ -6,7 +6,7 @@ import { type RawBuilder, sql } from "kysely";
 import { Timespan } from "../../core/index.ts";
 import { Box, Circle, ConvexPolygon } from "../../sphgeom/index.ts";
 import { timeFromDate } from "../../time/index.ts";
-import type { Compiled } from "./where-compiler.ts";
+import type { Compiled } from "./where-scope.ts";
 
 /** IN lists longer than this are bound as one parameter (a JSON array), not one parameter per value. */
 export const INLINE_IN_LIST_LIMIT = 100;

@@ -11,7 +11,7 @@ import { type HeaderKeyRecord, valueColumn } from "../managers/header-index-mana
 import { HEADER_TABLES } from "../schema/header-tables.ts";
 import type { ValueType } from "./identifiers.ts";
 import type { JoinPlan } from "./join-plan.ts";
-import type { Compiled } from "./where-compiler.ts";
+import type { Compiled } from "./where-scope.ts";
 
 /** Whether a `where` or `orderBy` may name header values (so the indexed keys must be loaded). */
 export function mentionsHeaders(

@@ -6,7 +6,7 @@ import {
 } from "../../core/index.ts";
 import { didYouMean, unknownNameMessage as unknown } from "../../did-you-mean.ts";
 import { InvalidQueryError } from "../../errors/index.ts";
-import type { IdentifierNode } from "../query/ast.ts";
+import type { IdentifierNode } from "../where/ast.ts";
 
 /** The kinds of values a query expression can produce, for type checks before any SQL runs. */
 export type ValueType =

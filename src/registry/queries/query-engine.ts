@@ -8,33 +8,22 @@ import {
   type DimensionGroup,
   type DimensionRecord,
   type DimensionUniverse,
-  type ParsedDataId,
-  parseDataId,
   Timespan,
 } from "../../core/index.ts";
 import { DataIdValueError, EmptyQueryResultError, InvalidQueryError } from "../../errors/index.ts";
-import { decodeRegion, HtmPixelization, type Region } from "../../sphgeom/index.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { CollectionManager, CollectionRecord } from "../managers/collection-manager.ts";
 import { dataIdColumns, dataIdFromRow } from "../managers/data-id-columns.ts";
-import type { DatasetTypeManager, DatasetTypeRecord } from "../managers/dataset-type-manager.ts";
+import type { DatasetTypeManager } from "../managers/dataset-type-manager.ts";
 import { recordFromRow } from "../managers/dimension-rows.ts";
 import type { HeaderIndexManager, HeaderKeyRecord } from "../managers/header-index-manager.ts";
 import { type NameExpression, parseNameExpression } from "../name-expression.ts";
-import type { ExpressionNode } from "../query/ast.ts";
-import { parseExpression } from "../query/parser.ts";
-import { overlapTableName, SKYPIX_INDEX_COLUMN } from "../schema/dimension-tables.ts";
 import { TABLES } from "../schema/static-tables.ts";
-import { toBytes, toNumber } from "../sql-values.ts";
-import { headerJoiner, headerValue, mentionsHeaders } from "./header-columns.ts";
-import {
-  type DatasetField,
-  datasetFieldType,
-  type NameContext,
-  type ResolvedName,
-  resolveOrderName,
-} from "./identifiers.ts";
-import { JoinPlan, type KeyedRelation } from "./join-plan.ts";
+import { toNumber } from "../sql-values.ts";
+import { explainEmptyResult } from "./explain-empty.ts";
+import { mentionsHeaders } from "./header-columns.ts";
+import { limitClause, sliceResults } from "./paging.ts";
+import { type DatasetSearchSpec, parseWhere, type QueryPlan, QueryPlanner } from "./plan.ts";
 import type {
   DatasetConstrainedOptions,
   DimensionsInput,
@@ -42,66 +31,8 @@ import type {
   QueryDimensionRecordsOptions,
   QueryOptions,
 } from "./query-options.ts";
-import {
-  addNeeds,
-  type Compiled,
-  type CompileScope,
-  collectNeeds,
-  compileWhere,
-  conjuncts,
-  type ExpressionNeeds,
-  type RegionOperand,
-  type SpatialConstraint,
-} from "./where-compiler.ts";
-
-/** One dataset type searched in one list of collections. */
-interface DatasetSearchSpec {
-  readonly record: DatasetTypeRecord;
-  readonly datasetType: DatasetType;
-  readonly collections: readonly CollectionRecord[];
-  /** The collection expression as given, for explanations. */
-  readonly collectionExpression: string;
-  readonly timespan: Timespan | null;
-  readonly findFirst: boolean;
-}
-
-/** Everything one query statement is built from. */
-interface QueryPlan {
-  readonly group: DimensionGroup;
-  readonly ctes: RawBuilder<unknown>[];
-  readonly joins: JoinPlan;
-  readonly conditions: RawBuilder<unknown>[];
-  readonly spatial: readonly SpatialConstraint[];
-  /** SELECT items for the region columns the spatial tests read, by element. */
-  readonly regionColumns: ReadonlyMap<string, string>;
-  readonly order: readonly { readonly sql: RawBuilder<unknown>; readonly descending: boolean }[];
-  readonly searches: readonly DatasetSearchSpec[];
-}
-
-/** A request to plan: what to return aside, everything that constrains the rows. */
-interface PlanRequest extends QueryOptions {
-  readonly dimensions: DimensionGroup;
-  readonly searches: readonly DatasetSearchSpec[];
-  readonly elements?: readonly string[];
-  /**
-   * Look up only the implied dimensions the constraints use (a find-first query adds the others after
-   * its window, on the surviving rows only); all of them when false or absent.
-   */
-  readonly neededLookupsOnly?: boolean;
-  /** The element a record query returns: bare orderBy field names are its fields. */
-  readonly orderElement?: string;
-  readonly where?: string;
-  /** The indexed header keys of the searched dataset types, when the query names header values. */
-  readonly headerKeys?: ReadonlyMap<string, readonly HeaderKeyRecord[]>;
-}
-
-/** Fewer ranges than this keep a constant region's pixel test short. */
-const MAX_PIXEL_RANGES = 64;
-/** LIMIT for "no limit" with an OFFSET (SQLite needs a LIMIT; PostgreSQL takes any bigint). */
-const NO_LIMIT = 9_223_372_036_854_775_807n;
-
-/** The rowsTable column kind of each type an IN list is bound as. */
-const LIST_COLUMN_KINDS = { int: "int64", float: "float", string: "text", uuid: "uuid" } as const;
+import { regionsOverlap } from "./spatial.ts";
+import { conjuncts } from "./where-scope.ts";
 
 /**
  * The registry's general queries: data IDs, datasets and dimension records constrained by a `where`
@@ -113,7 +44,7 @@ export class QueryEngine {
   readonly #universe: DimensionUniverse;
   readonly #collections: CollectionManager;
   readonly #types: DatasetTypeManager;
-  readonly #pixelization: HtmPixelization;
+  readonly #planner: QueryPlanner;
   readonly #headers: HeaderIndexManager | undefined;
 
   constructor(
@@ -128,7 +59,7 @@ export class QueryEngine {
     this.#universe = universe;
     this.#collections = collections;
     this.#types = types;
-    this.#pixelization = new HtmPixelization(universe.commonSkyPix.skypixLevel ?? 7);
+    this.#planner = new QueryPlanner(database, universe);
   }
 
   /** Data IDs of `dimensions` that satisfy every constraint. */
@@ -253,7 +184,7 @@ export class QueryEngine {
     };
     const isGovernor = (name: string) =>
       this.#universe.hasDimension(name) && this.#universe.getElement(name).isGovernor;
-    for (const [d, value] of this.#parseDataId(options.dataId)?.values ?? [])
+    for (const [d, value] of this.#planner.parseDataId(options.dataId)?.values ?? [])
       if (isGovernor(d)) add(d, value);
     const where = parseWhere(options.where);
     const bind = options.bind ?? {};
@@ -302,7 +233,7 @@ export class QueryEngine {
     exactRegions = true,
   ): Promise<DataCoordinate[]> {
     if (searches.some((s) => s.collections.length === 0)) return [];
-    const plan = this.#plan({ ...options, dimensions: requested, searches });
+    const plan = this.#planner.plan({ ...options, dimensions: requested, searches });
     const keys = requested.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
     // No dimensions: one empty data ID when anything matches (SELECT needs a column).
     if (keys.length === 0) keys.push(sql`1 AS __one`);
@@ -313,7 +244,7 @@ export class QueryEngine {
   async #datasets(search: DatasetSearchSpec, options: QueryOptions): Promise<DatasetRef[]> {
     if (search.collections.length === 0) return [];
     const group = search.datasetType.dimensions;
-    const plan = this.#plan({
+    const plan = this.#planner.plan({
       ...options,
       dimensions: group,
       searches: [search],
@@ -378,7 +309,7 @@ export class QueryEngine {
   ): Promise<DimensionRecord[]> {
     if (searches.some((s) => s.collections.length === 0)) return [];
     const elements = target.hasOwnTable ? [target.name] : [];
-    const plan = this.#plan({
+    const plan = this.#planner.plan({
       ...options,
       dimensions: target.minimalGroup,
       searches,
@@ -391,330 +322,6 @@ export class QueryEngine {
     }
     const rows = await this.#run(plan, [sql`${sql.ref(plan.joins.alias(target.name))}.*`], options);
     return rows.map((row) => recordFromRow(target, row));
-  }
-
-  // --- planning ----------------------------------------------------------------------------------
-
-  #plan(request: PlanRequest): QueryPlan {
-    const asked = this.#universe.conform([
-      ...request.dimensions.names,
-      ...request.searches.flatMap((s) => s.datasetType.dimensions.names),
-    ]);
-    const names: NameContext = {
-      universe: this.#universe,
-      datasetTypes: request.searches.map((s) => s.datasetType.name),
-      elements: [...new Set([...asked.elements, ...(request.elements ?? [])])],
-    };
-    const where = parseWhere(request.where);
-    const needs: ExpressionNeeds = {
-      dimensions: new Set(),
-      elements: new Set(request.elements ?? []),
-      datasetFields: new Set(),
-    };
-    collectNeeds(where, names, needs, request.bind);
-    const order = parseOrderBy(request.orderBy).map((term) => ({
-      ...term,
-      resolved: resolveOrderName(term.name, names, asked, request.orderElement),
-    }));
-    for (const term of order) addNeeds(term.resolved, names, needs);
-    const dataId = this.#parseDataId(request.dataId);
-    // A sky pixel no table or dataset provides constrains by its region (below), as in daf_butler.
-    const provided = new Set(asked.names);
-    const pixels: { dimension: string; id: number }[] = [];
-    for (const [d, value] of dataId?.values ?? []) {
-      if (this.#universe.getElement(d).kind === "skypix" && !provided.has(d)) {
-        pixels.push({ dimension: d, id: Number(value) });
-      } else needs.dimensions.add(d);
-    }
-    for (const c of dataId?.constraints ?? []) {
-      needs.elements.add(c.element);
-      for (const d of this.#universe.getElement(c.element).required) needs.dimensions.add(d);
-    }
-    for (const element of needs.elements) {
-      for (const d of this.#universe.getElement(element).required) needs.dimensions.add(d);
-    }
-    const group = this.#universe.conform([
-      ...request.dimensions.names,
-      ...request.searches.flatMap((s) => s.datasetType.dimensions.names),
-      ...needs.dimensions,
-    ]);
-    // Dimensions of two sky families in one query are related by their regions, as in daf_butler.
-    const implicit = [...this.#implicitSpatialJoin(group), ...this.#pixelConstraints(pixels, group)];
-    for (const constraint of implicit) for (const e of regionElements(constraint)) needs.elements.add(e);
-
-    const ctes: RawBuilder<unknown>[] = [];
-    const relations: KeyedRelation[] = request.searches.map((search, i) => {
-      ctes.push(sql`${sql.id(`ranks${i}`)} AS ${this.#ranks(search)}`);
-      return {
-        alias: `ds${i}`,
-        relation: this.#datasetRelation(search, i, needs.datasetFields.has("timespan")),
-        dimensions: search.datasetType.dimensions.required,
-      };
-    });
-    const joins = JoinPlan.build(
-      group,
-      relations,
-      needs.elements,
-      request.neededLookupsOnly === true ? needs.dimensions : undefined,
-    );
-    const datasetJoins = new Map<string, RawBuilder<unknown>>();
-    const joinHeader = headerJoiner(joins);
-    const scope: CompileScope = {
-      names,
-      bind: request.bind ?? {},
-      dimension: (d) => joins.key(d),
-      column: (element, column) => joins.column(element, column),
-      datasetField: (type, field) => this.#datasetField(request.searches, type, field, joins, datasetJoins),
-      glob: (expr, pattern) => this.#database.dialect.globMatch(expr, pattern),
-      header: (type, key) =>
-        headerValue(
-          request.searches.map((s) => s.datasetType.name),
-          request.headerKeys ?? new Map(),
-          type,
-          key,
-          joinHeader,
-        ),
-      values: (values, type) =>
-        this.#database.rowsTable(
-          values.map((v) => [v]),
-          [{ name: "v", type: { kind: LIST_COLUMN_KINDS[type] } }],
-        ),
-    };
-    const compiled = compileWhere(where, scope);
-    const orderSql = order.map((term) => ({
-      descending: term.descending,
-      sql: this.#orderExpression(term.resolved, scope),
-    }));
-    const conditions = [...joins.conditions, ...datasetJoins.values()];
-    if (compiled.condition !== null) conditions.push(compiled.condition);
-    if (dataId !== undefined) conditions.push(...this.#dataIdConditions(dataId, joins, group));
-    const spatial = [...compiled.spatial, ...implicit];
-    const regionColumns = new Map<string, string>();
-    for (const constraint of spatial) {
-      conditions.push(this.#pixelCandidates(constraint, joins));
-      for (const e of regionElements(constraint)) {
-        if (!regionColumns.has(e)) regionColumns.set(e, `__region_${regionColumns.size}`);
-      }
-    }
-    return {
-      group,
-      ctes,
-      joins,
-      conditions,
-      spatial,
-      regionColumns,
-      order: orderSql,
-      searches: request.searches,
-    };
-  }
-
-  #parseDataId(input: QueryOptions["dataId"]): ParsedDataId | undefined {
-    if (input === undefined) return undefined;
-    return parseDataId(input, { universe: this.#universe });
-  }
-
-  #dataIdConditions(dataId: ParsedDataId, joins: JoinPlan, group: DimensionGroup): RawBuilder<unknown>[] {
-    const out: RawBuilder<unknown>[] = [];
-    for (const [d, value] of dataId.values) if (group.has(d)) out.push(sql`${joins.key(d)} = ${value}`);
-    for (const c of dataId.constraints) {
-      const value = typeof c.value === "boolean" ? (c.value ? 1 : 0) : c.value;
-      out.push(sql`${joins.column(c.element, c.field)} = ${value}`);
-    }
-    return out;
-  }
-
-  /** The finest stored sky element of each of the group's non-pixel spatial families (visit_detector_region, patch …). */
-  #skyElements(group: DimensionGroup): string[] {
-    return group.spatialFamilies
-      .filter((f) => f.skypixSystem === null)
-      .map((f) => f.choose(group))
-      .filter((e): e is string => e !== null && this.#universe.getElement(e).hasOwnTable);
-  }
-
-  #implicitSpatialJoin(group: DimensionGroup): SpatialConstraint[] {
-    const chosen = this.#skyElements(group);
-    const out: SpatialConstraint[] = [];
-    for (let i = 1; i < chosen.length; i++)
-      out.push({ left: { element: chosen[0]! }, right: { element: chosen[i]! } });
-    return out;
-  }
-
-  /** Region overlaps of the group's sky elements with the pixels a data ID names. */
-  #pixelConstraints(
-    pixels: readonly { dimension: string; id: number }[],
-    group: DimensionGroup,
-  ): SpatialConstraint[] {
-    if (pixels.length === 0) return [];
-    const elements = this.#skyElements(group);
-    const out: SpatialConstraint[] = [];
-    for (const { dimension, id } of pixels) {
-      const element = this.#universe.getElement(dimension);
-      if (element.skypixSystem !== "htm" || element.skypixLevel === null || elements.length === 0) {
-        throw new InvalidQueryError(
-          `the data ID's ${dimension} can only constrain a query with a spatial dimension (visit, tract, …) ` +
-            "through its region, and only for htm levels",
-        );
-      }
-      const region = new HtmPixelization(element.skypixLevel).pixel(id);
-      for (const e of elements) out.push({ left: { element: e }, right: { constant: region } });
-    }
-    return out;
-  }
-
-  /** `(collection_id, rank)` of the searched collections, as one bound relation. */
-  #ranks(search: DatasetSearchSpec): RawBuilder<unknown> {
-    return this.#database.rowsTable(
-      search.collections.map((c, i) => [c.id, i]),
-      [
-        { name: "collection_id", type: { kind: "int64" } },
-        { name: "rank", type: { kind: "int64" } },
-      ],
-    );
-  }
-
-  /**
-   * The dataset rows of one search: (dataset_id, collection_id, rank, required dimensions[, validity])
-   * from the tags table and, where CALIBRATION collections are searched, the calibs table.
-   */
-  #datasetRelation(search: DatasetSearchSpec, i: number, withTimespan: boolean): RawBuilder<unknown> {
-    const ranks = sql.id(`ranks${i}`);
-    const dims = search.datasetType.dimensions.required;
-    const select = (alias: string, timespan: boolean): RawBuilder<unknown> => {
-      const columns = [
-        sql`${sql.ref(`${alias}.dataset_id`)}`,
-        sql`${sql.ref(`${alias}.collection_id`)}`,
-        sql`r.rank`,
-        ...dims.map((d) => sql.ref(`${alias}.${d}`)),
-      ];
-      if (withTimespan) {
-        columns.push(
-          timespan ? sql.ref(`${alias}.timespan_begin`) : sql`CAST(NULL AS BIGINT) AS timespan_begin`,
-          timespan ? sql.ref(`${alias}.timespan_end`) : sql`CAST(NULL AS BIGINT) AS timespan_end`,
-        );
-      }
-      return sql.join(columns);
-    };
-    const type = search.record.id;
-    const tags = sql`SELECT ${select("t", false)} FROM ${ranks} AS r CROSS JOIN ${sql.table(search.record.tagsTable)} AS t
-      WHERE t.collection_id = r.collection_id AND t.dataset_type_id = ${type}`;
-    const calibrated = search.collections.some((c) => c.type === CollectionType.CALIBRATION);
-    if (!calibrated || search.record.calibsTable === null) return sql`(${tags})`;
-    const span = search.timespan;
-    const overlap =
-      span === null ? sql`` : sql`AND c.timespan_begin < ${span.endNs} AND ${span.beginNs} < c.timespan_end`;
-    return sql`(${tags} UNION ALL SELECT ${select("c", true)} FROM ${ranks} AS r
-      CROSS JOIN ${sql.table(search.record.calibsTable)} AS c
-      WHERE c.collection_id = r.collection_id AND c.dataset_type_id = ${type} ${overlap})`;
-  }
-
-  #datasetField(
-    searches: readonly DatasetSearchSpec[],
-    datasetType: string | null,
-    field: DatasetField,
-    joins: JoinPlan,
-    extra: Map<string, RawBuilder<unknown>>,
-  ): Compiled {
-    if (searches.length === 0) {
-      throw new InvalidQueryError(
-        `'${datasetType === null ? field : `${datasetType}.${field}`}' names a dataset field, but the query searches no datasets`,
-      );
-    }
-    let index = 0;
-    if (datasetType === null) {
-      if (searches.length > 1) {
-        throw new InvalidQueryError(
-          `'${field}' is ambiguous in a query over several dataset types; accepted: ${searches.map((s) => `${s.datasetType.name}.${field}`).join(", ")}`,
-        );
-      }
-    } else index = searches.findIndex((s) => s.datasetType.name === datasetType);
-    const ds = `ds${index}`;
-    const join = (alias: string, table: string, on: RawBuilder<unknown>): void => {
-      if (extra.has(alias)) return;
-      joins.addTable(sql.table(table), alias);
-      extra.set(alias, on);
-    };
-    const type = datasetFieldType(field);
-    switch (field) {
-      case "dataset_id":
-        return { kind: "scalar", type, sql: sql.ref(`${ds}.dataset_id`) };
-      case "timespan":
-        return {
-          kind: "timespan",
-          begin: sql.ref(`${ds}.timespan_begin`),
-          end: sql.ref(`${ds}.timespan_end`),
-        };
-      case "collection":
-        join(
-          `cc${index}`,
-          TABLES.collection,
-          sql`${sql.ref(`cc${index}.collection_id`)} = ${sql.ref(`${ds}.collection_id`)}`,
-        );
-        return { kind: "scalar", type, sql: sql.ref(`cc${index}.name`) };
-      case "ingest_date":
-      case "run":
-        join(`dd${index}`, TABLES.dataset, sql`${sql.ref(`dd${index}.id`)} = ${sql.ref(`${ds}.dataset_id`)}`);
-        if (field === "ingest_date") return { kind: "scalar", type, sql: sql.ref(`dd${index}.ingest_date`) };
-        join(
-          `rr${index}`,
-          TABLES.collection,
-          sql`${sql.ref(`rr${index}.collection_id`)} = ${sql.ref(`dd${index}.run_id`)}`,
-        );
-        return { kind: "scalar", type, sql: sql.ref(`rr${index}.name`) };
-    }
-  }
-
-  #orderExpression(resolved: ResolvedName, scope: CompileScope): RawBuilder<unknown> {
-    switch (resolved.kind) {
-      case "dimension":
-        return scope.dimension(resolved.dimension);
-      case "field":
-        if (resolved.field.type === "region") {
-          throw new InvalidQueryError(`cannot order by the region ${resolved.element}.region`);
-        }
-        if (resolved.field.type === "timespan") return scope.column(resolved.element, "timespan_begin");
-        return scope.column(resolved.element, resolved.field.name);
-      case "timespanBound":
-        return scope.column(resolved.element, `timespan_${resolved.bound}`);
-      case "dataset": {
-        const value = scope.datasetField(resolved.datasetType, resolved.field);
-        if (value.kind === "scalar") return value.sql;
-        if (value.kind === "timespan") return value.begin;
-        throw new InvalidQueryError(`cannot order by ${resolved.field}`);
-      }
-      case "header": {
-        const value = scope.header(resolved.datasetType, resolved.key);
-        if (value.kind === "scalar") return value.sql;
-        throw new InvalidQueryError(`cannot order by header key ${resolved.key}`);
-      }
-    }
-  }
-
-  /** The SQL half of a region overlap: rows whose sky pixels meet (the exact test follows in code). */
-  #pixelCandidates(constraint: SpatialConstraint, joins: JoinPlan): RawBuilder<unknown> {
-    const sides = [constraint.left, constraint.right];
-    const elements = sides.filter((s): s is { element: string } => "element" in s);
-    const constants = sides.filter((s): s is { constant: Region } => "constant" in s);
-    const tables: RawBuilder<unknown>[] = [];
-    const conditions: RawBuilder<unknown>[] = [];
-    elements.forEach((side, i) => {
-      const alias = `o${i}`;
-      tables.push(sql`${sql.table(overlapTableName(side.element))} AS ${sql.id(alias)}`);
-      for (const d of this.#universe.getElement(side.element).required) {
-        conditions.push(sql`${sql.ref(`${alias}.${d}`)} = ${joins.key(d)}`);
-      }
-    });
-    if (elements.length === 2)
-      conditions.push(sql`o0.${sql.id(SKYPIX_INDEX_COLUMN)} = o1.${sql.id(SKYPIX_INDEX_COLUMN)}`);
-    for (const side of constants) {
-      const ranges = this.#pixelization.envelope(side.constant, MAX_PIXEL_RANGES);
-      if (ranges.length === 0) return sql`1 = 0`;
-      const pixel = sql.ref(`o0.${SKYPIX_INDEX_COLUMN}`);
-      const any = ranges.map(([begin, end]) =>
-        end - begin === 1 ? sql`${pixel} = ${begin}` : sql`(${pixel} >= ${begin} AND ${pixel} < ${end})`,
-      );
-      conditions.push(sql`(${sql.join(any, sql` OR `)})`);
-    }
-    return sql`EXISTS (SELECT 1 FROM ${sql.join(tables, sql` CROSS JOIN `)} WHERE ${sql.join(conditions, sql` AND `)})`;
   }
 
   // --- running -----------------------------------------------------------------------------------
@@ -752,9 +359,7 @@ export class QueryEngine {
       sql`${ctes}SELECT * FROM (${query}) AS q ${orderBy} ${limit}`,
     );
     if (!inCode) return rows;
-    const kept = rows.filter((row) =>
-      plan.spatial.every((c) => this.#regionsOverlap(c, plan.regionColumns, row)),
-    );
+    const kept = rows.filter((row) => plan.spatial.every((c) => regionsOverlap(c, plan.regionColumns, row)));
     // The region columns made rows distinct that are the same once they are dropped: keep the first.
     const hidden = new Set(plan.regionColumns.values());
     const seen = new Set<string>();
@@ -768,21 +373,6 @@ export class QueryEngine {
       return true;
     });
     return sliceResults(unique, options);
-  }
-
-  #regionsOverlap(
-    constraint: SpatialConstraint,
-    columns: ReadonlyMap<string, string>,
-    row: Record<string, unknown>,
-  ): boolean {
-    const region = (side: RegionOperand): Region | null => {
-      if ("constant" in side) return side.constant;
-      const raw = row[columns.get(side.element)!];
-      return raw === null || raw === undefined ? null : decodeRegion(toBytes(raw));
-    };
-    const a = region(constraint.left);
-    const b = region(constraint.right);
-    return a !== null && b !== null && a.overlaps(b);
   }
 
   // --- dataset searches --------------------------------------------------------------------------
@@ -849,99 +439,25 @@ export class QueryEngine {
 
   // --- explaining empty results ------------------------------------------------------------------
 
-  /**
-   * Why a query found nothing: each constraint is checked on its own (collections, datasets in them,
-   * the data ID's records, the where expression), and the ones that alone leave nothing are reported.
-   */
-  async #explain(
+  #explain(
     dimensions: DimensionGroup,
     searches: readonly DatasetSearchSpec[],
     options: QueryOptions,
     elements: readonly string[],
   ): Promise<string[]> {
-    const reasons: string[] = [];
-    for (const search of searches) {
-      const name = search.datasetType.name;
-      if (search.collections.length === 0) {
-        reasons.push(
-          `no collections to search for ${name} in ${search.collectionExpression} (none matched, or only CALIBRATION ones without a timespan)`,
-        );
-        continue;
-      }
-      const rows = await this.#database.rows(sql`
-        WITH ranks0 AS ${this.#ranks(search)}
-        SELECT 1 AS found FROM ${this.#datasetRelation(search, 0, false)} AS d LIMIT 1`);
-      if (rows.length === 0) {
-        reasons.push(
-          `no datasets of type ${name} in collections [${search.collections.map((c) => c.name).join(", ")}]`,
-        );
-      }
-    }
-    if (reasons.length > 0) return reasons;
-    const dataId = this.#parseDataId(options.dataId);
-    if (dataId !== undefined) {
-      for (const [d, value] of dataId.values) {
-        const element = this.#universe.getElement(d);
-        if (!element.hasOwnTable) continue;
-        const given = Object.fromEntries(
-          element.required.flatMap((r) => (dataId.values.has(r) ? [[r, dataId.values.get(r)]] : [])),
-        );
-        if (Object.keys(given).length !== element.required.length) continue;
-        const found = await this.#dataIds(this.#universe.conform([d]), [], { dataId: given });
-        if (found.length === 0) reasons.push(`no ${d} record with ${d} = ${JSON.stringify(value)}`);
-      }
-      if (
-        reasons.length === 0 &&
-        (await this.#dataIds(dimensions, searches, { dataId: options.dataId, limit: 1 })).length === 0
-      ) {
-        reasons.push(`nothing matches the data ID ${JSON.stringify(Object.fromEntries(dataId.values))}`);
-      }
-    }
-    if (reasons.length > 0) return reasons;
-    for (const name of [...dimensions.required, ...elements]) {
-      const element = this.#universe.getElement(name);
-      if (!element.hasOwnTable) continue;
-      const rows = await this.#database.rows(sql`SELECT 1 AS found FROM ${sql.table(name)} LIMIT 1`);
-      if (rows.length === 0) reasons.push(`the registry holds no ${name} records`);
-    }
-    if (reasons.length > 0) return reasons;
-    // Rows the sky-pixel test keeps but the exact region test removes.
-    const constraints = { where: options.where, bind: options.bind, dataId: options.dataId, limit: 1 };
-    if ((await this.#dataIds(dimensions, searches, constraints)).length > 0) {
-      return [
-        `rows match, but limit ${options.limit ?? "none"} and offset ${options.offset ?? 0} leave none`,
-      ];
-    }
-    if ((await this.#dataIds(dimensions, searches, constraints, false)).length > 0) {
-      return [
-        "rows match every constraint in the database, but none of their regions overlap " +
-          "(the exact region test removed them all)",
-      ];
-    }
-    if (options.where !== undefined && options.where.trim() !== "") {
-      const without = await this.#dataIds(dimensions, searches, { dataId: options.dataId, limit: 1 });
-      if (without.length > 0) reasons.push(`the where expression '${options.where}' excludes every result`);
-    }
-    return reasons;
+    const context = {
+      database: this.#database,
+      universe: this.#universe,
+      planner: this.#planner,
+      dataIds: (
+        requested: DimensionGroup,
+        s: readonly DatasetSearchSpec[],
+        o: QueryOptions,
+        exactRegions?: boolean,
+      ) => this.#dataIds(requested, s, o, exactRegions),
+    };
+    return explainEmptyResult(context, dimensions, searches, options, elements);
   }
-}
-
-function parseWhere(text: string | undefined): ExpressionNode | undefined {
-  if (text === undefined) return undefined;
-  return parseExpression(text);
-}
-
-function parseOrderBy(
-  orderBy: string | readonly string[] | undefined,
-): { name: string; descending: boolean }[] {
-  if (orderBy === undefined) return [];
-  const terms = typeof orderBy === "string" ? orderBy.split(",") : orderBy;
-  // Empty terms ("", "-", "a,,b") are errors (resolveOrderName), as in daf_butler.
-  return terms
-    .map((t) => t.trim())
-    .map((t) =>
-      t.startsWith("-") ? { name: t.slice(1).trim(), descending: true } : { name: t, descending: false },
-    );
 }
 
 /**
@@ -971,32 +487,6 @@ function checkNoNul(options: QueryOptions): void {
 function describeNames(expression: NameExpression): string {
   const items = typeof expression === "string" || expression instanceof RegExp ? [expression] : expression;
   return `[${items.map((i) => (typeof i === "string" ? JSON.stringify(i) : String(i))).join(", ")}]`;
-}
-
-function regionElements(constraint: SpatialConstraint): string[] {
-  return [constraint.left, constraint.right].flatMap((s) => ("element" in s ? [s.element] : []));
-}
-
-function limitClause(options: QueryOptions): RawBuilder<unknown> {
-  const limit = options.limit ?? NO_LIMIT;
-  const offset = options.offset ?? 0;
-  checkCount("limit", limit);
-  checkCount("offset", offset);
-  return sql`LIMIT ${limit} OFFSET ${offset}`;
-}
-
-function checkCount(name: string, value: number | bigint): void {
-  if (typeof value === "bigint" ? value < 0n : !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidQueryError(`${name} must be a non-negative integer, got ${value}`);
-  }
-}
-
-function sliceResults<T>(items: T[], options: QueryOptions): T[] {
-  if (options.limit === undefined && options.offset === undefined) return items;
-  checkCount("limit", options.limit ?? 0);
-  checkCount("offset", options.offset ?? 0);
-  const start = options.offset ?? 0;
-  return items.slice(start, options.limit === undefined ? undefined : start + options.limit);
 }
 
 /** Adds the run name of `__id`'s dataset to each row of a dataset query. */

@@ -1,7 +1,7 @@
+/** The `where` compiler: a parsed expression to bound SQL, with type checks that name both sides. */
 import { type RawBuilder, sql } from "kysely";
 import { normalizeUuid, Timespan } from "../../core/index.ts";
 import { ButlerError, InvalidQueryError } from "../../errors/index.ts";
-import { Box, Circle, ConvexPolygon, parsePosRegion, type Region } from "../../sphgeom/index.ts";
 import { parseTimeLiteral } from "../../time/index.ts";
 import type {
   BinaryNode,
@@ -10,9 +10,8 @@ import type {
   IdentifierNode,
   InNode,
   RangeLiteralNode,
-} from "../query/ast.ts";
-import { numericValue } from "../query/ast.ts";
-import { formatExpression } from "../query/format.ts";
+} from "../where/ast.ts";
+import { numericValue } from "../where/ast.ts";
 import {
   bindValue,
   describeValue,
@@ -22,146 +21,19 @@ import {
   INT64_RANGE,
   joinBalanced,
 } from "./bound-values.ts";
+import { dimensionValueType, fieldValueType, resolveName, type ValueType } from "./identifiers.ts";
+import { constantRegion } from "./where-regions.ts";
 import {
-  DATASET_FIELDS,
-  type DatasetField,
-  dimensionValueType,
-  fieldValueType,
-  type NameContext,
-  type ResolvedName,
-  resolveName,
-  type ValueType,
-} from "./identifiers.ts";
-
-/** A compiled sub-expression. */
-export type Compiled =
-  | {
-      readonly kind: "scalar";
-      readonly type: ValueType;
-      readonly sql: RawBuilder<unknown>;
-      /** The value of a string literal or bound string (checked when compared with a UUID). */
-      readonly text?: string;
-      /** The value of a literal or bound number, string or time, for lists bound as one parameter. */
-      readonly constant?: number | bigint | string;
-    }
-  | { readonly kind: "condition"; readonly sql: RawBuilder<unknown> }
-  | { readonly kind: "timespan"; readonly begin: RawBuilder<unknown>; readonly end: RawBuilder<unknown> }
-  | { readonly kind: "region"; readonly element?: string; readonly constant?: Region }
-  | { readonly kind: "list"; readonly values: readonly unknown[] };
-
-/** A region overlap kept out of SQL's hands: SQL narrows candidates by sky pixel, code tests exactly. */
-export interface SpatialConstraint {
-  readonly left: RegionOperand;
-  readonly right: RegionOperand;
-}
-
-export type RegionOperand = { readonly element: string } | { readonly constant: Region };
-
-/** What compiling needs from the query being built. */
-export interface CompileScope {
-  readonly names: NameContext;
-  readonly bind: Readonly<Record<string, unknown>>;
-  /** The value of a dimension. */
-  dimension(name: string): RawBuilder<unknown>;
-  /** A column of a joined element's table. */
-  column(element: string, column: string): RawBuilder<unknown>;
-  /** A dataset field of the (named, or only) dataset search. */
-  datasetField(datasetType: string | null, field: DatasetField): Compiled;
-  /** A case-sensitive glob match. */
-  glob(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown>;
-  /** An indexed header value of the (named, or only) dataset search; unindexed keys are errors. */
-  header(datasetType: string | null, key: string): Compiled;
-  /** A one-column relation (column `v`) of `values`, carried by one bound parameter. */
-  values(values: readonly unknown[], type: "int" | "float" | "string" | "uuid"): RawBuilder<unknown>;
-}
-
-/** The result of compiling a `where` expression. */
-export interface CompiledWhere {
-  /** The SQL condition; null when there is none left (no expression, or only spatial terms). */
-  readonly condition: RawBuilder<unknown> | null;
-  /** Region overlaps at the top level, to be narrowed in SQL and tested exactly in code. */
-  readonly spatial: readonly SpatialConstraint[];
-}
-
-/** The dimensions, elements and dataset fields an expression mentions, for planning joins. */
-export interface ExpressionNeeds {
-  readonly dimensions: Set<string>;
-  readonly elements: Set<string>;
-  readonly datasetFields: Set<DatasetField>;
-}
-
-/** Walks an expression and records what it needs (resolving every name, so unknown names fail early). */
-export function collectNeeds(
-  node: ExpressionNode | undefined,
-  names: NameContext,
-  needs: ExpressionNeeds,
-  bind: Readonly<Record<string, unknown>> = {},
-): void {
-  if (node === undefined) return;
-  const visit = (n: ExpressionNode, regionContext: boolean): void => {
-    switch (n.kind) {
-      case "identifier":
-        if (boundName(n, bind, names) !== undefined) return;
-        addNeeds(resolveName(n.parts, names), names, needs, regionContext);
-        return;
-      case "binary":
-        visit(n.left, n.op === "OVERLAPS");
-        visit(n.right, n.op === "OVERLAPS");
-        return;
-      case "unary":
-        visit(n.operand, false);
-        return;
-      case "in":
-        visit(n.expr, false);
-        for (const item of n.items) if (item.kind !== "range") visit(item, false);
-        return;
-      case "tuple":
-        for (const item of n.items) if (!isNullName(item)) visit(item, false);
-        return;
-      case "function":
-        // HEADER(calexp, 'KEY') names a dataset type and a key, not query columns.
-        if (n.name === "HEADER") return;
-        for (const arg of n.args) visit(arg, false);
-        return;
-      default:
-        return;
-    }
-  };
-  visit(node, false);
-}
-
-/** Adds what one resolved name needs; a spatial or temporal dimension used with OVERLAPS needs its table. */
-export function addNeeds(
-  resolved: ResolvedName,
-  names: NameContext,
-  needs: ExpressionNeeds,
-  overlapContext = false,
-): void {
-  const universe = names.universe;
-  const addElement = (element: string): void => {
-    needs.elements.add(element);
-    for (const d of universe.getElement(element).required) needs.dimensions.add(d);
-  };
-  switch (resolved.kind) {
-    case "dimension": {
-      needs.dimensions.add(resolved.dimension);
-      const element = universe.getElement(resolved.dimension);
-      if (overlapContext && element.hasOwnTable && (element.isSpatial || element.isTemporal)) {
-        addElement(resolved.dimension);
-      }
-      return;
-    }
-    case "field":
-    case "timespanBound":
-      addElement(resolved.element);
-      return;
-    case "dataset":
-      needs.datasetFields.add(resolved.field);
-      return;
-    case "header":
-      return;
-  }
-}
+  boundName,
+  type Compiled,
+  type CompiledWhere,
+  type CompileScope,
+  conjuncts,
+  expressionError,
+  isNullName,
+  type RegionOperand,
+  type SpatialConstraint,
+} from "./where-scope.ts";
 
 /**
  * Compiles a parsed `where` expression against a scope. Every value becomes a bound parameter;
@@ -185,37 +57,6 @@ export function compileWhere(node: ExpressionNode | undefined, scope: CompileSco
   }
   const condition = conditions.length === 0 ? null : joinBalanced(conditions, "AND");
   return { condition, spatial };
-}
-
-/**
- * The bind parameter a node stands for: `:name`, or daf_butler's bare form (`instrument = cam` with
- * bind {cam: …}) for a name that is a key of `bind` and not a dimension or dataset field (those keep
- * their meaning, so `run = :run` cannot turn into a comparison of the bound value with itself).
- */
-function boundName(
-  node: ExpressionNode,
-  bind: Readonly<Record<string, unknown>>,
-  names: NameContext,
-): string | undefined {
-  if (node.kind === "bind") return node.name;
-  if (node.kind !== "identifier" || node.parts.length !== 1) return undefined;
-  const name = node.parts[0]!;
-  if (!Object.hasOwn(bind, name)) return undefined;
-  if (names.universe.hasDimension(name) || (DATASET_FIELDS as readonly string[]).includes(name)) {
-    return undefined;
-  }
-  return name;
-}
-
-/** `NULL` (any case), which the grammar reads as a name; it stands for an open timespan bound. */
-function isNullName(node: ExpressionNode): boolean {
-  return node.kind === "identifier" && node.parts.length === 1 && node.parts[0]!.toUpperCase() === "NULL";
-}
-
-/** The terms of a top-level AND chain. */
-export function conjuncts(node: ExpressionNode): ExpressionNode[] {
-  if (node.kind === "binary" && node.op === "AND") return [...conjuncts(node.left), ...conjuncts(node.right)];
-  return [node];
 }
 
 const COMPARISONS = new Set(["=", "!=", "<", "<=", ">", ">="]);
@@ -661,80 +502,13 @@ class WhereCompiler {
       case "BOX":
       case "POLYGON":
       case "REGION":
-        return { kind: "region", constant: this.#region(node) };
+        return { kind: "region", constant: constantRegion(node, this.#scope) };
       default:
         throw this.#error(
           node,
           `calls an unknown function ${node.name}(); accepted: POINT, CIRCLE, BOX, POLYGON, REGION, GLOB, UUID, HEADER`,
         );
     }
-  }
-
-  #region(node: FunctionCallNode): Region {
-    try {
-      if (node.name === "REGION") {
-        const arg = node.args[0]!;
-        const argBind = boundName(arg, this.#scope.bind, this.#scope.names);
-        const value =
-          arg.kind === "string" ? arg.value : argBind !== undefined ? this.#scope.bind[argBind] : undefined;
-        if (typeof value !== "string") throw this.#error(arg, "is not an IVOA POS string");
-        return parsePosRegion(value);
-      }
-      const numbers = node.args.map((arg) => this.#constantNumber(arg));
-      switch (node.name) {
-        case "POINT":
-          return Circle.fromDegrees(numbers[0]!, numbers[1]!, 0);
-        case "CIRCLE":
-          return Circle.fromDegrees(numbers[0]!, numbers[1]!, numbers[2]!);
-        case "BOX":
-          return Box.fromCenterSize(numbers[0]!, numbers[1]!, numbers[2]!, numbers[3]!);
-        default:
-          return ConvexPolygon.fromLonLatDegrees(numbers);
-      }
-    } catch (err) {
-      if (err instanceof InvalidQueryError || !(err instanceof ButlerError)) throw err;
-      throw this.#error(node, `is not a valid region: ${err.message}`);
-    }
-  }
-
-  /** A number known before the query runs: literals, binds and arithmetic over them. */
-  #constantNumber(node: ExpressionNode): number {
-    switch (node.kind) {
-      case "numeric":
-        return Number(node.text);
-      case "bind":
-      case "identifier": {
-        const name = boundName(node, this.#scope.bind, this.#scope.names);
-        if (name === undefined) break;
-        const value = this.#scope.bind[name];
-        if (typeof value === "number") return value;
-        throw this.#error(node, "is not a number");
-      }
-      case "unary": {
-        const value = this.#constantNumber(node.operand);
-        return node.op === "-" ? -value : value;
-      }
-      case "binary": {
-        const a = this.#constantNumber(node.left);
-        const b = this.#constantNumber(node.right);
-        switch (node.op) {
-          case "+":
-            return a + b;
-          case "-":
-            return a - b;
-          case "*":
-            return a * b;
-          case "/":
-            return a / b;
-          case "%":
-            return a % b;
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    throw this.#error(node, "is not a constant number; region arguments must be known before the query runs");
   }
 
   #scalar(node: ExpressionNode): Extract<Compiled, { kind: "scalar" }> {
@@ -778,7 +552,7 @@ class WhereCompiler {
   }
 
   #error(node: ExpressionNode, problem: string): InvalidQueryError {
-    return new InvalidQueryError(`'${formatExpression(node)}' ${problem}`);
+    return expressionError(node, problem);
   }
 }
 

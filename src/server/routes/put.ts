@@ -102,7 +102,7 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
         );
       }
       const root = butler.datastore.root;
-      await sweepExpiredUploads(name, uploadsDir(root.uri));
+      await sweepExpiredUploads(uploadsDir(root.uri), ctx.urlExpirySeconds * 1000);
       const expires = Math.floor(Date.now() / 1000) + ctx.urlExpirySeconds;
       const upload: Upload = {
         repository: name,
@@ -136,7 +136,8 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
     scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     scope.put<{ Params: { uploadId: string }; Querystring: SignedUrlQuery & { size?: string } }>(
       ROUTES.upload,
-      { config: { access: "write" } },
+      // The signed URL is the credential (prepare needed write access), as for a pre-signed S3 PUT.
+      { config: { access: "public" } },
       async (request, reply) => {
         const { name } = repositoryOf(ctx, request);
         const file = request.params.uploadId;
@@ -179,7 +180,7 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const upload = decodeUploadId(ctx.signingKey, request.body.upload_id, name);
       const root = butler.datastore.root;
       const dir = uploadsDir(root.uri);
-      await sweepExpiredUploads(name, dir);
+      await sweepExpiredUploads(dir, ctx.urlExpirySeconds * 1000);
       const file = dir.join(upload.file);
       const size = await file.size().catch(() => undefined);
       if (size === undefined) {

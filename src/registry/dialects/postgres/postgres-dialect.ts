@@ -70,6 +70,7 @@ export class PostgresRegistryDialect implements RegistryDialect {
   readonly location: string;
   readonly kysely: Kysely<DynamicSchema>;
   readonly capabilities = CAPABILITIES;
+  readonly keyedTableOptions = "";
   readonly readOnly: boolean;
   readonly namespace: string | null;
 

@@ -45,6 +45,8 @@ export class SqliteRegistryDialect implements RegistryDialect {
   readonly location: string;
   readonly kysely: Kysely<DynamicSchema>;
   readonly capabilities = CAPABILITIES;
+  /** No hidden rowid B-tree beside the primary key's. */
+  readonly keyedTableOptions = "WITHOUT ROWID";
   readonly readOnly: boolean;
   readonly #connection: SqliteConnection;
   readonly #database: BetterSqliteDatabase;

@@ -1,7 +1,7 @@
 /**
  * The syntax tree of a `where` expression. Every node is a frozen plain object with a literal `kind`,
  * `start`/`end` source offsets (0-based, end exclusive; 0/0 for nodes built by hand), and a
- * `create*` factory and `is*` guard. Compilers dispatch on `kind` (see `visit.ts`).
+ * `create*` factory and `is*` guard. Code that reads a tree switches on `kind`; `visit.ts` walks trees.
  *
  * Ranges (`1..10:3`) appear only as items of an IN list, so `RangeLiteralNode` is an `InItemNode` but
  * not an `ExpressionNode`.
