@@ -20,11 +20,9 @@
  */
 import { basename } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
-import { FileSource } from "../bytes/file-source.ts";
-import { MemorySource } from "../bytes/memory-source.ts";
 import { withKey } from "../bytes/with-key.ts";
-import { DEFAULT_REQUEST_LIMIT, RequestLimiter, withLimit } from "../bytes/with-limit.ts";
-import { type ByteMetrics, createMetrics, withMetrics } from "../bytes/with-metrics.ts";
+import { DEFAULT_REQUEST_LIMIT, RequestLimiter } from "../bytes/with-limit.ts";
+import { createMetrics } from "../bytes/with-metrics.ts";
 import {
   type DatasetRef,
   defaultStorageClasses,
@@ -41,26 +39,21 @@ import {
   FormatterLookupError,
   InvalidArgumentError,
   isButlerError,
-  MissingComponentError,
 } from "../errors.ts";
 import { getLogger } from "../log.ts";
 import { fileSystemError } from "../resources/fs-errors.ts";
-import {
-  applyParameters,
-  extractComponent,
-  type PreparedRead,
-  prepareRead,
-  splitParameters,
-} from "./assembler.ts";
+import { prepareRead } from "./assembler.ts";
 import { withBusyTime } from "./busy-time.ts";
 import type { ByteIndex } from "./byte-index.ts";
 import { type CacheConfig, resolveCacheSettings } from "./cache/cache-config.ts";
 import { FileCache } from "./cache/file-cache.ts";
-import { HeaderCache, type HeaderCacheCounter, withHeaderCache } from "./cache/header-cache.ts";
-import { acceptsStorageClass, type Formatter, type ReadRequest } from "./formatters/formatter.ts";
+import { HeaderCache, type HeaderCacheCounter } from "./cache/header-cache.ts";
+import { acceptsStorageClass, type Formatter } from "./formatters/formatter.ts";
 import { type FormatterLookupConfig, FormatterRegistry } from "./formatters/registry.ts";
 import { type DatastoreRoot, type FileTransfer, isLocalRoot, localPath } from "./location.ts";
 import { lookupSubject } from "./lookup.ts";
+import { decodePlanned, planDatasetRead } from "./read.ts";
+import { fileStack, gapBytesFor, type OpenedRead, openReadSource, type ReadContext } from "./read-source.ts";
 import type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
 import { datastoreRootFor, type ResourceRootOptions } from "./resource-root.ts";
 import { FileTemplates, type TemplatesConfig } from "./templates.ts";
@@ -204,24 +197,6 @@ export interface EmptyTrashResult {
   missing: string[];
   /** Files kept: still used by a live record, or outside the root (direct ingests). */
   kept: string[];
-}
-
-/** What a get reads from, and what opening it cost. */
-interface OpenedRead {
-  source: ByteSource;
-  /** Fetch time so far (a download), then the read's. */
-  fetchMs: number;
-  /** 1 when the file came from the local cache. */
-  cacheHits: number;
-  /** Lets go of a cached file once the read is done. */
-  release?: () => Promise<void>;
-}
-
-/** A file's extension for the cache: everything after the first dot of its name (`.fits`, `.fits.gz`). */
-function cacheExtension(path: string): string {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.indexOf(".", 1);
-  return dot > 0 ? name.slice(dot) : "";
 }
 
 /** daf_butler's `timer.…` convention: `--log-level timer.datastore=debug` shows where the time went. */
@@ -485,7 +460,7 @@ export class FileDatastore {
         }
         await this.records.insert([record], txn.db);
         const at = file?.temp ?? record.path;
-        await this.onRecord?.({ ref, record, open: () => this.root.open(at) });
+        await this.onRecord?.({ ref, record, open: () => this.openFile(at) });
       });
     } catch (err) {
       if (file !== undefined && !registered) {
@@ -533,20 +508,22 @@ export class FileDatastore {
     }
     const component = options.component ?? refComponent;
     const compositeType = ref.datasetType.makeCompositeDatasetType();
-    const prepared = prepareRead(
-      this.storageClasses,
-      options.storageClass ?? compositeType.storageClass,
-      component,
-      options.parameters,
-    );
+    const readAs = options.storageClass ?? compositeType.storageClass;
+    // Unknown components and parameters fail before the record lookup.
+    prepareRead(this.storageClasses, readAs, component, options.parameters);
     const recordStarted = performance.now();
     const record =
       options.record !== undefined && options.record.datasetId === ref.id
         ? options.record
         : await this.getRecord(ref.id);
     const openStarted = performance.now();
-    this.#checkReadStorageClass(record, prepared);
-    const formatter = await this.formatters.get(record.formatter);
+    const planned = await planDatasetRead(this.formatters, this.storageClasses, record, {
+      component,
+      parameters: options.parameters,
+      storageClass: readAs,
+      signal: options.signal,
+    });
+    const formatter = planned.formatter;
     const remote = this.root.remote === true;
     // A remote file's size comes from its record (no HEAD); a local one is checked against it.
     if (!remote || record.fileSize < 0) {
@@ -560,15 +537,6 @@ export class FileDatastore {
       }
     }
     const metrics = createMetrics();
-    const direct = component === undefined || formatter.readComponents.has(component);
-    const split = splitParameters(prepared, formatter.parameters, direct);
-    const request: ReadRequest = { storageClass: prepared.storageClass, parameters: split.formatter };
-    if (direct && component !== undefined) request.component = component;
-    if (record.byteIndex !== null) request.index = record.byteIndex;
-    if (options.signal !== undefined) request.signal = options.signal;
-    // The formatter reads all of the file: a whole dataset (no pixel box, no columns), or a component
-    // it cannot read on its own.
-    const wholeFile = (component === undefined || !direct) && Object.keys(split.formatter).length === 0;
     const counter: HeaderCacheCounter = { hits: 0 };
     let opened: OpenedRead | undefined;
     let openedAt = 0;
@@ -577,23 +545,23 @@ export class FileDatastore {
     let value: unknown;
     try {
       await this.root.connect?.();
-      opened = await this.#openForRead(ref, record, wholeFile, metrics, counter);
+      opened = await openReadSource(this.#readContext(), record, {
+        wholeFile: planned.wholeFile,
+        cacheable: this.cache?.isCacheable(this.#cacheSubject(ref, record)) ?? false,
+        metrics,
+        counter,
+      });
       openedAt = performance.now();
       downloadMs = opened.fetchMs;
       const { source, clock } = withBusyTime(opened.source);
       try {
-        value = await formatter.read(source, request);
+        value = await decodePlanned(planned, source, {
+          gapBytes: gapBytesFor(this.root),
+          describe: `${ref.datasetType.parentName} ${ref.dataId} in ${ref.run}`,
+        });
       } finally {
         opened.fetchMs = downloadMs + clock.ms;
         await source.close?.();
-      }
-      if (!direct) value = extractComponent(prepared, value);
-      value = applyParameters(prepared, value, split.assembler);
-      if (value === undefined && component !== undefined) {
-        throw new MissingComponentError(
-          component,
-          `${ref.datasetType.parentName} ${ref.dataId} in ${ref.run}`,
-        );
       }
     } catch (err) {
       if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
@@ -643,73 +611,22 @@ export class FileDatastore {
     return result;
   }
 
+  /** What reads of this datastore share: its root, caches and request limiter. */
+  #readContext(): ReadContext {
+    return {
+      root: this.root,
+      limiter: this.requestLimiter,
+      fileCache: this.cache,
+      headerCache: this.headerCache,
+    };
+  }
+
   /**
-   * The source a get reads, metered into `metrics`:
-   * - a local root's file, in place;
-   * - a remote file in the local cache (a hit), held so expiry cannot remove it during the read;
-   * - for a whole-file read of a cacheable dataset, the file downloaded in one request, added to the
-   *   cache (atomically) and read from memory;
-   * - else the remote file itself, opened with the record's size, its header parts served by the
-   *   header cache, every request counted against the datastore's request limit.
+   * A source over a stored file with this datastore's byte stack (retries, limits), for readers outside
+   * `get` (the header index of a new record).
    */
-  async #openForRead(
-    ref: DatasetRef,
-    record: StoredFileRecord,
-    wholeFile: boolean,
-    metrics: ByteMetrics,
-    counter: HeaderCacheCounter,
-  ): Promise<OpenedRead> {
-    if (this.root.remote !== true) {
-      return { source: withMetrics(this.root.open(record.path), metrics), fetchMs: 0, cacheHits: 0 };
-    }
-    const cache = this.cache;
-    const extension = cacheExtension(record.path);
-    if (cache?.enabled) {
-      const cached = await cache.find(ref.id, extension);
-      if (cached !== undefined) {
-        return {
-          source: withMetrics(new FileSource(cached.path, { key: this.root.uriOf(record.path) }), metrics),
-          fetchMs: 0,
-          cacheHits: 1,
-          release: cached.release,
-        };
-      }
-      const download = this.root.download?.bind(this.root);
-      if (
-        wholeFile &&
-        download !== undefined &&
-        record.fileSize >= 0 &&
-        cache.accepts(record.fileSize) &&
-        cache.isCacheable(this.#cacheSubject(ref, record))
-      ) {
-        const started = performance.now();
-        metrics.requests++;
-        const bytes = await this.requestLimiter.run(() => download(record.path));
-        if (bytes.byteLength !== record.fileSize) {
-          throw new FileIntegrityError(
-            this.root.uriOf(record.path),
-            `the file has ${bytes.byteLength} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
-          );
-        }
-        metrics.bytes += bytes.byteLength;
-        const fetchMs = performance.now() - started;
-        await cache.insert(ref.id, extension, bytes);
-        return {
-          source: new MemorySource(bytes, { key: this.root.uriOf(record.path) }),
-          fetchMs,
-          cacheHits: 0,
-        };
-      }
-    }
-    let source: ByteSource = this.root.open(
-      record.path,
-      record.fileSize >= 0 ? { size: record.fileSize } : {},
-    );
-    source = withMetrics(withLimit(source, this.requestLimiter), metrics);
-    if (this.headerCache !== undefined) {
-      source = withHeaderCache(source, this.headerCache, ref.id, record.byteIndex, counter);
-    }
-    return { source, fetchMs: 0, cacheHits: 0 };
+  openFile(path: string, size?: number): ByteSource {
+    return fileStack(this.root, this.requestLimiter, path, size);
   }
 
   #cacheSubject(ref: DatasetRef, record: StoredFileRecord) {
@@ -725,18 +642,6 @@ export class FileDatastore {
   }
 
   /** A read storage class must be the stored one or related to it by inheritance (no converters yet). */
-  #checkReadStorageClass(record: StoredFileRecord, prepared: PreparedRead): void {
-    const read = prepared.storageClass;
-    if (read.name === record.storageClass) return;
-    const stored = this.storageClasses.has(record.storageClass)
-      ? this.storageClasses.get(record.storageClass)
-      : undefined;
-    if (stored !== undefined && (stored.isA(read.name) || read.isA(stored.name))) return;
-    throw new InvalidArgumentError(
-      `dataset ${record.datasetId} was stored as ${record.storageClass} and cannot be read as ${read.name}`,
-    );
-  }
-
   #display(path: string): string {
     try {
       return localPath(this.root.uriOf(path));
@@ -881,7 +786,7 @@ export class FileDatastore {
     let record: StoredFileRecord;
     const at = pending?.temp ?? path;
     try {
-      const reader = this.root.open(at);
+      const reader = this.openFile(at);
       let index: ByteIndex;
       try {
         // Errors name the file as given, not its temporary copy.
