@@ -7,9 +7,9 @@
  * | component | headers | data |
  * | --- | --- | --- |
  * | metadata, visitInfo, id, bbox, dimensions, xy0 | primary, image | none |
- * | image, mask, variance | primary, image, that plane | its rows (plain) or tile descriptors (compressed) under `bbox` |
+ * | image, mask, variance | primary, image, that plane | its rows under `bbox` (plain), or its tile descriptors (compressed; the tiles under the box follow in one more request) |
  * | archived components (wcs, psf, photoCalib, …) | primary, image, each catalog of the object | its rows and heap cells |
- * | the whole dataset | every HDU | the whole file, or with `bbox` the planes under it and every archived component |
+ * | the whole dataset | every HDU | the whole file, or with `bbox` the planes under it and the archive index table |
  *
  * A version-1 index has no archive layout: archived components then read every header and the archive
  * index table, and find the object's rows from it.
@@ -97,17 +97,8 @@ export function indexedPlanes(
 /** A plane's data ranges under a PARENT box, or its whole data part. */
 function planeDataRanges(hdu: FitsHduIndex, box: Box2I | undefined): ByteRange[] {
   const c = hdu.compression;
-  if (c !== undefined) {
-    // The descriptors of the tile rows under the box; the tiles are found by reading them.
-    const rowBytes = hdu.naxis[0] ?? 0;
-    const tileHeight = c.tile[1] ?? 1;
-    if (box !== undefined && hdu.xy0 !== undefined && c.tile[0] === c.shape[0]) {
-      const first = Math.floor((box.minY - hdu.xy0[1]) / tileHeight);
-      const last = Math.floor((box.maxY - hdu.xy0[1]) / tileHeight);
-      return [{ offset: c.table.offset + first * rowBytes, length: (last - first + 1) * rowBytes }];
-    }
-    return [c.table];
-  }
+  // The tile descriptors (a few bytes a tile, read whole); the tiles under the box are found from them.
+  if (c !== undefined) return [c.table];
   const width = hdu.naxis[0] ?? 0;
   const bytes = Math.abs(hdu.bitpix) / 8;
   if (box !== undefined && hdu.xy0 !== undefined) {
