@@ -105,6 +105,8 @@ export interface ButlerGetOptions {
 export interface GetManyOptions extends ButlerGetOptions {
   /** The most datasets read at once (default 16; the datastore also bounds its remote requests). */
   concurrency?: number;
+  /** Called as each dataset has been read (progress). */
+  onRead?: () => void;
 }
 
 /** A dataset for getMany: a ref, or a dataset type (name, possibly with a component) and data ID. */
@@ -480,9 +482,17 @@ export class Butler {
       cacheHits: 0,
     };
     const concurrency = options.concurrency ?? DEFAULT_GET_MANY_CONCURRENCY;
-    const values = await mapConcurrent(targets, concurrency, (target) =>
-      this.#read<T>(target, options, performance.now(), records.get(target.ref.id), totals),
-    );
+    const values = await mapConcurrent(targets, concurrency, async (target) => {
+      const value = await this.#read<T>(
+        target,
+        options,
+        performance.now(),
+        records.get(target.ref.id),
+        totals,
+      );
+      options.onRead?.();
+      return value;
+    });
     if (timer.isEnabledFor("debug")) {
       const tookMs = performance.now() - started;
       const registryMs = recordStarted - started;

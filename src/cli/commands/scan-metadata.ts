@@ -5,7 +5,7 @@
  * indexed in the registry come from it instead, with no file read (see `../header-scan.ts`).
  */
 import type { Command } from "commander";
-import { type Butler, mapConcurrent } from "../../butler/index.ts";
+import type { Butler } from "../../butler/index.ts";
 import type { DatasetType } from "../../core/index.ts";
 import { didYouMean } from "../../did-you-mean.ts";
 import { InvalidArgumentError } from "../../errors.ts";
@@ -139,11 +139,11 @@ async function scanFiles(
   const dims = [...type.dimensions.required];
   const bar = progressBar(`reading ${options.component}`);
   let done = 0;
-  const objects = await mapConcurrent(refs, options.concurrency, async (ref) => {
-    const value = await butler.get(butler.componentRef(ref, options.component));
-    bar.update(++done, refs.length);
-    return value;
-  });
+  // One bulk read: the records in one lookup, the files `concurrency` at a time.
+  const objects = await butler.getMany(
+    refs.map((ref) => butler.componentRef(ref, options.component)),
+    { concurrency: options.concurrency, onRead: () => bar.update(++done, refs.length) },
+  );
   bar.done();
   const seenKeys = objects.length > 0 ? defaultKeys(objects[0]) : [];
   const keys = options.keys ?? seenKeys;
