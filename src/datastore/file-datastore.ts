@@ -22,7 +22,6 @@ import { basename } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { withKey } from "../bytes/with-key.ts";
 import { DEFAULT_REQUEST_LIMIT, RequestLimiter } from "../bytes/with-limit.ts";
-import { createMetrics } from "../bytes/with-metrics.ts";
 import {
   type DatasetRef,
   defaultStorageClasses,
@@ -31,10 +30,8 @@ import {
 } from "../core/index.ts";
 import {
   DatasetAlreadyExistsError,
-  DatasetFileNotFoundError,
   DatasetNotInDatastoreError,
   DatastoreConfigError,
-  FileIntegrityError,
   FormatterError,
   FormatterLookupError,
   InvalidArgumentError,
@@ -42,174 +39,53 @@ import {
 } from "../errors.ts";
 import { getLogger } from "../log.ts";
 import { fileSystemError } from "../resources/fs-errors.ts";
-import { prepareRead } from "./assembler.ts";
-import { withBusyTime } from "./busy-time.ts";
 import type { ByteIndex } from "./byte-index.ts";
-import { type CacheConfig, resolveCacheSettings } from "./cache/cache-config.ts";
+import { resolveCacheSettings } from "./cache/cache-config.ts";
 import { FileCache } from "./cache/file-cache.ts";
-import { HeaderCache, type HeaderCacheCounter } from "./cache/header-cache.ts";
+import { HeaderCache } from "./cache/header-cache.ts";
+import {
+  DEFAULT_TEMP_GRACE_SECONDS,
+  type EmptyTrashResult,
+  type FileDatastoreConfig,
+  type FileDatastoreOptions,
+  type GetOptions,
+  type GetResult,
+  type IngestOptions,
+  type IngestTransfer,
+  type PutResult,
+  type RecordHook,
+  type RemoveOptions,
+  type TransactionOptions,
+} from "./file-datastore-types.ts";
 import { acceptsStorageClass, type Formatter } from "./formatters/formatter.ts";
-import { type FormatterLookupConfig, FormatterRegistry } from "./formatters/registry.ts";
+import { FormatterRegistry } from "./formatters/registry.ts";
+import { getDataset } from "./get.ts";
 import { type DatastoreRoot, type FileTransfer, isLocalRoot, localPath } from "./location.ts";
 import { lookupSubject } from "./lookup.ts";
-import { decodePlanned, planDatasetRead } from "./read.ts";
-import { fileStack, gapBytesFor, type OpenedRead, openReadSource, type ReadContext } from "./read-source.ts";
+import { fileStack } from "./read-source.ts";
 import type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
-import { datastoreRootFor, type ResourceRootOptions } from "./resource-root.ts";
-import { FileTemplates, type TemplatesConfig } from "./templates.ts";
+import { datastoreRootFor } from "./resource-root.ts";
+import { FileTemplates } from "./templates.ts";
 import { type DatastoreTransaction, type PendingFile, runInTransaction } from "./transaction.ts";
 
-export interface FileDatastoreConfig {
-  /**
-   * Root directory: a local path or `file://` URI, or a remote one: `s3://bucket/prefix/`,
-   * `gs://bucket/prefix/` (Google Cloud Storage), `https://host/dav/` (WebDAV; `dav://`/`davs://` too) or `mem://namespace/`.
-   */
-  root: string;
-  /** Name for messages; default `FileDatastore@<root>`. */
-  name?: string;
-  /** Lookup key → file template, merged over daf_butler's defaults. */
-  templates?: TemplatesConfig;
-  /** Lookup key → formatter name or `{ formatter, recipe }`, merged over the defaults. */
-  formatters?: FormatterLookupConfig;
-  /** Extra write recipes by formatter name: recipe name → settings. */
-  writeRecipes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  /** Record a sha256 of every file written or ingested (default false). */
-  checksum?: boolean;
-  /**
-   * The local cache of a remote root (daf_butler's `cached:` section; `false` turns it off). Its
-   * environment variables apply too (see `cache/cache-config.ts`). Local roots have no cache.
-   */
-  cached?: CacheConfig | false | null;
-  /** The most remote requests in flight at once, over all reads of this datastore (default 16). */
-  maxRequests?: number;
-  /** Options of a remote root's resources (retry budget, headers, timeouts) and its staging directory. */
-  remote?: ResourceRootOptions;
-  /**
-   * Seconds after which a temporary file of a write is taken to be left by a write that died (default
-   * 3600): a write removes such files from its directory, and `verify --fix` from the whole root.
-   */
-  tempGracePeriod?: number;
-}
-
-/** The default of `tempGracePeriod`: longer than any live write takes. */
-export const DEFAULT_TEMP_GRACE_SECONDS = 3600;
-
-export interface FileDatastoreOptions {
-  /** Where records live (normally a KyselyRecordStore on the registry's database). */
-  records: DatastoreRecordStore;
-  storageClasses?: StorageClassFactory;
-  /** A registry to use instead of one built from `formatters` and `writeRecipes`. */
-  formatterRegistry?: FormatterRegistry;
-  /** A root to use instead of the one `config.root` names (tests that inject failures). */
-  root?: DatastoreRoot;
-  /** The local file cache of a remote root (one from `config.cached` otherwise). */
-  cache?: FileCache;
-  /** The in-memory header cache of a remote root (a private one otherwise). */
-  headerCache?: HeaderCache;
-  /** Called in the transaction after each new record is inserted (the header index fills from it). */
-  onRecord?: RecordHook;
-}
-
-/**
- * A new record, inside the transaction that inserts it: `open` reads the file as it will be committed
- * (the staged copy until the transaction commits).
- */
-export type RecordHook = (event: {
-  ref: DatasetRef;
-  record: StoredFileRecord;
-  open: () => ByteSource;
-}) => Promise<void>;
-
-/** Joins the caller's unit of work, or lets the datastore open its own transaction. */
-export interface TransactionOptions {
-  /** The caller's transaction: records go in with it, files move into place at its `commitFiles()`. */
-  transaction?: DatastoreTransaction;
-  /** Registry rows to insert in the same transaction as the record, before it (called with the transaction). */
-  insertRegistryRows?: (trx: AnyDatabase) => Promise<void>;
-}
-
-export interface RemoveOptions {
-  /** The caller's transaction: records move to the trash with it; files go after it commits. */
-  transaction?: DatastoreTransaction;
-  /** Registry rows to delete in the same transaction, after the records moved to the trash. */
-  deleteRegistryRows?: (trx: AnyDatabase) => Promise<void>;
-}
-
-export interface PutResult {
-  record: StoredFileRecord;
-  uri: string;
-  /** Wall time of the formatter's write, in ms. */
-  writeMs: number;
-}
-
-export interface GetOptions {
-  /** The component to read; the ref's own component when it is a component ref. */
-  component?: string;
-  parameters?: Readonly<Record<string, unknown>>;
-  /** Storage class to read as: the ref's (composite) storage class by default. */
-  storageClass?: string;
-  signal?: AbortSignal;
-  /** The dataset's record when the caller already looked it up (see `getRecords`). */
-  record?: StoredFileRecord;
-}
-
-/** Where the time of a get went: record lookup, open, fetch and decode, with `totalMs` around them. */
-export interface GetMetrics {
-  /** Looking up the dataset's file record (0 when the caller passed it in). */
-  recordMs: number;
-  /**
-   * Getting ready to read: the formatter (its module is loaded on first use), the size check of a
-   * local file, a remote root's client set-up (its SDK is loaded on first use).
-   */
-  openMs: number;
-  /** Wall time with at least one byte request in flight. */
-  fetchMs: number;
-  /** Time the formatter and assembler spent besides fetching. */
-  decodeMs: number;
-  bytesRead: number;
-  requests: number;
-  /** The whole get, record lookup included. */
-  totalMs: number;
-  /** Reads served by the caches of a remote root: the local file cache (one per get) and header bytes. */
-  cacheHits: number;
-}
-
-export interface GetResult<T = unknown> {
-  value: T;
-  metrics: GetMetrics;
-  uri: string;
-  record: StoredFileRecord;
-}
-
-/** How `ingest` brings a file in: a transfer, `direct` (record its absolute path), or `auto`. */
-export type IngestTransfer = FileTransfer | "direct" | "auto";
-
-export interface IngestOptions extends TransactionOptions {
-  transfer?: IngestTransfer;
-  /** Formatter name to record; by default the one the lookup config gives. */
-  formatter?: string;
-}
-
-export interface EmptyTrashResult {
-  /** Files deleted. */
-  removed: string[];
-  /** Trashed records whose file was already gone. */
-  missing: string[];
-  /** Files kept: still used by a live record, or outside the root (direct ingests). */
-  kept: string[];
-}
+export type {
+  EmptyTrashResult,
+  FileDatastoreConfig,
+  FileDatastoreOptions,
+  GetMetrics,
+  GetOptions,
+  GetResult,
+  IngestOptions,
+  IngestTransfer,
+  PutResult,
+  RecordHook,
+  RemoveOptions,
+  TransactionOptions,
+} from "./file-datastore-types.ts";
 
 /** daf_butler's `timer.…` convention: `--log-level timer.datastore=debug` shows where the time went. */
 const timer = getLogger("timer.datastore");
 const log = getLogger("datastore");
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-function errorCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
 
 export class FileDatastore {
   readonly name: string;
@@ -494,131 +370,11 @@ export class FileDatastore {
   }
 
   /**
-   * Reads a dataset or one component of it. Components and parameters are checked before any I/O
-   * (UnknownComponentError, UnknownParameterError, InvalidParameterError). A record whose file is gone
-   * is a DatasetFileNotFoundError naming the path.
+   * Reads a dataset or one component of it (see `get.ts`). Components and parameters are checked
+   * before any I/O; a record whose file is gone is a DatasetFileNotFoundError naming the path.
    */
-  async get<T = unknown>(ref: DatasetRef, options: GetOptions = {}): Promise<GetResult<T>> {
-    const started = performance.now();
-    const refComponent = ref.datasetType.component ?? undefined;
-    if (options.component !== undefined && refComponent !== undefined && options.component !== refComponent) {
-      throw new InvalidArgumentError(
-        `the ref is for component '${refComponent}' but component '${options.component}' was asked for`,
-      );
-    }
-    const component = options.component ?? refComponent;
-    const compositeType = ref.datasetType.makeCompositeDatasetType();
-    const readAs = options.storageClass ?? compositeType.storageClass;
-    // Unknown components and parameters fail before the record lookup.
-    prepareRead(this.storageClasses, readAs, component, options.parameters);
-    const recordStarted = performance.now();
-    const record =
-      options.record !== undefined && options.record.datasetId === ref.id
-        ? options.record
-        : await this.getRecord(ref.id);
-    const openStarted = performance.now();
-    const planned = await planDatasetRead(this.formatters, this.storageClasses, record, {
-      component,
-      parameters: options.parameters,
-      storageClass: readAs,
-      signal: options.signal,
-    });
-    const formatter = planned.formatter;
-    const remote = this.root.remote === true;
-    // A remote file's size comes from its record (no HEAD); a local one is checked against it.
-    if (!remote || record.fileSize < 0) {
-      const size = await this.root.size(record.path);
-      if (size === undefined) throw new DatasetFileNotFoundError(ref.id, this.#display(record.path));
-      if (record.fileSize >= 0 && size !== record.fileSize) {
-        throw new FileIntegrityError(
-          this.#display(record.path),
-          `the file has ${size} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
-        );
-      }
-    }
-    const metrics = createMetrics();
-    const counter: HeaderCacheCounter = { hits: 0 };
-    let opened: OpenedRead | undefined;
-    let openedAt = 0;
-    // A whole-file download into the cache happens while opening; it is fetching, not opening.
-    let downloadMs = 0;
-    let value: unknown;
-    try {
-      await this.root.connect?.();
-      opened = await openReadSource(this.#readContext(), record, {
-        wholeFile: planned.wholeFile,
-        cacheable: this.cache?.isCacheable(this.#cacheSubject(ref, record)) ?? false,
-        metrics,
-        counter,
-      });
-      openedAt = performance.now();
-      downloadMs = opened.fetchMs;
-      const { source, clock } = withBusyTime(opened.source);
-      try {
-        value = await decodePlanned(planned, source, {
-          gapBytes: gapBytesFor(this.root),
-          describe: `${ref.datasetType.parentName} ${ref.dataId} in ${ref.run}`,
-        });
-      } finally {
-        opened.fetchMs = downloadMs + clock.ms;
-        await source.close?.();
-      }
-    } catch (err) {
-      if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
-        throw new DatasetFileNotFoundError(ref.id, this.#display(record.path), { cause: err });
-      }
-      throw isButlerError(err)
-        ? err
-        : new FormatterError(
-            formatter.name,
-            `failure from formatter '${formatter.name}' for dataset ${ref.id} (${ref.datasetType.name} from ${this.root.uriOf(record.path)}): ${(err as Error).message}`,
-            { cause: err },
-          );
-    } finally {
-      await opened?.release?.();
-    }
-    const ended = performance.now();
-    const result: GetResult<T> = {
-      value: value as T,
-      metrics: {
-        recordMs: openStarted - recordStarted,
-        openMs: Math.max(0, openedAt - openStarted - downloadMs),
-        fetchMs: opened.fetchMs,
-        decodeMs: Math.max(0, ended - openedAt - (opened.fetchMs - downloadMs)),
-        bytesRead: metrics.bytes,
-        requests: metrics.requests,
-        totalMs: ended - started,
-        cacheHits: opened.cacheHits + counter.hits,
-      },
-      uri: this.root.uriOf(record.path),
-      record,
-    };
-    if (timer.isEnabledFor("debug")) {
-      const m = result.metrics;
-      timer.debug(
-        `Reading${component === undefined ? "" : ` component ${component}`} from ${result.uri} with formatter ${formatter.name}: took ${m.totalMs.toFixed(3)} ms`,
-        {
-          recordMs: round(m.recordMs),
-          openMs: round(m.openMs),
-          fetchMs: round(m.fetchMs),
-          decodeMs: round(m.decodeMs),
-          bytes: m.bytesRead,
-          requests: m.requests,
-          ...(this.root.remote === true ? { cacheHits: m.cacheHits } : {}),
-        },
-      );
-    }
-    return result;
-  }
-
-  /** What reads of this datastore share: its root, caches and request limiter. */
-  #readContext(): ReadContext {
-    return {
-      root: this.root,
-      limiter: this.requestLimiter,
-      fileCache: this.cache,
-      headerCache: this.headerCache,
-    };
+  get<T = unknown>(ref: DatasetRef, options: GetOptions = {}): Promise<GetResult<T>> {
+    return getDataset<T>(this, ref, options);
   }
 
   /**
@@ -627,27 +383,6 @@ export class FileDatastore {
    */
   openFile(path: string, size?: number): ByteSource {
     return fileStack(this.root, this.requestLimiter, path, size);
-  }
-
-  #cacheSubject(ref: DatasetRef, record: StoredFileRecord) {
-    const composite = ref.datasetType.makeCompositeDatasetType();
-    const storageClass = this.storageClasses.has(record.storageClass)
-      ? this.storageClasses.get(record.storageClass)
-      : undefined;
-    return {
-      datasetType: composite.name,
-      storageClass: record.storageClass,
-      ...(storageClass === undefined ? {} : { storageClassAncestors: storageClass.ancestors }),
-    };
-  }
-
-  /** A read storage class must be the stored one or related to it by inheritance (no converters yet). */
-  #display(path: string): string {
-    try {
-      return localPath(this.root.uriOf(path));
-    } catch {
-      return this.root.uriOf(path);
-    }
   }
 
   /** Whether the datastore has a record for the dataset and its file exists. */
