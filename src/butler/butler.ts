@@ -481,7 +481,14 @@ export class Butler {
       bytes: 0,
       cacheHits: 0,
     };
-    const concurrency = options.concurrency ?? DEFAULT_GET_MANY_CONCURRENCY;
+    // Component reads of a remote root: as many at once as the datastore's adaptive request limit may
+    // allow, which it raises with the store's latency; whole datasets stay 16 at a time (memory).
+    const componentsOnly = targets.every((t) => t.component !== undefined);
+    const concurrency =
+      options.concurrency ??
+      (this.datastore.root.remote === true && componentsOnly
+        ? this.datastore.requestLimiter.max
+        : DEFAULT_GET_MANY_CONCURRENCY);
     const values = await mapConcurrent(targets, concurrency, async (target) => {
       const value = await this.#read<T>(
         target,

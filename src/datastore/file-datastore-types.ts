@@ -34,7 +34,10 @@ export interface FileDatastoreConfig {
    * environment variables apply too (see `cache/cache-config.ts`). Local roots have no cache.
    */
   cached?: CacheConfig | false | null;
-  /** The most remote requests in flight at once, over all reads of this datastore (default 16). */
+  /**
+   * The most remote requests in flight at once, over all reads of this datastore. Unset, a remote root
+   * starts at 16 and adapts to the store's latency, up to 32.
+   */
   maxRequests?: number;
   /** Options of a remote root's resources (retry budget, headers, timeouts) and its staging directory. */
   remote?: ResourceRootOptions;

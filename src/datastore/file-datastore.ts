@@ -21,7 +21,7 @@
 import { basename } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { withKey } from "../bytes/with-key.ts";
-import { DEFAULT_REQUEST_LIMIT, RequestLimiter } from "../bytes/with-limit.ts";
+import { ADAPTIVE_REQUEST_MAX, DEFAULT_REQUEST_LIMIT, RequestLimiter } from "../bytes/with-limit.ts";
 import {
   type DatasetRef,
   defaultStorageClasses,
@@ -126,7 +126,11 @@ export class FileDatastore {
           )
         : undefined);
     this.headerCache = remote ? (options.headerCache ?? new HeaderCache()) : undefined;
-    this.requestLimiter = new RequestLimiter(config.maxRequests ?? DEFAULT_REQUEST_LIMIT);
+    // A remote root's limit adapts to the store's latency unless `maxRequests` fixes it.
+    this.requestLimiter =
+      config.maxRequests === undefined && remote
+        ? new RequestLimiter(DEFAULT_REQUEST_LIMIT, { max: ADAPTIVE_REQUEST_MAX })
+        : new RequestLimiter(config.maxRequests ?? DEFAULT_REQUEST_LIMIT);
     this.name = config.name ?? `FileDatastore@${config.root}`;
     this.records = options.records;
     this.onRecord = options.onRecord;

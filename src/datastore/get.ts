@@ -55,19 +55,25 @@ export async function getDataset<T = unknown>(
   const compositeType = ref.datasetType.makeCompositeDatasetType();
   const readAs = options.storageClass ?? compositeType.storageClass;
   // Unknown components and parameters fail before the record lookup.
-  prepareRead(ds.storageClasses, readAs, component, options.parameters);
+  const prepared = prepareRead(ds.storageClasses, readAs, component, options.parameters);
   const recordStarted = performance.now();
   const record =
     options.record !== undefined && options.record.datasetId === ref.id
       ? options.record
       : await ds.getRecord(ref.id);
   const openStarted = performance.now();
-  const planned = await planDatasetRead(ds.formatters, ds.storageClasses, record, {
-    component,
-    parameters: options.parameters,
-    storageClass: readAs,
-    signal: options.signal,
-  });
+  const planned = await planDatasetRead(
+    ds.formatters,
+    ds.storageClasses,
+    record,
+    {
+      component,
+      parameters: options.parameters,
+      storageClass: readAs,
+      signal: options.signal,
+    },
+    prepared,
+  );
   const formatter = planned.formatter;
   const remote = ds.root.remote === true;
   // A remote file's size comes from its record (no HEAD); a local one is checked against it.

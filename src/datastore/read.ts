@@ -79,20 +79,22 @@ function checkReadStorageClass(
   );
 }
 
-/** Step 1: checks the read and plans its bytes from the record's index, with no I/O. */
+/**
+ * Step 1: checks the read (unless the caller passes its own check as `checked`) and plans its bytes
+ * from the record's index, with no I/O.
+ */
 export async function planDatasetRead(
   formatters: FormatterRegistry,
   storageClasses: StorageClassFactory,
   record: RecordForRead,
   options: DatasetReadOptions = {},
+  checked?: PreparedRead,
 ): Promise<PlannedRead> {
   const component = options.component;
-  const prepared = prepareRead(
-    storageClasses,
-    options.storageClass ?? record.storageClass,
-    component,
-    options.parameters,
-  );
+  // `checked`: the caller's own check of the same read (so parameters are not checked twice).
+  const prepared =
+    checked ??
+    prepareRead(storageClasses, options.storageClass ?? record.storageClass, component, options.parameters);
   checkReadStorageClass(storageClasses, record, prepared);
   const formatter = await formatters.get(record.formatter);
   const direct = component === undefined || formatter.readComponents.has(component);

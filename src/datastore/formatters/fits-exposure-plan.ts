@@ -9,7 +9,7 @@
  * | metadata, visitInfo, id, bbox, dimensions, xy0 | primary, image | none |
  * | image, mask, variance | primary, image, that plane | its rows under `bbox` (plain), or its tile descriptors (compressed; the tiles under the box follow in one more request) |
  * | archived components (wcs, psf, photoCalib, …) | primary, image, each catalog of the object | its rows and heap cells |
- * | the whole dataset | every HDU | every archive table, and with `bbox` the pixels under it (without, the plane readers read their pixels in chunks) |
+ * | the whole dataset | every HDU | none: the readers read planes and archive tables in chunks; with `bbox`, the pixels under it and every archive table |
  *
  * A version-1 index has no archive layout: archived components then read every header and the archive
  * index table, and find the object's rows from it.
@@ -167,13 +167,15 @@ export function planFitsRead(
     if (kind === "maskedImage") {
       return withHeaders([0, ...planeHdus.filter((n) => n !== undefined)], pixelRanges(planeHdus));
     }
-    // Every header and the whole archive (every object is kept row for row, so a read-modify-write loses
-    // nothing); the planes' pixels under the box, or none: the plane readers read a whole plane in chunks.
+    // A whole Exposure: every header; the readers then read each plane and archive table in chunks, so
+    // the file is never held whole. A cutout also plans the pixels under its box and the archive tables
+    // (every object is kept row for row, so a read-modify-write loses nothing), a few large requests.
+    if (box === undefined) return withHeaders(all, []);
     const planeSet = new Set(planeHdus);
     const archive = index.hdus.flatMap((h, n) =>
       planeSet.has(n) || h.dataLength === 0 ? [] : [{ offset: h.dataOffset, length: h.dataLength }],
     );
-    return withHeaders(all, [...(box === undefined ? [] : pixelRanges(planeHdus)), ...archive]);
+    return withHeaders(all, [...pixelRanges(planeHdus), ...archive]);
   }
   const key = ARCHIVE_KEY_OF[component];
   if (key === undefined) {
