@@ -8,7 +8,8 @@
  * record reads as before (its archived components read the archive index first).
  */
 import type { ByteRange } from "../bytes/byte-source.ts";
-import type { HduInfo, HduKind } from "../fits/hdu.ts";
+import type { KnownHdu } from "../fits/fits-file.ts";
+import type { HduInfo } from "../fits/hdu.ts";
 import type { Header } from "../fits/header.ts";
 import type { ArchiveLayout } from "../image/archive-layout.ts";
 import { readXy0 } from "../image/pixel-origin.ts";
@@ -18,22 +19,11 @@ export const BYTE_INDEX_VERSION = 2;
 /** Versions this code reads. */
 const READABLE_VERSIONS: readonly number[] = [1, 2];
 
-/** One HDU of a FITS file: its header and data ranges, what it is, and how its pixels are stored. */
-export interface FitsHduIndex {
-  kind: HduKind;
-  /** EXTNAME, when the HDU has one. */
-  name?: string;
-  /** EXTTYPE (afw: IMAGE, MASK, VARIANCE, ARCHIVE_INDEX, ARCHIVE_DATA), when present. */
-  exttype?: string;
-  extver?: number;
-  headerOffset: number;
-  /** Header bytes, padding included (a multiple of 2880). */
-  headerLength: number;
-  dataOffset: number;
-  /** Data bytes as declared, without padding. */
-  dataLength: number;
-  bitpix: number;
-  /** NAXISn, axis 1 first (tables: row bytes, rows). */
+/**
+ * One HDU of a FITS file: its header and data ranges, what it is (`KnownHdu`, what `FitsFile.fromIndex`
+ * opens a file from), the xy0 of an image plane, and where a compressed image's tiles are.
+ */
+export interface FitsHduIndex extends KnownHdu {
   naxis: number[];
   /** For image planes with afw's `A` pixel WCS: the PARENT position of the first pixel (xy0). */
   xy0?: [number, number];
