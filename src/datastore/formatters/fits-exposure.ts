@@ -1,13 +1,10 @@
 /**
  * FITS files in LSST afw's layout for the pixel storage classes: Exposure (F/I/U/D), MaskedImage,
- * Image and Mask. Components are served by the image layer's component readers, each touching only
- * what it needs:
- *
- * | component | bytes read |
- * | --- | --- |
- * | metadata, visitInfo, id, bbox, dimensions, xy0 | the primary and image headers (one range when adjacent) |
- * | wcs, filter, photoCalib, detector, validPolygon, summaryStats, psf, apCorrMap, coaddInputs, transmissionCurve | every header, the archive index and that object's rows |
- * | image, mask, variance | the headers up to that plane, then its rows (or tiles) under `bbox` |
+ * Image and Mask. Components are served by the image layer's component readers, from a file opened
+ * with the byte index (`FitsFile.fromIndex`) and exactly the headers the read plan names
+ * (`fits-exposure-plan.ts`, which has the table of what each component reads); a file without an
+ * index (a foreign file, a whole-file gzip) is scanned instead. With a version-2 index an archived
+ * component (wcs, psf, photoCalib, …) reads its own rows without the archive index.
  *
  * Parameters: `bbox` (a Box2I, `{minX, minY, maxX, maxY}` or `[x0, y0, x1, y1]`, inclusive corners) and
  * `origin` (`"PARENT"`, the default, or `"LOCAL"`, relative to xy0). Write recipes: `lossless` (default:
