@@ -18,9 +18,8 @@ import { withBusyTime } from "./busy-time.ts";
 import type { HeaderCacheCounter } from "./cache/header-cache.ts";
 import type { FileDatastore } from "./file-datastore.ts";
 import type { GetOptions, GetResult } from "./file-datastore-types.ts";
-import { type DatastoreRoot, localPath } from "./location.ts";
 import { decodePlanned, planDatasetRead } from "./read.ts";
-import { gapBytesFor, type OpenedRead, openReadSource } from "./read-source.ts";
+import { displayPath, gapBytesFor, type OpenedRead, openReadSource } from "./read-source.ts";
 import type { StoredFileRecord } from "./records.ts";
 
 /** daf_butler's `timer.…` convention: `--log-level timer.datastore=debug` shows where the time went. */
@@ -75,9 +74,9 @@ export async function getDataset<T = unknown>(
     prepared,
   );
   const formatter = planned.formatter;
-  const remote = ds.root.remote === true;
-  // A remote file's size comes from its record (no HEAD); a local one is checked against it.
-  if (!remote || record.fileSize < 0) {
+  // A file's size comes from its record (no HEAD), and a local one is checked against it when opened
+  // (read-source.ts); only a record without a size asks the store.
+  if (record.fileSize < 0) {
     const size = await ds.root.size(record.path);
     if (size === undefined) throw new DatasetFileNotFoundError(ref.id, displayPath(ds.root, record.path));
     if (record.fileSize >= 0 && size !== record.fileSize) {
@@ -180,12 +179,3 @@ function cacheSubject(storageClasses: StorageClassFactory, ref: DatasetRef, reco
 }
 
 /** A read storage class must be the stored one or related to it by inheritance (no converters yet). */
-
-/** A record path as a user knows it: a local path, else the URI. */
-export function displayPath(root: DatastoreRoot, path: string): string {
-  try {
-    return localPath(root.uriOf(path));
-  } catch {
-    return root.uriOf(path);
-  }
-}

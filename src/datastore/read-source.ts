@@ -23,7 +23,7 @@ import { withRetry } from "../bytes/with-retry.ts";
 import { FileIntegrityError } from "../errors.ts";
 import type { FileCache } from "./cache/file-cache.ts";
 import { type HeaderCache, type HeaderCacheCounter, withHeaderCache } from "./cache/header-cache.ts";
-import type { DatastoreRoot } from "./location.ts";
+import { type DatastoreRoot, isLocalRoot, localPath } from "./location.ts";
 import type { StoredFileRecord } from "./records.ts";
 
 /** Gaps bridged between planned ranges: a local read is cheap, a remote request costs a round trip. */
@@ -83,11 +83,35 @@ export function fileStack(
   size: number | undefined,
   metrics?: ByteMetrics,
 ): ByteSource {
-  const file = root.open(path, size === undefined || size < 0 ? {} : { size });
+  return stackOver(
+    root,
+    limiter,
+    path,
+    root.open(path, size === undefined || size < 0 ? {} : { size }),
+    metrics,
+  );
+}
+
+function stackOver(
+  root: DatastoreRoot,
+  limiter: RequestLimiter,
+  path: string,
+  file: ByteSource,
+  metrics: ByteMetrics | undefined,
+): ByteSource {
   const retry = root.retryPolicy(path);
   let source = retry === undefined ? file : withRetry(file, retry);
   if (metrics !== undefined) source = withMetrics(source, metrics);
   return root.remote === true ? withLimit(source, limiter) : source;
+}
+
+/** A record path as a user knows it: a local path, else the URI. */
+export function displayPath(root: DatastoreRoot, path: string): string {
+  try {
+    return localPath(root.uriOf(path));
+  } catch {
+    return root.uriOf(path);
+  }
 }
 
 /** Opens the byte stack of one read of `record`'s file. */
@@ -99,11 +123,19 @@ export async function openReadSource(
   const { root, limiter } = context;
   const metrics = options.metrics;
   if (root.remote !== true) {
-    return {
-      source: fileStack(root, limiter, record.path, record.fileSize, metrics),
-      fetchMs: 0,
-      cacheHits: 0,
-    };
+    const file = root.open(record.path, record.fileSize >= 0 ? { size: record.fileSize } : {});
+    if (record.fileSize >= 0 && isLocalRoot(record.path)) {
+      // The size of the opened file (the fstat that opening it does anyway) against the record's.
+      const size = await file.size();
+      if (size !== record.fileSize) {
+        await file.close?.();
+        throw new FileIntegrityError(
+          displayPath(root, record.path),
+          `the file has ${size} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
+        );
+      }
+    }
+    return { source: stackOver(root, limiter, record.path, file, metrics), fetchMs: 0, cacheHits: 0 };
   }
   const uri = root.uriOf(record.path);
   const cache = context.fileCache;
