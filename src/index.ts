@@ -11,6 +11,9 @@ export {
   type FileDatastoreConfig,
   FORMATTER_ALIASES,
   FormatterRegistry,
+  type ReadDatasetOptions,
+  type RecordForRead,
+  readDataset,
 } from "./datastore/index.ts";
 export * from "./errors/index.ts";
 export {

@@ -110,6 +110,8 @@ export interface ButlerGetOptions {
 export interface GetManyOptions extends ButlerGetOptions {
   /** The most datasets read at once (default 16; the datastore also bounds its remote requests). */
   concurrency?: number;
+  /** Called as each dataset has been read (progress). */
+  onRead?: () => void;
 }
 
 /** A dataset for getMany: a ref, or a dataset type (name, possibly with a component) and data ID. */
@@ -493,10 +495,25 @@ export class Butler {
       bytes: 0,
       cacheHits: 0,
     };
-    const concurrency = options.concurrency ?? DEFAULT_GET_MANY_CONCURRENCY;
-    const values = await mapConcurrent(targets, concurrency, (target) =>
-      this.#read<T>(target, options, performance.now(), records.get(target.ref.id), totals),
-    );
+    // Component reads of a remote root: as many at once as the datastore's adaptive request limit may
+    // allow, which it raises with the store's latency; whole datasets stay 16 at a time (memory).
+    const componentsOnly = targets.every((t) => t.component !== undefined);
+    const concurrency =
+      options.concurrency ??
+      (this.datastore.root.remote === true && componentsOnly
+        ? this.datastore.requestLimiter.max
+        : DEFAULT_GET_MANY_CONCURRENCY);
+    const values = await mapConcurrent(targets, concurrency, async (target) => {
+      const value = await this.#read<T>(
+        target,
+        options,
+        performance.now(),
+        records.get(target.ref.id),
+        totals,
+      );
+      options.onRead?.();
+      return value;
+    });
     if (timer.isEnabledFor("debug")) {
       const tookMs = performance.now() - started;
       const registryMs = recordStarted - started;

@@ -62,11 +62,7 @@ export async function readDatasetHeaders(
   const values = await mapConcurrent(present, options.concurrency ?? 16, async (id) => {
     const record = records.get(id)!;
     const size = record.byteIndex?.size ?? (record.fileSize >= 0 ? record.fileSize : undefined);
-    const out = await readValues(
-      () => datastore.root.open(record.path, size === undefined ? {} : { size }),
-      record,
-      specs,
-    );
+    const out = await readValues(() => datastore.openFile(record.path, size), record, specs);
     options.onRead?.();
     return out;
   });

@@ -24,15 +24,6 @@ export {
   retrying,
 } from "./retry.ts";
 export { S3Source, type S3SourceOptions, type S3TransferStats } from "./s3-source.ts";
-export {
-  type BlockCachedSource,
-  type BlockCacheOptions,
-  type BlockCacheStats,
-  DEFAULT_BLOCK_SIZE,
-  DEFAULT_CACHE_BYTES,
-  withBlockCache,
-} from "./with-block-cache.ts";
-export { type CoalescingOptions, type FlushReport, withCoalescing } from "./with-coalescing.ts";
 export { DEFAULT_REQUEST_LIMIT, RequestLimiter, withLimit } from "./with-limit.ts";
 export {
   type ByteMetrics,

@@ -3,31 +3,27 @@
  * computed once by scanning (ingest), kept as JSON in the datastore record. With it a formatter turns
  * "component X with parameters P" into byte ranges before any I/O. Versioned, so records written by an
  * older butler still read; an unknown version is treated as "no index" and the reader scans instead.
+ *
+ * Version 2 adds, for FITS exposures, where each archived component's rows are (`archive`); a version-1
+ * record reads as before (its archived components read the archive index first).
  */
 import type { ByteRange } from "../bytes/byte-source.ts";
-import type { HduInfo, HduKind } from "../fits/hdu.ts";
+import type { KnownHdu } from "../fits/fits-file.ts";
+import type { HduInfo } from "../fits/hdu.ts";
 import type { Header } from "../fits/header.ts";
+import type { ArchiveLayout } from "../image/archive-layout.ts";
 import { readXy0 } from "../image/pixel-origin.ts";
 
 /** The version of the index this code writes. */
-export const BYTE_INDEX_VERSION = 1;
+export const BYTE_INDEX_VERSION = 2;
+/** Versions this code reads. */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
-/** One HDU of a FITS file: its header and data ranges, what it is, and how its pixels are stored. */
-export interface FitsHduIndex {
-  kind: HduKind;
-  /** EXTNAME, when the HDU has one. */
-  name?: string;
-  /** EXTTYPE (afw: IMAGE, MASK, VARIANCE, ARCHIVE_INDEX, ARCHIVE_DATA), when present. */
-  exttype?: string;
-  extver?: number;
-  headerOffset: number;
-  /** Header bytes, padding included (a multiple of 2880). */
-  headerLength: number;
-  dataOffset: number;
-  /** Data bytes as declared, without padding. */
-  dataLength: number;
-  bitpix: number;
-  /** NAXISn, axis 1 first (tables: row bytes, rows). */
+/**
+ * One HDU of a FITS file: its header and data ranges, what it is (`KnownHdu`, what `FitsFile.fromIndex`
+ * opens a file from), the xy0 of an image plane, and where a compressed image's tiles are.
+ */
+export interface FitsHduIndex extends KnownHdu {
   naxis: number[];
   /** For image planes with afw's `A` pixel WCS: the PARENT position of the first pixel (xy0). */
   xy0?: [number, number];
@@ -47,15 +43,17 @@ export interface FitsHduIndex {
 }
 
 export interface FitsByteIndex {
-  version: 1;
+  version: 1 | 2;
   kind: "fits";
   /** File size in bytes, so a reader needs no size probe. */
   size: number;
   hdus: FitsHduIndex[];
+  /** Version 2, afw Exposure files: each archived component's catalogs, rows and heap cells. */
+  archive?: ArchiveLayout;
 }
 
 export interface WholeByteIndex {
-  version: 1;
+  version: 1 | 2;
   kind: "whole";
   size: number;
 }
@@ -65,7 +63,7 @@ export interface WholeByteIndex {
  * row count and schema are one read of exactly those bytes, and a read of some columns starts there.
  */
 export interface ParquetByteIndex {
-  version: 1;
+  version: 1 | 2;
   kind: "parquet";
   size: number;
   footer: ByteRange;
@@ -158,7 +156,7 @@ export function parseByteIndex(stored: unknown): ByteIndex | null {
   }
   if (value === null || typeof value !== "object") return null;
   const v = value as Partial<ByteIndex>;
-  if (v.version !== BYTE_INDEX_VERSION) return null;
+  if (typeof v.version !== "number" || !READABLE_VERSIONS.includes(v.version)) return null;
   if (v.kind === "whole" && typeof v.size === "number") return v as WholeByteIndex;
   if (v.kind === "fits" && Array.isArray((v as FitsByteIndex).hdus)) return v as FitsByteIndex;
   if (v.kind === "parquet" && typeof v.size === "number") {

@@ -20,11 +20,8 @@
  */
 import { basename } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
-import { FileSource } from "../bytes/file-source.ts";
-import { MemorySource } from "../bytes/memory-source.ts";
 import { withKey } from "../bytes/with-key.ts";
-import { DEFAULT_REQUEST_LIMIT, RequestLimiter, withLimit } from "../bytes/with-limit.ts";
-import { type ByteMetrics, createMetrics, withMetrics } from "../bytes/with-metrics.ts";
+import { ADAPTIVE_REQUEST_MAX, DEFAULT_REQUEST_LIMIT, RequestLimiter } from "../bytes/with-limit.ts";
 import {
   type DatasetRef,
   defaultStorageClasses,
@@ -33,208 +30,62 @@ import {
 } from "../core/index.ts";
 import {
   DatasetAlreadyExistsError,
-  DatasetFileNotFoundError,
   DatasetNotInDatastoreError,
   DatastoreConfigError,
-  FileIntegrityError,
   FormatterError,
   FormatterLookupError,
   InvalidArgumentError,
   isButlerError,
-  MissingComponentError,
 } from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { fileSystemError } from "../resources/fs-errors.ts";
-import {
-  applyParameters,
-  extractComponent,
-  type PreparedRead,
-  prepareRead,
-  splitParameters,
-} from "./assembler.ts";
-import { withBusyTime } from "./busy-time.ts";
 import type { ByteIndex } from "./byte-index.ts";
-import { type CacheConfig, resolveCacheSettings } from "./cache/cache-config.ts";
+import { resolveCacheSettings } from "./cache/cache-config.ts";
 import { FileCache } from "./cache/file-cache.ts";
-import { HeaderCache, type HeaderCacheCounter, withHeaderCache } from "./cache/header-cache.ts";
-import { acceptsStorageClass, type Formatter, type ReadRequest } from "./formatters/formatter.ts";
-import { type FormatterLookupConfig, FormatterRegistry } from "./formatters/registry.ts";
+import { HeaderCache } from "./cache/header-cache.ts";
+import {
+  DEFAULT_TEMP_GRACE_SECONDS,
+  type EmptyTrashResult,
+  type FileDatastoreConfig,
+  type FileDatastoreOptions,
+  type GetOptions,
+  type GetResult,
+  type IngestOptions,
+  type IngestTransfer,
+  type PutResult,
+  type RecordHook,
+  type RemoveOptions,
+  type TransactionOptions,
+} from "./file-datastore-types.ts";
+import { acceptsStorageClass, type Formatter } from "./formatters/formatter.ts";
+import { FormatterRegistry } from "./formatters/registry.ts";
+import { getDataset } from "./get.ts";
 import { type DatastoreRoot, type FileTransfer, isLocalRoot, localPath } from "./location.ts";
 import { lookupSubject } from "./lookup.ts";
+import { fileStack } from "./read-source.ts";
 import type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
-import { datastoreRootFor, type ResourceRootOptions } from "./resource-root.ts";
-import { FileTemplates, type TemplatesConfig } from "./templates.ts";
+import { datastoreRootFor } from "./resource-root.ts";
+import { FileTemplates } from "./templates.ts";
 import { type DatastoreTransaction, type PendingFile, runInTransaction } from "./transaction.ts";
 
-export interface FileDatastoreConfig {
-  /**
-   * Root directory: a local path or `file://` URI, or a remote one: `s3://bucket/prefix/`,
-   * `gs://bucket/prefix/` (Google Cloud Storage), `https://host/dav/` (WebDAV; `dav://`/`davs://` too) or `mem://namespace/`.
-   */
-  root: string;
-  /** Name for messages; default `FileDatastore@<root>`. */
-  name?: string;
-  /** Lookup key → file template, merged over daf_butler's defaults. */
-  templates?: TemplatesConfig;
-  /** Lookup key → formatter name or `{ formatter, recipe }`, merged over the defaults. */
-  formatters?: FormatterLookupConfig;
-  /** Extra write recipes by formatter name: recipe name → settings. */
-  writeRecipes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  /** Record a sha256 of every file written or ingested (default false). */
-  checksum?: boolean;
-  /**
-   * The local cache of a remote root (daf_butler's `cached:` section; `false` turns it off). Its
-   * environment variables apply too (see `cache/cache-config.ts`). Local roots have no cache.
-   */
-  cached?: CacheConfig | false | null;
-  /** The most remote requests in flight at once, over all reads of this datastore (default 16). */
-  maxRequests?: number;
-  /** Options of a remote root's resources (retry budget, headers, timeouts) and its staging directory. */
-  remote?: ResourceRootOptions;
-  /**
-   * Seconds after which a temporary file of a write is taken to be left by a write that died (default
-   * 3600): a write removes such files from its directory, and `verify --fix` from the whole root.
-   */
-  tempGracePeriod?: number;
-}
-
-/** The default of `tempGracePeriod`: longer than any live write takes. */
-export const DEFAULT_TEMP_GRACE_SECONDS = 3600;
-
-export interface FileDatastoreOptions {
-  /** Where records live (normally a KyselyRecordStore on the registry's database). */
-  records: DatastoreRecordStore;
-  storageClasses?: StorageClassFactory;
-  /** A registry to use instead of one built from `formatters` and `writeRecipes`. */
-  formatterRegistry?: FormatterRegistry;
-  /** A root to use instead of the one `config.root` names (tests that inject failures). */
-  root?: DatastoreRoot;
-  /** The local file cache of a remote root (one from `config.cached` otherwise). */
-  cache?: FileCache;
-  /** The in-memory header cache of a remote root (a private one otherwise). */
-  headerCache?: HeaderCache;
-  /** Called in the transaction after each new record is inserted (the header index fills from it). */
-  onRecord?: RecordHook;
-}
-
-/**
- * A new record, inside the transaction that inserts it: `open` reads the file as it will be committed
- * (the staged copy until the transaction commits).
- */
-export type RecordHook = (event: {
-  ref: DatasetRef;
-  record: StoredFileRecord;
-  open: () => ByteSource;
-}) => Promise<void>;
-
-/** Joins the caller's unit of work, or lets the datastore open its own transaction. */
-export interface TransactionOptions {
-  /** The caller's transaction: records go in with it, files move into place at its `commitFiles()`. */
-  transaction?: DatastoreTransaction;
-  /** Registry rows to insert in the same transaction as the record, before it (called with the transaction). */
-  insertRegistryRows?: (trx: AnyDatabase) => Promise<void>;
-}
-
-export interface RemoveOptions {
-  /** The caller's transaction: records move to the trash with it; files go after it commits. */
-  transaction?: DatastoreTransaction;
-  /** Registry rows to delete in the same transaction, after the records moved to the trash. */
-  deleteRegistryRows?: (trx: AnyDatabase) => Promise<void>;
-}
-
-export interface PutResult {
-  record: StoredFileRecord;
-  uri: string;
-  /** Wall time of the formatter's write, in ms. */
-  writeMs: number;
-}
-
-export interface GetOptions {
-  /** The component to read; the ref's own component when it is a component ref. */
-  component?: string;
-  parameters?: Readonly<Record<string, unknown>>;
-  /** Storage class to read as: the ref's (composite) storage class by default. */
-  storageClass?: string;
-  signal?: AbortSignal;
-  /** The dataset's record when the caller already looked it up (see `getRecords`). */
-  record?: StoredFileRecord;
-}
-
-/** Where the time of a get went: record lookup, open, fetch and decode, with `totalMs` around them. */
-export interface GetMetrics {
-  /** Looking up the dataset's file record (0 when the caller passed it in). */
-  recordMs: number;
-  /**
-   * Getting ready to read: the formatter (its module is loaded on first use), the size check of a
-   * local file, a remote root's client set-up (its SDK is loaded on first use).
-   */
-  openMs: number;
-  /** Wall time with at least one byte request in flight. */
-  fetchMs: number;
-  /** Time the formatter and assembler spent besides fetching. */
-  decodeMs: number;
-  bytesRead: number;
-  requests: number;
-  /** The whole get, record lookup included. */
-  totalMs: number;
-  /** Reads served by the caches of a remote root: the local file cache (one per get) and header bytes. */
-  cacheHits: number;
-}
-
-export interface GetResult<T = unknown> {
-  value: T;
-  metrics: GetMetrics;
-  uri: string;
-  record: StoredFileRecord;
-}
-
-/** How `ingest` brings a file in: a transfer, `direct` (record its absolute path), or `auto`. */
-export type IngestTransfer = FileTransfer | "direct" | "auto";
-
-export interface IngestOptions extends TransactionOptions {
-  transfer?: IngestTransfer;
-  /** Formatter name to record; by default the one the lookup config gives. */
-  formatter?: string;
-}
-
-export interface EmptyTrashResult {
-  /** Files deleted. */
-  removed: string[];
-  /** Trashed records whose file was already gone. */
-  missing: string[];
-  /** Files kept: still used by a live record, or outside the root (direct ingests). */
-  kept: string[];
-}
-
-/** What a get reads from, and what opening it cost. */
-interface OpenedRead {
-  source: ByteSource;
-  /** Fetch time so far (a download), then the read's. */
-  fetchMs: number;
-  /** 1 when the file came from the local cache. */
-  cacheHits: number;
-  /** Lets go of a cached file once the read is done. */
-  release?: () => Promise<void>;
-}
-
-/** A file's extension for the cache: everything after the first dot of its name (`.fits`, `.fits.gz`). */
-function cacheExtension(path: string): string {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.indexOf(".", 1);
-  return dot > 0 ? name.slice(dot) : "";
-}
+export type {
+  EmptyTrashResult,
+  FileDatastoreConfig,
+  FileDatastoreOptions,
+  GetMetrics,
+  GetOptions,
+  GetResult,
+  IngestOptions,
+  IngestTransfer,
+  PutResult,
+  RecordHook,
+  RemoveOptions,
+  TransactionOptions,
+} from "./file-datastore-types.ts";
 
 /** daf_butler's `timer.…` convention: `--log-level timer.datastore=debug` shows where the time went. */
 const timer = getLogger("timer.datastore");
 const log = getLogger("datastore");
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-function errorCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
 
 export class FileDatastore {
   readonly name: string;
@@ -275,7 +126,11 @@ export class FileDatastore {
           )
         : undefined);
     this.headerCache = remote ? (options.headerCache ?? new HeaderCache()) : undefined;
-    this.requestLimiter = new RequestLimiter(config.maxRequests ?? DEFAULT_REQUEST_LIMIT);
+    // A remote root's limit adapts to the store's latency unless `maxRequests` fixes it.
+    this.requestLimiter =
+      config.maxRequests === undefined && remote
+        ? new RequestLimiter(DEFAULT_REQUEST_LIMIT, { max: ADAPTIVE_REQUEST_MAX })
+        : new RequestLimiter(config.maxRequests ?? DEFAULT_REQUEST_LIMIT);
     this.name = config.name ?? `FileDatastore@${config.root}`;
     this.records = options.records;
     this.onRecord = options.onRecord;
@@ -485,7 +340,7 @@ export class FileDatastore {
         }
         await this.records.insert([record], txn.db);
         const at = file?.temp ?? record.path;
-        await this.onRecord?.({ ref, record, open: () => this.root.open(at) });
+        await this.onRecord?.({ ref, record, open: () => this.openFile(at) });
       });
     } catch (err) {
       if (file !== undefined && !registered) {
@@ -519,230 +374,19 @@ export class FileDatastore {
   }
 
   /**
-   * Reads a dataset or one component of it. Components and parameters are checked before any I/O
-   * (UnknownComponentError, UnknownParameterError, InvalidParameterError). A record whose file is gone
-   * is a DatasetFileNotFoundError naming the path.
+   * Reads a dataset or one component of it (see `get.ts`). Components and parameters are checked
+   * before any I/O; a record whose file is gone is a DatasetFileNotFoundError naming the path.
    */
-  async get<T = unknown>(ref: DatasetRef, options: GetOptions = {}): Promise<GetResult<T>> {
-    const started = performance.now();
-    const refComponent = ref.datasetType.component ?? undefined;
-    if (options.component !== undefined && refComponent !== undefined && options.component !== refComponent) {
-      throw new InvalidArgumentError(
-        `the ref is for component '${refComponent}' but component '${options.component}' was asked for`,
-      );
-    }
-    const component = options.component ?? refComponent;
-    const compositeType = ref.datasetType.makeCompositeDatasetType();
-    const prepared = prepareRead(
-      this.storageClasses,
-      options.storageClass ?? compositeType.storageClass,
-      component,
-      options.parameters,
-    );
-    const recordStarted = performance.now();
-    const record =
-      options.record !== undefined && options.record.datasetId === ref.id
-        ? options.record
-        : await this.getRecord(ref.id);
-    const openStarted = performance.now();
-    this.#checkReadStorageClass(record, prepared);
-    const formatter = await this.formatters.get(record.formatter);
-    const remote = this.root.remote === true;
-    // A remote file's size comes from its record (no HEAD); a local one is checked against it.
-    if (!remote || record.fileSize < 0) {
-      const size = await this.root.size(record.path);
-      if (size === undefined) throw new DatasetFileNotFoundError(ref.id, this.#display(record.path));
-      if (record.fileSize >= 0 && size !== record.fileSize) {
-        throw new FileIntegrityError(
-          this.#display(record.path),
-          `the file has ${size} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
-        );
-      }
-    }
-    const metrics = createMetrics();
-    const direct = component === undefined || formatter.readComponents.has(component);
-    const split = splitParameters(prepared, formatter.parameters, direct);
-    const request: ReadRequest = { storageClass: prepared.storageClass, parameters: split.formatter };
-    if (direct && component !== undefined) request.component = component;
-    if (record.byteIndex !== null) request.index = record.byteIndex;
-    if (options.signal !== undefined) request.signal = options.signal;
-    // The formatter reads all of the file: a whole dataset (no pixel box, no columns), or a component
-    // it cannot read on its own.
-    const wholeFile = (component === undefined || !direct) && Object.keys(split.formatter).length === 0;
-    const counter: HeaderCacheCounter = { hits: 0 };
-    let opened: OpenedRead | undefined;
-    let openedAt = 0;
-    // A whole-file download into the cache happens while opening; it is fetching, not opening.
-    let downloadMs = 0;
-    let value: unknown;
-    try {
-      await this.root.connect?.();
-      opened = await this.#openForRead(ref, record, wholeFile, metrics, counter);
-      openedAt = performance.now();
-      downloadMs = opened.fetchMs;
-      const { source, clock } = withBusyTime(opened.source);
-      try {
-        value = await formatter.read(source, request);
-      } finally {
-        opened.fetchMs = downloadMs + clock.ms;
-        await source.close?.();
-      }
-      if (!direct) value = extractComponent(prepared, value);
-      value = applyParameters(prepared, value, split.assembler);
-      if (value === undefined && component !== undefined) {
-        throw new MissingComponentError(
-          component,
-          `${ref.datasetType.parentName} ${ref.dataId} in ${ref.run}`,
-        );
-      }
-    } catch (err) {
-      if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
-        throw new DatasetFileNotFoundError(ref.id, this.#display(record.path), { cause: err });
-      }
-      throw isButlerError(err)
-        ? err
-        : new FormatterError(
-            formatter.name,
-            `failure from formatter '${formatter.name}' for dataset ${ref.id} (${ref.datasetType.name} from ${this.root.uriOf(record.path)}): ${(err as Error).message}`,
-            { cause: err },
-          );
-    } finally {
-      await opened?.release?.();
-    }
-    const ended = performance.now();
-    const result: GetResult<T> = {
-      value: value as T,
-      metrics: {
-        recordMs: openStarted - recordStarted,
-        openMs: Math.max(0, openedAt - openStarted - downloadMs),
-        fetchMs: opened.fetchMs,
-        decodeMs: Math.max(0, ended - openedAt - (opened.fetchMs - downloadMs)),
-        bytesRead: metrics.bytes,
-        requests: metrics.requests,
-        totalMs: ended - started,
-        cacheHits: opened.cacheHits + counter.hits,
-      },
-      uri: this.root.uriOf(record.path),
-      record,
-    };
-    if (timer.isEnabledFor("debug")) {
-      const m = result.metrics;
-      timer.debug(
-        `Reading${component === undefined ? "" : ` component ${component}`} from ${result.uri} with formatter ${formatter.name}: took ${m.totalMs.toFixed(3)} ms`,
-        {
-          recordMs: round(m.recordMs),
-          openMs: round(m.openMs),
-          fetchMs: round(m.fetchMs),
-          decodeMs: round(m.decodeMs),
-          bytes: m.bytesRead,
-          requests: m.requests,
-          ...(this.root.remote === true ? { cacheHits: m.cacheHits } : {}),
-        },
-      );
-    }
-    return result;
+  get<T = unknown>(ref: DatasetRef, options: GetOptions = {}): Promise<GetResult<T>> {
+    return getDataset<T>(this, ref, options);
   }
 
   /**
-   * The source a get reads, metered into `metrics`:
-   * - a local root's file, in place;
-   * - a remote file in the local cache (a hit), held so expiry cannot remove it during the read;
-   * - for a whole-file read of a cacheable dataset, the file downloaded in one request, added to the
-   *   cache (atomically) and read from memory;
-   * - else the remote file itself, opened with the record's size, its header parts served by the
-   *   header cache, every request counted against the datastore's request limit.
+   * A source over a stored file with this datastore's byte stack (retries, limits), for readers outside
+   * `get` (the header index of a new record).
    */
-  async #openForRead(
-    ref: DatasetRef,
-    record: StoredFileRecord,
-    wholeFile: boolean,
-    metrics: ByteMetrics,
-    counter: HeaderCacheCounter,
-  ): Promise<OpenedRead> {
-    if (this.root.remote !== true) {
-      return { source: withMetrics(this.root.open(record.path), metrics), fetchMs: 0, cacheHits: 0 };
-    }
-    const cache = this.cache;
-    const extension = cacheExtension(record.path);
-    if (cache?.enabled) {
-      const cached = await cache.find(ref.id, extension);
-      if (cached !== undefined) {
-        return {
-          source: withMetrics(new FileSource(cached.path, { key: this.root.uriOf(record.path) }), metrics),
-          fetchMs: 0,
-          cacheHits: 1,
-          release: cached.release,
-        };
-      }
-      const download = this.root.download?.bind(this.root);
-      if (
-        wholeFile &&
-        download !== undefined &&
-        record.fileSize >= 0 &&
-        cache.accepts(record.fileSize) &&
-        cache.isCacheable(this.#cacheSubject(ref, record))
-      ) {
-        const started = performance.now();
-        metrics.requests++;
-        const bytes = await this.requestLimiter.run(() => download(record.path));
-        if (bytes.byteLength !== record.fileSize) {
-          throw new FileIntegrityError(
-            this.root.uriOf(record.path),
-            `the file has ${bytes.byteLength} bytes but its record says ${record.fileSize}; it was changed outside the butler`,
-          );
-        }
-        metrics.bytes += bytes.byteLength;
-        const fetchMs = performance.now() - started;
-        await cache.insert(ref.id, extension, bytes);
-        return {
-          source: new MemorySource(bytes, { key: this.root.uriOf(record.path) }),
-          fetchMs,
-          cacheHits: 0,
-        };
-      }
-    }
-    let source: ByteSource = this.root.open(
-      record.path,
-      record.fileSize >= 0 ? { size: record.fileSize } : {},
-    );
-    source = withMetrics(withLimit(source, this.requestLimiter), metrics);
-    if (this.headerCache !== undefined) {
-      source = withHeaderCache(source, this.headerCache, ref.id, record.byteIndex, counter);
-    }
-    return { source, fetchMs: 0, cacheHits: 0 };
-  }
-
-  #cacheSubject(ref: DatasetRef, record: StoredFileRecord) {
-    const composite = ref.datasetType.makeCompositeDatasetType();
-    const storageClass = this.storageClasses.has(record.storageClass)
-      ? this.storageClasses.get(record.storageClass)
-      : undefined;
-    return {
-      datasetType: composite.name,
-      storageClass: record.storageClass,
-      ...(storageClass === undefined ? {} : { storageClassAncestors: storageClass.ancestors }),
-    };
-  }
-
-  /** A read storage class must be the stored one or related to it by inheritance (no converters yet). */
-  #checkReadStorageClass(record: StoredFileRecord, prepared: PreparedRead): void {
-    const read = prepared.storageClass;
-    if (read.name === record.storageClass) return;
-    const stored = this.storageClasses.has(record.storageClass)
-      ? this.storageClasses.get(record.storageClass)
-      : undefined;
-    if (stored !== undefined && (stored.isA(read.name) || read.isA(stored.name))) return;
-    throw new InvalidArgumentError(
-      `dataset ${record.datasetId} was stored as ${record.storageClass} and cannot be read as ${read.name}`,
-    );
-  }
-
-  #display(path: string): string {
-    try {
-      return localPath(this.root.uriOf(path));
-    } catch {
-      return this.root.uriOf(path);
-    }
+  openFile(path: string, size?: number): ByteSource {
+    return fileStack(this.root, this.requestLimiter, path, size);
   }
 
   /** Whether the datastore has a record for the dataset and its file exists. */
@@ -881,7 +525,7 @@ export class FileDatastore {
     let record: StoredFileRecord;
     const at = pending?.temp ?? path;
     try {
-      const reader = this.root.open(at);
+      const reader = this.openFile(at);
       let index: ByteIndex;
       try {
         // Errors name the file as given, not its temporary copy.

@@ -96,7 +96,17 @@ export {
   normalizePixelParameters,
   ORIGINS,
 } from "./parameters.ts";
-export { type PrefetchOptions, withPrefetch } from "./prefetch.ts";
+export { fetchPlanned, type PlannedFetchOptions, plannedRequests } from "./planned-source.ts";
+export {
+  type DatasetReadOptions,
+  decodePlanned,
+  type PlannedRead,
+  planDatasetRead,
+  type ReadDatasetOptions,
+  type RecordForRead,
+  readDataset,
+} from "./read.ts";
+export { gapBytesFor, LOCAL_GAP_BYTES, openReadSource, REMOTE_GAP_BYTES } from "./read-source.ts";
 export type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
 export {
   createRootDirectory,

@@ -28,6 +28,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
+import type { RetryPolicy } from "../bytes/retry.ts";
 import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
 import { confineEntry, isWithin } from "./confine.ts";
@@ -67,8 +68,10 @@ export interface DatastoreRoot {
   uriOf(path: string): string;
   /** Size of the file at a record path, or undefined when there is none. */
   size(path: string): Promise<number | undefined>;
-  /** A ByteSource over the file at a record path. */
+  /** A ByteSource over the file at a record path: one attempt per read (see `retryPolicy`). */
   open(path: string, options?: OpenRootOptions): ByteSource;
+  /** How reads of the file at a record path are retried; undefined for a local file (never retried). */
+  retryPolicy(path: string): RetryPolicy | undefined;
   /** The whole file at a record path, in one request (remote roots, for the cache). */
   download?(path: string): Promise<Uint8Array>;
   /** Makes the client ready before the first request (remote roots; see `ResourcePath.connect`). */
@@ -166,6 +169,11 @@ export class LocalRoot implements DatastoreRoot {
   open(path: string, options: OpenRootOptions = {}): ByteSource {
     if (!isLocalRoot(path)) return resourcePath(path).openSource(options);
     return new FileSource(this.resolve(path));
+  }
+
+  retryPolicy(path: string): RetryPolicy | undefined {
+    // A direct ingest may record a remote URI in a local root.
+    return isLocalRoot(path) ? undefined : (resourcePath(path).options.retry ?? {});
   }
 
   async makeParents(path: string): Promise<string[]> {

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { ByteSource } from "../bytes/byte-source.ts";
 import { FileSource } from "../bytes/file-source.ts";
+import type { RetryPolicy } from "../bytes/retry.ts";
 import { DatastoreConfigError, InvalidArgumentError, isButlerError } from "../errors/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
 import type { ResourceOptions, ResourcePath } from "../resources/resource-path.ts";
@@ -142,6 +143,13 @@ export class ResourceRoot implements DatastoreRoot {
     if (staged?.kind === "local") return new FileSource(path);
     const resource = staged?.kind === "remote" ? staged.source : this.resource(path);
     return resource.openSource(options.size === undefined ? {} : { size: options.size });
+  }
+
+  retryPolicy(path: string): RetryPolicy | undefined {
+    const staged = this.#staged.get(path);
+    if (staged?.kind === "local") return undefined;
+    const resource = staged?.kind === "remote" ? staged.source : this.resource(path);
+    return resource.options.retry ?? {};
   }
 
   connect(): Promise<void> {

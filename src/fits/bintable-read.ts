@@ -460,6 +460,38 @@ function emptyCell(c: ColumnInfo): VarCell {
   return decodeCell(c.tform.heapCode!, new Uint8Array(0), 0, 0, c.conversion, c.tnull);
 }
 
+/**
+ * Where the heap cells of some rows are: one range from the first cell's first byte to the last cell's
+ * end (absolute offsets), undefined when the rows reference none. Reads only those rows.
+ */
+export async function heapSpan(
+  source: ByteSource,
+  hdu: HduInfo,
+  header: Header,
+  rows: [number, number],
+  options: { signal?: AbortSignal } = {},
+): Promise<ByteRange | undefined> {
+  const where: FitsLocation = { uri: source.key, hdu: hdu.index, offset: hdu.dataOffset };
+  const layout = tableLayout(hdu, header, where);
+  const varColumns = layout.columns.filter((c) => c.tform.code === "P" || c.tform.code === "Q");
+  const [start, end] = rowRange(rows, layout.nrows);
+  if (varColumns.length === 0 || end === start) return undefined;
+  const { range, first } = mainTableRange(layout, varColumns, [start, end]);
+  const bytes = await source.read(range.offset, range.length, { signal: options.signal });
+  const view: RowsView = { bytes, first, stride: layout.rowBytes, count: end - start };
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (const c of varColumns) {
+    for (const d of descriptors(c, view, layout.heap.length, where)) {
+      const length = runBytes(c.tform.heapCode!, d.count);
+      if (length === 0) continue;
+      lo = Math.min(lo, d.offset);
+      hi = Math.max(hi, d.offset + length);
+    }
+  }
+  return hi > lo ? { offset: layout.heap.offset + lo, length: hi - lo } : undefined;
+}
+
 export interface RawTable {
   /** Rows in the returned main-table bytes. */
   nrows: number;

@@ -151,3 +151,33 @@ async function scanHdu(
   }
   return { hdu, header };
 }
+
+/**
+ * The HDU whose header is known to start at `offset` and span `length` bytes (from a byte index): one
+ * read of exactly those bytes, parsed and described as a scan would, without looking for the END card
+ * block by block.
+ */
+export async function readHduAt(
+  source: ByteSource,
+  index: number,
+  offset: number,
+  length: number,
+  options: { signal?: AbortSignal } = {},
+): Promise<{ hdu: HduInfo; header: Header }> {
+  const where = { uri: source.key, hdu: index, offset };
+  if (length <= 0 || length % BLOCK_LENGTH !== 0) {
+    throw new FitsFormatError(
+      `a header spans whole 2880-byte blocks; the index gives ${length} bytes`,
+      where,
+    );
+  }
+  const text = asciiText(await source.read(offset, length, { signal: options.signal }));
+  if (findEndCard(text) < 0) {
+    throw new FitsFormatError(
+      "the indexed header has no END card: the file no longer matches its index",
+      where,
+    );
+  }
+  const header = parseHeaderText(text, where);
+  return { hdu: describeHdu(header, index, offset, length, where), header };
+}

@@ -14,6 +14,7 @@ import { UNSIGNED_ZERO } from "../fits/bintable-codec.ts";
 import { type TableLayout, tableLayout } from "../fits/bintable-read.ts";
 import type { ElementCode, Table } from "../fits/bintable-types.ts";
 import type { FitsFile } from "../fits/fits-file.ts";
+import type { ArchiveLayout } from "./archive-layout.ts";
 import {
   type ArchiveCatalog,
   type ArchiveColumnSpec,
@@ -116,6 +117,38 @@ export class ArchiveReader {
       });
     }
     return new ArchiveReader(fits, at, entries);
+  }
+
+  /**
+   * A reader of the objects a layout (from a byte index) describes, without reading the archive index:
+   * it knows only those objects.
+   */
+  static fromLayout(fits: FitsFile, layout: ArchiveLayout): ArchiveReader {
+    const entries: ArchiveIndexEntry[] = [];
+    for (const component of Object.values(layout.components)) {
+      // An object saved with no catalogs still has its one index row.
+      const catalogs =
+        component.catalogs.length > 0
+          ? component.catalogs
+          : [{ catArchive: -1, catPersistable: 0, row0: 0, nrows: 0 }];
+      for (const c of catalogs) {
+        entries.push({
+          id: component.id,
+          catArchive: c.catArchive,
+          catPersistable: c.catPersistable,
+          row0: c.row0,
+          nrows: c.nrows,
+          name: component.name,
+          module: component.module,
+        });
+      }
+    }
+    return new ArchiveReader(fits, layout.indexHdu, entries);
+  }
+
+  /** The index rows of object `id`, by catalog. */
+  entriesOf(id: number): readonly ArchiveIndexEntry[] {
+    return this.#byId.get(id) ?? [];
   }
 
   /** Object ids in the order the index first names them. */

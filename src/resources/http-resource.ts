@@ -10,7 +10,6 @@ import {
 } from "../bytes/http-client.ts";
 import { HttpSource } from "../bytes/http-source.ts";
 import { isTransientStatus, retrying } from "../bytes/retry.ts";
-import { withRetry } from "../bytes/with-retry.ts";
 import {
   InvalidArgumentError,
   ObjectNotFoundError,
@@ -199,7 +198,7 @@ export class HttpResourcePath extends base.ResourcePath {
       headersTimeoutMs: this.options.timeoutMs,
       bodyTimeoutMs: this.options.timeoutMs,
     });
-    return withRetry(source, this.options.retry);
+    return source;
   }
 
   protected override async transferWithinStore(

@@ -156,7 +156,10 @@ export abstract class ResourcePath {
   abstract list(options?: ListOptions): Promise<ResourceEntry[]>;
   /** Creates this directory and its parents (nothing to do on stores without directories). */
   abstract mkdir(options?: SignalOptions): Promise<void>;
-  /** A ByteSource for random-access reads of the file. */
+  /**
+   * A ByteSource for random-access reads of the file: one attempt per read. Retries belong to whoever
+   * builds the read's byte stack (`withRetry` with this path's `options.retry`).
+   */
   abstract openSource(options?: OpenOptions): ByteSource;
 
   /**

@@ -10,7 +10,6 @@ import type { ByteSource } from "../bytes/byte-source.ts";
 import { retrying } from "../bytes/retry.ts";
 import { s3Error } from "../bytes/s3-errors.ts";
 import { S3Source } from "../bytes/s3-source.ts";
-import { withRetry } from "../bytes/with-retry.ts";
 import {
   InvalidArgumentError,
   ObjectNotFoundError,
@@ -206,7 +205,7 @@ export abstract class S3ApiPath extends base.ResourcePath {
       key: this.uri,
       ...options,
     });
-    return withRetry(source, this.options.retry);
+    return source;
   }
 
   /** A URL that lets anyone GET this object with a plain HTTP client until it expires. */

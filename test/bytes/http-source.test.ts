@@ -4,8 +4,6 @@ import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { closeSharedDispatcher } from "../../src/bytes/http-client.ts";
 import { HttpSource } from "../../src/bytes/http-source.ts";
-import { withBlockCache } from "../../src/bytes/with-block-cache.ts";
-import { withCoalescing } from "../../src/bytes/with-coalescing.ts";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
 import { ByteRangeError, EtagMismatchError, ObjectNotFoundError } from "../../src/errors/index.ts";
 import { NginxServer, nginxUnavailable } from "../support/servers/nginx.ts";
@@ -174,26 +172,6 @@ describe("HttpSource against nginx", { skip: nginxUnavailable() }, () => {
         [`bytes=${SIZE - 100}-${SIZE - 1}`, 200],
       ],
     );
-  });
-
-  test("coalescing and a block cache over HTTP turn a burst of reads into one request", async () => {
-    const source = new HttpSource(nginx.url("data/obj.bin"), { size: SIZE });
-    const metrics = createMetrics({ recordRanges: true });
-    const stacked = withCoalescing(withBlockCache(withMetrics(source, metrics), { blockSize: 16 * 1024 }));
-    const reads = await Promise.all([
-      stacked.read(100, 50),
-      stacked.read(3000, 2000),
-      stacked.read(9000, 10),
-    ]);
-    assert.deepEqual(reads[1], bytes.slice(3000, 5000));
-    // Served again from the cache: no further request.
-    assert.deepEqual(await stacked.read(200, 10), bytes.slice(200, 210));
-    const seen = await nginx.requests(1);
-    assert.deepEqual(
-      seen.map((e) => [e.range, e.bytes]),
-      [["bytes=0-16383", 16384]],
-    );
-    assert.equal(metrics.requests, 1);
   });
 
   test("an aborted read rejects with the signal's reason", async () => {

@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import { FileSource } from "../../src/bytes/file-source.ts";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
 import { defaultStorageClasses, Timespan } from "../../src/core/index.ts";
-import { type FitsByteIndex, headerBytes } from "../../src/datastore/byte-index.ts";
+import { BYTE_INDEX_VERSION, type FitsByteIndex, headerBytes } from "../../src/datastore/byte-index.ts";
 import { FitsExposureFormatter } from "../../src/datastore/formatters/fits-exposure.ts";
 import { JsonFormatter } from "../../src/datastore/formatters/json.ts";
 import { FormatterRegistry } from "../../src/datastore/formatters/registry.ts";
@@ -85,7 +85,11 @@ describe("JSON and YAML round trips", () => {
         const { record } = await repo.datastore.put(value, ref);
         assert.equal(record.formatter, formatter);
         assert.ok(record.path.endsWith(formatter === "JsonFormatter" ? ".json" : ".yaml"), record.path);
-        assert.deepEqual(record.byteIndex, { version: 1, kind: "whole", size: record.fileSize });
+        assert.deepEqual(record.byteIndex, {
+          version: BYTE_INDEX_VERSION,
+          kind: "whole",
+          size: record.fileSize,
+        });
         const { value: back, metrics } = await repo.datastore.get(ref);
         same(back, value);
         assert.equal(metrics.bytesRead, record.fileSize);

@@ -259,3 +259,26 @@ test("a request limiter bounds the reads in flight over many sources", async () 
   assert.equal(limiter.peak, 3);
   assert.equal(limiter.inFlight, 0);
 });
+
+test("an adaptive request limiter lets more requests in flight while they are slow, up to its maximum", async () => {
+  const limiter = new RequestLimiter(2, { max: 8, referenceMs: 5 });
+  const slow = {
+    key: "slow",
+    size: async () => 100,
+    read: async (offset: number, length: number) => {
+      await new Promise((r) => setTimeout(r, 25));
+      return new Uint8Array(length).fill(offset);
+    },
+  };
+  const source = withLimit(slow, limiter);
+  // The first requests take about 25 ms against a 5 ms reference: the limit rises from 2 to the maximum.
+  await Promise.all(Array.from({ length: 40 }, (_, i) => source.read(i, 1)));
+  assert.equal(limiter.limit, 8);
+  assert.equal(limiter.peak, 8);
+  assert.equal(limiter.inFlight, 0);
+  // A fixed limiter never grows.
+  const fixed = new RequestLimiter(2);
+  await Promise.all(Array.from({ length: 10 }, (_, i) => withLimit(slow, fixed).read(i, 1)));
+  assert.equal(fixed.limit, 2);
+  assert.equal(fixed.peak, 2);
+});

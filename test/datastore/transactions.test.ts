@@ -17,7 +17,7 @@ import {
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { FileSource } from "../../src/bytes/file-source.ts";
-import { type FitsByteIndex, headerBytes } from "../../src/datastore/byte-index.ts";
+import { BYTE_INDEX_VERSION, type FitsByteIndex, headerBytes } from "../../src/datastore/byte-index.ts";
 import type { FileDatastore } from "../../src/datastore/file-datastore.ts";
 import { FitsExposureFormatter } from "../../src/datastore/formatters/fits-exposure.ts";
 import type { Formatter, WriteResult } from "../../src/datastore/formatters/formatter.ts";
@@ -450,7 +450,7 @@ test("a whole-file gzip FITS is ingested with a whole-file index and still reads
   const gz = fixturePath("real/lsst-afw-ticketdm26260-uncompressed.fits.gz");
   const { record } = await repo.datastore.ingest(gz, ref, { transfer: "symlink" });
   assert.ok(record.path.endsWith(".fits.gz"), record.path);
-  assert.deepEqual(record.byteIndex, { version: 1, kind: "whole", size: statSync(gz).size });
+  assert.deepEqual(record.byteIndex, { version: BYTE_INDEX_VERSION, kind: "whole", size: statSync(gz).size });
   const bbox = await repo.datastore.get(ref, { component: "bbox" });
   assert.ok(bbox.value !== undefined);
 });

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
+import { withRetry } from "../../src/bytes/with-retry.ts";
 import {
   EtagMismatchError,
   InvalidArgumentError,
@@ -208,7 +209,7 @@ describe("gs:// with an HMAC key, s3rver as the XML API endpoint", () => {
         { kind: "truncate", afterBytes: 1000 },
       );
       assert.deepEqual(
-        await object.openSource({ size: bytes.length }).read(5000, 20_000),
+        await withRetry(object.openSource({ size: bytes.length }), object.options.retry).read(5000, 20_000),
         bytes.slice(5000, 25_000),
       );
       assert.deepEqual(
@@ -227,7 +228,10 @@ describe("gs:// with an HMAC key, s3rver as the XML API endpoint", () => {
       assert.deepEqual(await other.read(), pattern(1234));
       proxy.reset();
       proxy.inject(...Array.from({ length: 4 }, () => ({ kind: "status", status: 503 }) as const));
-      await assert.rejects(object.openSource({ size: bytes.length }).read(0, 10), RetriesExhaustedError);
+      await assert.rejects(
+        withRetry(object.openSource({ size: bytes.length }), object.options.retry).read(0, 10),
+        RetriesExhaustedError,
+      );
       assert.equal(proxy.requests.length, 4);
     });
 

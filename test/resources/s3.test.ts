@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { S3Source } from "../../src/bytes/s3-source.ts";
 import { createMetrics, withMetrics } from "../../src/bytes/with-metrics.ts";
+import { withRetry } from "../../src/bytes/with-retry.ts";
 import {
   ByteRangeError,
   EtagMismatchError,
@@ -150,7 +151,7 @@ describe("S3 resources on s3rver", () => {
 
     test("reads and writes recover from 500s, resets and truncated bodies", async () => {
       const object = resourcePath(`s3://${BUCKET}/counted/obj.bin`, fast);
-      const source = object.openSource({ size: bytes.length });
+      const source = withRetry(object.openSource({ size: bytes.length }), object.options.retry);
       proxy.inject(
         { kind: "status", status: 500 },
         { kind: "reset" },
@@ -177,11 +178,14 @@ describe("S3 resources on s3rver", () => {
     test("a spent budget is a RetriesExhaustedError", async () => {
       const object = resourcePath(`s3://${BUCKET}/counted/obj.bin`, fast);
       proxy.inject(...Array.from({ length: 4 }, () => ({ kind: "status", status: 500 }) as const));
-      await assert.rejects(object.openSource({ size: bytes.length }).read(0, 10), (err: unknown) => {
-        assert.ok(err instanceof RetriesExhaustedError);
-        assert.equal(err.attempts, 4);
-        return true;
-      });
+      await assert.rejects(
+        withRetry(object.openSource({ size: bytes.length }), object.options.retry).read(0, 10),
+        (err: unknown) => {
+          assert.ok(err instanceof RetriesExhaustedError);
+          assert.equal(err.attempts, 4);
+          return true;
+        },
+      );
       assert.equal(proxy.requests.length, 4);
     });
 

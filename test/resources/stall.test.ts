@@ -11,6 +11,7 @@ import {
   DEFAULT_HEADERS_TIMEOUT_MS,
 } from "../../src/bytes/http-client.ts";
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_RETRY_POLICY } from "../../src/bytes/retry.ts";
+import { withRetry } from "../../src/bytes/with-retry.ts";
 import { resourcePath } from "../../src/resources/from-uri.ts";
 import { closeS3Clients } from "../../src/resources/s3-client.ts";
 import { pattern } from "../bytes/helpers.ts";
@@ -90,7 +91,9 @@ describe("a stalled S3 server", () => {
     proxy.inject({ kind: "delay", ms: STALL_MS });
     await quicker(() => object.write(pattern(5000)));
     proxy.inject({ kind: "delay", ms: STALL_MS });
-    const bytes = await quicker(() => object.openSource({ size: 5000 }).read(100, 200));
+    const bytes = await quicker(() =>
+      withRetry(object.openSource({ size: 5000 }), object.options.retry).read(100, 200),
+    );
     assert.deepEqual(bytes, pattern(5000).slice(100, 300));
     assert.equal(proxy.requests.filter((r) => r.fault === "delay").length, 2);
   });

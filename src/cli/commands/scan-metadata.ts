@@ -139,15 +139,11 @@ async function scanFiles(
   const dims = [...type.dimensions.required];
   const bar = progressBar(`reading ${options.component}`);
   let done = 0;
-  // Batches through getMany: one lookup of the files per batch (one call to a server), reads in parallel.
-  const objects: unknown[] = [];
-  const batch = options.concurrency * 8;
-  for (let i = 0; i < refs.length; i += batch) {
-    const items = refs.slice(i, i + batch).map((ref) => butler.componentRef(ref, options.component));
-    objects.push(...(await butler.getMany(items, { concurrency: options.concurrency })));
-    done += items.length;
-    bar.update(done, refs.length);
-  }
+  // One bulk read: the records in one lookup, the files `concurrency` at a time.
+  const objects = await butler.getMany(
+    refs.map((ref) => butler.componentRef(ref, options.component)),
+    { concurrency: options.concurrency, onRead: () => bar.update(++done, refs.length) },
+  );
   bar.done();
   const seenKeys = objects.length > 0 ? defaultKeys(objects[0]) : [];
   const keys = options.keys ?? seenKeys;

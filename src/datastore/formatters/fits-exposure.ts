@@ -1,13 +1,10 @@
 /**
  * FITS files in LSST afw's layout for the pixel storage classes: Exposure (F/I/U/D), MaskedImage,
- * Image and Mask. Components are served by the image layer's component readers, each touching only
- * what it needs:
- *
- * | component | bytes read |
- * | --- | --- |
- * | metadata, visitInfo, id, bbox, dimensions, xy0 | the primary and image headers (one range when adjacent) |
- * | wcs, filter, photoCalib, detector, validPolygon, summaryStats, psf, apCorrMap, coaddInputs, transmissionCurve | every header, the archive index and that object's rows |
- * | image, mask, variance | the headers up to that plane, then its rows (or tiles) under `bbox` |
+ * Image and Mask. Components are served by the image layer's component readers, from a file opened
+ * with the byte index (`FitsFile.fromIndex`) and exactly the headers the read plan names
+ * (`fits-exposure-plan.ts`, which has the table of what each component reads); a file without an
+ * index (a foreign file, a whole-file gzip) is scanned instead. With a version-2 index an archived
+ * component (wcs, psf, photoCalib, …) reads its own rows without the archive index.
  *
  * Parameters: `bbox` (a Box2I, `{minX, minY, maxX, maxY}` or `[x0, y0, x1, y1]`, inclusive corners) and
  * `origin` (`"PARENT"`, the default, or `"LOCAL"`, relative to xy0). Write recipes: `lossless` (default:
@@ -17,36 +14,28 @@
  * with no spread is stored losslessly. The dither seed comes from the plane's pixels, so writing the same
  * pixels twice gives the same file (Rubin derives it from the data ID, which a formatter is not given).
  */
-import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { ByteRange, ByteSource } from "../../bytes/byte-source.ts";
+import { FileSource } from "../../bytes/file-source.ts";
 import type { StorageClass } from "../../core/index.ts";
 import {
   FormatterError,
   ImageFormatError,
   InvalidArgumentError,
+  isButlerError,
   WriteRecipeError,
 } from "../../errors/index.ts";
-import { normalizeKey } from "../../fits/card.ts";
-import {
-  type CompressedHduOptions,
-  compressedImageHdu,
-  type QuantizeOptions,
-  WRITABLE_COMPRESSION,
-  WRITE_QUANTIZE_METHODS,
-  type WriteQuantizeMethod,
-} from "../../fits/compressed-hdu.ts";
 import { FitsFile } from "../../fits/fits-file.ts";
 import { inflateIfGzip, isGzip } from "../../fits/gzip-source.ts";
 import type { HduInfo } from "../../fits/hdu.ts";
-import { Header } from "../../fits/header.ts";
-import { emptyPrimaryHdu, type HduParts, imageHdu } from "../../fits/image-hdu.ts";
 import { scanFits } from "../../fits/scan.ts";
 import { checkStructure } from "../../fits/structure.ts";
 import { writeFits } from "../../fits/writer.ts";
 import { locatePlanes, type PlaneHdus, type PlaneName, planeBBox } from "../../image/afw-layout.ts";
-import type { Box2I } from "../../image/box.ts";
+import { ArchiveReader } from "../../image/archive.ts";
+import { archiveLayout } from "../../image/archive-layout.ts";
 import {
+  type ComponentReadOptions,
   readArchiveComponent,
   readDetectorSummary,
   readExposureId,
@@ -59,23 +48,22 @@ import {
   readVisitInfo,
   readWcs,
 } from "../../image/component-readers.ts";
-import { Exposure } from "../../image/exposure.ts";
-import { Image } from "../../image/image.ts";
-import { Mask } from "../../image/mask.ts";
-import { isMaskPlaneKey } from "../../image/mask-planes.ts";
 import { MaskedImage } from "../../image/masked-image.ts";
-import { isPixelOriginKey, pixelOriginCards } from "../../image/pixel-origin.ts";
-import { Extent2I } from "../../image/point.ts";
-import { QUANTIZE_IGNORED_PLANES, quantizationStep } from "../../image/quantization.ts";
 import { readExposure } from "../../image/read-exposure.ts";
-import { type PlaneCompression, writeExposure } from "../../image/write-exposure.ts";
 import { type ByteIndex, type FitsByteIndex, fitsIndex, wholeIndex } from "../byte-index.ts";
 import { cutoutBox, normalizePixelParameters } from "../parameters.ts";
-import { withPrefetch } from "../prefetch.ts";
+import { ARCHIVE_KEY_OF, type FitsReadPlan, type PixelKind, planFitsRead } from "./fits-exposure-plan.ts";
+import {
+  checkRecipe,
+  DEFAULT_FITS_RECIPE,
+  exposureHdus,
+  FITS_WRITE_RECIPES,
+  type FitsWriteRecipe,
+} from "./fits-exposure-write.ts";
 import type { Formatter, FormatterOptions, ReadRequest, WriteRequest, WriteResult } from "./formatter.ts";
 
-/** What a storage class holds, which decides the file layout. */
-export type PixelKind = "exposure" | "maskedImage" | "image" | "mask";
+export type { PixelKind } from "./fits-exposure-plan.ts";
+export { DEFAULT_FITS_RECIPE, FITS_WRITE_RECIPES, type FitsWriteRecipe } from "./fits-exposure-write.ts";
 
 export function pixelKind(storageClass: StorageClass): PixelKind {
   if (storageClass.isA("Exposure")) return "exposure";
@@ -87,25 +75,7 @@ export function pixelKind(storageClass: StorageClass): PixelKind {
   );
 }
 
-/** Archived components read as opaque archive objects, by afw's primary-header key. */
-const ARCHIVE_KEYS: Readonly<Record<string, string>> = {
-  psf: "PSF",
-  apCorrMap: "AP_CORR_MAP",
-  coaddInputs: "COADD_INPUTS",
-  transmissionCurve: "TRANSMISSION_CURVE",
-};
-
-/** Components answered from the primary and image headers alone. */
-const HEADER_COMPONENTS: ReadonlySet<string> = new Set([
-  "metadata",
-  "visitInfo",
-  "id",
-  "bbox",
-  "dimensions",
-  "xy0",
-]);
 const DERIVED: ReadonlySet<string> = new Set(["bbox", "dimensions", "xy0"]);
-const PLANES: ReadonlySet<string> = new Set(["image", "mask", "variance"]);
 
 const EXPOSURE_COMPONENTS: readonly string[] = [
   "image",
@@ -136,89 +106,6 @@ const COMPONENTS_OF: Readonly<Record<PixelKind, ReadonlySet<string>>> = {
   mask: DERIVED,
 };
 
-/** How planes are compressed when written. */
-export interface FitsWriteRecipe {
-  /** One setting for every plane, or one per plane. */
-  compression:
-    | PlaneCompression
-    | { image?: PlaneCompression; mask?: PlaneCompression; variance?: PlaneCompression };
-  /** Tile shape `[width, height]`; default whole rows. */
-  tile?: [number, number];
-  /** zlib level for GZIP. */
-  level?: number;
-  /** Quantize floating-point planes in steps of their standard deviation over this (lossy). */
-  quantizeLevel?: number;
-  /** How quantized planes are dithered (default SUBTRACTIVE_DITHER_2, as Rubin writes). */
-  dither?: WriteQuantizeMethod;
-  /** Mask planes whose pixels are left out of the standard deviation (default NO_DATA, INTRP). */
-  quantizeMaskPlanes?: string[];
-  /** Write CHECKSUM and DATASUM cards (default true). */
-  checksum?: boolean;
-}
-
-/** The recipes every FITS exposure formatter knows, the default first. */
-export const FITS_WRITE_RECIPES: Readonly<Record<string, FitsWriteRecipe>> = {
-  lossless: { compression: "GZIP_2" },
-  noCompression: { compression: "none" },
-  lossy16: {
-    compression: { image: "RICE_1", mask: "GZIP_2", variance: "RICE_1" },
-    quantizeLevel: 16,
-    dither: "SUBTRACTIVE_DITHER_2",
-  },
-};
-
-export const DEFAULT_FITS_RECIPE = "lossless";
-
-const PLANE_COMPRESSIONS: readonly string[] = [...WRITABLE_COMPRESSION, "none"];
-
-function checkRecipe(name: string, value: unknown): FitsWriteRecipe {
-  const fail = (why: string): never => {
-    throw new WriteRecipeError("FitsExposureFormatter", name, why);
-  };
-  if (value === null || typeof value !== "object" || Array.isArray(value)) fail("a recipe is a mapping");
-  const r = value as Record<string, unknown>;
-  const known = ["compression", "tile", "level", "quantizeLevel", "dither", "quantizeMaskPlanes", "checksum"];
-  const extra = Object.keys(r).filter((k) => !known.includes(k));
-  if (extra.length > 0) fail(`unknown setting(s) ${extra.join(", ")}; accepted: ${known.join(", ")}`);
-  const planeOk = (c: unknown) => typeof c === "string" && PLANE_COMPRESSIONS.includes(c);
-  const c = r.compression;
-  if (!planeOk(c)) {
-    const perPlane =
-      c !== null &&
-      typeof c === "object" &&
-      Object.entries(c as object).every(([k, v]) => PLANES.has(k) && planeOk(v));
-    if (!perPlane)
-      fail(
-        `compression must be one of ${PLANE_COMPRESSIONS.join(", ")}, or a mapping of image/mask/variance to one`,
-      );
-  }
-  const t = r.tile;
-  if (
-    t !== undefined &&
-    !(Array.isArray(t) && t.length === 2 && t.every((n) => Number.isSafeInteger(n) && n > 0))
-  ) {
-    fail("tile must be [width, height] in pixels");
-  }
-  if (
-    r.level !== undefined &&
-    !(Number.isInteger(r.level) && (r.level as number) >= 1 && (r.level as number) <= 9)
-  ) {
-    fail("level must be a zlib level from 1 to 9");
-  }
-  if (r.quantizeLevel !== undefined && !(typeof r.quantizeLevel === "number" && r.quantizeLevel > 0)) {
-    fail("quantizeLevel must be a positive number");
-  }
-  if (r.dither !== undefined && !WRITE_QUANTIZE_METHODS.includes(r.dither as WriteQuantizeMethod)) {
-    fail(`dither must be one of ${WRITE_QUANTIZE_METHODS.join(", ")}`);
-  }
-  const planes = r.quantizeMaskPlanes;
-  if (planes !== undefined && !(Array.isArray(planes) && planes.every((p) => typeof p === "string"))) {
-    fail("quantizeMaskPlanes must be a list of mask plane names");
-  }
-  if (r.checksum !== undefined && typeof r.checksum !== "boolean") fail("checksum must be true or false");
-  return r as unknown as FitsWriteRecipe;
-}
-
 /** The HDU of the first plane with pixels (afw's image plane position). */
 function hasPixels(hdu: HduInfo): boolean {
   const shape = hdu.compression?.shape ?? hdu.naxis;
@@ -245,146 +132,28 @@ function planesOf(fits: FitsFile, kind: PixelKind): PlaneHdus {
   return locatePlanes(fits);
 }
 
-/** HDUs a header-only read must scan: the primary and the first plane (one more for a Mask kind). */
-function headerHdus(kind: PixelKind): number {
-  return kind === "mask" ? 3 : 2;
-}
-
-function planeIndex(component: string): number {
-  return component === "image" ? 1 : component === "mask" ? 2 : 3;
-}
-
-/** The HDUs that must be scanned for a request (undefined: all of them). */
-function hdusToScan(kind: PixelKind, component: string | undefined): number | undefined {
-  if (component === undefined)
-    return kind === "exposure" ? undefined : kind === "maskedImage" ? 4 : headerHdus(kind);
-  if (HEADER_COMPONENTS.has(component)) return headerHdus(kind);
-  if (PLANES.has(component))
-    return kind === "exposure" || kind === "maskedImage" ? planeIndex(component) + 1 : undefined;
-  return undefined;
-}
-
-function headerRanges(index: FitsByteIndex, hdus: number | undefined): ByteRange[] {
-  return index.hdus.slice(0, hdus).map((h) => ({ offset: h.headerOffset, length: h.headerLength }));
-}
-
-/** A plane's data ranges under a PARENT box, or the whole data part when that is not known. */
-function planeDataRanges(index: FitsByteIndex, at: number, box: Box2I | undefined): ByteRange[] {
-  const hdu = index.hdus[at];
-  if (hdu === undefined) return [];
-  const c = hdu.compression;
-  if (c !== undefined) {
-    // The descriptors of the tile rows under the box; the tiles themselves are found by reading them.
-    const rowBytes = hdu.naxis[0] ?? 0;
-    const tileHeight = c.tile[1] ?? 1;
-    if (box !== undefined && hdu.xy0 !== undefined && c.tile[0] === c.shape[0]) {
-      const first = Math.floor((box.minY - hdu.xy0[1]) / tileHeight);
-      const last = Math.floor((box.maxY - hdu.xy0[1]) / tileHeight);
-      return [{ offset: c.table.offset + first * rowBytes, length: (last - first + 1) * rowBytes }];
-    }
-    return [c.table];
-  }
-  const width = hdu.naxis[0] ?? 0;
-  const bytes = Math.abs(hdu.bitpix) / 8;
-  if (box !== undefined && hdu.xy0 !== undefined) {
-    // From the box's first pixel to its last: the rows between, in one range.
-    const x0 = box.minX - hdu.xy0[0];
-    const y0 = box.minY - hdu.xy0[1];
-    return [
-      {
-        offset: hdu.dataOffset + (y0 * width + x0) * bytes,
-        length: ((box.height - 1) * width + box.width) * bytes,
-      },
-    ];
-  }
-  return [{ offset: hdu.dataOffset, length: hdu.dataLength }];
-}
-
-function expectedPixelType(storageClass: StorageClass): string | undefined {
-  for (const [suffix, type] of [
-    ["F", "float32"],
-    ["D", "float64"],
-    ["I", "int32"],
-    ["U", "uint16"],
-  ] as const) {
-    if (["Exposure", "MaskedImage", "Image"].some((base) => storageClass.isA(`${base}${suffix}`)))
-      return type;
-  }
-  return undefined;
-}
-
-/** A plane HDU as afw writes it: the plane's own cards, EXTTYPE/EXTNAME, mask planes, and xy0. */
-function planeHduParts(
-  name: "IMAGE" | "MASK" | "VARIANCE",
-  plane: Image | Mask,
-  compression: PlaneCompression,
-  recipe: FitsWriteRecipe,
-  quantize: QuantizeOptions | undefined,
-): HduParts {
-  const header = new Header();
-  const owned = /^(EXTNAME|EXTTYPE|INHERIT)$/;
-  for (const card of plane.header ?? []) {
-    const key = normalizeKey(card.key);
-    if (owned.test(key) || isPixelOriginKey(key) || (name === "MASK" && isMaskPlaneKey(key))) continue;
-    header.append({ ...card });
-  }
-  header.set("EXTTYPE", name);
-  header.set("EXTNAME", name);
-  if (plane instanceof Mask) for (const card of plane.planes.toCards()) header.append(card);
-  for (const card of pixelOriginCards(plane.bbox.minimum)) header.append(card);
-  const shape = [plane.width, plane.height];
-  if (compression === "none") return imageHdu(plane.array, shape, { header });
-  const options: CompressedHduOptions = { algorithm: compression, header };
-  if (recipe.tile !== undefined) options.tile = recipe.tile;
-  if (recipe.level !== undefined) options.level = recipe.level;
-  if (quantize !== undefined) options.quantize = quantize;
-  return compressedImageHdu(plane.array, shape, options);
-}
-
-/** A dither seed (ZDITHER0, 1–10000) from the plane's pixels: the same pixels always give the same file. */
-function ditherSeed(plane: Image): number {
-  const a = plane.array;
-  const digest = createHash("md5")
-    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
-    .digest();
-  return 1 + (digest.readUInt32BE(0) % 10000);
+/** The read plan of a request on an indexed FITS file; undefined when the file must be scanned. */
+function fitsPlan(request: ReadRequest): FitsReadPlan | undefined {
+  const index = request.index;
+  if (index?.kind !== "fits") return undefined;
+  return planFitsRead(index, pixelKind(request.storageClass), request.component, request.parameters ?? {});
 }
 
 /**
- * The quantization of each floating-point plane under a lossy recipe; a plane with no spread (or an
- * integer plane) gets none and is stored losslessly.
+ * Opens the file for a read: from the byte index with the plan's headers (no scan), or, for a file
+ * without a usable index (a foreign file, a whole-file gzip), by scanning its headers.
  */
-function quantizeSettings(
-  recipe: FitsWriteRecipe,
-  planes: readonly ["IMAGE" | "MASK" | "VARIANCE", Image | Mask][],
-): { image?: QuantizeOptions; variance?: QuantizeOptions } {
-  const out: { image?: QuantizeOptions; variance?: QuantizeOptions } = {};
-  const level = recipe.quantizeLevel;
-  if (level === undefined) return out;
-  const mask = planes.find(([n]) => n === "MASK")?.[1] as Mask | undefined;
-  for (const [name, plane] of planes) {
-    if (name === "MASK" || !(plane.pixelType === "float32" || plane.pixelType === "float64")) continue;
-    const scale = quantizationStep(plane, level, mask, recipe.quantizeMaskPlanes ?? QUANTIZE_IGNORED_PLANES);
-    if (scale === undefined) continue;
-    out[name === "IMAGE" ? "image" : "variance"] = {
-      method: recipe.dither ?? "SUBTRACTIVE_DITHER_2",
-      scale,
-      zdither0: ditherSeed(plane),
-    };
-  }
-  return out;
-}
-
-function planeCompression(
-  recipe: FitsWriteRecipe,
-  plane: "image" | "mask" | "variance",
-  quantized: boolean,
-  isFloat: boolean,
-): PlaneCompression {
-  const c = recipe.compression;
-  const chosen = typeof c === "string" ? c : (c[plane] ?? "GZIP_2");
-  // RICE_1 codes integers: a float plane that is not quantized (no spread, or a lossless recipe) is GZIP_2.
-  return chosen === "RICE_1" && isFloat && !quantized ? "GZIP_2" : chosen;
+async function openFits(
+  source: ByteSource,
+  request: ReadRequest,
+  plan: FitsReadPlan | undefined,
+): Promise<FitsFile> {
+  const index = request.index as FitsByteIndex | undefined;
+  if (plan === undefined || index === undefined) return FitsFile.open(source);
+  return FitsFile.fromIndex(source, index, {
+    headers: plan.headers,
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+  });
 }
 
 export class FitsExposureFormatter implements Formatter {
@@ -419,38 +188,7 @@ export class FitsExposureFormatter implements Formatter {
 
   plan(request: ReadRequest, index: ByteIndex): ByteRange[] {
     if (index.kind !== "fits") return [{ offset: 0, length: index.size }];
-    const kind = pixelKind(request.storageClass);
-    const component = request.component;
-    if (component === undefined && kind === "exposure") return [{ offset: 0, length: index.size }];
-    const scanned = hdusToScan(kind, component);
-    const ranges = headerRanges(index, scanned);
-    if (component !== undefined && HEADER_COMPONENTS.has(component)) return ranges;
-    if (component === undefined || PLANES.has(component)) {
-      const { bbox, origin } = normalizePixelParameters(request.parameters ?? {});
-      const planes =
-        component !== undefined
-          ? [planeIndex(component)]
-          : kind === "maskedImage"
-            ? [1, 2, 3]
-            : [index.hdus.findIndex((h) => (h.compression?.shape ?? h.naxis).length >= 2)];
-      // A LOCAL box is relative to xy0, which the index keeps for each plane.
-      const xy0 = index.hdus[planes[0]!]?.xy0;
-      const box =
-        bbox !== undefined && origin === "LOCAL"
-          ? xy0 === undefined
-            ? undefined
-            : bbox.shift(new Extent2I(xy0[0], xy0[1]))
-          : bbox;
-      for (const at of planes) ranges.push(...planeDataRanges(index, at, box));
-      return ranges;
-    }
-    // Archived components: every header plus the archive index; the object's rows come after reading it.
-    const archive = index.hdus.findIndex((h) => h.exttype === "ARCHIVE_INDEX");
-    if (archive >= 0) {
-      const hdu = index.hdus[archive]!;
-      ranges.push({ offset: hdu.dataOffset, length: hdu.dataLength });
-    }
-    return ranges;
+    return fitsPlan({ ...request, index })!.ranges;
   }
 
   async read(source: ByteSource, request: ReadRequest): Promise<unknown> {
@@ -462,13 +200,13 @@ export class FitsExposureFormatter implements Formatter {
       );
     }
     const { bbox, origin } = normalizePixelParameters(request.parameters ?? {});
-    const maxHdus = hdusToScan(kind, component);
-    let input = source;
-    if (request.index?.kind === "fits") {
-      // Fetch the headers the scan needs in as few requests as the layout allows, and skip the size probe.
-      input = withPrefetch(source, headerRanges(request.index, maxHdus), { size: request.index.size });
-    }
-    const fits = await FitsFile.open(input, maxHdus === undefined ? {} : { maxHdus });
+    const plan = fitsPlan(request);
+    const fits = await openFits(source, request, plan);
+    const index = request.index as FitsByteIndex | undefined;
+    const archiveOptions: ComponentReadOptions =
+      plan?.archiveFromIndex && index?.archive !== undefined
+        ? { archive: ArchiveReader.fromLayout(fits, index.archive) }
+        : {};
     const planes = planesOf(fits, kind);
     const full = planeBBox(fits, kind === "mask" ? planes.mask! : planes.image);
     const box = bbox === undefined ? undefined : cutoutBox(bbox, origin ?? "PARENT", full);
@@ -510,26 +248,25 @@ export class FitsExposureFormatter implements Formatter {
       case "id":
         return readExposureId(fits);
       case "wcs":
-        return readWcs(fits);
+        return readWcs(fits, archiveOptions);
       case "filter":
-        return readFilter(fits);
+        return readFilter(fits, archiveOptions);
       case "photoCalib":
-        return readPhotoCalib(fits);
+        return readPhotoCalib(fits, archiveOptions);
       case "detector":
-        return readDetectorSummary(fits);
+        return readDetectorSummary(fits, archiveOptions);
       case "validPolygon":
-        return readValidPolygon(fits);
+        return readValidPolygon(fits, archiveOptions);
       case "summaryStats":
-        return readSummaryStats(fits);
+        return readSummaryStats(fits, archiveOptions);
     }
-    return readArchiveComponent(fits, ARCHIVE_KEYS[component]!);
+    return readArchiveComponent(fits, ARCHIVE_KEY_OF[component!]!, archiveOptions);
   }
 
   async write(object: unknown, request: WriteRequest): Promise<WriteResult> {
     const kind = pixelKind(request.storageClass);
-    const recipeName = request.recipe ?? DEFAULT_FITS_RECIPE;
-    const recipe = this.recipe(recipeName);
-    const hdus = this.#hdus(object, kind, request.storageClass, recipe);
+    const recipe = this.recipe(request.recipe ?? DEFAULT_FITS_RECIPE);
+    const hdus = exposureHdus(object, kind, request.storageClass, recipe, this.name);
     const infos = await writeFits(request.path, hdus, { checksum: recipe.checksum ?? true });
     const index = fitsIndex(
       infos,
@@ -542,85 +279,17 @@ export class FitsExposureFormatter implements Formatter {
         `${request.path}: wrote ${size} bytes but the index says ${index.size}`,
       );
     }
-    return { size, index };
-  }
-
-  #hdus(object: unknown, kind: PixelKind, storageClass: StorageClass, recipe: FitsWriteRecipe): HduParts[] {
-    const expect = (ok: boolean, what: string) => {
-      if (!ok) {
-        const got =
-          object === null
-            ? "null"
-            : typeof object === "object"
-              ? (object.constructor?.name ?? "object")
-              : typeof object;
-        throw new FormatterError(this.name, `a ${storageClass.name} must be ${what}; got ${got}`);
-      }
-    };
-    let planes: ["IMAGE" | "MASK" | "VARIANCE", Image | Mask][];
-    switch (kind) {
-      case "exposure":
-        expect(object instanceof Exposure, "an Exposure");
-        planes = [
-          ["IMAGE", (object as Exposure).image],
-          ["MASK", (object as Exposure).mask],
-          ["VARIANCE", (object as Exposure).variance],
-        ];
-        break;
-      case "maskedImage":
-        expect(object instanceof MaskedImage, "a MaskedImage");
-        planes = [
-          ["IMAGE", (object as MaskedImage).image],
-          ["MASK", (object as MaskedImage).mask],
-          ["VARIANCE", (object as MaskedImage).variance],
-        ];
-        break;
-      case "mask":
-        expect(object instanceof Mask, "a Mask");
-        planes = [["MASK", object as Mask]];
-        break;
-      case "image":
-        expect(object instanceof Image && !(object instanceof Mask), "an Image");
-        planes = [["IMAGE", object as Image]];
-        break;
-    }
-    const pixelType = expectedPixelType(storageClass);
-    const image = planes.find(([n]) => n === "IMAGE")?.[1];
-    if (pixelType !== undefined && image !== undefined && image.pixelType !== pixelType) {
-      throw new FormatterError(
-        this.name,
-        `a ${storageClass.name} holds ${pixelType} pixels, but the image plane is ${image.pixelType}`,
-      );
-    }
-    const quantize = quantizeSettings(recipe, planes);
-    const quantizeOf = (n: "IMAGE" | "MASK" | "VARIANCE") =>
-      n === "IMAGE" ? quantize.image : n === "VARIANCE" ? quantize.variance : undefined;
-    const compression = (n: "IMAGE" | "MASK" | "VARIANCE") => {
-      const plane = planes.find(([m]) => m === n)?.[1];
-      const isFloat = plane !== undefined && (plane.pixelType === "float32" || plane.pixelType === "float64");
-      return planeCompression(
-        recipe,
-        n.toLowerCase() as "image" | "mask" | "variance",
-        quantizeOf(n) !== undefined,
-        isFloat,
-      );
-    };
     if (kind === "exposure") {
-      return writeExposure(object as Exposure, {
-        compression: {
-          image: compression("IMAGE"),
-          mask: compression("MASK"),
-          variance: compression("VARIANCE"),
-        },
-        ...(recipe.tile === undefined ? {} : { tile: recipe.tile }),
-        ...(recipe.level === undefined ? {} : { level: recipe.level }),
-        quantize,
-      });
+      // The archive rows of each component, from the file just written (local, a few small reads).
+      const written = new FileSource(request.path);
+      try {
+        const all = index.hdus.map((_, i) => i);
+        await addArchiveLayout(index, await FitsFile.fromIndex(written, index, { headers: all }));
+      } finally {
+        await written.close();
+      }
     }
-    return [
-      emptyPrimaryHdu(),
-      ...planes.map(([n, p]) => planeHduParts(n, p, compression(n), recipe, quantizeOf(n))),
-    ];
+    return { size, index };
   }
 
   /**
@@ -638,7 +307,22 @@ export class FitsExposureFormatter implements Formatter {
     }
     const scanned = await scanFits(source);
     await checkStructure(source, scanned);
-    return fitsIndex(scanned.hdus, scanned.headers);
+    const index = fitsIndex(scanned.hdus, scanned.headers);
+    await addArchiveLayout(index, FitsFile.fromScan(source, scanned.hdus, scanned.headers));
+    return index;
+  }
+}
+
+/**
+ * Adds where each archived component's rows are (afw Exposure files with an archive). A file whose
+ * archive cannot be read keeps a plain index: its components then fail or read as they would without one.
+ */
+async function addArchiveLayout(index: FitsByteIndex, fits: FitsFile): Promise<void> {
+  try {
+    const layout = await archiveLayout(fits);
+    if (layout !== undefined) index.archive = layout;
+  } catch (err) {
+    if (!isButlerError(err)) throw err;
   }
 }
 
