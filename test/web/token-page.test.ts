@@ -3,10 +3,11 @@
  * answers 401, so the page asks for a token (labelled, saying where tokens come from), refuses a bad one
  * with the server's reason, tells a user whose groups may not read so, and with a good token searches,
  * downloads, renders a preview and cuts out a box, every request carrying the token. Behind an
- * authenticating proxy the proxy's headers are enough and no token is asked for.
+ * authenticating proxy the proxy's headers are enough and no token is asked for. With
+ * BUTLER_WEB_SCREENSHOTS=DIR set, the token page is saved as DIR/token.png (docs/images).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -36,6 +37,7 @@ declare const sessionStorage: { getItem(key: string): string | null };
 
 const scratch = mkdtempSync(join(tmpdir(), "butler-web-token-"));
 const repo = join(scratch, "demo");
+const shots = process.env.BUTLER_WEB_SCREENSHOTS;
 let browser: Browser;
 
 /** `butler serve`'s server for the demo repository, readable by the group `survey` only. */
@@ -113,9 +115,18 @@ describe("the page under --auth tokens", () => {
     await page.waitForSelector("#token-input");
     assert.match((await page.textContent("main h1"))!, /A token is needed for demo/);
     assert.match((await page.textContent("#token-help"))!, /butler token create demo --user U/);
+    assert.equal(await page.$("main pre.error"), null);
+    assert.doesNotMatch((await page.textContent("main"))!, /\bnull\b|undefined/);
     assert.equal(await page.getAttribute("#token-input", "type"), "password");
     assert.equal(await page.evaluate(() => document.getElementById("token-input")?.labels?.length), 1);
     assert.deepEqual(await unlabelledControls(page), []);
+    if (shots !== undefined) {
+      mkdirSync(shots, { recursive: true });
+      await page.screenshot({
+        path: join(shots, "token.png"),
+        clip: { x: 0, y: 0, width: 1200, height: 220 },
+      });
+    }
     // The field has the focus, so a keyboard user types straight into it.
     assert.equal(await page.evaluate(() => document.activeElement?.id), "token-input");
 

@@ -41,7 +41,7 @@ function link(page, repo, rest = "", params = {}) {
 
 function show(title, ...content) {
   document.title = `${title} · butler`;
-  main.replaceChildren(h("h1", {}, title), ...content);
+  main.replaceChildren(h("h1", {}, title), ...content.filter((c) => c !== null && c !== undefined));
 }
 
 function formatValue(value) {
