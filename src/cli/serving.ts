@@ -3,13 +3,15 @@
  * web page, listening until a stop signal, then closed gracefully. The CLI composes them because the
  * page (web) stands on the server and neither layer may import the other's users.
  */
+import { basename, dirname, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Butler } from "../butler/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
 import type { ServedRepository } from "../server/app.ts";
-import type { ServerConfig } from "../server/config.ts";
+import { parseServerConfig, type ServerConfig, SIGNING_KEY_ENV } from "../server/config.ts";
 import { guardConfigFor, guardPlugin } from "../server/guard/index.ts";
 import { listen } from "../server/listen.ts";
+import { randomSigningKey } from "../server/signing.ts";
 import { webPlugin } from "../web/plugin.ts";
 
 export interface Serving {
@@ -76,4 +78,51 @@ export async function startServing(config: ServerConfig, options: ServingOptions
     await closeButlers();
     throw err;
   }
+}
+
+/**
+ * `env` with a signing key: its own BUTLER_SERVER_SIGNING_KEY, else a random one for this process alone
+ * (enough for a lone server; processes that share a repository must be given the same key).
+ */
+export function withSigningKey(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return env[SIGNING_KEY_ENV]
+    ? env
+    : { ...env, [SIGNING_KEY_ENV]: Buffer.from(randomSigningKey()).toString("hex") };
+}
+
+/** A URL-safe name for the repository at `repo` (a directory or its butler.yaml): its directory's name. */
+export function repositoryName(repo: string): string {
+  const path = resolve(repo);
+  const dir = /\.ya?ml$/.test(path) ? dirname(path) : path;
+  const name = basename(dir).replace(/[^A-Za-z0-9_.-]+/g, "_");
+  return name === "" || name === "." || name === ".." ? "repo" : name;
+}
+
+export interface LocalServingOptions {
+  /** The repository's name in URLs (default: `repositoryName(repo)`). */
+  name?: string;
+  /** 0 or absent: a free port. */
+  port?: number;
+}
+
+/**
+ * What `butler ui` serves: one repository on 127.0.0.1, no authentication (every request is the local
+ * user), no access log (the person at the terminal is the only client).
+ */
+export function localServerConfig(repo: string, options: LocalServingOptions = {}): ServerConfig {
+  return parseServerConfig(
+    {
+      repositories: { [options.name ?? repositoryName(repo)]: { uri: repo } },
+      auth: { mode: "none" },
+      host: "127.0.0.1",
+      port: options.port ?? 0,
+      access_log: "off",
+    },
+    { baseDir: process.cwd(), env: withSigningKey() },
+  );
+}
+
+/** The page's address for one served repository. */
+export function pageUrl(origin: string, name: string): string {
+  return `${origin}/#/repo/${encodeURIComponent(name)}`;
 }

@@ -20,6 +20,8 @@ const ASSETS = new URL("./assets/", import.meta.url);
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   "index.html": "text/html; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
+  "auth.js": "text/javascript; charset=utf-8",
+  "dom.js": "text/javascript; charset=utf-8",
   "app.css": "text/css; charset=utf-8",
 };
 

@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { Butler } from "../../src/butler/index.ts";
+import type { Butler } from "../../src/butler/index.ts";
+import { localServerConfig, type Serving, startServing } from "../../src/cli/serving.ts";
 import { DEMO_CHAIN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import type { SkyWcs } from "../../src/image/sky-wcs.ts";
-import { type LocalUi, startLocalUi } from "../../src/web/local-server.ts";
 import { launchChromium, previewInfo } from "../support/browser.ts";
 import { cliCutout } from "../support/cli.ts";
 
@@ -47,16 +47,16 @@ const scratch = mkdtempSync(join(tmpdir(), "butler-web-"));
 const repo = join(scratch, "demo");
 const shots = process.env.BUTLER_WEB_SCREENSHOTS;
 let butler: Butler;
-let ui: LocalUi;
+let ui: Serving;
 let browser: Browser;
 let page: Page;
 let base: string;
 
 before(async () => {
   await makeDemoRepo(repo, { visits: 3, detectors: 2, size: [256, 192] });
-  butler = await Butler.open(repo);
-  ui = await startLocalUi(butler, "demo");
-  base = new URL(ui.url).origin;
+  ui = await startServing(localServerConfig(repo, { name: "demo" }), { readOnly: true });
+  butler = ui.repositories[0]!.butler;
+  base = ui.origin;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
   page.on("pageerror", (err) => {
@@ -67,7 +67,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await ui?.close();
-  await butler?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -9,11 +9,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { Butler } from "../../src/butler/index.ts";
+import type { Butler } from "../../src/butler/index.ts";
 import { closeSharedDispatcher } from "../../src/bytes/http-client.ts";
+import { localServerConfig, type Serving, startServing } from "../../src/cli/serving.ts";
 import { DEMO_CHAIN, makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import { closeS3Clients } from "../../src/resources/s3-client.ts";
-import { type LocalUi, startLocalUi } from "../../src/web/local-server.ts";
 import { previewInfo } from "../support/browser.ts";
 import { cliCutout } from "../support/cli.ts";
 import { NginxServer, nginxUnavailable } from "../support/servers/nginx.ts";
@@ -72,22 +72,21 @@ for (const kind of kinds) {
   describe(`the page's API on a ${kind.name} datastore`, { skip: kind.skip ?? false }, () => {
     const repo = join(scratch, kind.name.split(" ")[0]!);
     let butler: Butler;
-    let ui: LocalUi;
+    let ui: Serving;
     let base: string;
     let id: string;
 
     before(async () => {
       const root = await kind.start();
       await makeDemoRepo(repo, { visits: 2, detectors: 1, size: [96, 64], datastoreRoot: root });
-      butler = await Butler.open(repo);
-      ui = await startLocalUi(butler, "remote");
-      base = `${new URL(ui.url).origin}/web/api/remote`;
+      ui = await startServing(localServerConfig(repo, { name: "remote" }), { readOnly: true });
+      butler = ui.repositories[0]!.butler;
+      base = `${ui.origin}/web/api/remote`;
       id = (await butler.registry.queryDatasets("calexp", { collections: [DEMO_CHAIN], findFirst: true }))[0]!
         .id;
     });
     after(async () => {
       await ui?.close();
-      await butler?.close();
       await kind.stop();
     });
 

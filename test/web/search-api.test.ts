@@ -10,12 +10,11 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { CHAIN, makeLayout, prepareRegistry } from "../../bench/registry/layout.ts";
 import { Butler } from "../../src/butler/index.ts";
-import { type LocalUi, startLocalUi } from "../../src/web/local-server.ts";
+import { localServerConfig, type Serving, startServing } from "../../src/cli/serving.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "butler-web-search-"));
 const layout = makeLayout(750);
-let butler: Butler;
-let ui: LocalUi;
+let ui: Serving;
 let base: string;
 /** Data IDs find-first returns: one per distinct (visit, detector). */
 let expected: number;
@@ -30,14 +29,12 @@ before(async () => {
       await writer.registry.insertDatasets(calexp, layout.perRun[r]!, layout.runNames[r]!);
   }
   await writer.close();
-  butler = await Butler.open(repo);
-  ui = await startLocalUi(butler, "bench");
-  base = `${new URL(ui.url).origin}/web/api/bench`;
+  ui = await startServing(localServerConfig(repo, { name: "bench" }), { readOnly: true });
+  base = `${ui.origin}/web/api/bench`;
   expected = layout.expected.size;
 });
 after(async () => {
   await ui?.close();
-  await butler?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

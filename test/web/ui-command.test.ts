@@ -1,10 +1,14 @@
-/** `butler ui` as the user runs it: it prints the page's URL, serves it, and stops cleanly on SIGTERM. */
+/**
+ * `butler ui` as the user runs it: it prints the page's URL, serves the page and the repository's API
+ * (`butler serve`'s server, no token), and stops cleanly on SIGTERM.
+ */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { repositoryUrl } from "../../src/client/protocol.ts";
 import { makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import { BUTLER_BIN, runButler } from "../support/cli.ts";
 
@@ -38,6 +42,10 @@ test("butler ui prints a 127.0.0.1 URL, serves the page and the repository, and 
     });
     const missing = await fetch(`${origin}/web/api/other/summary`);
     assert.equal(missing.status, 404);
+    // The server is butler serve's, so the repository's API for remote butlers answers beside the page.
+    const health = await fetch(`${repositoryUrl(origin, "my_repo")}/`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { name: string }).name, "my_repo");
   } finally {
     child.kill("SIGTERM");
   }

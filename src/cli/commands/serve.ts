@@ -9,16 +9,10 @@ import { isIP } from "node:net";
 import type { Command } from "commander";
 import { REPO_NAME_PATTERN, repositoryUrl } from "../../client/protocol.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
-import {
-  loadServerConfig,
-  parseServerConfig,
-  type ServerConfig,
-  SIGNING_KEY_ENV,
-} from "../../server/config.ts";
+import { loadServerConfig, parseServerConfig, type ServerConfig } from "../../server/config.ts";
 import { closeGracefully, untilStopSignal } from "../../server/listen.ts";
-import { randomSigningKey } from "../../server/signing.ts";
 import { parseInteger } from "../repo-command.ts";
-import { startServing } from "../serving.ts";
+import { startServing, withSigningKey } from "../serving.ts";
 
 interface ServeOptions {
   config?: string;
@@ -119,9 +113,7 @@ function serverConfigOf(repo: string | undefined, options: ServeOptions): Server
   if (options.trustedProxy !== undefined && mode !== "proxy") {
     throw new InvalidArgumentError("--trusted-proxy is a setting of --auth proxy");
   }
-  const env = process.env[SIGNING_KEY_ENV]
-    ? process.env
-    : { ...process.env, [SIGNING_KEY_ENV]: Buffer.from(randomSigningKey()).toString("hex") };
+  const env = withSigningKey();
   return parseServerConfig(
     {
       repositories: {

@@ -1,11 +1,12 @@
 /**
- * `butler ui REPO [--port P]`: serves the web page for one repository on 127.0.0.1 (a free port unless
- * one is given) and prints its URL; runs until interrupted (Ctrl-C) or terminated.
+ * `butler ui REPO [--port P]`: `butler serve`'s server for one repository on 127.0.0.1 (a free port
+ * unless one is given), without authentication (a single local user) and read-only: the web page at
+ * its root and the repository's API beside it. Prints the page's URL; runs until SIGINT or SIGTERM.
  */
 import type { Command } from "commander";
-import { Butler } from "../../butler/index.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
-import { repositoryName, startLocalUi } from "../../web/local-server.ts";
+import { closeGracefully, untilStopSignal } from "../../server/listen.ts";
+import { localServerConfig, pageUrl, repositoryName, startServing } from "../serving.ts";
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -24,17 +25,16 @@ export function register(program: Command): void {
     .argument("<repo>", "repository directory or its butler.yaml")
     .option("--port <port>", "the port to listen on (default: any free port)", parsePort, 0)
     .action(async (repo: string, options: { port: number }) => {
-      const butler = await Butler.open(repo);
+      const name = repositoryName(repo);
+      const serving = await startServing(localServerConfig(repo, { name, port: options.port }), {
+        readOnly: true,
+      });
       try {
-        const ui = await startLocalUi(butler, repositoryName(repo), options.port);
-        process.stdout.write(`Serving ${repo} at ${ui.url}\n(press Ctrl-C to stop)\n`);
-        await new Promise<void>((resolve) => {
-          process.once("SIGINT", resolve);
-          process.once("SIGTERM", resolve);
-        });
-        await ui.close();
+        process.stdout.write(`Serving ${repo} at ${pageUrl(serving.origin, name)}\n(press Ctrl-C to stop)\n`);
+        await untilStopSignal();
+        await closeGracefully(serving.app);
       } finally {
-        await butler.close();
+        await serving.close();
       }
     });
 }

@@ -1,40 +1,20 @@
 // The butler's web page: a hash-routed single page over /web/api (no framework, nothing from the internet).
 // Pages: #/repo/NAME, #/search/NAME?…, #/dataset/NAME/ID, #/image/NAME/ID?…, #/sky/NAME?…
 
+import { accessNotice, apiFetch, fileLink, forgetToken, saveFile, tokenOf } from "./auth.js";
+import { h } from "./dom.js";
+
 const main = document.getElementById("main");
 const repoChoice = document.getElementById("repo-choice");
-
-/** Builds an element: h("a", { href: "#" }, "text", child). Text is always set as text, never as HTML. */
-function h(tag, attrs, ...children) {
-  const el = tag.startsWith("svg:")
-    ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4))
-    : document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs ?? {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
+const forgetButton = document.getElementById("forget-token");
 
 function api(repo, path) {
   return `/web/api/${encodeURIComponent(repo)}${path}`;
 }
 
-/** JSON from the API; a failure throws an Error carrying the server's {error_type, detail}. */
+/** JSON from the API; a failure throws an ApiError carrying the server's {error_type, detail}. */
 async function getJson(url) {
-  const response = await fetch(url);
-  const body = await response.json();
-  if (!response.ok) {
-    const err = new Error(body.detail ?? `HTTP ${response.status}`);
-    err.body = body;
-    throw err;
-  }
-  return body;
+  return (await apiFetch(url)).json();
 }
 
 function errorBox(err) {
@@ -61,7 +41,7 @@ function link(page, repo, rest = "", params = {}) {
 
 function show(title, ...content) {
   document.title = `${title} · butler`;
-  main.replaceChildren(h("h1", {}, title), ...content);
+  main.replaceChildren(h("h1", {}, title), ...content.filter((c) => c !== null && c !== undefined));
 }
 
 function formatValue(value) {
@@ -221,9 +201,9 @@ async function searchPage(repo, params) {
     "p",
     {},
     "Download the whole result: ",
-    h("a", { href: api(repo, `/search.csv${query(base)}`), download: `${base.datasetType}.csv` }, "CSV"),
+    fileLink(repo, api(repo, `/search.csv${query(base)}`), `${base.datasetType}.csv`, "CSV", failed),
     " · ",
-    h("a", { href: api(repo, `/search.json${query(base)}`), download: `${base.datasetType}.json` }, "JSON"),
+    fileLink(repo, api(repo, `/search.json${query(base)}`), `${base.datasetType}.json`, "JSON", failed),
   );
   if (body.rows.length === 0) {
     results.replaceChildren(
@@ -316,12 +296,10 @@ async function datasetPage(repo, id) {
               document.getElementById(target.slice(1))?.focus();
             }
           : undefined;
-      return h(
-        "li",
-        {},
-        h("a", { href: target, onclick }, c.name),
-        h("span", { class: "badge" }, c.storageClass),
-      );
+      const anchor = target.startsWith("/web/api/")
+        ? fileLink(repo, target, undefined, c.name, failed)
+        : h("a", { href: target, onclick }, c.name);
+      return h("li", {}, anchor, h("span", { class: "badge" }, c.storageClass));
     }),
   );
   const sections = [
@@ -565,8 +543,8 @@ async function imagePage(repo, id, params) {
     );
     if (url === detailAsked) return;
     detailAsked = url;
-    const response = await fetch(url);
-    if (!response.ok || url !== detailAsked) return;
+    const response = await apiFetch(url);
+    if (url !== detailAsked) return;
     const g = JSON.parse(response.headers.get("x-preview"));
     const old = detail.src;
     detail.src = URL.createObjectURL(await response.blob());
@@ -590,9 +568,12 @@ async function imagePage(repo, id, params) {
       repo,
       `/dataset/${id}/preview.png${query({ plane: state.plane, stretch: state.stretch, size: state.size, masks: [...state.masks].join(",") })}`,
     );
-    const response = await fetch(url);
-    if (!response.ok) {
-      info.replaceChildren(errorBox(new Error((await response.json()).detail)));
+    let response;
+    try {
+      response = await apiFetch(url);
+    } catch (err) {
+      if (err.isAccess) failed(err);
+      else info.replaceChildren(errorBox(err));
       return;
     }
     const first = geometry === undefined;
@@ -729,7 +710,12 @@ async function imagePage(repo, id, params) {
     const bbox = `${x0},${y0},${x1},${y1}`;
     boxStatus.dataset.bbox = bbox;
     boxStatus.textContent = `Cut-out box ${bbox} (inclusive PARENT pixels): downloading FITS…`;
-    const a = h("a", { href: api(repo, `/dataset/${id}/cutout.fits${query({ bbox })}`), download: "" });
+    const url = api(repo, `/dataset/${id}/cutout.fits${query({ bbox })}`);
+    if (tokenOf(repo) !== undefined) {
+      saveFile(url, "cutout.fits").catch(failed);
+      return;
+    }
+    const a = h("a", { href: url, download: "" });
     document.body.append(a);
     a.click();
     a.remove();
@@ -916,6 +902,7 @@ async function route() {
     return;
   }
   repoChoice.value = repo;
+  forgetButton.hidden = tokenOf(repo) === undefined;
   document.getElementById("nav-repo").href = link("repo", repo);
   document.getElementById("nav-search").href = link("search", repo);
   document.getElementById("nav-sky").href = link("sky", repo);
@@ -926,14 +913,32 @@ async function route() {
     else if (page === "sky") await skyPage(repo, params);
     else await repositoryPage(repo);
   } catch (err) {
-    show("Error", errorBox(err));
+    if (err.isAccess) showAccess(err, repo);
+    else show("Error", errorBox(err));
   }
   main.dataset.ready = location.hash;
+}
+
+/** The token field or the refusal in place of the page the server would not show. */
+function showAccess(err, repo) {
+  const notice = accessNotice(repo, err, route);
+  show(notice.title, ...notice.content);
+  forgetButton.hidden = tokenOf(repo) === undefined;
+}
+
+/** A failure outside rendering (a download, a reloaded preview): the refusal page, else an alert. */
+function failed(err) {
+  if (err.isAccess) showAccess(err, err.repo ?? parseHash().repo ?? repositories[0]);
+  else main.prepend(errorBox(err));
 }
 
 async function start() {
   repositories = (await getJson("/web/api/repositories")).repositories;
   repoChoice.replaceChildren(...repositories.map((r) => h("option", { value: r }, r)));
+  forgetButton.addEventListener("click", () => {
+    forgetToken(repoChoice.value);
+    route();
+  });
   repoChoice.addEventListener("change", () => {
     location.hash = link("repo", repoChoice.value);
   });
