@@ -11,8 +11,15 @@ import { readHeaderValues } from "../datastore/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
 import { type HeaderKeySpec, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
 import type { HeaderRow, Registry } from "../registry/index.ts";
+import type { Butler } from "./butler.ts";
 import { mapConcurrent } from "./concurrency.ts";
-import { configuredHeaderKeys, type HeaderIndexConfig } from "./header-config.ts";
+import {
+  configuredHeaderKeys,
+  type HeaderIndexConfig,
+  validateHeaderIndexConfig,
+  withHeaderKeys,
+} from "./header-config.ts";
+import { writeRepoConfig } from "./repo-config.ts";
 
 /** The keys to fill for a dataset type: the config's and those already indexed in the registry. */
 export async function headerKeysFor(
@@ -138,4 +145,23 @@ export async function backfillHeaders(
     options.onProgress?.(done, missing.length);
   }
   return { keys: indexed.map((k) => k.name), backfilled: done - withoutFile, withoutFile };
+}
+
+/**
+ * Indexes header keys for a dataset type: adds them to `headerIndex` in `butler.yaml` first, so that
+ * datasets written from now on get them, then backfills the datasets that lack them.
+ */
+export async function indexHeaders(
+  butler: Butler,
+  datasetType: string,
+  keys: readonly string[],
+  options: IndexHeadersOptions,
+): Promise<IndexHeadersResult> {
+  butler.checkWriteable("indexHeaders");
+  const type = await butler.registry.getDatasetType(datasetType);
+  const section = validateHeaderIndexConfig(butler.config.raw.headerIndex, butler.config.file);
+  const effective = configuredHeaderKeys(section, type.name, type.storageClass);
+  butler.config.raw.headerIndex = withHeaderKeys(section, type.name, effective, keys);
+  await writeRepoConfig(butler.config.file, butler.config.raw);
+  return backfillHeaders(butler.registry, butler.datastore, type.name, keys, options);
 }

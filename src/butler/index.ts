@@ -2,17 +2,7 @@
  * The butler facade: `Butler` over a repository's registry and datastore, making repositories
  * (`createRepo`, `butler.yaml`), and moving datasets in and out (ingest, export/import, transfers).
  */
-export {
-  Butler,
-  type ButlerGetOptions,
-  type ButlerOpenOptions,
-  type ButlerPutOptions,
-  type DatasetRefURIs,
-  type FileDatasetInput,
-  type GetManyItem,
-  type GetManyOptions,
-  type IngestOptions,
-} from "./butler.ts";
+export { Butler } from "./butler.ts";
 export { mapConcurrent } from "./concurrency.ts";
 export { buildRepoConfig, type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
 export { DeferredDatasetHandle, type DeferredGetOptions } from "./deferred.ts";
@@ -35,6 +25,16 @@ export {
   type QueryHeadersOptions,
   queryHeaders,
 } from "./header-scan.ts";
+export type {
+  ButlerGetOptions,
+  ButlerOpenOptions,
+  ButlerPutOptions,
+  DatasetRefURIs,
+  FileDatasetInput,
+  GetManyItem,
+  GetManyOptions,
+  IngestOptions,
+} from "./options.ts";
 export { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
 export {
   BUTLER_CONFIG_FILE,

@@ -6,10 +6,8 @@
  */
 import { CollectionType, type DatasetRef } from "../core/index.ts";
 import { CollectionTypeError, InvalidArgumentError } from "../errors/index.ts";
-import { getLogger } from "../log.ts";
 import type { Butler } from "./butler.ts";
-
-const timer = getLogger("timer.butler");
+import { timer } from "./timer.ts";
 
 export interface RemoveRunsOptions {
   /** Delete the files too (default true); false forgets the datasets but leaves their files on disk. */

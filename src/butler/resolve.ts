@@ -11,7 +11,7 @@ import {
   type StorageClassFactory,
   splitDatasetTypeName,
 } from "../core/index.ts";
-import { ConflictingDefinitionError, UnknownComponentError } from "../errors/index.ts";
+import { ConflictingDefinitionError, InvalidArgumentError, UnknownComponentError } from "../errors/index.ts";
 import type { Registry } from "../registry/index.ts";
 
 export interface ResolvedDatasetType {
@@ -83,6 +83,15 @@ export function dataIdObject(dataId: DataIdInput | null | undefined): Record<str
   if (dataId instanceof DataCoordinate) return { ...dataId.toObject() };
   if (dataId instanceof Map) return Object.fromEntries(dataId);
   return { ...(dataId as Record<string, unknown>) };
+}
+
+/** A ref names its dataset, so a data ID given beside it is refused rather than ignored. */
+export function refuseDataIdBesideRef(dataId: DataIdInput | null | undefined, operation: string): void {
+  if (Object.keys(dataIdObject(dataId)).length > 0) {
+    throw new InvalidArgumentError(
+      `${operation}: a DatasetRef was given, so a data ID may not be given too (the ref already names the dataset)`,
+    );
+  }
 }
 
 /**

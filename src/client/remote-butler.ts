@@ -8,7 +8,7 @@
 
 import { mapConcurrent } from "../butler/concurrency.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
-import { dataIdObject, formatDataId, mergeDataId } from "../butler/resolve.ts";
+import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
 import {
   type DataIdInput,
   DatasetRef,
@@ -229,11 +229,7 @@ export class RemoteButler {
     check = true,
   ): Promise<Located> {
     if (refOrType instanceof DatasetRef) {
-      if (Object.keys(dataIdObject(dataId)).length > 0) {
-        throw new InvalidArgumentError(
-          `${operation}: a DatasetRef was given, so a data ID may not be given too (the ref already names the dataset)`,
-        );
-      }
+      refuseDataIdBesideRef(dataId, operation);
       const component = refOrType.datasetType.component ?? undefined;
       const ref = refOrType.makeCompositeRef();
       if (check) this.#check(ref.datasetType.storageClass, component, options);

@@ -58,15 +58,15 @@ export type {
   QueryDimensionRecordsOptions,
   QueryOptions,
 } from "./queries/query-options.ts";
-export {
-  type ExpandDataIdOptions,
-  Registry,
-  type RegistryCreateOptions,
-  type RegistryDatabaseInput,
-  type RegistryInternals,
-  type RegistryOpenOptions,
-  type SharedDatabase,
-} from "./registry.ts";
+export { Registry } from "./registry.ts";
+export type {
+  ExpandDataIdOptions,
+  RegistryCreateOptions,
+  RegistryDatabaseInput,
+  RegistryInternals,
+  RegistryOpenOptions,
+  SharedDatabase,
+} from "./registry-options.ts";
 export { calibsTableName, tagsTableName } from "./schema/dataset-tables.ts";
 export {
   elementColumnFor,

@@ -1,4 +1,3 @@
-import { type Kysely, sql } from "kysely";
 import {
   CollectionType,
   DataCoordinate,
@@ -10,23 +9,17 @@ import {
   type DimensionGroup,
   type DimensionRecord,
   type DimensionRecordValue,
-  DimensionUniverse,
+  type DimensionUniverse,
   defaultUniverse,
   normalizeUuid,
   parseDataId,
-  type RecordsInput,
   type Timespan,
 } from "../core/index.ts";
-import {
-  ConflictingDefinitionError,
-  DatasetTypeError,
-  DimensionRecordNotFoundError,
-  ReadOnlyRegistryError,
-  SchemaVersionError,
-} from "../errors/index.ts";
+import { DimensionRecordNotFoundError, ReadOnlyRegistryError } from "../errors/index.ts";
+import { componentRefOf, parentDatasets, splitComponentName } from "./component-names.ts";
 import { RegistryDatabase } from "./database.ts";
 import { type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
-import type { DynamicSchema, RegistryDialect } from "./dialects/registry-dialect.ts";
+import type { RegistryDialect } from "./dialects/registry-dialect.ts";
 import { AssociationManager } from "./managers/association-manager.ts";
 import { CollectionManager, type QueryCollectionsOptions } from "./managers/collection-manager.ts";
 import { DataIdExpander } from "./managers/data-id-expander.ts";
@@ -58,64 +51,17 @@ import type {
   QueryDatasetsOptions,
   QueryDimensionRecordsOptions,
 } from "./queries/query-options.ts";
-import { createSchema } from "./schema/create-schema.ts";
+import type {
+  ExpandDataIdOptions,
+  RegistryCreateOptions,
+  RegistryDatabaseInput,
+  RegistryInternals,
+  RegistryOpenOptions,
+  SharedDatabase,
+} from "./registry-options.ts";
 import { HEADER_TABLES } from "./schema/header-tables.ts";
-import { ATTRIBUTES, checkSchemaVersion, SCHEMA_VERSION } from "./schema/schema-version.ts";
+import { initializeRegistryDatabase, loadRegistryDatabase } from "./schema/registry-setup.ts";
 import { TABLES } from "./schema/static-tables.ts";
-
-/** Where a registry's database is: a URI for `openDialect`, or an opened dialect. */
-export type RegistryDatabaseInput = string | RegistryDialect;
-
-export interface RegistryCreateOptions {
-  /** A database URI (file path, `sqlite:///…`, `postgresql://…`) or an opened dialect. */
-  readonly db: RegistryDatabaseInput;
-  /** The dimension universe of the new repository (the default universe when absent). */
-  readonly universe?: DimensionUniverse;
-  /** Engine options for a URI (namespace, busy timeout, pool size). */
-  readonly dialectOptions?: OpenDialectOptions;
-  /** The components hook for queryDatasetTypes (until storage classes are in core). */
-  readonly componentsOf?: ComponentsHook;
-}
-
-/** The registry's database as `Registry.sharedDatabase` lends it out. */
-export interface SharedDatabase {
-  /** The connection to use now: the open transaction's, else the shared one. */
-  current(): Kysely<DynamicSchema>;
-  /** Runs `fn` in a registry transaction (a savepoint inside an open one). */
-  transaction<T>(fn: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T>;
-  /** What CREATE TABLE appends for a small table stored by its primary key (engine-specific). */
-  readonly keyedTableOptions: string;
-}
-
-export interface RegistryOpenOptions {
-  readonly db: RegistryDatabaseInput;
-  /** False (the default is true) opens read-only: every write is a ReadOnlyRegistryError. */
-  readonly writeable?: boolean;
-  readonly dialectOptions?: OpenDialectOptions;
-  readonly componentsOf?: ComponentsHook;
-}
-
-export interface ExpandDataIdOptions {
-  /** The dimensions of the data ID; inferred from its keys when absent. */
-  readonly dimensions?: DimensionGroup | Iterable<string>;
-  /** Records already known, by element name, used instead of being looked up. */
-  readonly records?: RecordsInput;
-  /** Values for dimensions the data ID lacks. */
-  readonly defaults?: DataIdInput | null;
-}
-
-/** The building blocks the query system uses (tables, managers); not a stable public API. */
-export interface RegistryInternals {
-  readonly database: RegistryDatabase;
-  readonly collections: CollectionManager;
-  readonly datasetTypes: DatasetTypeManager;
-  readonly dimensions: DimensionRecordManager;
-  readonly expander: DataIdExpander;
-  readonly datasets: DatasetManager;
-  readonly search: DatasetSearch;
-  readonly summaries: SummaryManager;
-  readonly headers: HeaderIndexManager;
-}
 
 /**
  * The SQL registry: dimension records, collections, dataset types and datasets, on any engine a
@@ -188,22 +134,7 @@ export class Registry {
     const dialect = await toDialect(options.db, options.dialectOptions ?? {});
     try {
       const database = new RegistryDatabase(dialect);
-      await dialect.prepareNamespace();
-      if (await dialect.hasTable(TABLES.attributes)) {
-        throw new ConflictingDefinitionError(
-          `a registry already exists in ${dialect.location}; open it with Registry.open, or use an empty database`,
-        );
-      }
-      await database.transaction(async () => {
-        await createSchema(database, universe);
-        await database.insert(TABLES.attributes, [
-          { name: ATTRIBUTES.schemaVersion, value: String(SCHEMA_VERSION) },
-          { name: ATTRIBUTES.dimensionsConfig, value: JSON.stringify(universe.config) },
-          { name: ATTRIBUTES.universeVersion, value: String(universe.version) },
-          { name: ATTRIBUTES.universeNamespace, value: universe.namespace },
-          { name: ATTRIBUTES.createdBy, value: "butler-ts" },
-        ]);
-      });
+      await initializeRegistryDatabase(database, universe);
       return new Registry(database, universe, true, options.componentsOf);
     } catch (err) {
       if (typeof options.db === "string") await dialect.close();
@@ -224,32 +155,7 @@ export class Registry {
     });
     try {
       const database = new RegistryDatabase(dialect);
-      if (!(await dialect.hasTable(TABLES.attributes))) {
-        throw new SchemaVersionError(
-          null,
-          String(SCHEMA_VERSION),
-          `no registry in ${dialect.location}: the ${TABLES.attributes} table is missing; create one with Registry.create`,
-        );
-      }
-      const rows = await database.rows<{ name: string; value: string }>(
-        sql`SELECT name, value FROM ${sql.table(TABLES.attributes)}`,
-      );
-      const attributes = new Map(rows.map((r) => [r.name, r.value]));
-      await checkSchemaVersion(database, attributes.get(ATTRIBUTES.schemaVersion), {
-        migrate: writeable,
-        setVersion: async (version) => {
-          await database.upsert(
-            TABLES.attributes,
-            [{ name: ATTRIBUTES.schemaVersion, value: String(version) }],
-            ["name"],
-          );
-        },
-      });
-      const config = attributes.get(ATTRIBUTES.dimensionsConfig);
-      const universe =
-        config === undefined
-          ? defaultUniverse()
-          : DimensionUniverse.fromConfig(JSON.parse(config) as unknown);
+      const universe = await loadRegistryDatabase(database, writeable);
       return new Registry(database, universe, writeable, options.componentsOf);
     } catch (err) {
       if (typeof options.db === "string") await dialect.close();
@@ -587,37 +493,11 @@ export class Registry {
     dataId: DataIdInput,
     options: FindDatasetOptions = {},
   ): Promise<DatasetRef | null> {
-    const component = typeof datasetType === "string" ? this.#splitComponent(datasetType) : undefined;
+    const component =
+      typeof datasetType === "string" ? splitComponentName(datasetType, this.componentsOf) : undefined;
     if (component === undefined) return this.#search.findDataset(datasetType, dataId, options);
     const parent = await this.#search.findDataset(component.parent, dataId, options);
-    return parent === null ? null : this.#componentRef(parent, component.component);
-  }
-
-  /**
-   * `parent.component` names: the parent and the component when the parent is registered-looking and
-   * the registry knows its storage class's components (through `componentsOf`); else undefined.
-   */
-  #splitComponent(name: string): { parent: string; component: string } | undefined {
-    const dot = name.indexOf(".");
-    if (dot <= 0 || this.componentsOf === undefined) return undefined;
-    return { parent: name.slice(0, dot), component: name.slice(dot + 1) };
-  }
-
-  /** The component ref of a parent ref, with the component's storage class from `componentsOf`. */
-  #componentRef(parent: DatasetRef, component: string): DatasetRef {
-    const components = this.componentsOf?.(parent.datasetType.storageClass) ?? [];
-    const storageClass = Array.isArray(components)
-      ? undefined
-      : (components as Readonly<Record<string, string>>)[component];
-    const known = Array.isArray(components) ? components.includes(component) : storageClass !== undefined;
-    if (!known) {
-      const names = Array.isArray(components) ? components : Object.keys(components);
-      throw new DatasetTypeError(
-        `${parent.datasetType.name} (storage class ${parent.datasetType.storageClass}) has no component ` +
-          `'${component}'; its components: ${names.join(", ") || "none"}`,
-      );
-    }
-    return parent.makeComponentRef(component, storageClass ?? parent.datasetType.storageClass);
+    return parent === null ? null : componentRefOf(parent, component.component, this.componentsOf);
   }
 
   /** Find-first search for many data IDs, or all, in one SQL statement. */
@@ -644,18 +524,10 @@ export class Registry {
     dimensions: DimensionsInput,
     options: QueryDataIdsOptions = {},
   ): Promise<DataCoordinate[]> {
-    return this.#queries.queryDataIds(dimensions, { ...options, ...this.#parentDatasets(options) });
-  }
-
-  /** A query's `datasets` with component names replaced by their parents' (a component exists with it). */
-  #parentDatasets(options: QueryDataIdsOptions): Pick<QueryDataIdsOptions, "datasets"> {
-    if (options.datasets === undefined) return {};
-    const items = Array.isArray(options.datasets) ? options.datasets : [options.datasets];
-    return {
-      datasets: items.map((item) =>
-        typeof item === "string" ? (this.#splitComponent(item)?.parent ?? item) : item,
-      ) as QueryDataIdsOptions["datasets"],
-    };
+    return this.#queries.queryDataIds(dimensions, {
+      ...options,
+      ...parentDatasets(options, this.componentsOf),
+    });
   }
 
   /**
@@ -666,10 +538,11 @@ export class Registry {
     datasetType: NameExpression | DatasetType | readonly DatasetType[],
     options: QueryDatasetsOptions,
   ): Promise<DatasetRef[]> {
-    const component = typeof datasetType === "string" ? this.#splitComponent(datasetType) : undefined;
+    const component =
+      typeof datasetType === "string" ? splitComponentName(datasetType, this.componentsOf) : undefined;
     if (component === undefined) return this.#queries.queryDatasets(datasetType, options);
     const parents = await this.#queries.queryDatasets(component.parent, options);
-    return parents.map((ref) => this.#componentRef(ref, component.component));
+    return parents.map((ref) => componentRefOf(ref, component.component, this.componentsOf));
   }
 
   /** Records of one dimension element matching the constraints. */
@@ -677,7 +550,10 @@ export class Registry {
     element: string | DimensionElement,
     options: QueryDimensionRecordsOptions = {},
   ): Promise<DimensionRecord[]> {
-    return this.#queries.queryDimensionRecords(element, { ...options, ...this.#parentDatasets(options) });
+    return this.#queries.queryDimensionRecords(element, {
+      ...options,
+      ...parentDatasets(options, this.componentsOf),
+    });
   }
 
   #checkWriteable(operation: string): void {
