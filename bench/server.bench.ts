@@ -12,7 +12,8 @@
  * - The scan: bench/server/scan.ts.
  *
  * Requests/s and p50/p99 latency over `--duration` ms after `--warmup` ms. `--profile DIR` writes a CPU
- * profile of each `butler serve` process (node --cpu-prof) to DIR.
+ * profile of each `butler serve` process (node --cpu-prof) to DIR; `--cases find,raw,client` picks cases;
+ * `--no-scan` leaves the scan out.
  *
  *   npm run bench:server [-- --concurrency 50 --duration 5000 --registries sqlite,postgres --rtt 10 --profile DIR]
  */
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     repeat: { type: "string", default: "3" },
     "no-scan": { type: "boolean", default: false },
     profile: { type: "string" },
+    cases: { type: "string", default: "find,raw,client" },
   },
 });
 const SETTINGS: CaseSettings = {
@@ -52,8 +54,14 @@ const SETTINGS: CaseSettings = {
   warmupMs: Number(args.warmup),
 };
 const REGISTRIES = args.registries.split(",").map((r) => {
-  if (r !== "sqlite" && r !== "postgres") throw new Error(`--registries: unknown '${r}'; accepted: sqlite, postgres`);
+  if (r !== "sqlite" && r !== "postgres")
+    throw new Error(`--registries: unknown '${r}'; accepted: sqlite, postgres`);
   return r as RegistryKind;
+});
+const CASES = args.cases.split(",").map((c) => {
+  if (c !== "find" && c !== "raw" && c !== "client")
+    throw new Error(`--cases: unknown '${c}'; accepted: find, raw, client`);
+  return c as "find" | "raw" | "client";
 });
 const CLI = new URL("../src/cli/butler.ts", import.meta.url).pathname;
 const SERVING = /^Serving \S+ at (http:\/\/\S+)$/m;
@@ -102,7 +110,8 @@ async function benchServe(repo: BenchRepo, auth: "none" | "tokens"): Promise<voi
       label,
       await runServerCases(server.url, repo.dataIds, SETTINGS, {
         ...(token === undefined ? {} : { token }),
-        ...(auth === "tokens" ? { cases: ["find", "raw"] as const } : {}),
+        // RemoteButler.get's own client work is the same with a token; once is enough.
+        cases: auth === "tokens" ? CASES.filter((c) => c !== "client") : CASES,
       }),
     );
   } finally {
@@ -157,14 +166,21 @@ async function main(): Promise<void> {
   console.log(
     `load average at start: ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(", ")}; ${SETTINGS.concurrency} clients, ${SETTINGS.durationMs} ms per case after ${SETTINGS.warmupMs} ms warm-up`,
+      .join(
+        ", ",
+      )}; ${SETTINGS.concurrency} clients, ${SETTINGS.durationMs} ms per case after ${SETTINGS.warmupMs} ms warm-up`,
   );
   const repos: BenchRepo[] = [];
   let scan: { directMs: number; serverMs: number; datasets: number } | undefined;
   try {
-    const demo = { visits: Number(args.visits), detectors: Number(args.detectors), size: [64, 64] as [number, number] };
+    const demo = {
+      visits: Number(args.visits),
+      detectors: Number(args.detectors),
+      size: [64, 64] as [number, number],
+    };
     for (const kind of REGISTRIES) repos.push(await makeBenchRepo(dir, kind, demo));
-    const yardstickRepo = repos.find((r) => r.kind === "sqlite") ?? (await makeBenchRepo(dir, "sqlite", demo));
+    const yardstickRepo =
+      repos.find((r) => r.kind === "sqlite") ?? (await makeBenchRepo(dir, "sqlite", demo));
     const yardstick = await startChild(
       new URL("server/baseline-server.ts", import.meta.url).pathname,
       [join(yardstickRepo.dir, "gen3.sqlite3")],
@@ -188,7 +204,11 @@ async function main(): Promise<void> {
         repeat: Number(args.repeat),
         cli: CLI,
       });
-      scan = { datasets: result.datasets, directMs: median(result.directMs), serverMs: median(result.serverMs) };
+      scan = {
+        datasets: result.datasets,
+        directMs: median(result.directMs),
+        serverMs: median(result.serverMs),
+      };
     }
   } finally {
     for (const repo of repos) await repo.drop();

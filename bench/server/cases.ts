@@ -3,10 +3,11 @@
  * `calexp.metadata` gets, both as the two raw requests a client makes (get_file_by_data_id, then the
  * signed ranged read of the primary header) and through RemoteButler.get (the client's own work too).
  */
-import { RemoteButler } from "../../src/client/remote-butler.ts";
+
 import type { GetFileByDataIdResponse } from "../../src/client/protocol.ts";
-import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
+import { RemoteButler } from "../../src/client/remote-butler.ts";
 import type { FitsByteIndex } from "../../src/datastore/byte-index.ts";
+import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
 import { LoadClient } from "./http.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 
@@ -34,12 +35,15 @@ async function rawMetadataGet(client: LoadClient, base: string, dataId: unknown)
     collections: DEMO_RUN,
   });
   const info = answer.file_info.find((f) => f.record.component === null);
-  if (answer.dataset_ref === null || info === undefined) throw new Error(`no calexp for ${JSON.stringify(dataId)}`);
+  if (answer.dataset_ref === null || info === undefined)
+    throw new Error(`no calexp for ${JSON.stringify(dataId)}`);
   const primary = (info.record.byte_index as FitsByteIndex).hdus[0]!;
   const last = primary.headerOffset + primary.headerLength - 1;
   const header = await client.get(pathOf(info.url), { range: `bytes=${primary.headerOffset}-${last}` }, 206);
   if (header.length !== primary.headerLength || !header.startsWith("SIMPLE  =")) {
-    throw new Error(`the signed read gave ${header.length} bytes, not the ${primary.headerLength} of a header`);
+    throw new Error(
+      `the signed read gave ${header.length} bytes, not the ${primary.headerLength} of a header`,
+    );
   }
 }
 

@@ -22,7 +22,8 @@ export class LoadClient {
       headers: { ...this.#headers, ...headers },
     });
     const text = await res.body.text();
-    if (res.statusCode !== expect) throw new Error(`GET ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+    if (res.statusCode !== expect)
+      throw new Error(`GET ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
     return text;
   }
 
@@ -35,7 +36,8 @@ export class LoadClient {
       body: JSON.stringify(body),
     });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`POST ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+    if (res.statusCode !== 200)
+      throw new Error(`POST ${path}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
     return JSON.parse(text) as T;
   }
 

@@ -68,10 +68,12 @@ export async function makeBenchRepo(
 export async function createToken(dir: string): Promise<string> {
   const butler = await Butler.open(dir, { writeable: true });
   try {
-    const { token } = await butler.registry.tokens.create({ user: "bench", groups: [], expiresAt: null }, Date.now());
+    const { token } = await butler.registry.tokens.create(
+      { user: "bench", groups: [], expiresAt: null },
+      Date.now(),
+    );
     return token;
   } finally {
     await butler.close();
   }
 }
-

@@ -84,7 +84,9 @@ export async function runScan(parent: string, settings: ScanSettings): Promise<S
         directMs.push(d);
         serverMs.push(s);
       }
-      console.log(`  scan ${i === 0 ? "warm-up" : i}: direct ${d.toFixed(0)} ms, through the server ${s.toFixed(0)} ms`);
+      console.log(
+        `  scan ${i === 0 ? "warm-up" : i}: direct ${d.toFixed(0)} ms, through the server ${s.toFixed(0)} ms`,
+      );
     }
     return { datasets: refs.length, directMs, serverMs };
   } finally {
