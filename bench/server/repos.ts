@@ -1,14 +1,13 @@
 /**
  * The repositories of `npm run bench:server`: the demo survey with a SQLite registry, or with its
- * registry in a fresh PostgreSQL database (dropped at the end), and bearer tokens for them.
+ * registry in a fresh PostgreSQL database at REGISTRY_PG_URI (dropped at the end), and bearer tokens for them.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import pg from "pg";
 import { Butler } from "../../src/butler/index.ts";
 import { DEMO_RUN, type DemoOptions, makeDemoRepo } from "../../src/demo/demo-survey.ts";
-
-export const PG_SERVER = process.env.REGISTRY_PG_URI ?? "postgresql://postgres@127.0.0.1:5432";
+import { PG_SERVER_URI } from "../../test/registry/registry-support.ts";
+import { adminQuery } from "../../test/server/server-support.ts";
 
 export type RegistryKind = "sqlite" | "postgres";
 
@@ -18,16 +17,6 @@ export interface BenchRepo {
   /** The calexps' data IDs, for requests to vary over. */
   readonly dataIds: readonly Record<string, unknown>[];
   drop(): Promise<void>;
-}
-
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Writes the demo survey under `parent/<kind>` with its registry in SQLite or a new PostgreSQL database. */
@@ -40,11 +29,11 @@ export async function makeBenchRepo(
   let database: string | undefined;
   if (kind === "postgres") {
     database = `butler_bench_${randomBytes(6).toString("hex")}`;
-    await admin(`CREATE DATABASE ${database}`);
+    await adminQuery(`CREATE DATABASE ${database}`);
   }
   await makeDemoRepo(dir, {
     ...demo,
-    ...(database === undefined ? {} : { registryDb: `${PG_SERVER}/${database}?namespace=demo` }),
+    ...(database === undefined ? {} : { registryDb: `${PG_SERVER_URI}/${database}?namespace=demo` }),
   });
   const butler = await Butler.open(dir, { collections: DEMO_RUN });
   let dataIds: Record<string, unknown>[];
@@ -59,7 +48,7 @@ export async function makeBenchRepo(
     dir,
     dataIds,
     async drop() {
-      if (database !== undefined) await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      if (database !== undefined) await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     },
   };
 }
