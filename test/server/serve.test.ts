@@ -3,7 +3,6 @@
  * with the key from BUTLER_SERVER_SIGNING_KEY, and closes cleanly on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,39 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { makeDemoRepo } from "../../src/demo/demo-survey.ts";
 import { signQuery } from "../../src/server/signing.ts";
-import { BUTLER_BIN } from "../support/cli.ts";
-import { DEMO, get, post } from "./server-support.ts";
-
-/** Starts `butler serve ARGS…`; resolves with the process and the URLs it printed once `count` are out. */
-async function startServe(
-  args: string[],
-  env: Record<string, string> = {},
-  count = 1,
-): Promise<{ urls: string[]; stop(): Promise<{ status: number | null; stderr: string }> }> {
-  const child = spawn(process.execPath, [BUTLER_BIN, "serve", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  const urls = await new Promise<string[]>((resolve, reject) => {
-    let stdout = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-      const found = [...stdout.matchAll(/^Serving \S+ at (http:\/\/\S+)$/gm)].map((m) => m[1]!);
-      if (found.length >= count) resolve(found);
-    });
-    child.on("close", () => reject(new Error(`butler serve exited: ${stderr}`)));
-  });
-  return {
-    urls,
-    async stop() {
-      child.kill("SIGTERM");
-      return { status: await exited, stderr };
-    },
-  };
-}
+import { DEMO, get, post, startServe } from "./server-support.ts";
 
 describe("butler serve", () => {
   let dir: string;

@@ -2,6 +2,7 @@
  * Shared setup for server tests: a small demo repository (SQLite, or PostgreSQL in a fresh database),
  * served by createServerApp on a free loopback port, and helpers to call it over real HTTP.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { DEMO_CHAIN, type DemoOptions, makeDemoRepo } from "../../src/demo/demo-
 import { createServerApp, type ServerAppOptions } from "../../src/server/app.ts";
 import { randomSigningKey } from "../../src/server/signing.ts";
 import { type DialectName, PG_SERVER_URI } from "../registry/registry-support.ts";
+import { BUTLER_BIN } from "../support/cli.ts";
 
 export { enabledDialects } from "../registry/registry-support.ts";
 
@@ -86,7 +88,7 @@ export async function closeApp(app: FastifyInstance | undefined): Promise<void> 
   await app.close();
 }
 
-async function adminQuery(text: string): Promise<void> {
+export async function adminQuery(text: string): Promise<void> {
   const admin = new pg.Client({ connectionString: `${PG_SERVER_URI}/postgres` });
   await admin.connect();
   try {
@@ -133,4 +135,35 @@ export function jsonLines(text: string): Json[] {
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => JSON.parse(line));
+}
+
+/** Starts `butler serve ARGS…`; resolves with the process and the URLs it printed once `count` are out. */
+export async function startServe(
+  args: string[],
+  env: Record<string, string> = {},
+  count = 1,
+): Promise<{ urls: string[]; stop(): Promise<{ status: number | null; stderr: string }> }> {
+  const child = spawn(process.execPath, [BUTLER_BIN, "serve", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const urls = await new Promise<string[]>((resolve, reject) => {
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      const found = [...stdout.matchAll(/^Serving \S+ at (http:\/\/\S+)$/gm)].map((m) => m[1]!);
+      if (found.length >= count) resolve(found);
+    });
+    child.on("close", () => reject(new Error(`butler serve exited: ${stderr}`)));
+  });
+  return {
+    urls,
+    async stop() {
+      child.kill("SIGTERM");
+      return { status: await exited, stderr };
+    },
+  };
 }
