@@ -129,10 +129,9 @@ export class ServerConnection {
         while (newline >= 0) {
           const total = handle(pending.slice(0, newline));
           pending = pending.slice(newline + 1);
-          if (total !== undefined) {
-            await discardBody(res);
-            return total;
-          }
+          // Leaving the loop ends the body's iterator, which releases the body; waiting here for the
+          // body to drain instead could wait for an end the paused iterator never reads.
+          if (total !== undefined) return total;
           newline = pending.indexOf("\n");
         }
       }

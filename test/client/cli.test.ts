@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
-import { runBuiltButler } from "../support/cli.ts";
+import { runButler } from "../support/cli.ts";
 import { DEMO_CHAIN, makeSmallDemo, type ServedDemo, serve } from "./helpers.ts";
 
 let served: ServedDemo;
@@ -28,7 +28,7 @@ after(async () => {
 
 /** Runs a command on the served repository's URL; it must succeed. */
 async function onServer(command: string, ...args: string[]): Promise<string> {
-  const run = await runBuiltButler(command, served.url, ...args);
+  const run = await runButler(command, served.url, ...args);
   assert.equal(run.status, 0, run.stderr);
   return run.stdout;
 }
@@ -89,7 +89,7 @@ describe("the CLI on a server URL", () => {
   });
 
   test("a command that needs the repository itself says so", async () => {
-    const run = await runBuiltButler("remove-runs", served.url, "DemoCam/runs/demo", "--no-confirm");
+    const run = await runButler("remove-runs", served.url, "DemoCam/runs/demo", "--no-confirm");
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /needs the repository itself/);
   });

@@ -3,13 +3,6 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 
 export const BUTLER_BIN = join(import.meta.dirname, "../butler-from-source.js");
-/**
- * The built command (dist/bin, made by `npm ci` and before `npm test`). Tests of commands that talk to
- * a server use it: a command run from the sources imports undici and the client through tsx's loader
- * thread, and on a busy machine Node 20 can lose that thread's answer, leaving the command waiting for
- * an import that never completes.
- */
-export const BUILT_BUTLER_BIN = join(import.meta.dirname, "../../dist/bin/butler.js");
 /** A command that has not finished in this long is killed and reported, so a hang fails its test. */
 const COMMAND_TIMEOUT_MS = 180_000;
 
@@ -22,11 +15,6 @@ export interface CliRun {
 /** Runs `butler ARGS…` from the sources and collects its output and exit status. */
 export function runButler(...args: string[]): Promise<CliRun> {
   return runCommand(BUTLER_BIN, args);
-}
-
-/** Runs the built `butler ARGS…` and collects its output and exit status. */
-export function runBuiltButler(...args: string[]): Promise<CliRun> {
-  return runCommand(BUILT_BUTLER_BIN, args);
 }
 
 function runCommand(bin: string, args: string[]): Promise<CliRun> {
