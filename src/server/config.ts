@@ -6,6 +6,7 @@
 import { createWriteStream, readFileSync, type WriteStream } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse } from "yaml";
+import { REPO_NAME_PATTERN } from "../client/protocol.ts";
 import { ServerConfigError } from "../errors/index.ts";
 import { ConfigSection, describe } from "./config-reader.ts";
 import { trustedAddresses } from "./guard/authenticate.ts";
@@ -23,7 +24,6 @@ import { MIN_SIGNING_KEY_BYTES } from "./signing.ts";
 export const SIGNING_KEY_ENV = "BUTLER_SERVER_SIGNING_KEY";
 export { MIN_SIGNING_KEY_BYTES };
 
-const REPOSITORY_NAME = /^[A-Za-z0-9_.-]+$/;
 /** Largest request body by default: 10,000 ids or a large upload of data IDs fit with room. */
 export const DEFAULT_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -159,7 +159,7 @@ function readRepositories(top: ConfigSection, baseDir: string): ConfiguredReposi
     );
   }
   return Object.keys(raw).map((name) => {
-    if (!REPOSITORY_NAME.test(name)) {
+    if (!REPO_NAME_PATTERN.test(name)) {
       throw new ServerConfigError(
         `repositories.${name}`,
         "is not an accepted repository name; accepted: letters, digits, '_', '.' and '-'",
