@@ -95,6 +95,9 @@ export interface RegistryDialect {
    */
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown>;
 
+  /** `rowsTable` of rows already encoded by `rowsToJson` (or of a statement template's slot). */
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown>;
+
   /**
    * A case-sensitive match of `expr` against a glob `pattern` (a bound string in which `*` is any run of
    * characters and `?` any one character; nothing else is special).
