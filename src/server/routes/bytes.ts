@@ -20,10 +20,7 @@ import { checkSignature } from "../signing.ts";
 const RELAY_CHUNK = 4 * 1024 * 1024;
 
 /** A satisfiable `[start, end]` (inclusive) of a file of `size` bytes, or undefined for no Range. */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | undefined {
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
   if (header === undefined) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   const unsatisfiable = () =>
