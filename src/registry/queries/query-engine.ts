@@ -31,7 +31,7 @@ import type {
   QueryDimensionRecordsOptions,
   QueryOptions,
 } from "./query-options.ts";
-import { regionsOverlap } from "./spatial.ts";
+import { regionSelection, regionsOverlap } from "./spatial.ts";
 import { conjuncts } from "./where-scope.ts";
 
 /**
@@ -341,7 +341,7 @@ export class QueryEngine {
     const items = [...select];
     for (const [i, term] of plan.order.entries()) items.push(sql`${term.sql} AS ${sql.id(`__o${i}`)}`);
     for (const [element, alias] of plan.regionColumns) {
-      items.push(sql`${plan.joins.column(element, "region")} AS ${sql.id(alias)}`);
+      items.push(sql`${regionSelection(this.#universe, element, plan.joins)} AS ${sql.id(alias)}`);
     }
     const from = plan.joins.from;
     const where = plan.conditions.length > 0 ? sql`WHERE ${sql.join(plan.conditions, sql` AND `)}` : sql``;
@@ -359,7 +359,9 @@ export class QueryEngine {
       sql`${ctes}SELECT * FROM (${query}) AS q ${orderBy} ${limit}`,
     );
     if (!inCode) return rows;
-    const kept = rows.filter((row) => plan.spatial.every((c) => regionsOverlap(c, plan.regionColumns, row)));
+    const kept = rows.filter((row) =>
+      plan.spatial.every((c) => regionsOverlap(this.#universe, c, plan.regionColumns, row)),
+    );
     // The region columns made rows distinct that are the same once they are dropped: keep the first.
     const hidden = new Set(plan.regionColumns.values());
     const seen = new Set<string>();
