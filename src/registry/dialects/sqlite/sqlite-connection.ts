@@ -11,6 +11,10 @@ export interface BetterSqliteStatement {
 
 /** The slice of a better-sqlite3 database the registry calls. */
 export interface BetterSqliteDatabase {
+  /** The file opened (`:memory:` or empty for a database in memory). */
+  readonly name?: string;
+  /** Whether the database lives in memory only. */
+  readonly memory?: boolean;
   prepare(sql: string): BetterSqliteStatement;
   pragma(source: string, options?: { simple?: boolean }): unknown;
   close(): void;
