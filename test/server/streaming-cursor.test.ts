@@ -3,7 +3,8 @@
  * page and reads no further, the database still holds the cursor with the rest of the result unread
  * (the server waits on the socket, not on a whole result in memory); when the client disconnects the
  * cursor is closed on the database's side (PostgreSQL: pg_stat_activity; SQLite: the WAL checkpoint an
- * open reader holds back completes, and writes go on meanwhile).
+ * open reader holds back completes, and writes go on meanwhile). A stream held past the query time limit
+ * ends with an in-band error line after its pages, and its cursor is closed too.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -22,7 +23,16 @@ for (const dialect of enabledDialects()) {
     let writer: Butler;
     let writes = 0;
     before(async () => {
-      served = await serveDemo(dialect);
+      served = await serveDemo(dialect, {
+        plugins: [
+          async (app) => {
+            app.addHook("onRequest", async (request) => {
+              const limit = request.headers["x-test-time-limit-ms"];
+              if (typeof limit === "string") request.queryTimeoutMs = Number(limit);
+            });
+          },
+        ],
+      });
       // The server's butler is read-only; writes come from another one, as from another process.
       writer = await Butler.open(join(served.dir, "repo"), { writeable: true });
       const registry = writer.registry;
@@ -92,6 +102,37 @@ for (const dialect of enabledDialects()) {
         open = await cursorOpen();
       }
       assert.equal(open, false, "the disconnect closed the cursor");
+    });
+
+    test("past the time limit, a stream held at its first page ends with an in-band error; the cursor is closed", async () => {
+      const response = await fetch(`${served.base}/v1/query/data_ids`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-test-time-limit-ms": "1000" },
+        body: JSON.stringify({ dimensions: ["detector", "physical_filter"], where: "instrument = 'Cam'" }),
+      });
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      while (!text.includes("\n")) text += decoder.decode((await reader.read()).value);
+      assert.equal(JSON.parse(text.slice(0, text.indexOf("\n"))).type, "page");
+      // The client reads no further; the time limit ends the query while the server waits on the socket.
+      let open = true;
+      for (let i = 0; i < 400 && open; i++) {
+        await sleep(25);
+        open = await cursorOpen();
+      }
+      assert.equal(open, false, "the time limit closed the cursor");
+      for (let step = await reader.read(); !step.done; step = await reader.read())
+        text += decoder.decode(step.value);
+      const lines = text
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      const rows = lines.filter((l) => l.type === "page").reduce((n, l) => n + l.rows.length, 0);
+      assert.ok(rows >= 2000 && rows < FILTERS * DETECTORS, `${rows} rows sent before the limit`);
+      assert.equal(lines.at(-1).type, "error");
+      assert.equal(lines.at(-1).error_type, "QUERY_TIME_LIMIT");
+      assert.equal(lines.filter((l) => l.type === "end").length, 0);
     });
 
     test("read to the end, the same query gives every row once, in pages of at most 2,000", async () => {
