@@ -6,6 +6,7 @@
  * locally, upload to a signed URL and let the server register the dataset (`remote-put.ts`).
  */
 
+import type { ButlerApi } from "../butler/butler-api.ts";
 import { mapConcurrent } from "../butler/concurrency.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
 import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
@@ -95,7 +96,7 @@ export function isServerUrl(repo: string): boolean {
   return /^https?:\/\//i.test(repo) && repo.includes(`${REPO_PREFIX}/`);
 }
 
-export class RemoteButler {
+export class RemoteButler implements ButlerApi {
   /** The repository's URL on the server. */
   readonly url: string;
   readonly connection: ServerConnection;
