@@ -53,6 +53,8 @@ export interface ButlerApi {
   /** Default data ID values. */
   readonly dataId: Readonly<Record<string, unknown>>;
   close(): Promise<void>;
+  /** The ref of one component of a dataset (checked against its storage class). */
+  componentRef(ref: DatasetRef, component: string): DatasetRef;
 
   get<T = unknown>(refOrType: RefOrType, dataId?: DataIdInput | null, options?: ButlerGetOptions): Promise<T>;
   getMany<T = unknown>(items: readonly GetManyItem[], options?: GetManyOptions): Promise<T[]>;

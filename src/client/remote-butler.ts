@@ -260,6 +260,15 @@ export class RemoteButler implements ButlerApi {
       options.signal === undefined ? {} : { signal: options.signal },
     );
     if (answer.dataset_ref === null) {
+      // A bad component or parameter is reported before a missing dataset, as a local butler does;
+      // the type is fetched only on this path, so that a found dataset stays one request.
+      if (
+        check &&
+        (componentName !== null || options.parameters !== undefined || options.storageClass !== undefined)
+      ) {
+        const type = await this.registry.getDatasetType(parentName);
+        this.#check(type.storageClass, this.#checkComponent(type, componentName), options);
+      }
       throw new DatasetNotFoundInCollectionsError(parentName, formatDataId(merged), collections);
     }
     const ref = refFromJson(answer.dataset_ref, this.registry.universe).makeCompositeRef();

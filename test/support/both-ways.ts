@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { ButlerApi } from "../../src/butler/butler-api.ts";
 import { Butler, type ButlerOpenOptions } from "../../src/butler/index.ts";
@@ -35,6 +35,8 @@ export interface Way {
 }
 
 export interface BothWaysSuite {
+  /** Runs before the cases of each way (e.g. a put whose ref the cases read). */
+  before(fn: (way: Way) => Promise<void>): void;
   /** Declares a case that runs once per way. */
   test(name: string, body: (way: Way) => Promise<void>): void;
   /**
@@ -47,25 +49,32 @@ export interface BothWaysSuite {
 export interface BothWaysOptions {
   /**
    * Makes the repository in the (not yet existing) directory `repo`, its registry at `db` (a new
-   * database URI of the dialect). Runs once per dialect.
+   * database URI of the dialect).
    */
   make(repo: string, db: string, ctx: DialectContext): Promise<void>;
   /** Options of the suite's butler, each way (default: none). */
   butler?: ButlerOpenOptions;
+  /**
+   * The cases write: each way gets a repository of its own, so that both put the same datasets. By
+   * default both ways share one repository per dialect.
+   */
+  writes?: boolean;
 }
 
 /** A repository served on a loopback port, and the butlers of the file opened over it. */
 interface Harness {
-  repo: string;
+  dir: string;
   app: FastifyInstance;
   served: Butler;
-  url: string;
   opened: ButlerApi[];
   direct: Way;
   server: Way;
 }
 
-async function startHarness(dialect: DialectName, repo: string, options: BothWaysOptions): Promise<Harness> {
+async function startHarness(ctx: DialectContext, options: BothWaysOptions): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "butler-both-ways-"));
+  const repo = join(dir, "repo");
+  await options.make(repo, ctx.newUri(), ctx);
   const served = await Butler.open(repo, { writeable: true });
   const app = await createServerApp({
     repositories: [{ name: "main", butler: served }],
@@ -82,16 +91,15 @@ async function startHarness(dialect: DialectName, repo: string, options: BothWay
   const openServer = async (o: ButlerOpenOptions = {}) => track(await RemoteButler.open(url, o));
   const way = (name: WayName, butler: ButlerApi, open: Way["open"]): Way => ({
     name,
-    dialect,
+    dialect: ctx.dialect,
     repo,
     butler,
     open,
   });
   return {
-    repo,
+    dir,
     app,
     served,
-    url,
     opened,
     direct: way("direct", await openDirect(options.butler), openDirect),
     server: way("server", await openServer(options.butler), openServer),
@@ -104,40 +112,54 @@ async function stopHarness(harness: Harness): Promise<void> {
   harness.app.server.closeAllConnections();
   await harness.app.close();
   await harness.served.close();
+  rmSync(harness.dir, { recursive: true, force: true });
 }
 
-/** Declares `fn`'s cases once per dialect and way, over one repository per dialect made by `options.make`. */
+/**
+ * Declares `fn`'s cases once per dialect and way (`fn` runs once per way, so its variables are the
+ * way's own), over one repository per dialect made by `options.make` (one per way with `writes`).
+ */
 export function bothWays(title: string, options: BothWaysOptions, fn: (suite: BothWaysSuite) => void): void {
   forEachDialect(title, (ctx) => {
-    let harness: Harness | undefined;
-    let dir = "";
-    before(async () => {
-      dir = mkdtempSync(join(tmpdir(), "butler-both-ways-"));
-      const repo = join(dir, "repo");
-      await options.make(repo, ctx.newUri(), ctx);
-      harness = await startHarness(ctx.dialect, repo, options);
-    });
-    after(async () => {
-      if (harness !== undefined) await stopHarness(harness);
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const wayOf = (name: WayName): Way => {
-      if (harness === undefined) throw new Error("the repository was not made: see the suite's before hook");
-      return harness[name];
+    const harnesses: Harness[] = [];
+    const start = async () => {
+      const harness = await startHarness(ctx, options);
+      harnesses.push(harness);
+      return harness;
     };
-    fn({
-      test(name, body) {
-        test(`${name} [direct]`, () => body(wayOf("direct")));
-        test(`${name} [server]`, () => body(wayOf("server")));
-      },
-      directOnly(reason, name, body) {
-        test(`${name} [direct]`, () => {
-          const way = wayOf("direct");
-          return body(way.butler as Butler, way);
-        });
-        test(`${name} [server]`, { skip: `direct only: ${reason}` }, () => {});
-      },
+    let shared: Promise<Harness> | undefined;
+    after(async () => {
+      for (const harness of harnesses.splice(0)) await stopHarness(harness);
     });
+    for (const name of ["direct", "server"] as const) {
+      describe(name, () => {
+        let way: Way | undefined;
+        before(async () => {
+          // Both ways of a reading suite share the first way's repository.
+          const harness = options.writes ? await start() : await (shared ??= start());
+          way = harness[name];
+        });
+        const current = (): Way => {
+          if (way === undefined) throw new Error("the repository was not made: see the before hook's error");
+          return way;
+        };
+        fn({
+          before(hook) {
+            before(() => hook(current()));
+          },
+          test(caseName, body) {
+            test(`${caseName} [${name}]`, () => body(current()));
+          },
+          directOnly(reason, caseName, body) {
+            if (name === "direct") {
+              test(`${caseName} [direct]`, () => body(current().butler as Butler, current()));
+            } else {
+              test(`${caseName} [server]`, { skip: `direct only: ${reason}` }, () => {});
+            }
+          },
+        });
+      });
+    }
   });
 }
 
