@@ -136,7 +136,12 @@ export function bothWays(title: string, options: BothWaysOptions, fn: (suite: Bo
         let way: Way | undefined;
         before(async () => {
           // Both ways of a reading suite share the first way's repository.
-          const harness = options.writes ? await start() : await (shared ??= start());
+          if (options.writes) {
+            way = (await start())[name];
+            return;
+          }
+          if (shared === undefined) shared = start();
+          const harness = await shared;
           way = harness[name];
         });
         const current = (): Way => {
