@@ -111,12 +111,7 @@ export class RegistryDatabase {
       "execute" in query
         ? (on: Kysely<DynamicSchema>) => query.execute(on)
         : (on: Kysely<DynamicSchema>) => on.executeQuery(query) as Promise<QueryResult<unknown>>;
-    if (DEBUG_QUERIES) {
-      const compiled = "execute" in query ? query.compile(db) : query;
-      process.stderr.write(
-        `[registry sql] ${compiled.sql}\n  params: ${JSON.stringify(compiled.parameters, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).slice(0, 500)}\n`,
-      );
-    }
+    if (DEBUG_QUERIES) debugQuery("execute" in query ? query.compile(db) : query);
     const signal = currentQuerySignal();
     if (signal === undefined) return (await run(db)).rows as R[];
     if (signal.aborted) throw new QueryCancelledError({ cause: signal.reason });
@@ -129,6 +124,34 @@ export class RegistryDatabase {
       if (signal.aborted) throw new QueryCancelledError({ cause: err });
       throw err;
     }
+  }
+
+  /**
+   * The rows of a query built with `sql`, at most `pageSize` at a time, from a database cursor (see
+   * `RegistryDialect.pages`): memory holds a page, not the result. Breaking out of the loop closes the
+   * cursor; the current query signal (see `withQuerySignal`) stops it between pages and, where the
+   * engine can, inside one.
+   */
+  async *pages<R = Record<string, unknown>>(
+    query: RawBuilder<unknown>,
+    pageSize: number,
+  ): AsyncGenerator<R[]> {
+    const state = this.#current.getStore();
+    const compiled = query.compile(state?.db ?? this.dialect.kysely);
+    if (DEBUG_QUERIES) debugQuery(compiled);
+    const signal = currentQuerySignal();
+    if (signal?.aborted) throw new QueryCancelledError({ cause: signal.reason });
+    try {
+      for await (const page of this.dialect.pages(compiled, pageSize, { tx: state?.db, signal })) {
+        if (signal?.aborted) break;
+        yield page as R[];
+      }
+    } catch (err) {
+      if (signal?.aborted && !(err instanceof QueryCancelledError))
+        throw new QueryCancelledError({ cause: err });
+      throw err;
+    }
+    if (signal?.aborted) throw new QueryCancelledError({ cause: signal.reason });
   }
 
   /** A relation of bound values (see `RegistryDialect.rowsTable`). */
@@ -173,4 +196,10 @@ export class RegistryDatabase {
   classifyError(err: unknown): DatabaseErrorKind {
     return this.dialect.classifyError(err);
   }
+}
+
+function debugQuery(compiled: CompiledQuery): void {
+  process.stderr.write(
+    `[registry sql] ${compiled.sql}\n  params: ${JSON.stringify(compiled.parameters, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).slice(0, 500)}\n`,
+  );
 }

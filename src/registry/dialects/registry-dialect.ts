@@ -1,4 +1,4 @@
-import type { Kysely, RawBuilder } from "kysely";
+import type { CompiledQuery, Kysely, RawBuilder } from "kysely";
 
 /**
  * The registry's tables are made at run time (one per dimension element, per dimension group of
@@ -50,6 +50,14 @@ export interface DialectCapabilities {
 
 /** Why a statement failed, as far as generic code needs to know. */
 export type DatabaseErrorKind = "unique" | "foreignKey" | "notNull" | "busy" | "readOnly" | "other";
+
+/** Where a cursor runs (see `RegistryDialect.pages`). */
+export interface PagesContext {
+  /** The open transaction's executor, when the caller is in one. */
+  readonly tx?: Kysely<DynamicSchema> | undefined;
+  /** Aborts when the caller no longer wants the rows. */
+  readonly signal?: AbortSignal | undefined;
+}
 
 /** A column of a relation built from bound values (see `RegistryDialect.rowsTable`). */
 export interface RowsColumn {
@@ -114,6 +122,18 @@ export interface RegistryDialect {
    * where a running statement cannot be stopped (better-sqlite3 runs it on the main thread).
    */
   cancellable?<T>(signal: AbortSignal, run: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T>;
+
+  /**
+   * The rows of `query`, at most `pageSize` at a time, read from a database cursor so that one page is
+   * in memory, not the result. Stopping the iteration (`return()`) closes the cursor; an abort of
+   * `signal` while the database works on a page stops the statement where the engine can. Inside a
+   * transaction (`tx`) the rows come from its connection.
+   */
+  pages(
+    query: CompiledQuery,
+    pageSize: number,
+    context: PagesContext,
+  ): AsyncGenerator<Record<string, unknown>[]>;
 
   /** Creates the namespace (schema) the registry lives in, when the engine has them and one is set. */
   prepareNamespace(): Promise<void>;
