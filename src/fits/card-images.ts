@@ -45,6 +45,8 @@ export class CardImages {
   readonly #cards: (Card | undefined)[];
   /** The header's location; `offset` is where the text starts in the stream. */
   readonly #where: FitsLocation;
+  /** One location for the errors of every card's parse (no allocation per card). */
+  readonly #cardWhere: FitsLocation;
 
   private constructor(
     text: string,
@@ -60,6 +62,7 @@ export class CardImages {
     this.#commentary = commentary;
     this.#cards = cards;
     this.#where = where;
+    this.#cardWhere = { ...where, card: 0, offset: 0 };
   }
 
   /**
@@ -137,7 +140,9 @@ export class CardImages {
     const card = this.#cards[i];
     if (card !== undefined) return card;
     const at = this.#starts[i]!;
-    const where = { ...this.#where, card: at / CARD_LENGTH + 1, offset: (this.#where.offset ?? 0) + at };
+    const where = this.#cardWhere;
+    where.card = at / CARD_LENGTH + 1;
+    where.offset = (this.#where.offset ?? 0) + at;
     const parsed = finish(parseCardImage(this.#text.slice(at, at + CARD_LENGTH), where, true));
     this.#cards[i] = parsed;
     return parsed;

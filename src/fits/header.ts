@@ -19,6 +19,9 @@ export interface SetOptions {
   type?: CardType;
 }
 
+/** `cards` of a header whose cards are held as images (its getter is set in the class). */
+const LAZY_CARDS: PropertyDescriptor = { enumerable: true, configurable: true };
+
 export class Header implements Iterable<Card> {
   /** The cards in file order (parsing any still held as images). */
   declare readonly cards: Card[];
@@ -33,11 +36,15 @@ export class Header implements Iterable<Card> {
     this.#images = cards;
     // An own enumerable property as for parsed headers (deep equality and JSON see the cards), which
     // replaces itself with the parsed array on first access.
-    Object.defineProperty(this, "cards", {
-      enumerable: true,
-      configurable: true,
-      get: () => this.#parseAll(),
-    });
+    Object.defineProperty(this, "cards", LAZY_CARDS);
+  }
+
+  static {
+    // One getter for every header: a getter per header would give each its own hidden class, which
+    // keeps the header and its text alive until a full collection.
+    LAZY_CARDS.get = function cards(this: Header): Card[] {
+      return this.#parseAll();
+    };
   }
 
   /** The value of the first card with `key`, or undefined. */
