@@ -18,7 +18,7 @@ import { withBusyTime } from "./busy-time.ts";
 import type { HeaderCacheCounter } from "./cache/header-cache.ts";
 import type { FileDatastore } from "./file-datastore.ts";
 import type { GetOptions, GetResult } from "./file-datastore-types.ts";
-import { decodePlanned, planDatasetRead } from "./read.ts";
+import { decodePlanned, laterReads, planDatasetRead } from "./read.ts";
 import { displayPath, gapBytesFor, type OpenedRead, openReadSource } from "./read-source.ts";
 import type { StoredFileRecord } from "./records.ts";
 
@@ -61,6 +61,36 @@ export async function getDataset<T = unknown>(
       ? options.record
       : await ds.getRecord(ref.id);
   const openStarted = performance.now();
+  const context = {
+    root: ds.root,
+    limiter: ds.requestLimiter,
+    fileCache: ds.cache,
+    headerCache: ds.headerCache,
+  };
+  const cacheable = () => ds.cache?.isCacheable(cacheSubject(ds.storageClasses, ref, record)) ?? false;
+  // Parts of the value fetched after this get (an Exposure's archived components) open the same stack.
+  const later = laterReads(
+    async () => {
+      await ds.root.connect?.();
+      try {
+        const opened = await openReadSource(context, record, {
+          wholeFile: false,
+          cacheable: cacheable(),
+          metrics: createMetrics(),
+          counter: { hits: 0 },
+        });
+        return opened.release === undefined
+          ? { source: opened.source }
+          : { source: opened.source, release: opened.release };
+      } catch (err) {
+        if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
+          throw new DatasetFileNotFoundError(ref.id, displayPath(ds.root, record.path), { cause: err });
+        }
+        throw err;
+      }
+    },
+    { gapBytes: gapBytesFor(ds.root), size: record.byteIndex?.size },
+  );
   const planned = await planDatasetRead(
     ds.formatters,
     ds.storageClasses,
@@ -70,6 +100,7 @@ export async function getDataset<T = unknown>(
       parameters: options.parameters,
       storageClass: readAs,
       signal: options.signal,
+      later,
     },
     prepared,
   );
@@ -95,16 +126,12 @@ export async function getDataset<T = unknown>(
   let value: unknown;
   try {
     await ds.root.connect?.();
-    opened = await openReadSource(
-      { root: ds.root, limiter: ds.requestLimiter, fileCache: ds.cache, headerCache: ds.headerCache },
-      record,
-      {
-        wholeFile: planned.wholeFile,
-        cacheable: ds.cache?.isCacheable(cacheSubject(ds.storageClasses, ref, record)) ?? false,
-        metrics,
-        counter,
-      },
-    );
+    opened = await openReadSource(context, record, {
+      wholeFile: planned.wholeFile,
+      cacheable: cacheable(),
+      metrics,
+      counter,
+    });
     openedAt = performance.now();
     downloadMs = opened.fetchMs;
     const { source, clock } = withBusyTime(opened.source);
