@@ -68,26 +68,37 @@ export async function getDataset<T = unknown>(
     headerCache: ds.headerCache,
   };
   const cacheable = () => ds.cache?.isCacheable(cacheSubject(ds.storageClasses, ref, record)) ?? false;
-  // Parts of the value fetched after this get (an Exposure's archived components) open the same stack.
+  // Parts of the value fetched after this get (an Exposure's archived components) open the same stack;
+  // `timer.datastore` at debug level reports each such fetch.
   const later = laterReads(
     async () => {
       await ds.root.connect?.();
+      const started = performance.now();
+      const fetched = createMetrics();
+      let opened: OpenedRead;
       try {
-        const opened = await openReadSource(context, record, {
+        opened = await openReadSource(context, record, {
           wholeFile: false,
           cacheable: cacheable(),
-          metrics: createMetrics(),
+          metrics: fetched,
           counter: { hits: 0 },
         });
-        return opened.release === undefined
-          ? { source: opened.source }
-          : { source: opened.source, release: opened.release };
       } catch (err) {
         if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
           throw new DatasetFileNotFoundError(ref.id, displayPath(ds.root, record.path), { cause: err });
         }
         throw err;
       }
+      const release = async () => {
+        await opened.release?.();
+        if (timer.isEnabledFor("debug")) {
+          timer.debug(
+            `Fetched more of ${ds.root.uriOf(record.path)} after the get: took ${(performance.now() - started).toFixed(3)} ms`,
+            { bytes: fetched.bytes, requests: fetched.requests },
+          );
+        }
+      };
+      return { source: opened.source, release };
     },
     { gapBytes: gapBytesFor(ds.root), size: record.byteIndex?.size },
   );
