@@ -1,12 +1,12 @@
 /**
  * The cards of one header kept as their 80-character images, each parsed into a `Card` when it is first
- * read. Keys are read and checked up front, so lookups and filters by key parse nothing; a value (and
- * its syntax) is parsed on first access, exactly as the eager parser would have parsed it. A metadata
+ * read. Keys are read and checked up front, so lookups and filters by key parse nothing; a card's bytes
+ * and value are checked and parsed on first access, exactly as the eager parser would have done. A metadata
  * read keeps most of a header's cards without ever looking at their values, as astropy's lazy cards do.
  */
 import { FitsFormatError, type FitsLocation } from "../errors/index.ts";
 import { CARD_LENGTH, type Card } from "./card.ts";
-import { type ParsedCard, parseCardImage } from "./card-parse.ts";
+import { assertPrintable, type ParsedCard, parseCardImage } from "./card-parse.ts";
 
 const SPACE = 32;
 const EQUALS = 61;
@@ -66,7 +66,7 @@ export class CardImages {
   }
 
   /**
-   * Reads the keys of the first `count` cards of `text` (printable already checked). Undefined when the
+   * Reads the keys of the first `count` cards of `text`. Undefined when the
    * header has CONTINUE cards: long strings span several images and are parsed eagerly. Throws the
    * parser's errors for invalid keywords.
    */
@@ -101,6 +101,7 @@ export class CardImages {
       } else {
         for (let k = 0; k < end; k++) {
           if (!isKeyChar(text.charCodeAt(at + k))) {
+            assertPrintable(text.slice(at, at + CARD_LENGTH), { ...where, card: i + 1, offset: base + at });
             throw new FitsFormatError(`invalid keyword '${key}'`, {
               ...where,
               card: i + 1,
@@ -143,7 +144,7 @@ export class CardImages {
     const where = this.#cardWhere;
     where.card = at / CARD_LENGTH + 1;
     where.offset = (this.#where.offset ?? 0) + at;
-    const parsed = finish(parseCardImage(this.#text.slice(at, at + CARD_LENGTH), where, true));
+    const parsed = finish(parseCardImage(this.#text.slice(at, at + CARD_LENGTH), where));
     this.#cards[i] = parsed;
     return parsed;
   }
