@@ -229,7 +229,7 @@ export class Header implements Iterable<Card> {
     let repeats: Map<string, number[]> | undefined;
     const n = this.length;
     for (let i = 0; i < n; i++) {
-      const k = normalizeKey(this.keyAt(i));
+      const k = this.#images?.lookupKey(i) ?? normalizeKey(this.keyAt(i));
       const first = index.get(k);
       if (first === undefined) {
         index.set(k, i);
