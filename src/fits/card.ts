@@ -35,7 +35,6 @@ export interface Card {
 
 export const CARD_LENGTH = 80;
 export const BLOCK_LENGTH = 2880;
-export const CARDS_PER_BLOCK = 36;
 
 const COMMENTARY_KEYS = new Set(["COMMENT", "HISTORY", ""]);
 

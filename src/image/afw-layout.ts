@@ -31,7 +31,7 @@ function isImageHdu(hdu: HduInfo | undefined): hdu is HduInfo {
 }
 
 /** Image dimensions of a plane HDU (ZNAXIS for compressed ones); a 3-D HDU with NAXIS3 = 1 is 2-D. */
-export function planeShape(hdu: HduInfo, uri?: string): [number, number] {
+function planeShape(hdu: HduInfo, uri?: string): [number, number] {
   const shape = hdu.compression?.shape ?? hdu.naxis;
   const extra = shape.slice(2);
   if (shape.length < 2 || extra.some((n) => n !== 1)) {
@@ -173,7 +173,7 @@ const STRUCTURAL =
   /^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|GROUPS|BSCALE|BZERO|BLANK|TFIELDS|THEAP|TTYPE\d+|TFORM\d+|TUNIT\d+|TDIM\d+|TNULL\d+|TSCAL\d+|TZERO\d+|CHECKSUM|DATASUM|EXTNAME|EXTVER|EXTTYPE|INHERIT|ZIMAGE|ZCMPTYPE|ZBITPIX|ZNAXIS\d*|ZTILE\d+|ZNAME\d+|ZVAL\d+|ZQUANTIZ|ZDITHER0|ZSIMPLE|ZTENSION|ZEXTEND|ZPCOUNT|ZGCOUNT|ZBLANK|ZHECKSUM|ZDATASUM|ZMASKCMP)$/;
 
 /** Keys that describe an HDU's structure or compression (never metadata). */
-export function isStructuralKey(key: string): boolean {
+function isStructuralKey(key: string): boolean {
   return STRUCTURAL.test(normalizeKey(key));
 }
 
