@@ -31,7 +31,7 @@ import type {
   QueryDimensionRecordsOptions,
   QueryOptions,
 } from "./query-options.ts";
-import { regionsOverlap } from "./spatial.ts";
+import { regionSelection, regionsOverlap } from "./spatial.ts";
 import { conjuncts } from "./where-scope.ts";
 
 /**
@@ -398,7 +398,7 @@ export class QueryEngine {
     const items = [...select];
     for (const [i, term] of plan.order.entries()) items.push(sql`${term.sql} AS ${sql.id(`__o${i}`)}`);
     for (const [element, alias] of plan.regionColumns) {
-      items.push(sql`${plan.joins.column(element, "region")} AS ${sql.id(alias)}`);
+      items.push(sql`${regionSelection(this.#universe, element, plan.joins)} AS ${sql.id(alias)}`);
     }
     const from = plan.joins.from;
     const where = plan.conditions.length > 0 ? sql`WHERE ${sql.join(plan.conditions, sql` AND `)}` : sql``;
@@ -432,7 +432,9 @@ export class QueryEngine {
     const slicer = new PageSlicer(options);
     for await (const page of rows) {
       const kept = page.filter(
-        (row) => plan.spatial.every((c) => regionsOverlap(c, plan.regionColumns, row)) && unique(row),
+        (row) =>
+          plan.spatial.every((c) => regionsOverlap(this.#universe, c, plan.regionColumns, row)) &&
+          unique(row),
       );
       const taken = slicer.take(kept);
       if (taken.length > 0) yield taken;
