@@ -15,6 +15,7 @@ import type { DataIdInput, DatasetRef, DatasetType, StorageClassFactory } from "
 import type { FileDatastore } from "../datastore/index.ts";
 import { NoDefaultCollectionError, ReadOnlyButlerError } from "../errors/index.ts";
 import type { Registry } from "../registry/index.ts";
+import type { ButlerApi } from "./butler-api.ts";
 import { type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
 import { registryWithDefaultCollections } from "./default-collections.ts";
 import type { DeferredDatasetHandle } from "./deferred.ts";
@@ -53,7 +54,7 @@ function asList(collections: string | readonly string[]): string[] {
   return typeof collections === "string" ? [collections] : [...collections];
 }
 
-export class Butler {
+export class Butler implements ButlerApi {
   readonly registry: Registry;
   readonly datastore: FileDatastore;
   readonly storageClasses: StorageClassFactory;

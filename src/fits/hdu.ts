@@ -71,7 +71,7 @@ export function describeHdu(
   headerLength: number,
   where: FitsLocation,
 ): HduInfo {
-  const first = header.cards[0];
+  const first = header.length > 0 ? header.cardAt(0) : undefined;
   const isPrimary = index === 0;
   if (isPrimary) {
     if (first?.key !== "SIMPLE")

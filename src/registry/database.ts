@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
+import { type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, sql } from "kysely";
 import { QueryCancelledError } from "../errors/index.ts";
 import { currentQuerySignal } from "./cancellation.ts";
 import { chunkRows, insertOnConflictDoNothing, insertOnConflictUpdate } from "./dialects/on-conflict.ts";
@@ -104,19 +104,21 @@ export class RegistryDatabase {
     }
   }
 
-  /** Runs a query built with `sql` on the current executor. */
-  async rows<R = Record<string, unknown>>(query: RawBuilder<unknown>): Promise<R[]> {
+  /** Runs a query built with `sql`, or compiled already (see `StatementTemplate`), on the current executor. */
+  async rows<R = Record<string, unknown>>(query: RawBuilder<unknown> | CompiledQuery): Promise<R[]> {
     const db = this.db;
-    if (DEBUG_QUERIES) debugQuery(query.compile(db));
+    const run =
+      "execute" in query
+        ? (on: Kysely<DynamicSchema>) => query.execute(on)
+        : (on: Kysely<DynamicSchema>) => on.executeQuery(query) as Promise<QueryResult<unknown>>;
+    if (DEBUG_QUERIES) debugQuery("execute" in query ? query.compile(db) : query);
     const signal = currentQuerySignal();
-    if (signal === undefined) return (await query.execute(db)).rows as R[];
+    if (signal === undefined) return (await run(db)).rows as R[];
     if (signal.aborted) throw new QueryCancelledError({ cause: signal.reason });
     // Inside a transaction the statement must run on the transaction's connection, as it is.
     const cancellable = this.inTransaction ? undefined : this.dialect.cancellable?.bind(this.dialect);
     try {
-      const result = await (cancellable === undefined
-        ? query.execute(db)
-        : cancellable(signal, (c) => query.execute(c)));
+      const result = await (cancellable === undefined ? run(db) : cancellable(signal, run));
       return result.rows as R[];
     } catch (err) {
       if (signal.aborted) throw new QueryCancelledError({ cause: err });
@@ -155,6 +157,11 @@ export class RegistryDatabase {
   /** A relation of bound values (see `RegistryDialect.rowsTable`). */
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
     return this.dialect.rowsTable(rows, columns);
+  }
+
+  /** The same relation from rows already encoded with `rowsToJson`, or from a template's slot. */
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown> {
+    return this.dialect.encodedRowsTable(json, columns);
   }
 
   insertIgnore(

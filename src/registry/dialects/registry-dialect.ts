@@ -103,6 +103,9 @@ export interface RegistryDialect {
    */
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown>;
 
+  /** `rowsTable` of rows already encoded by `rowsToJson` (or of a statement template's slot). */
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown>;
+
   /**
    * A case-sensitive match of `expr` against a glob `pattern` (a bound string in which `*` is any run of
    * characters and `?` any one character; nothing else is special).
@@ -143,6 +146,8 @@ export interface RegistryDialect {
 
 /** Encodes rows as JSON for `rowsTable`, writing bigints as exact JSON integers. */
 export function rowsToJson(rows: readonly (readonly unknown[])[]): string {
+  // A replacer runs for every value; rows of plain values (the usual case) need none.
+  if (rows.every(plainRow)) return JSON.stringify(rows);
   let hasBigint = false;
   const text = JSON.stringify(rows, (_key, value) => {
     if (typeof value === "bigint") {
@@ -153,4 +158,12 @@ export function rowsToJson(rows: readonly (readonly unknown[])[]): string {
     return value;
   });
   return hasBigint ? text.replace(/"\\u0000(-?\d+)"/g, "$1") : text;
+}
+
+function plainRow(row: readonly unknown[]): boolean {
+  for (const value of row) {
+    const type = typeof value;
+    if (type !== "string" && type !== "number" && type !== "boolean" && value !== null) return false;
+  }
+  return true;
 }

@@ -47,9 +47,16 @@ function queryOptions(body: QueryRequestBase): QueryOptions {
   };
 }
 
+/**
+ * The dataset constraint of a data ID or record query. Without collections the served butler's
+ * registry searches its defaults or refuses the query, as a local registry does.
+ */
 function datasetConstraints(body: { datasets?: string | string[]; collections?: string | string[] }) {
   if (body.datasets === undefined) return {};
-  return { datasets: body.datasets, collections: body.collections ?? "*" };
+  return {
+    datasets: body.datasets,
+    ...(body.collections === undefined ? {} : { collections: body.collections }),
+  };
 }
 
 export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -71,7 +78,7 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { butler } = repositoryOf(ctx, request);
       const body = request.body;
       return streamRows(ctx, request, reply, async function* (signal) {
-        const refs = butler.streamDatasets(body.dataset_type, {
+        const refs = butler.registry.streamDatasets(body.dataset_type, {
           ...queryOptions(body),
           ...(body.collections === undefined ? {} : { collections: body.collections }),
           ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),

@@ -189,10 +189,14 @@ export class PostgresRegistryDialect implements RegistryDialect {
   }
 
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
+    return this.encodedRowsTable(rowsToJson(rows), columns);
+  }
+
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown> {
     const selections = columns.map(
       (c, i) => sql`(__e.v->>${sql.lit(i)})::${this.castType(c.type)} AS ${sql.id(c.name)}`,
     );
-    return sql`(SELECT ${sql.join(selections)} FROM json_array_elements(${rowsToJson(rows)}::json) AS __e(v))`;
+    return sql`(SELECT ${sql.join(selections)} FROM json_array_elements(${json}::json) AS __e(v))`;
   }
 
   globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {

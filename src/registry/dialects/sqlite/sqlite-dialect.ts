@@ -171,10 +171,14 @@ export class SqliteRegistryDialect implements RegistryDialect {
   }
 
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
+    return this.encodedRowsTable(rowsToJson(rows), columns);
+  }
+
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown> {
     const selections = columns.map(
       (c, i) => sql`json_extract(value, ${sql.lit(`$[${i}]`)}) AS ${sql.id(c.name)}`,
     );
-    return sql`(SELECT ${sql.join(selections)} FROM json_each(${rowsToJson(rows)}))`;
+    return sql`(SELECT ${sql.join(selections)} FROM json_each(${json}))`;
   }
 
   globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {
