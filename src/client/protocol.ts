@@ -218,11 +218,14 @@ export interface ExpandDataIdResponse {
 /** What every streamed query takes. */
 export interface QueryRequestBase {
   where?: string;
+  /** Bind values, encoded as `bind-wire.ts` says. */
   bind?: Record<string, unknown>;
   data_id?: DataIdJson;
   order_by?: string | string[];
   limit?: number;
   offset?: number;
+  /** An empty result is an EMPTY_QUERY_RESULT error saying why. */
+  explain?: boolean;
 }
 
 export interface QueryDatasetsRequest extends QueryRequestBase {

@@ -18,6 +18,7 @@ import type { ButlerApi } from "../../src/butler/butler-api.ts";
 import { Butler, type ButlerOpenOptions } from "../../src/butler/index.ts";
 import { RemoteButler } from "../../src/client/index.ts";
 import { type DemoOptions, makeDemoRepo } from "../../src/demo/demo-survey.ts";
+import type { Registry } from "../../src/registry/index.ts";
 import { createServerApp } from "../../src/server/app.ts";
 import { type DialectContext, type DialectName, forEachDialect } from "../registry/registry-support.ts";
 
@@ -172,5 +173,21 @@ export function bothWays(title: string, options: BothWaysOptions, fn: (suite: Bo
 export function demoRepo(demo: DemoOptions): BothWaysOptions["make"] {
   return async (repo, db, ctx) => {
     await makeDemoRepo(repo, { ...demo, ...(ctx.dialect === "postgres" ? { registryDb: db } : {}) });
+  };
+}
+
+/**
+ * `make` for a bare repository (Butler.create, its registry at `db`) whose registry `load` fills, for
+ * the registry suites: they query `butler.registry` each way.
+ */
+export function registryRepo(load: (registry: Registry) => Promise<void>): BothWaysOptions["make"] {
+  return async (repo, db) => {
+    await Butler.create(repo, { db });
+    const butler = await Butler.open(repo, { writeable: true });
+    try {
+      await load(butler.registry);
+    } finally {
+      await butler.close();
+    }
   };
 }

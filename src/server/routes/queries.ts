@@ -3,6 +3,7 @@
  * with `where`, bind, order and limit, answered as JSON lines by streamRows.
  */
 import type { FastifyInstance } from "fastify";
+import { bindFromJson } from "../../client/bind-wire.ts";
 import {
   type QueryDataIdsRequest,
   type QueryDatasetsRequest,
@@ -37,11 +38,12 @@ function bodySchema(properties: Record<string, unknown>, required: string[]) {
 function queryOptions(body: QueryRequestBase): QueryOptions {
   return {
     ...(body.where === undefined ? {} : { where: body.where }),
-    ...(body.bind === undefined ? {} : { bind: body.bind }),
+    ...(body.bind === undefined ? {} : { bind: bindFromJson(body.bind) }),
     ...(body.data_id === undefined ? {} : { dataId: body.data_id }),
     ...(body.order_by === undefined ? {} : { orderBy: body.order_by }),
     ...(body.limit === undefined ? {} : { limit: body.limit }),
     ...(body.offset === undefined ? {} : { offset: body.offset }),
+    ...(body.explain === undefined ? {} : { explain: body.explain }),
   };
 }
 
