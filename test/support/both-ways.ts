@@ -55,6 +55,8 @@ export interface BothWaysOptions {
   make(repo: string, db: string, ctx: DialectContext): Promise<void>;
   /** Options of the suite's butler, each way (default: none). */
   butler?: ButlerOpenOptions;
+  /** Skip the whole suite, with this reason (e.g. missing peer data); nothing is made. */
+  skip?: string | false;
   /**
    * The cases write: each way gets a repository of its own, so that both put the same datasets. By
    * default both ways share one repository per dialect.
@@ -136,6 +138,7 @@ export function bothWays(title: string, options: BothWaysOptions, fn: (suite: Bo
       describe(name, () => {
         let way: Way | undefined;
         before(async () => {
+          if (options.skip) return;
           // Both ways of a reading suite share the first way's repository.
           if (options.writes) {
             way = (await start())[name];
@@ -151,14 +154,18 @@ export function bothWays(title: string, options: BothWaysOptions, fn: (suite: Bo
         };
         fn({
           before(hook) {
-            before(() => hook(current()));
+            before(async () => {
+              if (!options.skip) await hook(current());
+            });
           },
           test(caseName, body) {
-            test(`${caseName} [${name}]`, () => body(current()));
+            test(`${caseName} [${name}]`, { skip: options.skip ?? false }, () => body(current()));
           },
           directOnly(reason, caseName, body) {
             if (name === "direct") {
-              test(`${caseName} [direct]`, () => body(current().butler as Butler, current()));
+              test(`${caseName} [direct]`, { skip: options.skip ?? false }, () =>
+                body(current().butler as Butler, current()),
+              );
             } else {
               test(`${caseName} [server]`, { skip: `direct only: ${reason}` }, () => {});
             }
@@ -180,7 +187,7 @@ export function demoRepo(demo: DemoOptions): BothWaysOptions["make"] {
  * `make` for a bare repository (Butler.create, its registry at `db`) whose registry `load` fills, for
  * the registry suites: they query `butler.registry` each way.
  */
-export function registryRepo(load: (registry: Registry) => Promise<void>): BothWaysOptions["make"] {
+export function registryRepo(load: (registry: Registry) => Promise<unknown>): BothWaysOptions["make"] {
   return async (repo, db) => {
     await Butler.create(repo, { db });
     const butler = await Butler.open(repo, { writeable: true });
