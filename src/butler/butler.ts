@@ -258,6 +258,17 @@ export class Butler implements ButlerApi {
     return this.registry.queryDatasets(datasetType, { ...options, collections });
   }
 
+  /** `queryDatasets` read from a database cursor a page at a time (see Registry.streamDatasets). */
+  streamDatasets(
+    datasetType: Parameters<Registry["streamDatasets"]>[0],
+    options: Omit<Parameters<Registry["streamDatasets"]>[1], "collections"> & {
+      collections?: string | readonly string[];
+    } = {},
+  ): ReturnType<Registry["streamDatasets"]> {
+    const collections = this.searchCollections(options.collections, "queryDatasets");
+    return this.registry.streamDatasets(datasetType, { ...options, collections });
+  }
+
   /** Data IDs of `dimensions` matching the constraints (see Registry.queryDataIds). */
   queryDataIds(
     dimensions: Parameters<Registry["queryDataIds"]>[0],
