@@ -42,7 +42,8 @@ export interface BothWaysSuite {
   test(name: string, body: (way: Way) => Promise<void>): void;
   /**
    * Declares a case that needs what only a local butler has; `reason` says what, and is shown for the
-   * server twin, which is skipped.
+   * server twin, which is skipped. Its butler is writeable (with the suite's options): its writes are
+   * seen by the cases after it, the server's included, unless the suite `writes`.
    */
   directOnly(reason: string, name: string, body: (butler: Butler, way: Way) => Promise<void>): void;
 }
@@ -70,6 +71,8 @@ interface Harness {
   app: FastifyInstance;
   served: Butler;
   opened: ButlerApi[];
+  /** A writeable local butler for the direct-only cases, opened when first asked for. */
+  writer(): Promise<Butler>;
   direct: Way;
   server: Way;
 }
@@ -92,6 +95,7 @@ async function startHarness(ctx: DialectContext, options: BothWaysOptions): Prom
   };
   const openDirect = async (o: ButlerOpenOptions = {}) => track(await Butler.open(repo, o));
   const openServer = async (o: ButlerOpenOptions = {}) => track(await RemoteButler.open(url, o));
+  let writer: Promise<Butler> | undefined;
   const way = (name: WayName, butler: ButlerApi, open: Way["open"]): Way => ({
     name,
     dialect: ctx.dialect,
@@ -104,6 +108,10 @@ async function startHarness(ctx: DialectContext, options: BothWaysOptions): Prom
     app,
     served,
     opened,
+    writer() {
+      if (writer === undefined) writer = openDirect({ ...options.butler, writeable: true });
+      return writer;
+    },
     direct: way("direct", await openDirect(options.butler), openDirect),
     server: way("server", await openServer(options.butler), openServer),
   };
@@ -136,22 +144,23 @@ export function bothWays(title: string, options: BothWaysOptions, fn: (suite: Bo
     });
     for (const name of ["direct", "server"] as const) {
       describe(name, () => {
-        let way: Way | undefined;
+        let harness: Harness | undefined;
         before(async () => {
           if (options.skip) return;
           // Both ways of a reading suite share the first way's repository.
           if (options.writes) {
-            way = (await start())[name];
-            return;
+            harness = await start();
+          } else {
+            if (shared === undefined) shared = start();
+            harness = await shared;
           }
-          if (shared === undefined) shared = start();
-          const harness = await shared;
-          way = harness[name];
         });
-        const current = (): Way => {
-          if (way === undefined) throw new Error("the repository was not made: see the before hook's error");
-          return way;
+        const made = (): Harness => {
+          if (harness === undefined)
+            throw new Error("the repository was not made: see the before hook's error");
+          return harness;
         };
+        const current = (): Way => made()[name];
         fn({
           before(hook) {
             before(async () => {
@@ -163,8 +172,8 @@ export function bothWays(title: string, options: BothWaysOptions, fn: (suite: Bo
           },
           directOnly(reason, caseName, body) {
             if (name === "direct") {
-              test(`${caseName} [direct]`, { skip: options.skip ?? false }, () =>
-                body(current().butler as Butler, current()),
+              test(`${caseName} [direct]`, { skip: options.skip ?? false }, async () =>
+                body(await made().writer(), current()),
               );
             } else {
               test(`${caseName} [server]`, { skip: `direct only: ${reason}` }, () => {});
