@@ -37,6 +37,7 @@ import type {
 import { getDataset, getMany } from "./read.ts";
 import { type PruneDatasetsOptions, pruneDatasets, type RemoveRunsOptions, removeRuns } from "./removal.ts";
 import type { LoadedRepoConfig } from "./repo-config.ts";
+import { isServerUrl, openOnServer, type ServerOpenOptions, type ServerUrl } from "./server-opener.ts";
 import {
   type ExportOptions,
   exportDatasets,
@@ -100,12 +101,18 @@ export class Butler implements ButlerApi {
   }
 
   /**
-   * Opens a repository: a directory holding `butler.yaml`, or the config file itself. A butler server's
-   * repository URL is refused with a pointer to `openButler`, which opens either kind.
+   * Opens a repository: a directory holding `butler.yaml`, or the config file itself, as a Butler; or a
+   * butler server's repository URL (`https://host/api/butler/repo/NAME`, with `{token}`) as a client
+   * with the same reading, query and put API (ButlerApi; see server-opener.ts). A URL in a plain
+   * `string` is typed as a Butler: type it ServerUrl, or use `openButler`, to get the honest type.
    */
-  static async open(repo: string, options: ButlerOpenOptions = {}): Promise<Butler> {
-    const { config, registry, datastore, storageClasses, writeable } = await openRepository(repo, options);
-    return new Butler(config, registry, datastore, storageClasses, options, writeable);
+  static open(url: ServerUrl, options?: ServerOpenOptions): Promise<ButlerApi>;
+  static open(repo: string, options?: ButlerOpenOptions): Promise<Butler>;
+  static async open(repo: string, options: ServerOpenOptions = {}): Promise<ButlerApi> {
+    if (isServerUrl(repo)) return openOnServer(repo, options);
+    const { token: _t, retryBudgetMs: _r, timeoutMs: _m, ...local } = options;
+    const { config, registry, datastore, storageClasses, writeable } = await openRepository(repo, local);
+    return new Butler(config, registry, datastore, storageClasses, local, writeable);
   }
 
   /** The repository root directory. */

@@ -50,6 +50,13 @@ export {
   writeRepoConfig,
 } from "./repo-config.ts";
 export { formatDataId, mergeDataId, resolveDatasetType } from "./resolve.ts";
+export {
+  registerServerOpener,
+  SERVER_REPO_PATH,
+  type ServerOpener,
+  type ServerOpenOptions,
+  type ServerUrl,
+} from "./server-opener.ts";
 export { componentsHook, repoStorageClasses } from "./storage-classes.ts";
 export {
   type ExportOptions,

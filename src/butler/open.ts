@@ -5,7 +5,6 @@
  */
 import type { StorageClassFactory } from "../core/index.ts";
 import { FileDatastore, KyselyRecordStore } from "../datastore/index.ts";
-import { InvalidArgumentError } from "../errors/index.ts";
 import { Registry } from "../registry/index.ts";
 import { validateHeaderIndexConfig } from "./header-config.ts";
 import { headerIndexHook } from "./header-index.ts";
@@ -23,17 +22,11 @@ export interface OpenedRepository {
 }
 
 /**
- * Opens the parts of a repository: a directory holding `butler.yaml`, or the config file itself. A
- * butler server's repository URL is refused with a pointer to `openButler`, which opens either kind.
- * The options' run is registered when the butler is writeable.
+ * Opens the parts of a repository: a directory holding `butler.yaml`, or the config file itself (a
+ * server URL is opened by `Butler.open` before it gets here). The options' run is registered when the
+ * butler is writeable.
  */
 export async function openRepository(repo: string, options: ButlerOpenOptions): Promise<OpenedRepository> {
-  if (/^https?:\/\/[^?#]*\/api\/butler\/repo\//i.test(repo)) {
-    // A RemoteButler is not a Butler (no datastore or config of its own), so it has its own opener.
-    throw new InvalidArgumentError(
-      `${repo} is a repository on a butler server: open it with openButler(url) or RemoteButler.open(url)`,
-    );
-  }
   const config = await readRepoConfig(repo);
   const writeable = options.writeable ?? options.run !== undefined;
   const storageClasses = repoStorageClasses(config.raw.storageClasses);

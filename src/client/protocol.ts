@@ -5,13 +5,14 @@
  * never loads the server's framework.
  */
 
+import { SERVER_REPO_PATH } from "../butler/server-opener.ts";
 import type { DatasetRefJson } from "../core/dataset-ref.ts";
 import type { DatasetTypeJson } from "../core/dataset-type.ts";
 import type { TimespanJson } from "../core/timespan.ts";
 import type { ByteIndex } from "../datastore/byte-index.ts";
 
-/** Where every repository is served: `${REPO_PREFIX}/${name}`. */
-export const REPO_PREFIX = "/api/butler/repo";
+/** Where every repository is served: `${REPO_PREFIX}/${name}` (what Butler.open takes for a server). */
+export const REPO_PREFIX = SERVER_REPO_PATH;
 /** The names a served repository may have. */
 export const REPO_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 /** The server-wide OpenAPI document. */
@@ -218,11 +219,14 @@ export interface ExpandDataIdResponse {
 /** What every streamed query takes. */
 export interface QueryRequestBase {
   where?: string;
+  /** Bind values, encoded as `bind-wire.ts` says. */
   bind?: Record<string, unknown>;
   data_id?: DataIdJson;
   order_by?: string | string[];
   limit?: number;
   offset?: number;
+  /** An empty result is an EMPTY_QUERY_RESULT error saying why. */
+  explain?: boolean;
 }
 
 export interface QueryDatasetsRequest extends QueryRequestBase {

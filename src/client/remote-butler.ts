@@ -10,6 +10,7 @@ import type { ButlerApi } from "../butler/butler-api.ts";
 import { mapConcurrent } from "../butler/concurrency.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
 import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
+import { isServerUrl } from "../butler/server-opener.ts";
 import {
   type DataIdInput,
   DatasetRef,
@@ -91,10 +92,7 @@ function asList(collections: string | readonly string[]): string[] {
   return typeof collections === "string" ? [collections] : [...collections];
 }
 
-/** True for a URL of a repository on a butler server: `http(s)://host[:port]/…/api/butler/repo/NAME`. */
-export function isServerUrl(repo: string): boolean {
-  return /^https?:\/\//i.test(repo) && repo.includes(`${REPO_PREFIX}/`);
-}
+export { isServerUrl };
 
 export class RemoteButler implements ButlerApi {
   /** The repository's URL on the server. */

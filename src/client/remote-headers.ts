@@ -4,11 +4,13 @@
  * client from the files, one ranged GET of the headers each, straight from the store (never through
  * the server).
  */
+
 import { readDatasetHeaders } from "../butler/header-index.ts";
 import type { HeaderScan, HeaderScanRow, QueryHeadersOptions } from "../butler/header-scan.ts";
 import type { DatasetRef } from "../core/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
 import { type HeaderValue, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
+import { bindToJson } from "./bind-wire.ts";
 import { type HeaderKeysResponse, type HeaderRowJson, MAX_DATASET_IDS, routePath } from "./protocol.ts";
 import type { RemoteButler } from "./remote-butler.ts";
 import { dataIdToJson, namesToJson, refFromJson } from "./wire.ts";
@@ -62,7 +64,7 @@ export async function remoteQueryHeaders(
         find_first: options.findFirst ?? true,
         order_by: typeof orderBy === "string" ? orderBy : [...orderBy],
         ...(query.where === undefined ? {} : { where: query.where }),
-        ...(query.bind === undefined ? {} : { bind: { ...query.bind } }),
+        ...(query.bind === undefined ? {} : { bind: bindToJson(query.bind) }),
         ...(query.dataId === undefined ? {} : { data_id: dataIdToJson(query.dataId) }),
         ...(query.limit === undefined ? {} : { limit: query.limit }),
       },

@@ -28,6 +28,7 @@ import type {
   QueryStreamOptions,
 } from "../registry/index.ts";
 import { QueryStream } from "../registry/queries/query-stream.ts";
+import { bindToJson } from "./bind-wire.ts";
 import type { ServerConnection } from "./connection.ts";
 import {
   type CollectionChainResponse,
@@ -61,12 +62,13 @@ import {
 function queryBase(options: QueryOptions): QueryRequestBase {
   const out: QueryRequestBase = {};
   if (options.where !== undefined) out.where = options.where;
-  if (options.bind !== undefined) out.bind = { ...options.bind };
+  if (options.bind !== undefined) out.bind = bindToJson(options.bind);
   if (options.dataId !== undefined) out.data_id = dataIdToJson(options.dataId);
   if (options.orderBy !== undefined)
     out.order_by = typeof options.orderBy === "string" ? options.orderBy : [...options.orderBy];
   if (options.limit !== undefined) out.limit = options.limit;
   if (options.offset !== undefined) out.offset = options.offset;
+  if (options.explain !== undefined) out.explain = options.explain;
   return out;
 }
 

@@ -34,8 +34,10 @@ export const QUERY_BASE_PROPERTIES = {
   bind: { type: "object" },
   data_id: DATA_ID_SCHEMA,
   order_by: NAME_PATTERN_SCHEMA,
-  limit: { type: "integer", minimum: 0 },
-  offset: { type: "integer", minimum: 0 },
+  // A negative limit or offset is refused by the query itself, as an invalid query.
+  limit: { type: "integer" },
+  offset: { type: "integer" },
+  explain: { type: "boolean" },
 } as const;
 
 /** A list of dataset ids, at most `max`. */

@@ -18,6 +18,7 @@ import type { ButlerApi } from "../../src/butler/butler-api.ts";
 import { Butler, type ButlerOpenOptions } from "../../src/butler/index.ts";
 import { RemoteButler } from "../../src/client/index.ts";
 import { type DemoOptions, makeDemoRepo } from "../../src/demo/demo-survey.ts";
+import type { Registry } from "../../src/registry/index.ts";
 import { createServerApp } from "../../src/server/app.ts";
 import { type DialectContext, type DialectName, forEachDialect } from "../registry/registry-support.ts";
 
@@ -41,7 +42,8 @@ export interface BothWaysSuite {
   test(name: string, body: (way: Way) => Promise<void>): void;
   /**
    * Declares a case that needs what only a local butler has; `reason` says what, and is shown for the
-   * server twin, which is skipped.
+   * server twin, which is skipped. Its butler is writeable (with the suite's options): its writes are
+   * seen by the cases after it, the server's included, unless the suite `writes`.
    */
   directOnly(reason: string, name: string, body: (butler: Butler, way: Way) => Promise<void>): void;
 }
@@ -54,6 +56,8 @@ export interface BothWaysOptions {
   make(repo: string, db: string, ctx: DialectContext): Promise<void>;
   /** Options of the suite's butler, each way (default: none). */
   butler?: ButlerOpenOptions;
+  /** Skip the whole suite, with this reason (e.g. missing peer data); nothing is made. */
+  skip?: string | false;
   /**
    * The cases write: each way gets a repository of its own, so that both put the same datasets. By
    * default both ways share one repository per dialect.
@@ -67,6 +71,8 @@ interface Harness {
   app: FastifyInstance;
   served: Butler;
   opened: ButlerApi[];
+  /** A writeable local butler for the direct-only cases, opened when first asked for. */
+  writer(): Promise<Butler>;
   direct: Way;
   server: Way;
 }
@@ -89,6 +95,7 @@ async function startHarness(ctx: DialectContext, options: BothWaysOptions): Prom
   };
   const openDirect = async (o: ButlerOpenOptions = {}) => track(await Butler.open(repo, o));
   const openServer = async (o: ButlerOpenOptions = {}) => track(await RemoteButler.open(url, o));
+  let writer: Promise<Butler> | undefined;
   const way = (name: WayName, butler: ButlerApi, open: Way["open"]): Way => ({
     name,
     dialect: ctx.dialect,
@@ -101,6 +108,10 @@ async function startHarness(ctx: DialectContext, options: BothWaysOptions): Prom
     app,
     served,
     opened,
+    writer() {
+      if (writer === undefined) writer = openDirect({ ...options.butler, writeable: true });
+      return writer;
+    },
     direct: way("direct", await openDirect(options.butler), openDirect),
     server: way("server", await openServer(options.butler), openServer),
   };
@@ -133,31 +144,37 @@ export function bothWays(title: string, options: BothWaysOptions, fn: (suite: Bo
     });
     for (const name of ["direct", "server"] as const) {
       describe(name, () => {
-        let way: Way | undefined;
+        let harness: Harness | undefined;
         before(async () => {
+          if (options.skip) return;
           // Both ways of a reading suite share the first way's repository.
           if (options.writes) {
-            way = (await start())[name];
-            return;
+            harness = await start();
+          } else {
+            if (shared === undefined) shared = start();
+            harness = await shared;
           }
-          if (shared === undefined) shared = start();
-          const harness = await shared;
-          way = harness[name];
         });
-        const current = (): Way => {
-          if (way === undefined) throw new Error("the repository was not made: see the before hook's error");
-          return way;
+        const made = (): Harness => {
+          if (harness === undefined)
+            throw new Error("the repository was not made: see the before hook's error");
+          return harness;
         };
+        const current = (): Way => made()[name];
         fn({
           before(hook) {
-            before(() => hook(current()));
+            before(async () => {
+              if (!options.skip) await hook(current());
+            });
           },
           test(caseName, body) {
-            test(`${caseName} [${name}]`, () => body(current()));
+            test(`${caseName} [${name}]`, { skip: options.skip ?? false }, () => body(current()));
           },
           directOnly(reason, caseName, body) {
             if (name === "direct") {
-              test(`${caseName} [direct]`, () => body(current().butler as Butler, current()));
+              test(`${caseName} [direct]`, { skip: options.skip ?? false }, async () =>
+                body(await made().writer(), current()),
+              );
             } else {
               test(`${caseName} [server]`, { skip: `direct only: ${reason}` }, () => {});
             }
@@ -172,5 +189,21 @@ export function bothWays(title: string, options: BothWaysOptions, fn: (suite: Bo
 export function demoRepo(demo: DemoOptions): BothWaysOptions["make"] {
   return async (repo, db, ctx) => {
     await makeDemoRepo(repo, { ...demo, ...(ctx.dialect === "postgres" ? { registryDb: db } : {}) });
+  };
+}
+
+/**
+ * `make` for a bare repository (Butler.create, its registry at `db`) whose registry `load` fills, for
+ * the registry suites: they query `butler.registry` each way.
+ */
+export function registryRepo(load: (registry: Registry) => Promise<unknown>): BothWaysOptions["make"] {
+  return async (repo, db) => {
+    await Butler.create(repo, { db });
+    const butler = await Butler.open(repo, { writeable: true });
+    try {
+      await load(butler.registry);
+    } finally {
+      await butler.close();
+    }
   };
 }

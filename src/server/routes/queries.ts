@@ -5,6 +5,7 @@
  * header values are read from files and sent when the scan ends.
  */
 import type { FastifyInstance } from "fastify";
+import { bindFromJson } from "../../client/bind-wire.ts";
 import {
   type QueryDataIdsRequest,
   type QueryDatasetsRequest,
@@ -39,11 +40,12 @@ function bodySchema(properties: Record<string, unknown>, required: string[]) {
 function queryOptions(body: QueryRequestBase): QueryOptions {
   return {
     ...(body.where === undefined ? {} : { where: body.where }),
-    ...(body.bind === undefined ? {} : { bind: body.bind }),
+    ...(body.bind === undefined ? {} : { bind: bindFromJson(body.bind) }),
     ...(body.data_id === undefined ? {} : { dataId: body.data_id }),
     ...(body.order_by === undefined ? {} : { orderBy: body.order_by }),
     ...(body.limit === undefined ? {} : { limit: body.limit }),
     ...(body.offset === undefined ? {} : { offset: body.offset }),
+    ...(body.explain === undefined ? {} : { explain: body.explain }),
   };
 }
 
