@@ -1,6 +1,6 @@
 /**
  * `queryHeaders`: header values of the datasets a query finds, by data ID. Indexed keys come from the
- * registry in one query, with no file opened; keys that are not indexed (and datasets the index has no
+ * registry in the statement that finds the datasets, with no file opened; keys that are not indexed (and datasets the index has no
  * values for yet) are read from the files, one ranged read each, and the result says which keys came
  * from where.
  */
@@ -64,21 +64,25 @@ export async function queryHeaders(
       `no header keys to show: ${type.name} has no indexed keys; name some keys, or index them with 'butler index-headers'`,
     );
   }
-  const refs = await registry.queryDatasets(type, {
-    collections: options.collections,
-    findFirst: options.findFirst ?? true,
-    orderBy: options.orderBy ?? type.dimensions.required,
-    ...(options.where === undefined ? {} : { where: options.where }),
-    ...(options.bind === undefined ? {} : { bind: options.bind }),
-    ...(options.dataId === undefined ? {} : { dataId: options.dataId }),
-    ...(options.limit === undefined ? {} : { limit: options.limit }),
-  });
   const fromIndex = keys.filter((k) => indexed.includes(k));
   const fromFiles = keys.filter((k) => !indexed.includes(k));
-  const ids = refs.map((r) => r.id);
-  const stored = await headers.values(type.name, ids, fromIndex);
+  const found = await registry.queryDatasetHeaders(
+    type.name,
+    {
+      collections: options.collections,
+      findFirst: options.findFirst ?? true,
+      orderBy: options.orderBy ?? type.dimensions.required,
+      ...(options.where === undefined ? {} : { where: options.where }),
+      ...(options.bind === undefined ? {} : { bind: options.bind }),
+      ...(options.dataId === undefined ? {} : { dataId: options.dataId }),
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+    },
+    fromIndex,
+  );
   // Datasets the index has no values for yet (written before their keys were indexed) are read too.
-  const toRead = ids.filter((id) => fromFiles.length > 0 || fromIndex.some((k) => !stored.get(id)?.has(k)));
+  const toRead = found
+    .filter(({ values }) => fromFiles.length > 0 || values.size < fromIndex.length)
+    .map(({ ref }) => ref.id);
   let filesRead = 0;
   let read = new Map<string, Map<string, TypedHeaderValue>>();
   if (toRead.length > 0) {
@@ -90,12 +94,12 @@ export async function queryHeaders(
       },
     });
   }
-  const rows = refs.map((ref) => {
-    const fromDb = stored.get(ref.id);
+  const rows = found.map(({ ref, values: fromDb }) => {
     const fromFile = read.get(ref.id);
     const values: Record<string, HeaderValue> = {};
     for (const key of keys) {
-      if (fromDb?.has(key)) values[key] = fromDb.get(key)!;
+      const recorded = fromDb.get(key);
+      if (recorded !== undefined) values[key] = recorded;
       else values[key] = fromFile?.get(key)?.value ?? null;
     }
     return { ref, values };

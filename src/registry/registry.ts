@@ -16,6 +16,7 @@ import {
   type Timespan,
 } from "../core/index.ts";
 import { DimensionRecordNotFoundError, ReadOnlyRegistryError } from "../errors/index.ts";
+import type { HeaderValue } from "../fits/header-key.ts";
 import { componentRefOf, parentDatasets, splitComponentName } from "./component-names.ts";
 import { RegistryDatabase } from "./database.ts";
 import { type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
@@ -59,7 +60,7 @@ import type {
   RegistryOpenOptions,
   SharedDatabase,
 } from "./registry-options.ts";
-import { HEADER_TABLES } from "./schema/header-tables.ts";
+import { HEADER_TABLES, headerValuesTableName } from "./schema/header-tables.ts";
 import { initializeRegistryDatabase, loadRegistryDatabase } from "./schema/registry-setup.ts";
 import { TABLES } from "./schema/static-tables.ts";
 
@@ -226,6 +227,7 @@ export class Registry {
     for (const record of await this.#datasetTypes.all()) {
       tables.add(record.tagsTable);
       if (record.calibsTable !== null) tables.add(record.calibsTable);
+      if ((await this.#headers.keysOf(record.id)).length > 0) tables.add(headerValuesTableName(record.id));
     }
     await this.#database.dialect.updateStatistics(this.#database.db, [...tables]);
   }
@@ -543,6 +545,20 @@ export class Registry {
     if (component === undefined) return this.#queries.queryDatasets(datasetType, options);
     const parents = await this.#queries.queryDatasets(component.parent, options);
     return parents.map((ref) => componentRefOf(ref, component.component, this.componentsOf));
+  }
+
+  /**
+   * Datasets of one type with the values its header index has recorded for the indexed `keys`, by
+   * key name, found and read in one statement (a key not recorded yet for a dataset is left out).
+   */
+  async queryDatasetHeaders(
+    datasetType: string,
+    options: QueryDatasetsOptions,
+    keys: readonly string[],
+  ): Promise<{ ref: DatasetRef; values: Map<string, HeaderValue> }[]> {
+    const type = await this.getDatasetType(datasetType);
+    const indexed = (await this.#headers.keys(type.name)).filter((k) => keys.includes(k.name));
+    return this.#queries.queryDatasetHeaders(type, options, indexed);
   }
 
   /** Records of one dimension element matching the constraints. */

@@ -11,13 +11,16 @@ import {
   Timespan,
 } from "../../core/index.ts";
 import { DataIdValueError, EmptyQueryResultError, InvalidQueryError } from "../../errors/index.ts";
+import type { HeaderValue } from "../../fits/header-key.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { CollectionManager, CollectionRecord } from "../managers/collection-manager.ts";
 import { dataIdColumns, dataIdFromRow } from "../managers/data-id-columns.ts";
 import type { DatasetTypeManager } from "../managers/dataset-type-manager.ts";
 import { recordFromRow } from "../managers/dimension-rows.ts";
 import type { HeaderIndexManager, HeaderKeyRecord } from "../managers/header-index-manager.ts";
+import { decodeHeaderRow } from "../managers/header-values.ts";
 import { type NameExpression, parseNameExpression } from "../name-expression.ts";
+import { headerValueColumn, headerValuesTableName } from "../schema/header-tables.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { toNumber } from "../sql-values.ts";
 import { explainEmptyResult } from "./explain-empty.ts";
@@ -126,6 +129,29 @@ export class QueryEngine {
       );
     }
     return limited;
+  }
+
+  /**
+   * Datasets of one type with the recorded values of its indexed `keys` (decodeHeaderRow: a key not
+   * recorded for a dataset is left out), in the statement that finds them.
+   */
+  async queryDatasetHeaders(
+    type: DatasetType,
+    options: QueryDatasetsOptions,
+    keys: readonly HeaderKeyRecord[],
+  ): Promise<{ ref: DatasetRef; values: Map<string, HeaderValue> }[]> {
+    await this.#checkGovernors(options);
+    if (mentionsHeaders(options.where, options.orderBy)) {
+      options = { ...options, headerKeys: await this.#loadHeaderKeys([type.name]) } as QueryDatasetsOptions;
+    }
+    const search = await this.#search(
+      type,
+      options.collections!,
+      options.findFirst ?? false,
+      options.timespan ?? null,
+    );
+    const { refs, rows } = await this.#datasetRows(search, options, keys);
+    return refs.map((ref, i) => ({ ref, values: decodeHeaderRow(keys, rows[i]!, "__") }));
   }
 
   /** Records of `element` whose data IDs satisfy every constraint. */
@@ -242,7 +268,20 @@ export class QueryEngine {
   }
 
   async #datasets(search: DatasetSearchSpec, options: QueryOptions): Promise<DatasetRef[]> {
-    if (search.collections.length === 0) return [];
+    return (await this.#datasetRows(search, options)).refs;
+  }
+
+  /**
+   * The datasets of a search, and the rows they came from; with `headers`, each row also has the
+   * dataset's header values table row (`__others`, `__v<key id>`), joined in the same statement.
+   */
+  async #datasetRows(
+    search: DatasetSearchSpec,
+    options: QueryOptions,
+    headers?: readonly HeaderKeyRecord[],
+  ): Promise<{ refs: DatasetRef[]; rows: Record<string, unknown>[] }> {
+    if (search.collections.length === 0) return { refs: [], rows: [] };
+    const attach = headerAttachment(headers);
     const group = search.datasetType.dimensions;
     const plan = this.#planner.plan({
       ...options,
@@ -254,7 +293,7 @@ export class QueryEngine {
     let rows: Record<string, unknown>[];
     if (!search.findFirst) {
       const keys = group.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
-      rows = await this.#run(plan, [id, ...keys], options, (inner) => withRun(inner));
+      rows = await this.#run(plan, [id, ...keys], options, (inner) => withRun(inner, attach));
     } else {
       // Only the required values inside the window; implied ones are looked up for the winners.
       const keys = group.required.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
@@ -266,11 +305,11 @@ export class QueryEngine {
       const extra = carried.length > 0 ? sql`, ${sql.join(carried)}` : sql``;
       const dimensionColumns = group.dataCoordinateKeys.length > 0 ? sql`, ${columns.select}` : sql``;
       const winners = (inner: RawBuilder<unknown>) => sql`
-        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}
+        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}${attach.columns}
         FROM (${inner}) AS f
         CROSS JOIN ${sql.table(TABLES.dataset)} AS d
         CROSS JOIN ${sql.table(TABLES.collection)} AS rc
-        ${columns.joins}
+        ${columns.joins} ${attach.join("f")}
         WHERE f.__rn = 1 AND d.id = f.__id AND rc.collection_id = d.run_id`;
       const partition = group.required.map((d) => plan.joins.key(d));
       const by = partition.length > 0 ? sql`PARTITION BY ${sql.join(partition)}` : sql``;
@@ -294,12 +333,13 @@ export class QueryEngine {
         }
       }
     }
-    return rows.map(
+    const refs = rows.map(
       (row) =>
         new DatasetRef(search.datasetType, dataIdFromRow(group, row), String(row.__run), {
           id: String(row.__id),
         }),
     );
+    return { refs, rows };
   }
 
   async #records(
@@ -490,8 +530,29 @@ function describeNames(expression: NameExpression): string {
 }
 
 /** Adds the run name of `__id`'s dataset to each row of a dataset query. */
-function withRun(inner: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`SELECT w.*, rc.name AS __run FROM (${inner}) AS w
+function withRun(inner: RawBuilder<unknown>, attach: HeaderAttachment): RawBuilder<unknown> {
+  return sql`SELECT w.*, rc.name AS __run${attach.columns} FROM (${inner}) AS w
     CROSS JOIN ${sql.table(TABLES.dataset)} AS d CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+    ${attach.join("w")}
     WHERE d.id = w.__id AND rc.collection_id = d.run_id`;
+}
+
+interface HeaderAttachment {
+  readonly columns: RawBuilder<unknown>;
+  readonly join: (alias: string) => RawBuilder<unknown>;
+}
+
+/** The header values table of `keys`' dataset type LEFT JOINed to a result's `__id` (nothing without keys). */
+function headerAttachment(keys: readonly HeaderKeyRecord[] | undefined): HeaderAttachment {
+  if (keys === undefined || keys.length === 0) return { columns: sql``, join: () => sql`` };
+  const table = sql.table(headerValuesTableName(keys[0]!.datasetTypeId));
+  const typed = keys.filter((k) => k.type !== null).map((k) => headerValueColumn(k.id));
+  const columns = [
+    sql`hx.others AS __others`,
+    ...typed.map((c) => sql`${sql.ref(`hx.${c}`)} AS ${sql.id(`__${c}`)}`),
+  ];
+  return {
+    columns: sql`, ${sql.join(columns)}`,
+    join: (alias) => sql`LEFT JOIN ${table} AS hx ON hx.dataset_id = ${sql.ref(`${alias}.__id`)}`,
+  };
 }
