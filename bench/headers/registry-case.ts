@@ -191,7 +191,7 @@ export async function registryCase(
             keys: HEADER_KEYS,
           });
           if (result.filesRead !== 0) throw new Error(`the scan read ${result.filesRead} files`);
-          return result.rows.map((row) => answer(row.ref.id, row.values));
+          return result.rows.map((row) => answer(row.id, row.values));
         },
         () => handScan(registry, tags, typeId, keyIds),
       );

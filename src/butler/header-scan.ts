@@ -7,7 +7,7 @@
 import type { DataIdInput, DatasetRef } from "../core/index.ts";
 import type { FileDatastore } from "../datastore/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
-import { type HeaderValue, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
+import { type HeaderValue, parseHeaderKey } from "../fits/header-key.ts";
 import type { Registry } from "../registry/index.ts";
 import { readDatasetHeaders } from "./header-index.ts";
 
@@ -30,7 +30,12 @@ export interface QueryHeadersOptions {
 }
 
 export interface HeaderScanRow {
+  /** Made when first asked for: a scan of many datasets that needs only IDs and values skips them. */
   readonly ref: DatasetRef;
+  readonly id: string;
+  readonly run: string;
+  /** The values of the dataset type's required dimensions. */
+  readonly dataId: Readonly<Record<string, string | number>>;
   /** By canonical key name, in the order of `keys`; null when the file has no such key. */
   readonly values: Readonly<Record<string, HeaderValue>>;
 }
@@ -80,29 +85,52 @@ export async function queryHeaders(
     fromIndex,
   );
   // Datasets the index has no values for yet (written before their keys were indexed) are read too.
-  const toRead = found
-    .filter(({ values }) => fromFiles.length > 0 || values.size < fromIndex.length)
-    .map(({ ref }) => ref.id);
+  const toRead = found.filter((row) => fromFiles.length > 0 || !row.complete).map((row) => row.id);
   let filesRead = 0;
-  let read = new Map<string, Map<string, TypedHeaderValue>>();
   if (toRead.length > 0) {
-    read = await readDatasetHeaders(datastore, toRead, keys.map(parseHeaderKey), {
+    const read = await readDatasetHeaders(datastore, toRead, keys.map(parseHeaderKey), {
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       onRead: () => {
         filesRead++;
         options.onRead?.(filesRead, toRead.length);
       },
     });
-  }
-  const rows = found.map(({ ref, values: fromDb }) => {
-    const fromFile = read.get(ref.id);
-    const values: Record<string, HeaderValue> = {};
-    for (const key of keys) {
-      const recorded = fromDb.get(key);
-      if (recorded !== undefined) values[key] = recorded;
-      else values[key] = fromFile?.get(key)?.value ?? null;
+    for (const row of found) {
+      const fromFile = read.get(row.id);
+      if (fromFile === undefined && row.complete && fromFiles.length === 0) continue;
+      for (const key of keys) {
+        if (!(key in row.values)) row.values[key] = fromFile?.get(key)?.value ?? null;
+      }
     }
-    return { ref, values };
-  });
+  }
+  // Keys in the order asked for; indexed ones come back from the registry in name order.
+  const rows: HeaderScanRow[] =
+    keys.length === fromIndex.length && keys.every((k, i) => k === fromIndex[i])
+      ? found
+      : found.map(inOrder(keys));
   return { keys, fromIndex, fromFiles, filesRead, rows };
+}
+
+/** A row with its values in the order of `keys`. */
+function inOrder(keys: readonly string[]): (row: HeaderScanRow) => HeaderScanRow {
+  return (row) => {
+    const values: Record<string, HeaderValue> = {};
+    for (const key of keys) values[key] = row.values[key] ?? null;
+    return {
+      get ref() {
+        return row.ref;
+      },
+      id: row.id,
+      run: row.run,
+      dataId: row.dataId,
+      values,
+    };
+  };
+}
+
+/** The scan row of a dataset found some other way (a remote query). */
+export function scanRowOf(ref: DatasetRef, values: Readonly<Record<string, HeaderValue>>): HeaderScanRow {
+  const dataId: Record<string, string | number> = {};
+  for (const d of ref.datasetType.dimensions.required) dataId[d] = ref.dataId.get(d) as string | number;
+  return { ref, id: ref.id, run: ref.run, dataId, values };
 }

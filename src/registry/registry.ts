@@ -16,7 +16,6 @@ import {
   type Timespan,
 } from "../core/index.ts";
 import { DimensionRecordNotFoundError, ReadOnlyRegistryError } from "../errors/index.ts";
-import type { HeaderValue } from "../fits/header-key.ts";
 import { componentRefOf, parentDatasets, splitComponentName } from "./component-names.ts";
 import { RegistryDatabase } from "./database.ts";
 import { type OpenDialectOptions, openDialect } from "./dialects/open-dialect.ts";
@@ -45,6 +44,7 @@ import { HeaderIndexManager } from "./managers/header-index-manager.ts";
 import { type CollectionSummary, SummaryManager } from "./managers/summary-manager.ts";
 import { TokenManager } from "./managers/token-manager.ts";
 import type { NameExpression } from "./name-expression.ts";
+import type { HeaderQueryRow } from "./queries/header-rows.ts";
 import { QueryEngine } from "./queries/query-engine.ts";
 import type {
   DimensionsInput,
@@ -555,9 +555,10 @@ export class Registry {
     datasetType: string,
     options: QueryDatasetsOptions,
     keys: readonly string[],
-  ): Promise<{ ref: DatasetRef; values: Map<string, HeaderValue> }[]> {
+  ): Promise<HeaderQueryRow[]> {
     const type = await this.getDatasetType(datasetType);
-    const indexed = (await this.#headers.keys(type.name)).filter((k) => keys.includes(k.name));
+    const all = await this.#headers.keys(type.name);
+    const indexed = keys.flatMap((name) => all.filter((k) => k.name === name));
     return this.#queries.queryDatasetHeaders(type, options, indexed);
   }
 

@@ -57,7 +57,7 @@ export function stringOf(value: NonNullable<TypedHeaderValue>): string {
 }
 
 /** A non-null value of a key's typed column as JavaScript (SQLite gives booleans as 0/1). */
-function decodeTyped(type: HeaderValueType | null, typed: unknown): HeaderValue {
+export function decodeTyped(type: HeaderValueType | null, typed: unknown): HeaderValue {
   if (type === "logical") return toBool(typed);
   if (type === "float") return Number(typed);
   if (type === "integer") return typed as number | bigint;

@@ -11,20 +11,18 @@ import {
   Timespan,
 } from "../../core/index.ts";
 import { DataIdValueError, EmptyQueryResultError, InvalidQueryError } from "../../errors/index.ts";
-import type { HeaderValue } from "../../fits/header-key.ts";
 import type { RegistryDatabase } from "../database.ts";
 import type { CollectionManager, CollectionRecord } from "../managers/collection-manager.ts";
 import { dataIdColumns, dataIdFromRow } from "../managers/data-id-columns.ts";
 import type { DatasetTypeManager } from "../managers/dataset-type-manager.ts";
 import { recordFromRow } from "../managers/dimension-rows.ts";
 import type { HeaderIndexManager, HeaderKeyRecord } from "../managers/header-index-manager.ts";
-import { decodeHeaderRow } from "../managers/header-values.ts";
 import { type NameExpression, parseNameExpression } from "../name-expression.ts";
-import { headerValueColumn, headerValuesTableName } from "../schema/header-tables.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { toNumber } from "../sql-values.ts";
 import { explainEmptyResult } from "./explain-empty.ts";
 import { mentionsHeaders } from "./header-columns.ts";
+import { type HeaderAttachment, HeaderQueryRow, headerAttachment } from "./header-rows.ts";
 import { limitClause, sliceResults } from "./paging.ts";
 import { type DatasetSearchSpec, parseWhere, type QueryPlan, QueryPlanner } from "./plan.ts";
 import type {
@@ -132,14 +130,14 @@ export class QueryEngine {
   }
 
   /**
-   * Datasets of one type with the recorded values of its indexed `keys` (decodeHeaderRow: a key not
-   * recorded for a dataset is left out), in the statement that finds them.
+   * Datasets of one type with the recorded values of its indexed `keys`, read in the statement that
+   * finds them.
    */
   async queryDatasetHeaders(
     type: DatasetType,
     options: QueryDatasetsOptions,
     keys: readonly HeaderKeyRecord[],
-  ): Promise<{ ref: DatasetRef; values: Map<string, HeaderValue> }[]> {
+  ): Promise<HeaderQueryRow[]> {
     await this.#checkGovernors(options);
     if (mentionsHeaders(options.where, options.orderBy)) {
       options = { ...options, headerKeys: await this.#loadHeaderKeys([type.name]) } as QueryDatasetsOptions;
@@ -150,8 +148,8 @@ export class QueryEngine {
       options.findFirst ?? false,
       options.timespan ?? null,
     );
-    const { refs, rows } = await this.#datasetRows(search, options, keys);
-    return refs.map((ref, i) => ({ ref, values: decodeHeaderRow(keys, rows[i]!, "__") }));
+    const rows = await this.#datasetRows(search, options, keys);
+    return rows.map((row) => new HeaderQueryRow(type, row, keys));
   }
 
   /** Records of `element` whose data IDs satisfy every constraint. */
@@ -268,7 +266,13 @@ export class QueryEngine {
   }
 
   async #datasets(search: DatasetSearchSpec, options: QueryOptions): Promise<DatasetRef[]> {
-    return (await this.#datasetRows(search, options)).refs;
+    const group = search.datasetType.dimensions;
+    return (await this.#datasetRows(search, options)).map(
+      (row) =>
+        new DatasetRef(search.datasetType, dataIdFromRow(group, row), String(row.__run), {
+          id: String(row.__id),
+        }),
+    );
   }
 
   /**
@@ -279,9 +283,9 @@ export class QueryEngine {
     search: DatasetSearchSpec,
     options: QueryOptions,
     headers?: readonly HeaderKeyRecord[],
-  ): Promise<{ refs: DatasetRef[]; rows: Record<string, unknown>[] }> {
-    if (search.collections.length === 0) return { refs: [], rows: [] };
-    const attach = headerAttachment(headers);
+  ): Promise<Record<string, unknown>[]> {
+    if (search.collections.length === 0) return [];
+    const attach = headerAttachment(this.#database.dialect, headers);
     const group = search.datasetType.dimensions;
     const plan = this.#planner.plan({
       ...options,
@@ -333,13 +337,7 @@ export class QueryEngine {
         }
       }
     }
-    const refs = rows.map(
-      (row) =>
-        new DatasetRef(search.datasetType, dataIdFromRow(group, row), String(row.__run), {
-          id: String(row.__id),
-        }),
-    );
-    return { refs, rows };
+    return rows;
   }
 
   async #records(
@@ -535,24 +533,4 @@ function withRun(inner: RawBuilder<unknown>, attach: HeaderAttachment): RawBuild
     CROSS JOIN ${sql.table(TABLES.dataset)} AS d CROSS JOIN ${sql.table(TABLES.collection)} AS rc
     ${attach.join("w")}
     WHERE d.id = w.__id AND rc.collection_id = d.run_id`;
-}
-
-interface HeaderAttachment {
-  readonly columns: RawBuilder<unknown>;
-  readonly join: (alias: string) => RawBuilder<unknown>;
-}
-
-/** The header values table of `keys`' dataset type LEFT JOINed to a result's `__id` (nothing without keys). */
-function headerAttachment(keys: readonly HeaderKeyRecord[] | undefined): HeaderAttachment {
-  if (keys === undefined || keys.length === 0) return { columns: sql``, join: () => sql`` };
-  const table = sql.table(headerValuesTableName(keys[0]!.datasetTypeId));
-  const typed = keys.filter((k) => k.type !== null).map((k) => headerValueColumn(k.id));
-  const columns = [
-    sql`hx.others AS __others`,
-    ...typed.map((c) => sql`${sql.ref(`hx.${c}`)} AS ${sql.id(`__${c}`)}`),
-  ];
-  return {
-    columns: sql`, ${sql.join(columns)}`,
-    join: (alias) => sql`LEFT JOIN ${table} AS hx ON hx.dataset_id = ${sql.ref(`${alias}.__id`)}`,
-  };
 }
