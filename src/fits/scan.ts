@@ -41,7 +41,7 @@ const MAX_HEADER_BYTES = 64 * 1024 * 1024;
  * Reads the header that starts at `offset`; returns its text up to and including the END card's block.
  * With `optionalExtension`, a first block that does not start with XTENSION gives undefined.
  */
-export async function readHeaderText(
+async function readHeaderText(
   source: ByteSource,
   offset: number,
   size: number,
@@ -178,6 +178,7 @@ export async function readHduAt(
       where,
     );
   }
-  const header = parseHeaderText(text, where);
+  // The file was checked when it was indexed: values are parsed when read.
+  const header = parseHeaderText(text, where, { lazy: true });
   return { hdu: describeHdu(header, index, offset, length, where), header };
 }
