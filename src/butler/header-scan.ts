@@ -71,8 +71,9 @@ export async function queryHeaders(
   }
   const fromIndex = keys.filter((k) => indexed.includes(k));
   const fromFiles = keys.filter((k) => !indexed.includes(k));
-  const found = await registry.queryDatasetHeaders(
-    type.name,
+  const records = await headers.keys(type.name);
+  const found = await registry.internals.queries.queryDatasetHeaders(
+    type,
     {
       collections: options.collections,
       findFirst: options.findFirst ?? true,
@@ -82,7 +83,7 @@ export async function queryHeaders(
       ...(options.dataId === undefined ? {} : { dataId: options.dataId }),
       ...(options.limit === undefined ? {} : { limit: options.limit }),
     },
-    fromIndex,
+    fromIndex.map((k) => records.find((r) => r.name === k)!),
   );
   // Datasets the index has no values for yet (written before their keys were indexed) are read too.
   const toRead = found.filter((row) => fromFiles.length > 0 || !row.complete).map((row) => row.id);

@@ -44,7 +44,6 @@ import { HeaderIndexManager } from "./managers/header-index-manager.ts";
 import { type CollectionSummary, SummaryManager } from "./managers/summary-manager.ts";
 import { TokenManager } from "./managers/token-manager.ts";
 import type { NameExpression } from "./name-expression.ts";
-import type { HeaderQueryRow } from "./queries/header-rows.ts";
 import { QueryEngine } from "./queries/query-engine.ts";
 import type {
   DimensionsInput,
@@ -61,7 +60,6 @@ import type {
   RegistryOpenOptions,
   SharedDatabase,
 } from "./registry-options.ts";
-import { HEADER_TABLES, headerValuesTableName } from "./schema/header-tables.ts";
 import { initializeRegistryDatabase, loadRegistryDatabase } from "./schema/registry-setup.ts";
 import { TABLES } from "./schema/static-tables.ts";
 
@@ -177,6 +175,7 @@ export class Registry {
       search: this.#search,
       summaries: this.#summaries,
       headers: this.#headers,
+      queries: this.#queries,
     };
   }
 
@@ -223,12 +222,11 @@ export class Registry {
    * autovacuum catches up (find-first over 100k datasets: 2.2 s before, 0.4 s after).
    */
   async analyze(): Promise<void> {
-    const tables = new Set<string>([...Object.values(TABLES), ...Object.values(HEADER_TABLES)]);
+    const tables = new Set<string>([...Object.values(TABLES), ...(await this.#headers.tables())]);
     for (const element of this.universe.elements) if (element.hasOwnTable) tables.add(element.name);
     for (const record of await this.#datasetTypes.all()) {
       tables.add(record.tagsTable);
       if (record.calibsTable !== null) tables.add(record.calibsTable);
-      if ((await this.#headers.keysOf(record.id)).length > 0) tables.add(headerValuesTableName(record.id));
     }
     await this.#database.dialect.updateStatistics(this.#database.db, [...tables]);
   }
@@ -546,21 +544,6 @@ export class Registry {
     if (component === undefined) return this.#queries.queryDatasets(datasetType, options);
     const parents = await this.#queries.queryDatasets(component.parent, options);
     return parents.map((ref) => componentRefOf(ref, component.component, this.componentsOf));
-  }
-
-  /**
-   * Datasets of one type with the values its header index has recorded for the indexed `keys`, by
-   * key name, found and read in one statement (a key not recorded yet for a dataset is left out).
-   */
-  async queryDatasetHeaders(
-    datasetType: string,
-    options: QueryDatasetsOptions,
-    keys: readonly string[],
-  ): Promise<HeaderQueryRow[]> {
-    const type = await this.getDatasetType(datasetType);
-    const all = await this.#headers.keys(type.name);
-    const indexed = keys.flatMap((name) => all.filter((k) => k.name === name));
-    return this.#queries.queryDatasetHeaders(type, options, indexed);
   }
 
   /** Records of one dimension element matching the constraints. */

@@ -58,6 +58,14 @@ export class HeaderIndexManager {
     this.#keys.clear();
   }
 
+  /** The header index's tables: the key table and the values table of each type with keys. */
+  async tables(): Promise<string[]> {
+    const types = await this.#database.rows<{ id: unknown }>(
+      sql`SELECT DISTINCT dataset_type_id AS id FROM ${sql.table(HEADER_TABLES.key)}`,
+    );
+    return [HEADER_TABLES.key, ...types.map((t) => headerValuesTableName(toNumber(t.id)))];
+  }
+
   /** The keys indexed for a dataset type (none for an unknown type), in name order. */
   async keys(datasetType: string): Promise<HeaderKeyRecord[]> {
     const record = await this.#datasetTypes.find(datasetType);
