@@ -4,7 +4,8 @@
  * copies of its file), then
  * - full get, calexp.metadata, .visitInfo, .wcs and a 200×200 cutout: median ms, bytes and requests,
  *   each as a ratio to the full get; the cutout's bytes also against the tiles under the box plus the
- *   headers (found by scanning the file);
+ *   headers (found by scanning the file); then, on the cutout, its PSF and its whole archive fetched when
+ *   first asked for (`info.load("psf")`, `info.load()`);
  * - a metadata scan of all 1,000 with getMany, and the same 1,000 headers read by astropy
  *   (`fits.getheader`, Debian's /usr/bin/python3) in the same run as the baseline;
  * - peak resident memory of a full get and of the scan, each in a fresh process.
@@ -26,6 +27,7 @@ import { Image } from "../src/image/image.ts";
 import { Mask } from "../src/image/mask.ts";
 import { MaskedImage } from "../src/image/masked-image.ts";
 import { readExposure } from "../src/image/read-exposure.ts";
+import { type LogRecord, resetLogLevels, setLogLevel, setLogSinks } from "../src/log.ts";
 import { type ImportTarget, importExport, parseExport } from "../src/registry/interchange/index.ts";
 import { fixturePath, PEER_DATA } from "../test/support/fixtures.ts";
 import { ASTROPY, requireDebianPackages } from "./requirements.ts";
@@ -128,6 +130,40 @@ async function setUp(repo: string): Promise<DatasetRef[]> {
   );
   await butler.close();
   return refs;
+}
+
+/**
+ * An archived component loaded on a fresh cutout (`undefined`: the whole archive), `REPEAT` times: the
+ * median time of the load alone, and its bytes and requests from the datastore's `timer.datastore` report.
+ */
+async function measureLoad(
+  butler: Butler,
+  name: string,
+  ref: DatasetRef,
+  parameters: Record<string, unknown>,
+  component: string | undefined,
+): Promise<Measure> {
+  const times: number[] = [];
+  let bytes = 0;
+  let requests = 0;
+  for (let i = 0; i < REPEAT + 1; i++) {
+    const cut = await butler.get<Exposure>(ref, null, { parameters });
+    const records: LogRecord[] = [];
+    const previous = setLogSinks([(r) => records.push(r)]);
+    setLogLevel("timer.datastore", "debug");
+    const started = performance.now();
+    try {
+      await (component === undefined ? cut.info.load() : cut.info.load(component));
+    } finally {
+      setLogSinks(previous);
+      resetLogLevels();
+    }
+    if (i > 0) times.push(performance.now() - started);
+    const fetches = records.filter((r) => r.message.startsWith("Fetched more of"));
+    bytes = fetches.reduce((n, r) => n + Number(r.fields?.bytes ?? 0), 0);
+    requests = fetches.reduce((n, r) => n + Number(r.fields?.requests ?? 0), 0);
+  }
+  return { name, ms: median(times), bytes, requests };
 }
 
 /** Runs one get `REPEAT` times, returning the median time and the bytes and requests of one. */
@@ -254,6 +290,21 @@ async function main(): Promise<void> {
       await measure(butler, `${CUT}x${CUT} calexp.image cutout`, ref, "image", {
         bbox: Box2I.fromXYWH((SIZE - CUT) >> 1, (SIZE - CUT) >> 1, CUT, CUT),
       }),
+      await measure(butler, "calexp.psf", ref, "psf"),
+      await measureLoad(
+        butler,
+        'then the cutout\'s info.load("psf")',
+        ref,
+        { bbox: Box2I.fromXYWH((SIZE - CUT) >> 1, (SIZE - CUT) >> 1, CUT, CUT) },
+        "psf",
+      ),
+      await measureLoad(
+        butler,
+        "then the cutout's info.load() (whole archive)",
+        ref,
+        { bbox: Box2I.fromXYWH((SIZE - CUT) >> 1, (SIZE - CUT) >> 1, CUT, CUT) },
+        undefined,
+      ),
     ];
     const full = results[0]!;
     const box = Box2I.fromXYWH((SIZE - CUT) >> 1, (SIZE - CUT) >> 1, CUT, CUT);

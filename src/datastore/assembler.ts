@@ -14,6 +14,7 @@ import {
   UnknownParameterError,
 } from "../errors/index.ts";
 import { Exposure } from "../image/exposure.ts";
+import { ARCHIVE_KEY_OF } from "../image/exposure-info.ts";
 import { Image } from "../image/image.ts";
 import { MaskedImage } from "../image/masked-image.ts";
 import { cutoutBox, normalizePixelParameters } from "./parameters.ts";
@@ -27,7 +28,7 @@ export interface Assembler {
     storageClass: StorageClass,
     parameters: Readonly<Record<string, unknown>>,
   ): Record<string, unknown>;
-  /** One component (stored or derived) of a whole object. */
+  /** One component (stored or derived) of a whole object (or a promise of it, when it must be fetched). */
   getComponent(object: unknown, component: string, storageClass: StorageClass): unknown;
   /** The object with `parameters` applied (a cutout for `bbox`); unchanged when there are none. */
   handleParameters(
@@ -82,6 +83,10 @@ export const exposureAssembler: Assembler = {
     }
     if (object instanceof Exposure) {
       const get = EXPOSURE_INFO_COMPONENTS[component];
+      // An archived component of an Exposure read lazily is fetched first (the result is a promise).
+      if (get !== undefined && ARCHIVE_KEY_OF[component] !== undefined && !object.info.loaded) {
+        return object.info.load(component).then(() => get(object));
+      }
       if (get !== undefined) return get(object);
     } else if (
       object instanceof MaskedImage &&

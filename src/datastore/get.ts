@@ -18,7 +18,7 @@ import { withBusyTime } from "./busy-time.ts";
 import type { HeaderCacheCounter } from "./cache/header-cache.ts";
 import type { FileDatastore } from "./file-datastore.ts";
 import type { GetOptions, GetResult } from "./file-datastore-types.ts";
-import { decodePlanned, planDatasetRead } from "./read.ts";
+import { decodePlanned, laterReads, planDatasetRead } from "./read.ts";
 import { displayPath, gapBytesFor, type OpenedRead, openReadSource } from "./read-source.ts";
 import type { StoredFileRecord } from "./records.ts";
 
@@ -61,6 +61,47 @@ export async function getDataset<T = unknown>(
       ? options.record
       : await ds.getRecord(ref.id);
   const openStarted = performance.now();
+  const context = {
+    root: ds.root,
+    limiter: ds.requestLimiter,
+    fileCache: ds.cache,
+    headerCache: ds.headerCache,
+  };
+  const cacheable = () => ds.cache?.isCacheable(cacheSubject(ds.storageClasses, ref, record)) ?? false;
+  // Parts of the value fetched after this get (an Exposure's archived components) open the same stack;
+  // `timer.datastore` at debug level reports each such fetch.
+  const later = laterReads(
+    async () => {
+      await ds.root.connect?.();
+      const started = performance.now();
+      const fetched = createMetrics();
+      let opened: OpenedRead;
+      try {
+        opened = await openReadSource(context, record, {
+          wholeFile: false,
+          cacheable: cacheable(),
+          metrics: fetched,
+          counter: { hits: 0 },
+        });
+      } catch (err) {
+        if (errorCode(err) === "ENOENT" || isButlerError(err, "NOT_FOUND")) {
+          throw new DatasetFileNotFoundError(ref.id, displayPath(ds.root, record.path), { cause: err });
+        }
+        throw err;
+      }
+      const release = async () => {
+        await opened.release?.();
+        if (timer.isEnabledFor("debug")) {
+          timer.debug(
+            `Fetched more of ${ds.root.uriOf(record.path)} after the get: took ${(performance.now() - started).toFixed(3)} ms`,
+            { bytes: fetched.bytes, requests: fetched.requests },
+          );
+        }
+      };
+      return { source: opened.source, release };
+    },
+    { gapBytes: gapBytesFor(ds.root), size: record.byteIndex?.size },
+  );
   const planned = await planDatasetRead(
     ds.formatters,
     ds.storageClasses,
@@ -70,6 +111,7 @@ export async function getDataset<T = unknown>(
       parameters: options.parameters,
       storageClass: readAs,
       signal: options.signal,
+      later,
     },
     prepared,
   );
@@ -95,16 +137,12 @@ export async function getDataset<T = unknown>(
   let value: unknown;
   try {
     await ds.root.connect?.();
-    opened = await openReadSource(
-      { root: ds.root, limiter: ds.requestLimiter, fileCache: ds.cache, headerCache: ds.headerCache },
-      record,
-      {
-        wholeFile: planned.wholeFile,
-        cacheable: ds.cache?.isCacheable(cacheSubject(ds.storageClasses, ref, record)) ?? false,
-        metrics,
-        counter,
-      },
-    );
+    opened = await openReadSource(context, record, {
+      wholeFile: planned.wholeFile,
+      cacheable: cacheable(),
+      metrics,
+      counter,
+    });
     openedAt = performance.now();
     downloadMs = opened.fetchMs;
     const { source, clock } = withBusyTime(opened.source);

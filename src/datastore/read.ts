@@ -23,7 +23,7 @@ import {
   prepareRead,
   splitParameters,
 } from "./assembler.ts";
-import type { Formatter, ReadRequest } from "./formatters/formatter.ts";
+import type { Formatter, LaterRead, ReadRequest } from "./formatters/formatter.ts";
 import type { FormatterRegistry } from "./formatters/registry.ts";
 import { fetchPlanned } from "./planned-source.ts";
 import { LOCAL_GAP_BYTES, REMOTE_GAP_BYTES } from "./read-source.ts";
@@ -42,6 +42,8 @@ export interface DatasetReadOptions {
   /** The storage class to read as (the dataset type's); the record's when absent. */
   storageClass?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** A way back to the file after the read (see `laterReads`): parts of the object may then be lazy. */
+  later?: LaterRead | undefined;
 }
 
 /** A read planned before any I/O. */
@@ -103,6 +105,7 @@ export async function planDatasetRead(
   if (direct && component !== undefined) request.component = component;
   if (record.byteIndex !== null) request.index = record.byteIndex;
   if (options.signal !== undefined) request.signal = options.signal;
+  if (options.later !== undefined) request.later = options.later;
   const index = record.byteIndex;
   const ranges = index !== null && formatter.plan !== undefined ? formatter.plan(request, index) : undefined;
   return {
@@ -136,7 +139,7 @@ export async function decodePlanned(
           ...(request.signal === undefined ? {} : { signal: request.signal }),
         });
   let value = await formatter.read(input, request);
-  if (!planned.direct) value = extractComponent(prepared, value);
+  if (!planned.direct) value = await extractComponent(prepared, value);
   value = applyParameters(prepared, value, planned.assemblerParameters);
   if (value === undefined && prepared.component !== undefined) {
     throw new MissingComponentError(
@@ -145,6 +148,37 @@ export async function decodePlanned(
     );
   }
   return value;
+}
+
+/** An opened byte stack and what else to let go of after it is closed (a cached file). */
+export interface OpenedStack {
+  source: ByteSource;
+  release?: () => Promise<void>;
+}
+
+/**
+ * Later reads of one file: each opens the byte stack again (`open`), fetches its ranges as a planned
+ * read does (coalesced across `gapBytes`), runs its `use`, closes the stack and releases it.
+ */
+export function laterReads(
+  open: () => Promise<OpenedStack>,
+  options: { gapBytes: number; size?: number | undefined },
+): LaterRead {
+  return async (ranges, use) => {
+    const opened = await open();
+    // The planned source closes the stack under it.
+    let source = opened.source;
+    try {
+      source = await fetchPlanned(opened.source, ranges, {
+        gapBytes: options.gapBytes,
+        ...(options.size === undefined ? {} : { size: options.size }),
+      });
+      return await use(source);
+    } finally {
+      await source.close?.();
+      await opened.release?.();
+    }
+  };
 }
 
 export interface ReadDatasetOptions extends DatasetReadOptions {
@@ -168,27 +202,32 @@ function isResourcePath(from: ByteSource | ResourcePath): from is ResourcePath {
  * record without a datastore (a client given a record and a signed URL by a server).
  */
 export async function readDataset<T = unknown>(options: ReadDatasetOptions): Promise<T> {
-  const planned = await planDatasetRead(options.formatters, options.storageClasses, options.record, options);
-  let source: ByteSource;
+  const from = options.from;
+  let open: () => ByteSource;
   let gapBytes = options.gapBytes;
-  let opened = false;
-  if (isResourcePath(options.from)) {
-    const resource = options.from;
+  let later: LaterRead | undefined;
+  if (isResourcePath(from)) {
     const size = options.record.fileSize >= 0 ? { size: options.record.fileSize } : {};
-    const local = resource.scheme === "file";
-    source = local ? resource.openSource(size) : withRetry(resource.openSource(size), resource.options.retry);
+    const local = from.scheme === "file";
+    open = () => (local ? from.openSource(size) : withRetry(from.openSource(size), from.options.retry));
     gapBytes ??= local ? LOCAL_GAP_BYTES : REMOTE_GAP_BYTES;
-    opened = true;
+    // The resource can be opened again, so an Exposure's archived components may wait until asked for.
+    later = laterReads(async () => ({ source: open() }), { gapBytes, size: options.record.byteIndex?.size });
   } else {
-    source = options.from;
+    open = () => from;
     gapBytes ??= LOCAL_GAP_BYTES;
   }
+  const planned = await planDatasetRead(options.formatters, options.storageClasses, options.record, {
+    ...options,
+    later,
+  });
+  const source = open();
   try {
     return (await decodePlanned(planned, source, {
       gapBytes,
       describe: `dataset ${options.record.datasetId}`,
     })) as T;
   } finally {
-    if (opened) await source.close?.();
+    if (source !== from) await source.close?.();
   }
 }

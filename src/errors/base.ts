@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   // image
   "IMAGE_FORMAT",
   "MASK_PLANE",
+  "COMPONENT_NOT_LOADED",
   // table
   "UNKNOWN_COLUMN",
   "TABLE_FORMAT",

@@ -30,3 +30,19 @@ export class MaskPlaneError extends ButlerError {
     this.planes = planes;
   }
 }
+
+/**
+ * An archived component of an Exposure read lazily (psf, photoCalib, …) used before it was fetched:
+ * `await exposure.info.load("psf")` (or `load()` for all of them) fetches it.
+ */
+export class ComponentNotLoadedError extends ButlerError {
+  readonly component: string;
+
+  constructor(component: string, action = `read ${component}`) {
+    super(
+      "COMPONENT_NOT_LOADED",
+      `cannot ${action}: the Exposure was read lazily and its ${component} is not loaded yet; call await exposure.info.load(${JSON.stringify(component)}) (or load() for every component) first`,
+    );
+    this.component = component;
+  }
+}

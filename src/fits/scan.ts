@@ -41,7 +41,7 @@ const MAX_HEADER_BYTES = 64 * 1024 * 1024;
  * Reads the header that starts at `offset`; returns its text up to and including the END card's block.
  * With `optionalExtension`, a first block that does not start with XTENSION gives undefined.
  */
-async function readHeaderText(
+export async function readHeaderText(
   source: ByteSource,
   offset: number,
   size: number,

@@ -85,9 +85,11 @@ export class ArchiveReader {
     for (const list of this.#byId.values()) list.sort((a, b) => a.catPersistable - b.catPersistable);
   }
 
-  /** Reads the index table; undefined when the file has no archive. */
-  static async open(fits: FitsFile): Promise<ArchiveReader | undefined> {
-    const at = findArchiveIndexHdu(fits);
+  /**
+   * Reads the index table (at HDU `at`, else found from the primary header); undefined when the file
+   * has no archive.
+   */
+  static async open(fits: FitsFile, at = findArchiveIndexHdu(fits)): Promise<ArchiveReader | undefined> {
     if (at === undefined) return undefined;
     const table = await fits.readTable(at);
     const col = (name: string) => {

@@ -10,9 +10,20 @@ import { Image } from "./image.ts";
 import { MaskedImage } from "./masked-image.ts";
 import { writeExposure } from "./write-exposure.ts";
 
-/** The HDUs of an image-like value, or undefined for anything else. */
-export function imageHdus(value: unknown): HduParts[] | undefined {
-  if (value instanceof Exposure) return writeExposure(value);
+/** Whether `imageHdus` writes `value` (an Exposure, MaskedImage or Image). */
+export function isImageLike(value: unknown): boolean {
+  return value instanceof Exposure || value instanceof MaskedImage || value instanceof Image;
+}
+
+/**
+ * The HDUs of an image-like value, or undefined for anything else. An Exposure read lazily fetches its
+ * archived components first, so the file keeps them all.
+ */
+export async function imageHdus(value: unknown): Promise<HduParts[] | undefined> {
+  if (value instanceof Exposure) {
+    await value.info.load();
+    return writeExposure(value);
+  }
   if (value instanceof MaskedImage) return writeExposure(new Exposure(value));
   if (value instanceof Image) {
     return [emptyPrimaryHdu(), imageHdu(value.array, [value.bbox.width, value.bbox.height])];

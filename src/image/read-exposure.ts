@@ -4,7 +4,6 @@
  * kept. Works for current files (EXPINFO_V = 2), older ones without EXTNAME, legacy version-0 files
  * (uint16 mask, FLUXMAG0, TIME-MID, FILTER key) and tile-compressed planes.
  */
-import { ImageFormatError } from "../errors/index.ts";
 import type { FitsFile } from "../fits/fits-file.ts";
 import {
   archiveComponentIds,
@@ -14,20 +13,15 @@ import {
   serializationVersion,
 } from "./afw-layout.ts";
 import { ArchiveReader } from "./archive.ts";
+import { type ArchivedContext, decodeArchived, FALLBACK_KEYS, fallBack } from "./archived-decode.ts";
 import type { Box2I, Origin } from "./box.ts";
-import { detectorSummaryFromHeader, legacyPhotoCalib, readImagePlane } from "./component-readers.ts";
-import { detectorIdOf } from "./detector-summary.ts";
+import { detectorSummaryFromHeader, readImagePlane } from "./component-readers.ts";
 import { Exposure } from "./exposure.ts";
 import { ExposureInfo } from "./exposure-info.ts";
-import { decodeFilterLabel, filterLabelFromLegacyName } from "./filter-label.ts";
+import { type LazyArchive, lazyArchiveLoader, missingObject } from "./lazy-archive.ts";
 import { MaskedImage } from "./masked-image.ts";
-import { decodePhotoCalib } from "./photo-calib.ts";
 import { readXy0 } from "./pixel-origin.ts";
-import { decodePolygon } from "./polygon.ts";
-import { decodeSkyWcsText } from "./sky-wcs-archive.ts";
-import { decodeSummaryStats } from "./summary-stats.ts";
 import { VisitInfo } from "./visit-info.ts";
-import { readSkyWcs } from "./wcs-header.ts";
 
 export interface ReadExposureOptions {
   /** Read only these pixels. */
@@ -36,6 +30,11 @@ export interface ReadExposureOptions {
   origin?: Origin;
   /** An archive reader to reuse. */
   archive?: ArchiveReader;
+  /**
+   * Leave the archive unread: where its components are (a byte index's layout) and how to fetch bytes
+   * later. The Exposure's archived components are then fetched when `info.load` asks for them.
+   */
+  lazy?: LazyArchive;
 }
 
 /** The Exposure in `fits`, whole or the `bbox` cutout (the result's bbox is in PARENT coordinates). */
@@ -53,6 +52,7 @@ export async function readExposure(fits: FitsFile, options: ReadExposureOptions 
     readExposureInfo(fits, {
       planes,
       ...(options.archive !== undefined ? { archive: options.archive } : {}),
+      ...(options.lazy !== undefined ? { lazy: options.lazy } : {}),
     }),
   ]);
   return new Exposure(new MaskedImage(image, mask, variance), info);
@@ -60,94 +60,44 @@ export async function readExposure(fits: FitsFile, options: ReadExposureOptions 
 
 /**
  * Everything but the pixels: metadata, VisitInfo, id, detector summary, WCS, and the archive read in
- * full (each catalog table once) with its known components decoded.
+ * full (each catalog table once) with its known components decoded; with `lazy`, the archived
+ * components are left for `info.load` to fetch.
  */
 export async function readExposureInfo(
   fits: FitsFile,
-  options: { planes?: PlaneHdus; archive?: ArchiveReader } = {},
+  options: { planes?: PlaneHdus; archive?: ArchiveReader; lazy?: LazyArchive } = {},
 ): Promise<ExposureInfo> {
   const planes = options.planes ?? locatePlanes(fits);
   const primary = fits.header(0);
   const imageHeader = fits.header(planes.image);
-  const version = serializationVersion(primary);
+  const context: ArchivedContext = {
+    primary,
+    imageHeader,
+    xy0: readXy0(imageHeader),
+    version: serializationVersion(primary),
+    detector: detectorSummaryFromHeader(primary),
+  };
   const info = new ExposureInfo();
   info.metadata = exposureMetadata(primary, imageHeader, planes.image === 0);
   const expId = primary.getInteger("EXPID");
   if (expId !== undefined) info.id = expId;
   info.visitInfo = VisitInfo.fromHeader(primary, { uri: fits.uri, hdu: 0 });
-  const detector = detectorSummaryFromHeader(primary);
+  const ids = archiveComponentIds(primary);
+  for (const [key, id] of ids) info.archiveIds.set(key, id);
+  // What the headers say of components the archive does not name.
+  for (const key of FALLBACK_KEYS) if (!ids.has(key)) fallBack(info, key, context);
 
+  if (options.lazy !== undefined && ids.size > 0) {
+    info.deferArchived(ids.keys(), lazyArchiveLoader(fits, options.lazy, context));
+    return info;
+  }
   const archive = options.archive ?? (await ArchiveReader.open(fits));
   const objects = archive === undefined ? [] : await archive.readAll();
   for (const object of objects) info.archive.set(object.id, object);
-
-  let ast: string | undefined;
-  for (const [key, id] of archiveComponentIds(primary)) {
+  for (const [key, id] of ids) {
     const object = info.archive.get(id);
-    if (object === undefined) {
-      throw new ImageFormatError(
-        `the primary header gives ${key} archive id ${id}, which the archive lacks`,
-        {
-          uri: fits.uri,
-          hdu: 0,
-        },
-      );
-    }
-    info.archiveIds.set(key, id);
-    let decoded = false;
-    switch (key) {
-      case "SKYWCS":
-        ast = decodeSkyWcsText(object);
-        decoded = ast !== undefined;
-        break;
-      case "PHOTOCALIB": {
-        const value = decodePhotoCalib(object);
-        if (value !== undefined) info.photoCalib = value;
-        decoded = value !== undefined;
-        break;
-      }
-      case "FILTER": {
-        const value = version >= 2 ? decodeFilterLabel(object) : undefined;
-        if (value !== undefined) info.filter = value;
-        decoded = value !== undefined;
-        break;
-      }
-      case "VALID_POLYGON": {
-        const value = decodePolygon(object);
-        if (value !== undefined) info.validPolygon = value;
-        decoded = value !== undefined;
-        break;
-      }
-      case "SUMMARY_STATS": {
-        const value = decodeSummaryStats(object);
-        if (value !== undefined) info.summaryStats = value;
-        decoded = value !== undefined;
-        break;
-      }
-      case "WCS":
-        // The legacy TanWcs: the header WCS says the same; the object stays in the archive.
-        decoded = true;
-        break;
-      case "DETECTOR": {
-        const detectorId = detectorIdOf(object);
-        if (detectorId !== undefined) detector.id = detectorId;
-        break;
-      }
-    }
-    if (!decoded) info.components.set(key, object);
+    if (object === undefined) throw missingObject(fits, key, id);
+    decodeArchived(info, key, object, context);
   }
-  const wcs = readSkyWcs(imageHeader, readXy0(imageHeader), ast);
-  if (wcs !== undefined) info.wcs = wcs;
-  else if (ast !== undefined)
-    info.components.set("SKYWCS", info.archive.get(info.archiveIds.get("SKYWCS")!)!);
-  if (info.photoCalib === undefined) {
-    const legacy = legacyPhotoCalib(primary);
-    if (legacy !== undefined) info.photoCalib = legacy;
-  }
-  if (version < 2 && info.filter === undefined) {
-    const legacy = filterLabelFromLegacyName(primary.getString("FILTER"));
-    if (legacy !== undefined) info.filter = legacy;
-  }
-  if (Object.keys(detector).length > 0) info.detector = detector;
   return info;
 }

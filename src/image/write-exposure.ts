@@ -64,9 +64,13 @@ export const AR_HDU = 5;
 /** The ExposureInfo serialization version this writer produces. */
 export const EXPINFO_VERSION = 2;
 
-/** The HDUs of `exposure` in afw's layout, ready for `writeFits(path, hdus)`. */
+/**
+ * The HDUs of `exposure` in afw's layout, ready for `writeFits(path, hdus)`. An Exposure read lazily
+ * must be loaded first (`await exposure.info.load()`), so no archived component is lost.
+ */
 export function writeExposure(exposure: Exposure, options: WriteExposureOptions = {}): HduParts[] {
   const info = exposure.info;
+  info.requireLoaded("write the Exposure");
   const { objects, ids } = archiveObjectsFor(info);
   const hdus: HduParts[] = [emptyPrimaryHdu(primaryCards(info, ids))];
   const bunit = info.metadata.getString("BUNIT");

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { InvalidArgumentError } from "../errors/index.ts";
 import { encodeFits } from "../fits/writer.ts";
 import { parseBoxCorners } from "../image/box-text.ts";
-import { imageHdus } from "../image/image-hdus.ts";
+import { imageHdus, isImageLike } from "../image/image-hdus.ts";
 import type { SkyWcs } from "../image/sky-wcs.ts";
 import { component, datasetSummary, findRef, headerCards } from "./dataset-summary.ts";
 import { integer, jsonSafe, list, type RepoRequest, type WebPluginOptions, withRepository } from "./http.ts";
@@ -52,7 +52,7 @@ export function datasetRoutes(app: FastifyInstance, options: WebPluginOptions): 
       const ref = await findRef(butler, req.params.id!);
       const name = req.params.component;
       const value = await butler.get(butler.componentRef(ref, name));
-      if (imageHdus(value) !== undefined) {
+      if (isImageLike(value)) {
         throw new InvalidArgumentError(`${name} is an image: view it on the image page or cut out a box`);
       }
       const text =
@@ -125,7 +125,7 @@ export function datasetRoutes(app: FastifyInstance, options: WebPluginOptions): 
     return withRepository(options, req, reply, async (butler) => {
       const ref = await findRef(butler, req.params.id!);
       const bbox = parseBoxCorners(req.query.bbox ?? "", "bbox");
-      const hdus = imageHdus(await butler.get(ref, null, { parameters: { bbox } }));
+      const hdus = await imageHdus(await butler.get(ref, null, { parameters: { bbox } }));
       if (hdus === undefined) {
         throw new InvalidArgumentError(`${ref.datasetType.name} is not an image; only images have cutouts`);
       }

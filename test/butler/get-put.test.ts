@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { type DatasetRef, defaultStorageClasses } from "../../src/core/index.ts";
 import { exposureAssembler } from "../../src/datastore/index.ts";
 import {
+  ComponentNotLoadedError,
   ConflictingDefinitionError,
   DatasetNotFoundInCollectionsError,
   InvalidParameterError,
@@ -27,6 +28,7 @@ import { bothWays, type Way } from "../support/both-ways.ts";
 import { calexpExposure, DATA_ID, makeHscRepo, RUN } from "./helpers.ts";
 
 const exposure: Exposure = await calexpExposure();
+const CUT = Box2I.fromCorners(10, 6, 20, 12);
 
 /** Equality for each kind of component value. */
 function sameComponent(actual: unknown, expected: unknown): boolean {
@@ -74,7 +76,12 @@ bothWays("put and get a calexp", WRITES, (suite) => {
     const back = await butler.get<Exposure>("calexp", DATA_ID);
     assert.ok(back instanceof Exposure);
     assert.ok(back.maskedImage.equals(exposure.maskedImage));
-    assert.ok(back.info.equals(exposure.info));
+    // The archived components are fetched when first asked for.
+    assert.equal(back.info.loaded, false);
+    assert.throws(() => back.info.psf, ComponentNotLoadedError);
+    assert.ok((await back.info.load("psf")).psf !== undefined);
+    assert.throws(() => back.info.equals(exposure.info), ComponentNotLoadedError);
+    assert.ok((await back.info.load()).equals(exposure.info));
     const byRef = await butler.get<Exposure>(ref);
     assert.ok(byRef.maskedImage.equals(exposure.maskedImage));
   });
@@ -211,6 +218,35 @@ bothWays("put and get a calexp", WRITES, (suite) => {
       assert.ok((put.fields!.writeMs as number) > 0);
     },
   );
+});
+
+bothWays("a get put back", WRITES, (suite) => {
+  suite.before(async ({ butler }) => {
+    await butler.put(exposure, "calexp", DATA_ID);
+  });
+
+  suite.test("a lazily read Exposure and cutout put back lose no archived object", async ({ butler }) => {
+    const back = await butler.get<Exposure>("calexp", DATA_ID);
+    const cut = await butler.get<Exposure>("calexp", DATA_ID, { parameters: { bbox: CUT } });
+    assert.equal(back.info.loaded, false);
+    // Put fetches what the Exposure has not loaded (the whole archive) before writing it.
+    await butler.put(back, "calexp", { ...DATA_ID, detector: 17 });
+    await butler.put(cut, "calexp", { ...DATA_ID, detector: 18 });
+    const whole = await butler.get<Exposure>("calexp", { ...DATA_ID, detector: 17 });
+    const part = await butler.get<Exposure>("calexp", { ...DATA_ID, detector: 18 });
+    await whole.info.load();
+    await part.info.load();
+    assert.ok(whole.equals(exposure));
+    assert.ok(part.maskedImage.equals(exposure.maskedImage.subset(CUT)));
+    assert.ok(part.info.equals(exposure.info));
+    // Every archive object, nested ones included, row for row under the same ids.
+    for (const info of [whole.info, part.info]) {
+      assert.deepEqual([...info.archive.keys()], [...exposure.info.archive.keys()]);
+      for (const [id, object] of exposure.info.archive) {
+        assert.ok(archiveObjectsEqual(info.archive.get(id)!, object), `archive object ${id}`);
+      }
+    }
+  });
 });
 
 bothWays("getMany", WRITES, (suite) => {

@@ -49,6 +49,7 @@ describe("butler demo", () => {
       const calexps = await b.registry.queryDatasets("calexp", { collections: CHAIN, findFirst: true });
       assert.equal(calexps.length, 6);
       const exposure = await b.get<Exposure>(calexps[0]!);
+      await exposure.info.load("wcs", "photoCalib");
       assert.equal(exposure.bbox.width, 64);
       assert.equal(exposure.bbox.height, 48);
       assert.ok(

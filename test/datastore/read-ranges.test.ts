@@ -85,19 +85,36 @@ async function rangesOf(
   component: string | undefined,
   parameters?: Record<string, unknown>,
 ): Promise<ByteRange[]> {
+  return (await getWithRanges(s, component, parameters)).ranges;
+}
+
+async function getWithRanges(
+  s: Stored,
+  component: string | undefined,
+  parameters?: Record<string, unknown>,
+): Promise<{ value: unknown; ranges: ByteRange[] }> {
+  const got = await recorded(s, () =>
+    s.repo.datastore.get(s.ref, {
+      ...(component === undefined ? {} : { component }),
+      ...(parameters === undefined ? {} : { parameters }),
+    }),
+  );
+  assert.notEqual(got.value.value, undefined);
+  assert.equal(got.value.metrics.requests, got.ranges.length);
+  return { value: got.value.value, ranges: got.ranges };
+}
+
+/** What `run` asks the store for. */
+async function recorded<T>(s: Stored, run: () => Promise<T>): Promise<{ value: T; ranges: ByteRange[] }> {
   s.metrics.ranges!.length = 0;
   s.metrics.requests = 0;
-  const got = await s.repo.datastore.get(s.ref, {
-    ...(component === undefined ? {} : { component }),
-    ...(parameters === undefined ? {} : { parameters }),
-  });
-  assert.notEqual(got.value, undefined);
-  assert.equal(got.metrics.requests, s.metrics.requests);
+  const value = await run();
   // A remote file is opened with the record's size (no HEAD); a local one is checked by its fstat.
   if (s.repo.datastore.root.remote === true) assert.equal(s.metrics.sizeCalls, 0, "no size probe");
+  assert.equal(s.metrics.ranges!.length, s.metrics.requests);
   const ranges = s.metrics.ranges!.map(({ offset, length }) => ({ offset, length }));
   s.all.push(...ranges);
-  return ranges;
+  return { value, ranges };
 }
 
 /** The primary and image headers, adjacent at the start of the file. */
@@ -126,10 +143,10 @@ async function archivedRange(fits: FitsFile, key: string): Promise<ByteRange> {
   return { offset: hdu.headerOffset, length: end - hdu.headerOffset };
 }
 
-/** The tiles of rows 2–8 of a GZIP_2 plane (one tile a row), from its descriptor table. */
-async function tilesUnderBox(fits: FitsFile): Promise<ByteRange> {
-  const hdu = fits.hdus[1]!;
-  const raw = await readTableRaw(fits.source, hdu, fits.header(1));
+/** The tiles of rows 2–8 of GZIP_2 plane `n` (one tile a row), from its descriptor table. */
+async function tilesUnderBox(fits: FitsFile, n = 1): Promise<ByteRange> {
+  const hdu = fits.hdus[n]!;
+  const raw = await readTableRaw(fits.source, hdu, fits.header(n));
   const view = new DataView(raw.main.buffer, raw.main.byteOffset, raw.main.byteLength);
   const heapStart = hdu.dataOffset + hdu.naxis[0]! * hdu.naxis[1]! + raw.heapStart;
   // COMPRESSED_DATA is the first column: a P descriptor (count, offset) per row.
@@ -164,6 +181,35 @@ async function checkReads(s: Stored, compressed: boolean): Promise<void> {
       await tilesUnderBox(s.fits),
     ]);
   }
+  await checkLazyCutout(s, compressed);
+}
+
+/**
+ * A cutout of the whole Exposure reads the headers of the primary and the planes and the pixels under
+ * the box, no archive byte; its PSF, asked for afterwards, is one request of its catalog's header, rows
+ * and heap cells.
+ */
+async function checkLazyCutout(s: Stored, compressed: boolean): Promise<void> {
+  const { value, ranges } = await getWithRanges(s, undefined, { bbox: BOX });
+  const cut = value as Exposure;
+  const [, mask, variance] = [1, 2, 3].map((n) => s.fits.hdus[n]!);
+  if (!compressed) {
+    // Rows 2–8 of each 48-pixel-wide plane (float, int32, float) through column 12 of row 8: the
+    // headers between the planes are inside the gaps bridged, so one request.
+    const end = variance!.dataOffset + (8 * 48 + 12 + 1) * 4;
+    assert.deepEqual(ranges, [{ offset: 0, length: end }]);
+  } else {
+    // The headers and the three descriptor tables in one request (the image's and mask's tiles lie
+    // between them, so they come with it), then the variance's tiles under the box.
+    const table = variance!.dataOffset + variance!.naxis[0]! * variance!.naxis[1]!;
+    assert.deepEqual(ranges, [{ offset: 0, length: table }, await tilesUnderBox(s.fits, 3)]);
+  }
+  assert.ok(mask !== undefined);
+  const psf = await recorded(s, async () => (await cut.info.load("psf")).psf);
+  assert.notEqual(psf.value, undefined);
+  assert.deepEqual(psf.ranges, [await archivedRange(s.fits, "PSF")]);
+  // Loaded once: asking again reads nothing.
+  assert.deepEqual((await recorded(s, () => cut.info.load("psf"))).ranges, []);
 }
 
 describe("the bytes each get reads", () => {
@@ -183,6 +229,14 @@ describe("the bytes each get reads", () => {
       const now = await s.repo.datastore.get(s.ref, { component: "wcs" });
       assert.deepEqual(got.value, now.value);
       assert.ok(got.metrics.requests > now.metrics.requests);
+      // Without a layout, a cutout reads its archive with it (nothing is left to fetch).
+      const oldCut = await s.repo.datastore.get<Exposure>(s.ref, { parameters: { bbox: BOX }, record: old });
+      assert.equal(oldCut.value.info.loaded, true);
+      const cut = await s.repo.datastore.get<Exposure>(s.ref, { parameters: { bbox: BOX } });
+      assert.equal(cut.value.info.loaded, false);
+      await cut.value.info.load();
+      assert.ok(oldCut.value.equals(cut.value));
+      assert.ok(oldCut.value.info.psf !== undefined);
     });
   });
 

@@ -129,7 +129,7 @@ async function missingCollections(butler: AnyButler): Promise<InvalidArgumentErr
 }
 
 async function emit(value: unknown, options: Options): Promise<void> {
-  const image = imageHdus(value);
+  const image = await imageHdus(value);
   if (image !== undefined) {
     if (options.output === undefined) {
       throw new InvalidArgumentError("the result is an image; give --output FILE to write it as FITS");

@@ -9,7 +9,8 @@
  * | metadata, visitInfo, id, bbox, dimensions, xy0 | primary, image | none |
  * | image, mask, variance | primary, image, that plane | its rows under `bbox` (plain), or its tile descriptors (compressed; the tiles under the box follow in one more request) |
  * | archived components (wcs, psf, photoCalib, …) | primary, image, each catalog of the object | its rows and heap cells |
- * | the whole dataset | every HDU | none: the readers read planes and archive tables in chunks; with `bbox`, the pixels under it and every archive table |
+ * | the whole Exposure, archive left for later (version-2 index, the caller can fetch later) | primary, planes | none (the readers read planes in chunks); with `bbox`, the pixels under it. Each archived component is fetched when asked for: its catalogs' headers, rows and heap cells |
+ * | the whole dataset otherwise | every HDU | none: the readers read planes and archive tables in chunks; with `bbox`, the pixels under it and every archive table |
  *
  * A version-1 index has no archive layout: archived components then read every header and the archive
  * index table, and find the object's rows from it.
@@ -18,6 +19,7 @@ import type { ByteRange } from "../../bytes/byte-source.ts";
 import { InvalidArgumentError } from "../../errors/index.ts";
 import { archivedParts } from "../../image/archive-layout.ts";
 import type { Box2I } from "../../image/box.ts";
+import { ARCHIVE_KEY_OF } from "../../image/exposure-info.ts";
 import { Extent2I } from "../../image/point.ts";
 import type { FitsByteIndex, FitsHduIndex } from "../byte-index.ts";
 import { normalizePixelParameters } from "../parameters.ts";
@@ -36,19 +38,7 @@ const HEADER_COMPONENTS: ReadonlySet<string> = new Set([
 ]);
 export const PLANES: ReadonlySet<string> = new Set(["image", "mask", "variance"]);
 
-/** The primary-header archive key of each archived component. */
-export const ARCHIVE_KEY_OF: Readonly<Record<string, string>> = {
-  wcs: "SKYWCS",
-  psf: "PSF",
-  photoCalib: "PHOTOCALIB",
-  apCorrMap: "AP_CORR_MAP",
-  coaddInputs: "COADD_INPUTS",
-  transmissionCurve: "TRANSMISSION_CURVE",
-  filter: "FILTER",
-  detector: "DETECTOR",
-  validPolygon: "VALID_POLYGON",
-  summaryStats: "SUMMARY_STATS",
-};
+export { ARCHIVE_KEY_OF };
 
 export interface FitsReadPlan {
   /** 0-based HDUs whose headers the read parses. */
@@ -57,6 +47,8 @@ export interface FitsReadPlan {
   ranges: ByteRange[];
   /** Whether archived components come from the index's archive layout (else from the archive index table). */
   archiveFromIndex: boolean;
+  /** A whole Exposure whose archived components are left unread, for the Exposure to fetch when asked. */
+  lazyArchive?: boolean;
 }
 
 function pixelShape(hdu: FitsHduIndex): readonly number[] {
@@ -115,17 +107,21 @@ function planeDataRanges(hdu: FitsHduIndex, box: Box2I | undefined): ByteRange[]
   return [{ offset: hdu.dataOffset, length: hdu.dataLength }];
 }
 
-function headerRange(index: FitsByteIndex, n: number): ByteRange {
+export function headerRange(index: FitsByteIndex, n: number): ByteRange {
   const hdu = index.hdus[n]!;
   return { offset: hdu.headerOffset, length: hdu.headerLength };
 }
 
-/** The plan of one read: `component` (undefined: the whole dataset) with `parameters`. */
+/**
+ * The plan of one read: `component` (undefined: the whole dataset) with `parameters`. `later`: the
+ * caller can fetch more of the file after the read, so a whole Exposure leaves its archive unread.
+ */
 export function planFitsRead(
   index: FitsByteIndex,
   kind: PixelKind,
   component: string | undefined,
   parameters: Readonly<Record<string, unknown>>,
+  later = false,
 ): FitsReadPlan {
   const all = index.hdus.map((_, i) => i);
   const planes = indexedPlanes(index, kind);
@@ -167,9 +163,18 @@ export function planFitsRead(
     if (kind === "maskedImage") {
       return withHeaders([0, ...planeHdus.filter((n) => n !== undefined)], pixelRanges(planeHdus));
     }
-    // A whole Exposure: every header; the readers then read each plane and archive table in chunks, so
-    // the file is never held whole. A cutout also plans the pixels under its box and the archive tables
-    // (every object is kept row for row, so a read-modify-write loses nothing), a few large requests.
+    // A whole Exposure whose archive can be fetched later: the planes' headers and, for a cutout, the
+    // pixels under the box; each archived component is fetched when the Exposure is asked for it.
+    if (later && index.archive !== undefined) {
+      const plan = withHeaders(
+        [0, ...planeHdus.filter((n) => n !== undefined)],
+        box === undefined ? [] : pixelRanges(planeHdus),
+      );
+      return { ...plan, lazyArchive: true };
+    }
+    // Else every header; the readers then read each plane and archive table in chunks, so the file is
+    // never held whole. A cutout also plans the pixels under its box and the archive tables (every
+    // object is kept row for row, so a read-modify-write loses nothing), a few large requests.
     if (box === undefined) return withHeaders(all, []);
     const planeSet = new Set(planeHdus);
     const archive = index.hdus.flatMap((h, n) =>

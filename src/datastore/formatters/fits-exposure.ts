@@ -49,11 +49,19 @@ import {
   readVisitInfo,
   readWcs,
 } from "../../image/component-readers.ts";
+import { Exposure } from "../../image/exposure.ts";
+import type { LaterFits } from "../../image/lazy-archive.ts";
 import { MaskedImage } from "../../image/masked-image.ts";
 import { readExposure } from "../../image/read-exposure.ts";
 import { type ByteIndex, type FitsByteIndex, fitsIndex, wholeIndex } from "../byte-index.ts";
 import { cutoutBox, normalizePixelParameters } from "../parameters.ts";
-import { ARCHIVE_KEY_OF, type FitsReadPlan, type PixelKind, planFitsRead } from "./fits-exposure-plan.ts";
+import {
+  ARCHIVE_KEY_OF,
+  type FitsReadPlan,
+  headerRange,
+  type PixelKind,
+  planFitsRead,
+} from "./fits-exposure-plan.ts";
 import {
   checkRecipe,
   DEFAULT_FITS_RECIPE,
@@ -61,7 +69,14 @@ import {
   FITS_WRITE_RECIPES,
   type FitsWriteRecipe,
 } from "./fits-exposure-write.ts";
-import type { Formatter, FormatterOptions, ReadRequest, WriteRequest, WriteResult } from "./formatter.ts";
+import type {
+  Formatter,
+  FormatterOptions,
+  LaterRead,
+  ReadRequest,
+  WriteRequest,
+  WriteResult,
+} from "./formatter.ts";
 
 export type { PixelKind } from "./fits-exposure-plan.ts";
 export { DEFAULT_FITS_RECIPE, FITS_WRITE_RECIPES, type FitsWriteRecipe } from "./fits-exposure-write.ts";
@@ -137,7 +152,13 @@ function planesOf(fits: FitsFile, kind: PixelKind): PlaneHdus {
 function fitsPlan(request: ReadRequest): FitsReadPlan | undefined {
   const index = request.index;
   if (index?.kind !== "fits") return undefined;
-  return planFitsRead(index, pixelKind(request.storageClass), request.component, request.parameters ?? {});
+  return planFitsRead(
+    index,
+    pixelKind(request.storageClass),
+    request.component,
+    request.parameters ?? {},
+    request.later !== undefined,
+  );
 }
 
 /**
@@ -215,8 +236,16 @@ export class FitsExposureFormatter implements Formatter {
 
     if (component === undefined) {
       switch (kind) {
-        case "exposure":
-          return readExposure(fits, box === undefined ? {} : { bbox: box });
+        case "exposure": {
+          const lazy =
+            plan?.lazyArchive && index?.archive !== undefined && request.later !== undefined
+              ? { layout: index.archive, fetch: laterFits(request.later, index) }
+              : undefined;
+          return readExposure(fits, {
+            ...(box === undefined ? {} : { bbox: box }),
+            ...(lazy === undefined ? {} : { lazy }),
+          });
+        }
         case "maskedImage": {
           const [image, mask, variance] = await Promise.all([
             readImagePlane(fits, "image", planeOptions),
@@ -266,6 +295,8 @@ export class FitsExposureFormatter implements Formatter {
 
   async write(object: unknown, request: WriteRequest): Promise<WriteResult> {
     const kind = pixelKind(request.storageClass);
+    // An Exposure read lazily fetches what it has not yet, so the file keeps every archived object.
+    if (object instanceof Exposure) await object.info.load();
     const recipe = this.recipe(request.recipe ?? DEFAULT_FITS_RECIPE);
     const hdus = exposureHdus(object, kind, request.storageClass, recipe, this.name);
     const infos = await writeFits(request.path, hdus, { checksum: recipe.checksum ?? true });
@@ -317,6 +348,14 @@ export class FitsExposureFormatter implements Formatter {
     await addArchiveLayout(index, FitsFile.fromScan(source, scanned.hdus, scanned.headers));
     return { index, headers: scanned.headers };
   }
+}
+
+/** Opens the same file again from its index with `headers` and `data` fetched by `later`. */
+function laterFits(later: LaterRead, index: FitsByteIndex): LaterFits {
+  return (headers, data, use) =>
+    later([...headers.map((n) => headerRange(index, n)), ...data], async (source) =>
+      use(await FitsFile.fromIndex(source, index, { headers })),
+    );
 }
 
 /**

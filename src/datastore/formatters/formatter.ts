@@ -21,7 +21,21 @@ export interface ReadRequest {
   /** The file's byte index from the datastore record, when there is one. */
   index?: ByteIndex;
   signal?: AbortSignal;
+  /**
+   * A way back to the same file after this read returns, when the caller keeps one: the formatter may
+   * then leave parts of the object to be fetched when first used (an Exposure's archived components).
+   */
+  later?: LaterRead;
 }
+
+/**
+ * Fetches `ranges` of the same file through the read's byte stack (coalesced as the first read was),
+ * then runs `use` on a source that serves them; the bytes are let go when `use` settles.
+ */
+export type LaterRead = <T>(
+  ranges: readonly ByteRange[],
+  use: (source: ByteSource) => Promise<T>,
+) => Promise<T>;
 
 export interface WriteRequest {
   storageClass: StorageClass;
