@@ -6,9 +6,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sql } from "kysely";
+import { DatasetType } from "../../src/core/index.ts";
 import { parseHeaderKey } from "../../src/fits/header-key.ts";
 import { type LogRecord, setLogSinks } from "../../src/log.ts";
-import { ATTRIBUTES, HEADER_TABLES, Registry, TABLES } from "../../src/registry/index.ts";
+import {
+  ATTRIBUTES,
+  HEADER_TABLES,
+  headerValuesTableName,
+  Registry,
+  TABLES,
+} from "../../src/registry/index.ts";
 import { NARROW_HEADER_TABLE } from "../../src/registry/schema/header-tables.ts";
 import { SCHEMA_VERSION } from "../../src/registry/schema/schema-version.ts";
 import { createTable } from "../../src/registry/schema/table-spec.ts";
@@ -176,6 +183,15 @@ forEachDialect("header index (registry)", (ctx) => {
     assert.deepEqual(await headers.missing(type, ["SIMPLE", "BIG"], ids), [ids[2]]);
 
     await registry.transaction(() => headers.removeKeys(type, ["big"]));
+    // A removed dataset type takes its values table with it.
+    await registry.registerDatasetType(
+      DatasetType.fromNames("headerless", ["instrument"], "StructuredDataDict", registry.universe),
+    );
+    await registry.transaction(() => headers.addKeys("headerless", ["X"]));
+    const table = headerValuesTableName((await registry.internals.datasetTypes.get("headerless")).id);
+    assert.ok(await registry.dialect.hasTable(table));
+    await registry.removeDatasetType("headerless");
+    assert.equal(await registry.dialect.hasTable(table), false);
     assert.deepEqual(
       (await headers.keys(type)).map((k) => k.name),
       ["ESO DET CHIP NAME", "EXPTIME", "SIMPLE"],
