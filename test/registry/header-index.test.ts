@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sql } from "kysely";
 import { DatasetType } from "../../src/core/index.ts";
-import { parseHeaderKey } from "../../src/fits/header-key.ts";
+import { parseHeaderKey, type TypedHeaderValue } from "../../src/fits/header-key.ts";
 import { type LogRecord, setLogSinks } from "../../src/log.ts";
 import {
   ATTRIBUTES,
@@ -199,5 +199,22 @@ forEachDialect("header index (registry)", (ctx) => {
     assert.equal(parseHeaderKey("image:bunit").name, "IMAGE:BUNIT");
     assert.equal(parseHeaderKey("HIERARCH  eso det  chip").name, "ESO DET CHIP");
     assert.throws(() => parseHeaderKey("A=B"), /invalid header key 'A=B'/);
+    // A scan over more keys than one JSON array column holds (89): every value back, typed.
+    const many = new Map<string, TypedHeaderValue>(
+      Array.from({ length: 100 }, (_, i) => [
+        `K${i}`,
+        i % 2 === 0 ? { type: "integer", value: 2n ** 60n + BigInt(i) } : { type: "float", value: i + 0.1 },
+      ]),
+    );
+    await registry.transaction(() => headers.record(type, [{ datasetId: ids[0]!, values: many }]));
+    const keyRecords = (await headers.keys(type)).filter((k) => k.name.startsWith("K"));
+    const [scanned] = await registry.internals.queries.queryDatasetHeaders(
+      refs[0]!.datasetType,
+      { collections: refs[0]!.run, dataId: refs[0]!.dataId },
+      keyRecords,
+    );
+    assert.equal(scanned!.id, ids[0]);
+    assert.equal(scanned!.complete, true);
+    assert.deepEqual(scanned!.values, Object.fromEntries([...many].map(([k, v]) => [k, v!.value])));
   });
 });
