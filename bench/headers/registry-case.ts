@@ -14,7 +14,13 @@ import pg from "pg";
 import { Butler } from "../../src/butler/index.ts";
 import type { DatasetRef } from "../../src/core/index.ts";
 import type { TypedHeaderValue } from "../../src/fits/header-key.ts";
-import { HEADER_TABLES, type Registry, TABLES, tagsTableName } from "../../src/registry/index.ts";
+import {
+  headerValueColumn,
+  headerValuesTableName,
+  type Registry,
+  TABLES,
+  tagsTableName,
+} from "../../src/registry/index.ts";
 import { CHAIN, DATASET_TYPE, makeLayout, prepareRegistry } from "../registry/layout.ts";
 import { interleaved, sameSet, type Timing, timeOnce } from "./timing.ts";
 
@@ -104,26 +110,19 @@ async function makePlace(
 }
 
 /** Hand-written: every dataset of the chain with its 10 values, pivoted in code. */
-async function handScan(registry: Registry, tags: string, typeId: number, keyNames: Map<number, string>) {
+async function handScan(registry: Registry, tags: string, typeId: number, keyIds: Map<string, number>) {
+  const columns = HEADER_KEYS.map(
+    (k) => sql`${sql.ref(`h.${headerValueColumn(keyIds.get(k)!)}`)} AS ${sql.id(k)}`,
+  );
   const rows = await registry.internals.database.rows<Record<string, unknown>>(sql`
-    SELECT t.dataset_id, h.key_id, h.int_value, h.float_value, h.string_value
+    SELECT t.dataset_id, ${sql.join(columns)}
     FROM ${sql.table(TABLES.collection)} AS p
     CROSS JOIN ${sql.table(TABLES.collectionChain)} AS cc
     CROSS JOIN ${sql.table(tags)} AS t
-    CROSS JOIN ${sql.table(HEADER_TABLES.value)} AS h
+    CROSS JOIN ${sql.table(headerValuesTableName(typeId))} AS h
     WHERE p.name = ${CHAIN} AND cc.parent = p.collection_id AND t.collection_id = cc.child
       AND t.dataset_type_id = ${typeId} AND h.dataset_id = t.dataset_id`);
-  const byId = new Map<string, Record<string, unknown>>();
-  for (const row of rows) {
-    const id = String(row.dataset_id);
-    let values = byId.get(id);
-    if (values === undefined) {
-      values = {};
-      byId.set(id, values);
-    }
-    values[keyNames.get(Number(row.key_id))!] = row.float_value ?? row.int_value ?? row.string_value;
-  }
-  return [...byId].map(([id, values]) => answer(id, values));
+  return rows.map((row) => answer(String(row.dataset_id), row));
 }
 
 /** Hand-written: find-first over the chain of the datasets passing the where, as the registry defines it. */
@@ -136,13 +135,12 @@ async function handWhere(registry: Registry, tags: string, typeId: number, expti
       CROSS JOIN ${sql.table(tags)} AS t
       CROSS JOIN visit AS v
       CROSS JOIN physical_filter AS pf
-      CROSS JOIN ${sql.table(HEADER_TABLES.value)} AS h1
-      CROSS JOIN ${sql.table(HEADER_TABLES.value)} AS h2
+      CROSS JOIN ${sql.table(headerValuesTableName(typeId))} AS h
       WHERE p.name = ${CHAIN} AND cc.parent = p.collection_id AND t.collection_id = cc.child
         AND t.dataset_type_id = ${typeId} AND v.instrument = t.instrument AND v.id = t.visit
         AND pf.instrument = v.instrument AND pf.name = v.physical_filter AND pf.band = 'r'
-        AND h1.dataset_id = t.dataset_id AND h1.key_id = ${exptime} AND h1.float_value > 20
-        AND h2.dataset_id = t.dataset_id AND h2.key_id = ${airmass} AND h2.float_value < 1.5
+        AND h.dataset_id = t.dataset_id AND ${sql.ref(`h.${headerValueColumn(exptime)}`)} > 20
+        AND ${sql.ref(`h.${headerValueColumn(airmass)}`)} < 1.5
     ) AS f WHERE f.rn = 1`);
   return rows.map((r) => String(r.dataset_id));
 }
@@ -179,7 +177,7 @@ export async function registryCase(
       });
       await registry.analyze();
       const keys = await headers.keys(DATASET_TYPE);
-      const keyNames = new Map(keys.map((k) => [k.id, k.name]));
+      const keyIds = new Map(keys.map((k) => [k.name, k.id]));
       const keyId = (name: string) => keys.find((k) => k.name === name)!.id;
       const typeId = (await registry.internals.datasetTypes.get(DATASET_TYPE)).id;
       const tags = tagsTableName(calexp.dimensions);
@@ -193,9 +191,9 @@ export async function registryCase(
             keys: HEADER_KEYS,
           });
           if (result.filesRead !== 0) throw new Error(`the scan read ${result.filesRead} files`);
-          return result.rows.map((row) => answer(row.ref.id, row.values));
+          return result.rows.map((row) => answer(row.id, row.values));
         },
-        () => handScan(registry, tags, typeId, keyNames),
+        () => handScan(registry, tags, typeId, keyIds),
       );
       const where = await interleaved(
         repeat,

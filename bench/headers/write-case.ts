@@ -30,11 +30,27 @@ export const FIXTURE_KEYS = [
   "FRAMEID",
 ];
 
+export interface WriteCallTimes {
+  /** Median wall time per call, ms. */
+  readonly indexedMs: number;
+  readonly plainMs: number;
+  /** Median CPU time of this process per call, ms. */
+  readonly indexedCpuMs: number;
+  readonly plainCpuMs: number;
+  /** Median time per call inside the header index's hook and its registry write (indexed repository). */
+  readonly indexMs: number;
+}
+
 export interface WriteCaseResult {
   readonly calls: number;
   readonly bytes: number;
-  readonly put: { readonly indexedMs: number; readonly plainMs: number };
-  readonly ingest: { readonly indexedMs: number; readonly plainMs: number };
+  readonly put: WriteCallTimes;
+  readonly ingest: WriteCallTimes;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 async function makeRepo(dir: string, indexed: boolean): Promise<Butler> {
@@ -81,6 +97,36 @@ export async function writeCase(calls: number): Promise<WriteCaseResult> {
         ingestA: [] as number[],
         ingestB: [] as number[],
       };
+      const cpu = new Map<number[], number[]>(Object.values(times).map((list) => [list, []]));
+      const index = new Map<number[], number[]>([
+        [times.putA, []],
+        [times.ingestA, []],
+      ]);
+      // The index's own work in the indexed repository: its hook and the registry write it queues.
+      let indexWork = 0;
+      const hook = indexed.datastore.onRecord!;
+      indexed.datastore.onRecord = async (event) => {
+        const t0 = performance.now();
+        await hook(event);
+        indexWork += performance.now() - t0;
+      };
+      const headers = indexed.registry.internals.headers;
+      const record = headers.record.bind(headers);
+      headers.record = async (type, rows) => {
+        const t0 = performance.now();
+        await record(type, rows);
+        indexWork += performance.now() - t0;
+      };
+      const timed = async (out: number[], fn: () => Promise<unknown>, keep: boolean) => {
+        indexWork = 0;
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        await fn();
+        if (!keep) return;
+        out.push(performance.now() - t0);
+        cpu.get(out)!.push(cpuMs() - c0);
+        index.get(out)?.push(indexWork);
+      };
       // Data IDs the ci_hsc records allow: visit × detector pairs, two per call (a put and an ingest).
       const pairs = (await indexed.registry.queryDataIds(["instrument", "visit", "detector"])).slice(
         0,
@@ -102,9 +148,7 @@ export async function writeCase(calls: number): Promise<WriteCaseResult> {
                 [indexed, times.putA],
               ];
         for (const [butler, out] of pair) {
-          const t0 = performance.now();
-          await butler.put(exposure, "calexp", dataId(detector));
-          if (i >= 0) out.push(performance.now() - t0);
+          await timed(out, () => butler.put(exposure, "calexp", dataId(detector)), i >= 0);
         }
         const ingestPair: [Butler, number[]][] =
           i % 2 === 0
@@ -119,12 +163,15 @@ export async function writeCase(calls: number): Promise<WriteCaseResult> {
         for (const [butler, out] of ingestPair) {
           const copy = join(scratch, `in-${detector}-${out === times.ingestA ? "a" : "b"}.fits`);
           copyFileSync(file, copy);
-          const t0 = performance.now();
-          await butler.ingest(
-            { path: copy, refs: { datasetType: "calexp", dataId: dataId(detector + calls + 1) } },
-            { transfer: "move" },
+          await timed(
+            out,
+            () =>
+              butler.ingest(
+                { path: copy, refs: { datasetType: "calexp", dataId: dataId(detector + calls + 1) } },
+                { transfer: "move" },
+              ),
+            i >= 0,
           );
-          if (i >= 0) out.push(performance.now() - t0);
         }
       }
       const scan = await indexed.queryHeaders("calexp", { collections: "bench/run", keys: FIXTURE_KEYS });
@@ -133,11 +180,18 @@ export async function writeCase(calls: number): Promise<WriteCaseResult> {
           `the indexed repository holds ${scan.rows.length} indexed datasets, ${scan.filesRead} files read`,
         );
       }
+      const summary = (a: number[], b: number[]): WriteCallTimes => ({
+        indexedMs: median(a),
+        plainMs: median(b),
+        indexedCpuMs: median(cpu.get(a)!),
+        plainCpuMs: median(cpu.get(b)!),
+        indexMs: median(index.get(a)!),
+      });
       return {
         calls,
         bytes: readFileSync(file).length,
-        put: { indexedMs: median(times.putA), plainMs: median(times.putB) },
-        ingest: { indexedMs: median(times.ingestA), plainMs: median(times.ingestB) },
+        put: summary(times.putA, times.putB),
+        ingest: summary(times.ingestA, times.ingestB),
       };
     } finally {
       await indexed.close();

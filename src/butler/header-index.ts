@@ -1,13 +1,19 @@
 /**
- * Keeping the header index exact: the values of a new dataset's indexed keys are read from its file
- * (the staged copy, through the byte index) and recorded in the transaction that adds its dataset row
+ * Keeping the header index exact: the values of a new dataset's indexed keys are taken from the
+ * headers ingest parsed, or read from its file (the staged copy, through the byte index), and
+ * recorded in the transaction that adds its dataset row
  * and datastore record, whichever way it came in (put, ingest, import, transferFrom); `indexHeaders`
  * adds keys to a dataset type and backfills the datasets it already has.
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
 import type { DatasetRef } from "../core/index.ts";
-import type { FileDatastore, RecordHook, StoredFileRecord } from "../datastore/index.ts";
-import { readHeaderValues } from "../datastore/index.ts";
+import type {
+  DatastoreTransaction,
+  FileDatastore,
+  RecordHook,
+  StoredFileRecord,
+} from "../datastore/index.ts";
+import { readHeaderValues, valuesFromHeaders } from "../datastore/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
 import { type HeaderKeySpec, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
 import type { HeaderRow, Registry } from "../registry/index.ts";
@@ -33,14 +39,34 @@ export async function headerKeysFor(
   return [...keys];
 }
 
-/** The datastore hook that records a new dataset's header values (see the module comment). */
+/**
+ * The datastore hook that records a new dataset's header values (see the module comment). Values come
+ * from the headers ingest has just parsed when it passes them, else from one read of the staged
+ * file; they are written together, by dataset type, at the end of the transaction.
+ */
 export function headerIndexHook(registry: Registry, config: HeaderIndexConfig): RecordHook {
-  return async ({ ref, record, open }) => {
+  const pending = new WeakMap<DatastoreTransaction, Map<string, HeaderRow[]>>();
+  return async ({ ref, record, open, transaction, headers }) => {
     const type = ref.datasetType;
     const keys = await headerKeysFor(registry, config, type.name, type.storageClass);
     if (keys.length === 0) return;
-    const values = await readValues(open, record, keys.map(parseHeaderKey));
-    await registry.internals.headers.record(type.name, [{ datasetId: ref.id, values }]);
+    const specs = keys.map(parseHeaderKey);
+    const values =
+      headers !== undefined && record.byteIndex !== null
+        ? valuesFromHeaders(record.byteIndex, headers, specs)
+        : await readValues(open, record, specs);
+    let byType = pending.get(transaction);
+    if (byType === undefined) {
+      const rows = new Map<string, HeaderRow[]>();
+      byType = rows;
+      pending.set(transaction, rows);
+      transaction.beforeCommit(async () => {
+        for (const [name, list] of rows) await registry.internals.headers.record(name, list);
+      });
+    }
+    const rows = byType.get(type.name);
+    if (rows === undefined) byType.set(type.name, [{ datasetId: ref.id, values }]);
+    else rows.push({ datasetId: ref.id, values });
   };
 }
 

@@ -59,9 +59,9 @@ export async function scanFromIndex(
   bar.done();
   const type = await butler.registry.getDatasetType(datasetType);
   const dims = [...type.dimensions.required];
-  const rows: Row[] = scan.rows.map(({ ref, values }) => {
+  const rows: Row[] = scan.rows.map(({ dataId, values }) => {
     const row: Row = {};
-    for (const d of dims) row[d] = ref.dataId.get(d) as Row[string];
+    for (const d of dims) row[d] = dataId[d] as Row[string];
     for (const key of scan.keys) row[key] = cellOf(values[key], options.format);
     return row;
   });

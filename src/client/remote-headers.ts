@@ -6,7 +6,12 @@
  */
 
 import { readDatasetHeaders } from "../butler/header-index.ts";
-import type { HeaderScan, HeaderScanRow, QueryHeadersOptions } from "../butler/header-scan.ts";
+import {
+  type HeaderScan,
+  type HeaderScanRow,
+  type QueryHeadersOptions,
+  scanRowOf,
+} from "../butler/header-scan.ts";
 import type { DatasetRef } from "../core/index.ts";
 import { InvalidArgumentError } from "../errors/index.ts";
 import { type HeaderValue, parseHeaderKey, type TypedHeaderValue } from "../fits/header-key.ts";
@@ -108,9 +113,8 @@ export async function remoteQueryHeaders(
       for (const key of fromFiles) row.values[key] = values?.get(key)?.value ?? null;
     }
   }
-  const rows: HeaderScanRow[] = found.map(({ ref, values }) => ({
-    ref,
-    values: Object.fromEntries(keys.map((k) => [k, values[k] ?? null])),
-  }));
+  const rows: HeaderScanRow[] = found.map(({ ref, values }) =>
+    scanRowOf(ref, Object.fromEntries(keys.map((k) => [k, values[k] ?? null]))),
+  );
   return { keys, fromIndex, fromFiles, filesRead, rows };
 }

@@ -3,6 +3,7 @@
  */
 import type { ByteSource } from "../bytes/byte-source.ts";
 import type { DatasetRef, StorageClassFactory } from "../core/index.ts";
+import type { Header } from "../fits/header.ts";
 import type { CacheConfig } from "./cache/cache-config.ts";
 import type { FileCache } from "./cache/file-cache.ts";
 import type { HeaderCache } from "./cache/header-cache.ts";
@@ -69,12 +70,15 @@ export interface FileDatastoreOptions {
 
 /**
  * A new record, inside the transaction that inserts it: `open` reads the file as it will be committed
- * (the staged copy until the transaction commits).
+ * (the staged copy until the transaction commits); `headers`, when ingest has just parsed them, are
+ * the file's headers by HDU as in `record.byteIndex`.
  */
 export type RecordHook = (event: {
   ref: DatasetRef;
   record: StoredFileRecord;
   open: () => ByteSource;
+  transaction: DatastoreTransaction;
+  headers?: readonly Header[];
 }) => Promise<void>;
 
 /** Joins the caller's unit of work, or lets the datastore open its own transaction. */

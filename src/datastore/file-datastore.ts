@@ -37,6 +37,7 @@ import {
   InvalidArgumentError,
   isButlerError,
 } from "../errors/index.ts";
+import type { Header } from "../fits/header.ts";
 import { getLogger } from "../log.ts";
 import { fileSystemError } from "../resources/fs-errors.ts";
 import type { ByteIndex } from "./byte-index.ts";
@@ -320,6 +321,7 @@ export class FileDatastore {
     file: PendingFile | undefined,
     options: TransactionOptions,
     afterCommit?: () => Promise<void>,
+    headers?: readonly Header[],
   ): Promise<void> {
     let registered = false;
     try {
@@ -340,7 +342,13 @@ export class FileDatastore {
         }
         await this.records.insert([record], txn.db);
         const at = file?.temp ?? record.path;
-        await this.onRecord?.({ ref, record, open: () => this.openFile(at) });
+        await this.onRecord?.({
+          ref,
+          record,
+          open: () => this.openFile(at),
+          transaction: txn,
+          ...(headers === undefined ? {} : { headers }),
+        });
       });
     } catch (err) {
       if (file !== undefined && !registered) {
@@ -523,13 +531,16 @@ export class FileDatastore {
       }
     }
     let record: StoredFileRecord;
+    let headers: readonly Header[] | undefined;
     const at = pending?.temp ?? path;
     try {
       const reader = this.openFile(at);
       let index: ByteIndex;
       try {
         // Errors name the file as given, not its temporary copy.
-        index = await formatter.index(pending === undefined ? reader : withKey(reader, source));
+        const named = pending === undefined ? reader : withKey(reader, source);
+        if (formatter.indexWithHeaders === undefined) index = await formatter.index(named);
+        else ({ index, headers } = await formatter.indexWithHeaders(named));
       } finally {
         await reader.close?.();
       }
@@ -563,6 +574,7 @@ export class FileDatastore {
               () => undefined,
             )
         : undefined,
+      headers,
     );
     return { record, uri: this.root.uriOf(path), writeMs: performance.now() - started };
   }

@@ -44,12 +44,7 @@ async function indexedHeaders(
   const wanted = new Map<string | number, FitsHduIndex>();
   for (const spec of keys) {
     const at = spec.hdu ?? 0;
-    const hdu =
-      typeof at === "number"
-        ? hdus[at]
-        : hdus.find(
-            (h) => h.name?.toUpperCase() === at || (h.name === undefined && h.exttype?.toUpperCase() === at),
-          );
+    const hdu = hdus[hduPosition(hdus, at)];
     if (hdu !== undefined) wanted.set(at, hdu);
   }
   const spans = [...new Set(wanted.values())].sort((a, b) => a.headerOffset - b.headerOffset);
@@ -71,6 +66,32 @@ async function indexedHeaders(
     }
   }
   return new Map([...wanted].map(([at, hdu]) => [at, parsed.get(hdu)!]));
+}
+
+/** Where the HDU a key names (a number, or a name matched as the index records it) is; -1 if absent. */
+function hduPosition(hdus: readonly FitsHduIndex[], at: string | number): number {
+  if (typeof at === "number") return at < hdus.length ? at : -1;
+  return hdus.findIndex(
+    (h) => h.name?.toUpperCase() === at || (h.name === undefined && h.exttype?.toUpperCase() === at),
+  );
+}
+
+/**
+ * The keys' values from headers already parsed (`headers[i]` is the header of `index.hdus[i]`), as
+ * `readHeaderValues` would read them through the index.
+ */
+export function valuesFromHeaders(
+  index: ByteIndex,
+  headers: readonly Header[],
+  keys: readonly HeaderKeySpec[],
+): Map<string, TypedHeaderValue> {
+  const out = new Map<string, TypedHeaderValue>(keys.map((k) => [k.name, null]));
+  if (index.kind !== "fits") return out;
+  for (const spec of keys) {
+    const header = headers[hduPosition(index.hdus, spec.hdu ?? 0)];
+    if (header !== undefined) out.set(spec.name, typedValue(header, spec.key));
+  }
+  return out;
 }
 
 async function scannedHeaders(

@@ -73,7 +73,7 @@ export {
   FormatterRegistry,
   type FormatterRegistryOptions,
 } from "./formatters/registry.ts";
-export { readHeaderValues, typedValue } from "./header-values.ts";
+export { readHeaderValues, typedValue, valuesFromHeaders } from "./header-values.ts";
 export {
   KyselyRecordStore,
   type KyselyRecordStoreOptions,

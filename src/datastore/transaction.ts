@@ -35,6 +35,7 @@ export class DatastoreTransaction {
   readonly #pending: PendingFile[] = [];
   readonly #moved: PendingFile[] = [];
   readonly #afterCommit: (() => Promise<void>)[] = [];
+  readonly #beforeCommit: (() => Promise<void>)[] = [];
   #state: State = "open";
 
   constructor(db: AnyDatabase) {
@@ -51,6 +52,15 @@ export class DatastoreTransaction {
     this.#pending.push(file);
   }
 
+  /**
+   * Registers database work to do last inside the transaction, before the files move (rows gathered
+   * over the unit of work and written at once).
+   */
+  beforeCommit(action: () => Promise<void>): void {
+    this.#checkOpen();
+    this.#beforeCommit.push(action);
+  }
+
   /** Registers work to do once the transaction has committed (deleting trashed files, move-ingest sources). */
   afterCommit(action: () => Promise<void>): void {
     this.#checkOpen();
@@ -64,6 +74,7 @@ export class DatastoreTransaction {
   async commitFiles(): Promise<void> {
     this.#checkOpen();
     try {
+      for (const action of this.#beforeCommit.splice(0)) await action();
       while (this.#pending.length > 0) {
         const file = this.#pending[0]!;
         await file.root.moveIntoPlace(file.temp, file.path);
@@ -100,6 +111,7 @@ export class DatastoreTransaction {
     for (const file of [...moved, ...pending]) await file.root.remove(file.temp).catch(() => false);
     for (const file of [...moved, ...pending]) await file.root.removeEmptyDirectories(file.createdDirs);
     this.#afterCommit.length = 0;
+    this.#beforeCommit.length = 0;
   }
 
   /** Runs the after-commit work. Call once the transaction has committed. */

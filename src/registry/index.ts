@@ -75,7 +75,7 @@ export {
   overlapTableName,
   SKYPIX_INDEX_COLUMN,
 } from "./schema/dimension-tables.ts";
-export { HEADER_TABLES } from "./schema/header-tables.ts";
+export { HEADER_TABLES, headerValueColumn, headerValuesTableName } from "./schema/header-tables.ts";
 export { ATTRIBUTES, SCHEMA_VERSION } from "./schema/schema-version.ts";
 export { governorSummaryTable, TABLES } from "./schema/static-tables.ts";
 export { TOKEN_TABLE } from "./schema/token-tables.ts";

@@ -14,6 +14,7 @@ import type { ComponentsHook, DatasetTypeManager } from "./managers/dataset-type
 import type { DimensionRecordManager } from "./managers/dimension-record-manager.ts";
 import type { HeaderIndexManager } from "./managers/header-index-manager.ts";
 import type { SummaryManager } from "./managers/summary-manager.ts";
+import type { QueryEngine } from "./queries/query-engine.ts";
 
 /** Where a registry's database is: a URI for `openDialect`, or an opened dialect. */
 export type RegistryDatabaseInput = string | RegistryDialect;
@@ -67,4 +68,5 @@ export interface RegistryInternals {
   readonly search: DatasetSearch;
   readonly summaries: SummaryManager;
   readonly headers: HeaderIndexManager;
+  readonly queries: QueryEngine;
 }

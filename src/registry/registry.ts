@@ -60,7 +60,6 @@ import type {
   RegistryOpenOptions,
   SharedDatabase,
 } from "./registry-options.ts";
-import { HEADER_TABLES } from "./schema/header-tables.ts";
 import { initializeRegistryDatabase, loadRegistryDatabase } from "./schema/registry-setup.ts";
 import { TABLES } from "./schema/static-tables.ts";
 
@@ -176,6 +175,7 @@ export class Registry {
       search: this.#search,
       summaries: this.#summaries,
       headers: this.#headers,
+      queries: this.#queries,
     };
   }
 
@@ -222,7 +222,7 @@ export class Registry {
    * autovacuum catches up (find-first over 100k datasets: 2.2 s before, 0.4 s after).
    */
   async analyze(): Promise<void> {
-    const tables = new Set<string>([...Object.values(TABLES), ...Object.values(HEADER_TABLES)]);
+    const tables = new Set<string>([...Object.values(TABLES), ...(await this.#headers.tables())]);
     for (const element of this.universe.elements) if (element.hasOwnTable) tables.add(element.name);
     for (const record of await this.#datasetTypes.all()) {
       tables.add(record.tagsTable);

@@ -17,7 +17,7 @@ import { InvalidQueryError } from "../../src/errors/index.ts";
 import { parseHeaderKey } from "../../src/fits/header-key.ts";
 import { scanFits } from "../../src/fits/scan.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
-import { HEADER_TABLES } from "../../src/registry/index.ts";
+import { headerValuesTableName } from "../../src/registry/index.ts";
 import { forEachDialect } from "../registry/registry-support.ts";
 import {
   CALEXP_FIXTURE,
@@ -171,9 +171,10 @@ forEachDialect("header index", (ctx) => {
 
     // Removal removes the values with the dataset.
     await butler.pruneDatasets([refs[0]!], { purge: true, unstore: true });
+    const typeId = (await butler.registry.internals.datasetTypes.get("calexp")).id;
     const left = await butler.registry.internals.database.rows<{ n: unknown }>(
       (await import("kysely"))
-        .sql`SELECT COUNT(*) AS n FROM ${(await import("kysely")).sql.table(HEADER_TABLES.value)} WHERE dataset_id = ${refs[0]!.id}`,
+        .sql`SELECT COUNT(*) AS n FROM ${(await import("kysely")).sql.table(headerValuesTableName(typeId))} WHERE dataset_id = ${refs[0]!.id}`,
     );
     assert.equal(Number(left[0]!.n), 0);
   });

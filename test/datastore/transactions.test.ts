@@ -280,6 +280,55 @@ describe("units of work across several puts", () => {
   });
 });
 
+describe("the record hook and work before commit", () => {
+  test("ingest hands the hook the headers its scan parsed; put leaves it to read the file", async () => {
+    const repo = await makeRepo();
+    const seen: { hdus: number | undefined; given: unknown; inFile: unknown }[] = [];
+    repo.datastore.onRecord = async ({ headers, open }) => {
+      const source = open();
+      const inFile = (await scanFits(source, { maxHdus: 1 })).headers[0]!.get("EXPTIME");
+      await source.close?.();
+      seen.push({ hdus: headers?.length, given: headers?.[0]?.get("EXPTIME"), inFile });
+    };
+    const ingested = visitRef("calexp", "ExposureF", { visit: 1 });
+    await repo.datastore.ingest(CALEXP_FIXTURE, ingested, {
+      transfer: "copy",
+      insertRegistryRows: repo.registryInsert(ingested),
+    });
+    const put = visitRef("calexp", "ExposureF", { visit: 2 });
+    await repo.datastore.put(calexp, put, { insertRegistryRows: repo.registryInsert(put) });
+    const source = new FileSource(CALEXP_FIXTURE);
+    const hdus = (await scanFits(source)).hdus.length;
+    await source.close();
+    assert.equal(seen.length, 2);
+    assert.deepEqual(seen[0], { hdus, given: seen[0]!.inFile, inFile: seen[0]!.inFile });
+    assert.notEqual(seen[0]!.inFile, undefined);
+    assert.equal(seen[1]!.hdus, undefined);
+  });
+
+  test("beforeCommit work runs inside the transaction, before the files move; its failure undoes all", async () => {
+    const repo = await makeRepo();
+    const before = await snapshot(repo);
+    const ref = visitRef("calexp", "ExposureF", { visit: 1 });
+    let ran = 0;
+    await assert.rejects(
+      repo.datastore.transaction(async (txn) => {
+        await repo.registryInsert(ref)(txn.db);
+        await repo.datastore.put(calexp, ref, { transaction: txn });
+        txn.beforeCommit(async () => {
+          ran++;
+          // The files are not in place yet.
+          assert.equal(tree(repo.root).filter((p) => p.endsWith(".fits") && !p.includes(".tmp-")).length, 0);
+          throw boom("work before commit");
+        });
+      }),
+      /work before commit/,
+    );
+    assert.equal(ran, 1);
+    assert.deepEqual(await snapshot(repo), before);
+  });
+});
+
 describe("removal goes through the trash", () => {
   async function twoDatasets() {
     const repo = await makeRepo();

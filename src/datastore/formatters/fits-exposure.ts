@@ -28,6 +28,7 @@ import {
 import { FitsFile } from "../../fits/fits-file.ts";
 import { inflateIfGzip, isGzip } from "../../fits/gzip-source.ts";
 import type { HduInfo } from "../../fits/hdu.ts";
+import type { Header } from "../../fits/header.ts";
 import { scanFits } from "../../fits/scan.ts";
 import { checkStructure } from "../../fits/structure.ts";
 import { writeFits } from "../../fits/writer.ts";
@@ -329,18 +330,23 @@ export class FitsExposureFormatter implements Formatter {
    * gzip (`.fits.gz`) is checked by streaming through it, and indexed as a whole: it has no random access.
    */
   async index(source: ByteSource): Promise<ByteIndex> {
+    return (await this.indexWithHeaders(source)).index;
+  }
+
+  /** The headers come with a FITS index only: a gzipped file's index has none to read through. */
+  async indexWithHeaders(source: ByteSource): Promise<{ index: ByteIndex; headers?: readonly Header[] }> {
     const size = await source.size();
     const magic = size >= 2 ? await source.read(0, 2) : new Uint8Array(0);
     if (isGzip(magic)) {
       const inflated = await inflateIfGzip(source);
       await checkStructure(inflated, await scanFits(inflated));
-      return wholeIndex(size);
+      return { index: wholeIndex(size) };
     }
     const scanned = await scanFits(source);
     await checkStructure(source, scanned);
     const index = fitsIndex(scanned.hdus, scanned.headers);
     await addArchiveLayout(index, FitsFile.fromScan(source, scanned.hdus, scanned.headers));
-    return index;
+    return { index, headers: scanned.headers };
   }
 }
 

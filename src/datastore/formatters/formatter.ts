@@ -5,6 +5,7 @@
  */
 import type { ByteRange, ByteSource } from "../../bytes/byte-source.ts";
 import type { StorageClass } from "../../core/index.ts";
+import type { Header } from "../../fits/header.ts";
 import type { ByteIndex } from "../byte-index.ts";
 
 export interface ReadRequest {
@@ -71,6 +72,11 @@ export interface Formatter {
   write(object: unknown, request: WriteRequest): Promise<WriteResult>;
   /** The byte index of an existing file (ingest): a header scan for FITS, the size for the others. */
   index(source: ByteSource): Promise<ByteIndex>;
+  /**
+   * `index`, with the headers its scan parsed (by HDU, as in the index), so that ingest does not read
+   * them again for the header index.
+   */
+  indexWithHeaders?(source: ByteSource): Promise<{ index: ByteIndex; headers?: readonly Header[] }>;
   /**
    * The byte ranges a read will need, from the index alone (no I/O): the lower bound of what the
    * reader fetches (tile-compressed pixels add the tiles the descriptor table points at).

@@ -111,6 +111,13 @@ export interface RegistryDialect {
    * characters and `?` any one character; nothing else is special).
    */
   globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown>;
+
+  /**
+   * A JSON array of the values of `items` (at most 90): one column where a query would return many,
+   * which the drivers turn into far fewer JavaScript objects. Floats keep every digit; read 64-bit
+   * integers as text, as JSON numbers lose them.
+   */
+  jsonArray(items: readonly RawBuilder<unknown>[]): RawBuilder<unknown>;
   /** Refreshes the planner's statistics for the tables, where the engine's plans depend on them. */
   updateStatistics(db: Kysely<DynamicSchema>, tables: readonly string[]): Promise<void>;
 

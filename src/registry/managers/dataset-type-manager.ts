@@ -9,6 +9,7 @@ import {
 import type { RegistryDatabase } from "../database.ts";
 import { type NameExpression, parseNameExpression, patternMatches } from "../name-expression.ts";
 import { calibsTable, calibsTableName, tagsTable, tagsTableName } from "../schema/dataset-tables.ts";
+import { headerValuesTableName } from "../schema/header-tables.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { createTable } from "../schema/table-spec.ts";
 import { toBool, toNumber } from "../sql-values.ts";
@@ -221,6 +222,8 @@ export class DatasetTypeManager {
           .deleteFrom(TABLES.datasetType)
           .where("dataset_type_id", "=", record.id)
           .execute();
+        // Its header keys go by cascade; their values table with them.
+        await this.#database.rows(sql`DROP TABLE IF EXISTS ${sql.table(headerValuesTableName(record.id))}`);
         this.#byName.delete(record.datasetType.name);
         this.#byId.delete(record.id);
       }

@@ -1,9 +1,10 @@
 /**
  * The header index: which FITS header keys are indexed for each dataset type, and their values per
- * dataset (see `schema/header-tables.ts`). A key's type is the FITS type of the first value written
- * for it; a later value of another type is kept as its string and logged once per key and type.
+ * dataset, one row per dataset in a table per dataset type (see `schema/header-tables.ts`). A key's
+ * type is the FITS type of the first value written for it; a later value of another type is kept as
+ * its string and logged once per key and type.
  */
-import { type RawBuilder, sql } from "kysely";
+import { sql } from "kysely";
 import {
   type HeaderValue,
   type HeaderValueType,
@@ -12,18 +13,27 @@ import {
 } from "../../fits/header-key.ts";
 import { getLogger } from "../../log.ts";
 import type { RegistryDatabase } from "../database.ts";
-import { HEADER_TABLES } from "../schema/header-tables.ts";
+import {
+  HEADER_COLUMN_KINDS,
+  HEADER_TABLES,
+  headerValueColumn,
+  headerValuesTable,
+  headerValuesTableName,
+} from "../schema/header-tables.ts";
 import { TABLES } from "../schema/static-tables.ts";
-import { toBool, toNumber } from "../sql-values.ts";
+import { createTable } from "../schema/table-spec.ts";
+import { chunks, toNumber } from "../sql-values.ts";
 import type { DatasetTypeManager } from "./dataset-type-manager.ts";
+import { decodeHeaderRow, missingCondition, type Others, stringOf } from "./header-values.ts";
 
 const log = getLogger("butler.registry.headers");
 
 export interface HeaderKeyRecord {
   readonly id: number;
+  readonly datasetTypeId: number;
   /** Canonical name: `KEY` or `HDU:KEY`. */
   readonly name: string;
-  /** The FITS type of the key's values; null until a first value is written. */
+  /** The FITS type of the key's values (and its column); null until a first value is written. */
   readonly type: HeaderValueType | null;
 }
 
@@ -31,20 +41,6 @@ export interface HeaderKeyRecord {
 export interface HeaderRow {
   readonly datasetId: string;
   readonly values: ReadonlyMap<string, TypedHeaderValue>;
-}
-
-/** The value column holding a type's values. */
-export function valueColumn(type: HeaderValueType | null): string {
-  switch (type) {
-    case "logical":
-      return "bool_value";
-    case "integer":
-      return "int_value";
-    case "float":
-      return "float_value";
-    default:
-      return "string_value";
-  }
 }
 
 export class HeaderIndexManager {
@@ -62,6 +58,14 @@ export class HeaderIndexManager {
     this.#keys.clear();
   }
 
+  /** The header index's tables: the key table and the values table of each type with keys. */
+  async tables(): Promise<string[]> {
+    const types = await this.#database.rows<{ id: unknown }>(
+      sql`SELECT DISTINCT dataset_type_id AS id FROM ${sql.table(HEADER_TABLES.key)}`,
+    );
+    return [HEADER_TABLES.key, ...types.map((t) => headerValuesTableName(toNumber(t.id)))];
+  }
+
   /** The keys indexed for a dataset type (none for an unknown type), in name order. */
   async keys(datasetType: string): Promise<HeaderKeyRecord[]> {
     const record = await this.#datasetTypes.find(datasetType);
@@ -77,6 +81,7 @@ export class HeaderIndexManager {
     );
     const keys = rows.map((r) => ({
       id: toNumber(r.key_id),
+      datasetTypeId,
       name: r.name,
       type: (r.type ?? null) as HeaderValueType | null,
     }));
@@ -87,9 +92,14 @@ export class HeaderIndexManager {
   /** Indexes `names` (normalised) for the dataset type, keeping the keys it has; returns all its keys. */
   async addKeys(datasetType: string, names: readonly string[]): Promise<HeaderKeyRecord[]> {
     const record = await this.#datasetTypes.get(datasetType);
-    const known = new Set((await this.keysOf(record.id)).map((k) => k.name));
-    const wanted = [...new Set(names.map((n) => parseHeaderKey(n).name))].filter((n) => !known.has(n));
+    const known = await this.keysOf(record.id);
+    const knownNames = new Set(known.map((k) => k.name));
+    const wanted = [...new Set(names.map((n) => parseHeaderKey(n).name))].filter((n) => !knownNames.has(n));
     if (wanted.length > 0) {
+      if (known.length === 0) {
+        const spec = headerValuesTable(record.id);
+        await createTable(this.#database.db, this.#database.dialect, spec, { ifNotExists: true });
+      }
       await this.#database.insertIgnore(
         HEADER_TABLES.key,
         wanted.map((name) => ({ dataset_type_id: record.id, name })),
@@ -103,18 +113,26 @@ export class HeaderIndexManager {
   /** Stops indexing `names` for the dataset type; their values go with them. */
   async removeKeys(datasetType: string, names: readonly string[]): Promise<void> {
     const record = await this.#datasetTypes.get(datasetType);
-    const canonical = names.map((n) => parseHeaderKey(n).name);
-    if (canonical.length === 0) return;
+    const canonical = new Set(names.map((n) => parseHeaderKey(n).name));
+    const going = (await this.keysOf(record.id)).filter((k) => canonical.has(k.name));
+    if (going.length === 0) return;
     await this.#database.rows(
-      sql`DELETE FROM ${sql.table(HEADER_TABLES.key)} WHERE dataset_type_id = ${record.id}
-          AND name IN (${sql.join(canonical)})`,
+      sql`DELETE FROM ${sql.table(HEADER_TABLES.key)} WHERE key_id IN (${sql.join(going.map((k) => k.id))})`,
     );
+    for (const key of going) {
+      if (key.type === null) continue;
+      await this.#database.db.schema
+        .alterTable(headerValuesTableName(record.id))
+        .dropColumn(headerValueColumn(key.id))
+        .execute();
+    }
     this.#keys.delete(record.id);
   }
 
   /**
    * Records (or replaces) the values of datasets of one type for the keys in each row's map; keys not
-   * yet indexed are added. Rows of datasets that do not exist are a foreign-key error.
+   * yet indexed are added; the dataset's values of other keys are kept. Rows of datasets that do not
+   * exist are a foreign-key error.
    */
   async record(datasetType: string, rows: readonly HeaderRow[]): Promise<void> {
     if (rows.length === 0) return;
@@ -132,54 +150,61 @@ export class HeaderIndexManager {
       }));
     }
     let keys = await this.addKeys(datasetType, [...new Set(canonical.values())]);
-    keys = await this.#settleTypes(datasetType, keys, rows);
+    keys = await this.#settleTypes(keys, rows);
     const byName = new Map(keys.map((k) => [k.name, k]));
-    const out: Record<string, unknown>[] = [];
+    // Rows with the same keys go in one upsert (its columns are the same for every row).
+    const groups = new Map<string, HeaderRow[]>();
     for (const row of rows) {
-      for (const [name, value] of row.values) {
-        const key = byName.get(name)!;
-        out.push({ dataset_id: row.datasetId, key_id: key.id, ...this.#columns(datasetType, key, value) });
-      }
+      const signature = [...row.values.keys()].sort().join("\n");
+      const group = groups.get(signature);
+      if (group === undefined) groups.set(signature, [row]);
+      else group.push(row);
     }
-    await this.#database.upsert(HEADER_TABLES.value, out, ["dataset_id", "key_id"]);
+    const table = headerValuesTableName(keys[0]!.datasetTypeId);
+    for (const group of groups.values()) {
+      const groupKeys = [...group[0]!.values.keys()].map((name) => byName.get(name)!);
+      // A row that names every key of the type replaces its `others`; otherwise they are merged.
+      const previous = groupKeys.length < keys.length ? await this.#others(table, group) : new Map();
+      const out = group.map((row) => {
+        const columns: Record<string, unknown> = { dataset_id: row.datasetId };
+        const others: Others = { ...previous.get(row.datasetId) };
+        for (const key of groupKeys) {
+          const typed = this.#typed(datasetType, key, row.values.get(key.name) ?? null);
+          if (key.type !== null) columns[headerValueColumn(key.id)] = typed === undefined ? null : typed;
+          if (typed === undefined) others[key.id] = outside(row.values.get(key.name) ?? null);
+          else delete others[key.id];
+        }
+        columns.others = Object.keys(others).length === 0 ? null : JSON.stringify(others);
+        return columns;
+      });
+      await this.#database.upsert(table, out, ["dataset_id"]);
+    }
   }
 
-  /** Gives untyped keys the type of their first value in `rows` (unless another writer did first). */
-  async #settleTypes(
-    datasetType: string,
-    keys: HeaderKeyRecord[],
-    rows: readonly HeaderRow[],
-  ): Promise<HeaderKeyRecord[]> {
-    let changed = false;
-    for (const key of keys) {
-      if (key.type !== null) continue;
-      const first = rows.find((r) => r.values.get(key.name) != null)?.values.get(key.name);
-      if (first == null) continue;
-      await this.#database.rows(
-        sql`UPDATE ${sql.table(HEADER_TABLES.key)} SET type = ${first.type}
-            WHERE key_id = ${key.id} AND type IS NULL`,
+  /** The `others` of datasets that have one, by dataset ID. */
+  async #others(table: string, rows: readonly HeaderRow[]): Promise<Map<string, Others>> {
+    const out = new Map<string, Others>();
+    for (const chunk of chunks(
+      rows.map((r) => r.datasetId),
+      500,
+    )) {
+      const found = await this.#database.rows<{ dataset_id: unknown; others: string }>(
+        sql`SELECT dataset_id, others FROM ${sql.table(table)}
+            WHERE others IS NOT NULL AND dataset_id IN (${sql.join(chunk)})`,
       );
-      changed = true;
+      for (const row of found) out.set(String(row.dataset_id), JSON.parse(row.others) as Others);
     }
-    if (!changed) return keys;
-    const record = await this.#datasetTypes.get(datasetType);
-    this.#keys.delete(record.id);
-    return this.keysOf(record.id);
+    return out;
   }
 
-  /** The value columns of one value in a key's column. */
-  #columns(datasetType: string, key: HeaderKeyRecord, value: TypedHeaderValue): Record<string, unknown> {
-    const columns: Record<string, unknown> = {
-      bool_value: null,
-      int_value: null,
-      float_value: null,
-      string_value: null,
-    };
-    if (value === null) return columns;
-    if (value.type === key.type || (key.type === "float" && value.type === "integer")) {
-      columns[valueColumn(key.type)] = key.type === "float" ? Number(value.value) : value.value;
-      return columns;
-    }
+  /**
+   * The value for the key's column, or undefined when it goes to `others` (absent, no column yet, or
+   * of another type than the key's, which is logged once).
+   */
+  #typed(datasetType: string, key: HeaderKeyRecord, value: TypedHeaderValue): unknown {
+    if (value === null || key.type === null) return undefined;
+    if (value.type === key.type) return value.value;
+    if (key.type === "float" && value.type === "integer") return Number(value.value);
     const warning = `${datasetType}/${key.name}/${value.type}`;
     if (!this.#warned.has(warning)) {
       this.#warned.add(warning);
@@ -188,20 +213,47 @@ export class HeaderIndexManager {
           `(${String(value.value)}) was found; such values are kept as strings`,
       );
     }
-    columns.string_value = stringOf(value);
-    return columns;
+    return undefined;
   }
 
   /**
-   * Datasets of the type (all, or those of `among`) that lack a row for any of `names`: the ones a
+   * Gives untyped keys the type of their first value in `rows` and a column of that type (unless
+   * another writer did first).
+   */
+  async #settleTypes(keys: HeaderKeyRecord[], rows: readonly HeaderRow[]): Promise<HeaderKeyRecord[]> {
+    let changed = false;
+    for (const key of keys) {
+      if (key.type !== null) continue;
+      const first = rows.find((r) => r.values.get(key.name) != null)?.values.get(key.name);
+      if (first == null) continue;
+      changed = true;
+      const settled = await this.#database.rows(
+        sql`UPDATE ${sql.table(HEADER_TABLES.key)} SET type = ${first.type}
+            WHERE key_id = ${key.id} AND type IS NULL RETURNING key_id`,
+      );
+      if (settled.length === 0) continue;
+      await this.#database.db.schema
+        .alterTable(headerValuesTableName(key.datasetTypeId))
+        .addColumn(
+          headerValueColumn(key.id),
+          this.#database.dialect.columnType({ kind: HEADER_COLUMN_KINDS[first.type]! }),
+        )
+        .execute();
+    }
+    if (!changed) return keys;
+    const typeId = keys[0]!.datasetTypeId;
+    this.#keys.delete(typeId);
+    return this.keysOf(typeId);
+  }
+
+  /**
+   * Datasets of the type (all, or those of `among`) that lack a value for any of `names`: the ones a
    * backfill still has to read. In dataset ID order.
    */
   async missing(datasetType: string, names: readonly string[], among?: readonly string[]): Promise<string[]> {
     const record = await this.#datasetTypes.get(datasetType);
     const keys = (await this.keysOf(record.id)).filter((k) => names.includes(k.name));
     if (keys.length === 0) return [];
-    const lacking = sql`(SELECT COUNT(*) FROM ${sql.table(HEADER_TABLES.value)} AS h
-      WHERE h.dataset_id = d.id AND h.key_id IN (${sql.join(keys.map((k) => k.id))})) < ${keys.length}`;
     const from =
       among === undefined
         ? sql`${sql.table(TABLES.dataset)} AS d`
@@ -211,14 +263,17 @@ export class HeaderIndexManager {
           )} AS i CROSS JOIN ${sql.table(TABLES.dataset)} AS d`;
     const joined = among === undefined ? sql`` : sql`AND d.id = i.id`;
     const rows = await this.#database.rows<{ id: unknown }>(
-      sql`SELECT d.id FROM ${from} WHERE d.dataset_type_id = ${record.id} ${joined} AND ${lacking} ORDER BY d.id`,
+      sql`SELECT d.id FROM ${from}
+          LEFT JOIN ${sql.table(headerValuesTableName(record.id))} AS w ON w.dataset_id = d.id
+          WHERE d.dataset_type_id = ${record.id} ${joined}
+            AND (w.dataset_id IS NULL OR ${missingCondition("w", keys)}) ORDER BY d.id`,
     );
     return rows.map((r) => String(r.id));
   }
 
   /**
    * Values of datasets for some keys (all indexed keys when `names` is absent): by dataset ID, then by
-   * key name. Datasets with no row for a key are missing from the inner map (not indexed yet).
+   * key name. Keys a dataset has no value recorded for are missing from the inner map (not read yet).
    */
   async values(
     datasetType: string,
@@ -229,43 +284,19 @@ export class HeaderIndexManager {
     const wanted = names === undefined ? keys : keys.filter((k) => names.includes(k.name));
     const out = new Map<string, Map<string, HeaderValue>>();
     if (wanted.length === 0 || datasetIds.length === 0) return out;
-    // One row per dataset, a LEFT JOIN per key on the primary key: far fewer rows through the driver
-    // than one per dataset and key. p<j> tells a dataset with no row for key j (not indexed yet).
-    const columns: RawBuilder<unknown>[] = [sql`i.id AS dataset_id`];
-    const joins: RawBuilder<unknown>[] = [];
-    wanted.forEach((key, j) => {
-      const h = `h${j}`;
-      const typed = valueColumn(key.type);
-      columns.push(sql`${sql.ref(`${h}.key_id`)} AS ${sql.id(`p${j}`)}`);
-      columns.push(sql`${sql.ref(`${h}.${typed}`)} AS ${sql.id(`v${j}`)}`);
-      if (typed !== "string_value") columns.push(sql`${sql.ref(`${h}.string_value`)} AS ${sql.id(`s${j}`)}`);
-      joins.push(sql`LEFT JOIN ${sql.table(HEADER_TABLES.value)} AS ${sql.id(h)}
-        ON ${sql.ref(`${h}.dataset_id`)} = i.id AND ${sql.ref(`${h}.key_id`)} = ${key.id}`);
-    });
-    const aliases = {
-      p: wanted.map((_, j) => `p${j}`),
-      v: wanted.map((_, j) => `v${j}`),
-      s: wanted.map((_, j) => `s${j}`),
-    };
+    const table = sql.table(headerValuesTableName(wanted[0]!.datasetTypeId));
+    const columns = wanted.filter((k) => k.type !== null).map((k) => sql.ref(`w.${headerValueColumn(k.id)}`));
     for (let i = 0; i < datasetIds.length; i += 10_000) {
       const ids = this.#database.rowsTable(
         datasetIds.slice(i, i + 10_000).map((id) => [id]),
         [{ name: "id", type: { kind: "uuid" } }],
       );
       const rows = await this.#database.rows<Record<string, unknown>>(
-        sql`SELECT ${sql.join(columns)} FROM ${ids} AS i ${sql.join(joins, sql` `)}`,
+        sql`SELECT ${sql.join([sql`w.dataset_id`, sql`w.others`, ...columns])}
+            FROM ${ids} AS i CROSS JOIN ${table} AS w WHERE w.dataset_id = i.id`,
       );
       for (const row of rows) {
-        const map = new Map<string, HeaderValue>();
-        for (let j = 0; j < wanted.length; j++) {
-          if (row[aliases.p[j]!] == null) continue;
-          const typed = row[aliases.v[j]!];
-          const key = wanted[j]!;
-          map.set(
-            key.name,
-            typed != null ? decodeTyped(key.type, typed) : ((row[aliases.s[j]!] as string | null) ?? null),
-          );
-        }
+        const map = decodeHeaderRow(wanted, row);
         if (map.size > 0) out.set(String(row.dataset_id), map);
       }
     }
@@ -273,16 +304,7 @@ export class HeaderIndexManager {
   }
 }
 
-/** A value as its string: what a value of the wrong type is kept as. */
-function stringOf(value: NonNullable<TypedHeaderValue>): string {
-  if (value.type === "logical") return value.value ? "T" : "F";
-  return String(value.value);
-}
-
-/** A non-null value of a key's typed column as JavaScript (SQLite gives booleans as 0/1). */
-function decodeTyped(type: HeaderValueType | null, typed: unknown): HeaderValue {
-  if (type === "logical") return toBool(typed);
-  if (type === "float") return Number(typed);
-  if (type === "integer") return typed as number | bigint;
-  return String(typed);
+/** What `others` keeps of a value outside its key's column: null when absent, else its string. */
+function outside(value: TypedHeaderValue): string | null {
+  return value === null ? null : stringOf(value);
 }

@@ -1,14 +1,15 @@
 /**
  * Header values in queries: `calexp.header.EXPTIME`, `header.AIRMASS` and `HEADER(calexp, 'KEY')`
- * compile to a column of the header index LEFT JOINed on its primary key (NULL when the dataset has no
- * value), typed as the key's column, so comparisons, NOT, OR and ordering follow the rest of the
- * language and values stay bound. A join rather than a scalar subquery lets PostgreSQL hash-join.
+ * compile to the key's column of the dataset type's header values table, LEFT JOINed once per dataset
+ * search on its primary key (NULL when the dataset has no value), typed as the key, so comparisons,
+ * NOT, OR and ordering follow the rest of the language and values stay bound. A join rather than a
+ * scalar subquery lets PostgreSQL hash-join.
  */
 import { type RawBuilder, sql } from "kysely";
 import { InvalidQueryError } from "../../errors/index.ts";
 import { parseHeaderKey } from "../../fits/header-key.ts";
-import { type HeaderKeyRecord, valueColumn } from "../managers/header-index-manager.ts";
-import { HEADER_TABLES } from "../schema/header-tables.ts";
+import type { HeaderKeyRecord } from "../managers/header-index-manager.ts";
+import { headerValueColumn, headerValuesTableName } from "../schema/header-tables.ts";
 import type { ValueType } from "./identifiers.ts";
 import type { JoinPlan } from "./join-plan.ts";
 import type { Compiled } from "./where-scope.ts";
@@ -29,20 +30,23 @@ const VALUE_TYPES: Readonly<Record<string, ValueType>> = {
   string: "string",
 };
 
-/** Joins the value rows of `key` to the dataset search `search` (relation `ds<search>`); returns the alias. */
+/**
+ * Joins the header values table of `key`'s dataset type to the dataset search `search` (relation
+ * `ds<search>`); returns the alias.
+ */
 export type JoinHeader = (key: HeaderKeyRecord, search: number) => string;
 
-/** A JoinHeader over a join plan, joining each (search, key) once. */
+/** A JoinHeader over a join plan, joining each search's values table once. */
 export function headerJoiner(joins: JoinPlan): JoinHeader {
   const joined = new Set<string>();
   return (key, search) => {
-    const alias = `hd${search}_${key.id}`;
+    const alias = `hd${search}`;
     if (!joined.has(alias)) {
       joined.add(alias);
       joins.addLeftJoin(
-        sql.table(HEADER_TABLES.value),
+        sql.table(headerValuesTableName(key.datasetTypeId)),
         alias,
-        sql`${sql.ref(`${alias}.dataset_id`)} = ${sql.ref(`ds${search}.dataset_id`)} AND ${sql.ref(`${alias}.key_id`)} = ${key.id}`,
+        sql`${sql.ref(`${alias}.dataset_id`)} = ${sql.ref(`ds${search}.dataset_id`)}`,
       );
     }
     return alias;
@@ -98,7 +102,10 @@ export function headerValue(
           : `indexed keys: ${list}`),
     );
   }
-  const alias = join(record, index);
-  const value: RawBuilder<unknown> = sql.ref(`${alias}.${valueColumn(record.type)}`);
+  // A key with no value seen yet has no column: every dataset's value is NULL.
+  const value: RawBuilder<unknown> =
+    record.type === null
+      ? sql`CAST(NULL AS TEXT)`
+      : sql.ref(`${join(record, index)}.${headerValueColumn(record.id)}`);
   return { kind: "scalar", type: VALUE_TYPES[record.type ?? "string"]!, sql: value };
 }

@@ -22,6 +22,7 @@ import { TABLES } from "../schema/static-tables.ts";
 import { toNumber } from "../sql-values.ts";
 import { explainEmptyResult } from "./explain-empty.ts";
 import { mentionsHeaders } from "./header-columns.ts";
+import { type HeaderAttachment, HeaderQueryRow, headerAttachment } from "./header-rows.ts";
 import { collectPages, limitClause, PageSlicer, type RowReader, rowReader } from "./paging.ts";
 import { type DatasetSearchSpec, parseWhere, type QueryPlan, QueryPlanner } from "./plan.ts";
 import type {
@@ -171,6 +172,25 @@ export class QueryEngine {
     }
   }
 
+  /** Datasets of one type with the values of its indexed `keys`, read in the statement that finds them. */
+  async queryDatasetHeaders(
+    type: DatasetType,
+    options: QueryDatasetsOptions,
+    keys: readonly HeaderKeyRecord[],
+  ): Promise<HeaderQueryRow[]> {
+    await this.#checkGovernors(options);
+    if (mentionsHeaders(options.where, options.orderBy)) {
+      options = { ...options, headerKeys: await this.#loadHeaderKeys([type.name]) } as QueryDatasetsOptions;
+    }
+    const { collections, findFirst, timespan } = options;
+    const search = await this.#search(type, collections!, findFirst ?? false, timespan ?? null);
+    const out: HeaderQueryRow[] = [];
+    for await (const rows of this.#datasetRows(search, options, rowReader(this.#database), keys)) {
+      for (const row of rows) out.push(new HeaderQueryRow(type, row, keys));
+    }
+    return out;
+  }
+
   /** `queryDimensionRecords`' results, at most `pageSize` at a time (see `dataIdPages`). */
   async *dimensionRecordPages(
     element: string | DimensionElement,
@@ -295,7 +315,23 @@ export class QueryEngine {
     options: QueryOptions,
     read: RowReader,
   ): AsyncGenerator<DatasetRef[]> {
+    const group = search.datasetType.dimensions;
+    const toRef = (row: Record<string, unknown>) =>
+      new DatasetRef(search.datasetType, dataIdFromRow(group, row), String(row.__run), {
+        id: String(row.__id),
+      });
+    for await (const rows of this.#datasetRows(search, options, read)) yield rows.map(toRef);
+  }
+
+  /** A search's rows (`__id`, `__run`, data ID columns), with `headers`' values (`header-rows.ts`). */
+  async *#datasetRows(
+    search: DatasetSearchSpec,
+    options: QueryOptions,
+    read: RowReader,
+    headers?: readonly HeaderKeyRecord[],
+  ): AsyncGenerator<Record<string, unknown>[]> {
     if (search.collections.length === 0) return;
+    const attach = headerAttachment(this.#database.dialect, headers);
     const group = search.datasetType.dimensions;
     const plan = this.#planner.plan({
       ...options,
@@ -304,15 +340,9 @@ export class QueryEngine {
       neededLookupsOnly: search.findFirst,
     });
     const id = sql`ds0.dataset_id AS __id`;
-    const toRef = (row: Record<string, unknown>) =>
-      new DatasetRef(search.datasetType, dataIdFromRow(group, row), String(row.__run), {
-        id: String(row.__id),
-      });
     if (!search.findFirst) {
       const keys = group.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
-      for await (const rows of this.#run(plan, [id, ...keys], options, read, (inner) => withRun(inner))) {
-        yield rows.map(toRef);
-      }
+      yield* this.#run(plan, [id, ...keys], options, read, (inner) => withRun(inner, attach));
     } else {
       // Only the required values inside the window; implied ones are looked up for the winners.
       const keys = group.required.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
@@ -329,17 +359,17 @@ export class QueryEngine {
       const winners = (inner: RawBuilder<unknown>) =>
         allRuns
           ? sql`
-        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}
+        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}${attach.columns}
         FROM (${inner}) AS f
         CROSS JOIN ${sql.table(TABLES.collection)} AS rc
-        ${columns.joins}
+        ${columns.joins} ${attach.join("f")}
         WHERE f.__rn = 1 AND rc.collection_id = f.__collection`
           : sql`
-        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}
+        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}${attach.columns}
         FROM (${inner}) AS f
         CROSS JOIN ${sql.table(TABLES.dataset)} AS d
         CROSS JOIN ${sql.table(TABLES.collection)} AS rc
-        ${columns.joins}
+        ${columns.joins} ${attach.join("f")}
         WHERE f.__rn = 1 AND d.id = f.__id AND rc.collection_id = d.run_id`;
       const partition = group.required.map((d) => plan.joins.key(d));
       const by = partition.length > 0 ? sql`PARTITION BY ${sql.join(partition)}` : sql``;
@@ -363,7 +393,7 @@ export class QueryEngine {
             );
           }
         }
-        yield rows.map(toRef);
+        yield rows;
       }
     }
   }
@@ -569,8 +599,9 @@ function describeNames(expression: NameExpression): string {
 }
 
 /** Adds the run name of `__id`'s dataset to each row of a dataset query. */
-function withRun(inner: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`SELECT w.*, rc.name AS __run FROM (${inner}) AS w
+function withRun(inner: RawBuilder<unknown>, attach: HeaderAttachment): RawBuilder<unknown> {
+  return sql`SELECT w.*, rc.name AS __run${attach.columns} FROM (${inner}) AS w
     CROSS JOIN ${sql.table(TABLES.dataset)} AS d CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+    ${attach.join("w")}
     WHERE d.id = w.__id AND rc.collection_id = d.run_id`;
 }

@@ -1,5 +1,6 @@
 import { SchemaVersionError } from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
+import { migrateHeaderValues } from "./header-migration.ts";
 import { headerTables } from "./header-tables.ts";
 import { createTable } from "./table-spec.ts";
 
@@ -7,7 +8,7 @@ import { createTable } from "./table-spec.ts";
  * The registry schema version this code writes. Bump it with every change to the tables, and add a
  * migration from the previous version to `MIGRATIONS`.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Attribute names in `butler_attributes`. */
 export const ATTRIBUTES = Object.freeze({
@@ -23,7 +24,7 @@ export type Migration = (database: RegistryDatabase) => Promise<void>;
 
 /** Migrations by the version they upgrade from. */
 const MIGRATIONS: ReadonlyMap<number, Migration> = new Map([
-  // 1 → 2: the header index's tables (empty; `butler index-headers` fills them).
+  // 1 → 2: the header index's key table (empty; `butler index-headers` fills it).
   [
     1,
     async (database: RegistryDatabase) => {
@@ -32,6 +33,8 @@ const MIGRATIONS: ReadonlyMap<number, Migration> = new Map([
       }
     },
   ],
+  // 2 → 3: header values in a table per dataset type, a column per key.
+  [2, migrateHeaderValues],
 ]);
 
 /**

@@ -199,6 +199,11 @@ export class PostgresRegistryDialect implements RegistryDialect {
     return sql`(SELECT ${sql.join(selections)} FROM json_array_elements(${json}::json) AS __e(v))`;
   }
 
+  jsonArray(items: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
+    // json_build_array takes at most 100 arguments.
+    return sql`json_build_array(${sql.join(items)})`;
+  }
+
   globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {
     // LIKE is case sensitive here; escape its own wildcards, then map the glob's.
     const like = pattern

@@ -181,6 +181,10 @@ export class SqliteRegistryDialect implements RegistryDialect {
     return sql`(SELECT ${sql.join(selections)} FROM json_each(${json}))`;
   }
 
+  jsonArray(items: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
+    return sql`json_array(${sql.join(items)})`;
+  }
+
   globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {
     // GLOB is case sensitive; only its `[` class syntax must be neutralised.
     return sql`${expr} GLOB ${pattern.replaceAll("[", "[[]")}`;
