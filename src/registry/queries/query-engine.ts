@@ -25,12 +25,13 @@ import { mentionsHeaders } from "./header-columns.ts";
 import { type HeaderAttachment, HeaderQueryRow, headerAttachment } from "./header-rows.ts";
 import { collectPages, limitClause, PageSlicer, type RowReader, rowReader } from "./paging.ts";
 import { type DatasetSearchSpec, parseWhere, type QueryPlan, QueryPlanner } from "./plan.ts";
-import type {
-  DatasetConstrainedOptions,
-  DimensionsInput,
-  QueryDatasetsOptions,
-  QueryDimensionRecordsOptions,
-  QueryOptions,
+import {
+  checkNoNul,
+  type DatasetConstrainedOptions,
+  type DimensionsInput,
+  type QueryDatasetsOptions,
+  type QueryDimensionRecordsOptions,
+  type QueryOptions,
 } from "./query-options.ts";
 import { regionSelection, regionsOverlap } from "./spatial.ts";
 import { conjuncts } from "./where-scope.ts";
@@ -566,30 +567,6 @@ export class QueryEngine {
       ) => collectPages(this.#dataIds(requested, s, o, rowReader(this.#database), exactRegions)),
     };
     return explainEmptyResult(context, dimensions, searches, options, elements);
-  }
-}
-
-/**
- * No text a registry stores holds a NUL character, and PostgreSQL refuses one in a parameter with an
- * untyped error: strings with NUL in the expression, bind values or data ID are InvalidQueryErrors.
- */
-function checkNoNul(options: QueryOptions): void {
-  const bad = (value: unknown): boolean =>
-    typeof value === "string" ? value.includes("\u0000") : Array.isArray(value) && value.some(bad);
-  const where = options.where ?? "";
-  const named = [
-    ...(bad(where) ? ["the where expression"] : []),
-    ...Object.entries(options.bind ?? {})
-      .filter(([, v]) => bad(v))
-      .map(([k]) => `bind value '${k}'`),
-    ...(options.dataId instanceof Map ? [...options.dataId] : Object.entries(options.dataId ?? {}))
-      .filter(([, v]) => bad(v))
-      .map(([k]) => `data ID value '${k}'`),
-  ];
-  if (named.length > 0) {
-    throw new InvalidQueryError(
-      `${named.join(", ")} contain(s) a NUL character, which no stored text can hold`,
-    );
   }
 }
 

@@ -1,4 +1,5 @@
 import type { DataIdInput, DatasetType, DimensionGroup, Timespan } from "../../core/index.ts";
+import { InvalidQueryError } from "../../errors/index.ts";
 import type { NameExpression } from "../name-expression.ts";
 
 /** What every query takes. */
@@ -48,3 +49,27 @@ export interface QueryDatasetsOptions extends QueryOptions {
 
 /** The dimensions a data ID query returns. */
 export type DimensionsInput = DimensionGroup | string | Iterable<string>;
+
+/**
+ * No text a registry stores holds a NUL character, and PostgreSQL refuses one in a parameter with an
+ * untyped error: strings with NUL in the expression, bind values or data ID are InvalidQueryErrors.
+ */
+export function checkNoNul(options: QueryOptions): void {
+  const bad = (value: unknown): boolean =>
+    typeof value === "string" ? value.includes("\u0000") : Array.isArray(value) && value.some(bad);
+  const where = options.where ?? "";
+  const named = [
+    ...(bad(where) ? ["the where expression"] : []),
+    ...Object.entries(options.bind ?? {})
+      .filter(([, v]) => bad(v))
+      .map(([k]) => `bind value '${k}'`),
+    ...(options.dataId instanceof Map ? [...options.dataId] : Object.entries(options.dataId ?? {}))
+      .filter(([, v]) => bad(v))
+      .map(([k]) => `data ID value '${k}'`),
+  ];
+  if (named.length > 0) {
+    throw new InvalidQueryError(
+      `${named.join(", ")} contain(s) a NUL character, which no stored text can hold`,
+    );
+  }
+}
