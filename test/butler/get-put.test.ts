@@ -12,6 +12,7 @@ import {
   ComponentNotLoadedError,
   ConflictingDefinitionError,
   DatasetNotFoundInCollectionsError,
+  InvalidArgumentError,
   InvalidParameterError,
   MissingDatasetTypeError,
   NoDefaultCollectionError,
@@ -189,6 +190,7 @@ describe("a get put back", () => {
     const back = await butler.get<Exposure>("calexp", DATA_ID);
     const cut = await butler.get<Exposure>("calexp", DATA_ID, { parameters: { bbox: CUT } });
     assert.equal(back.info.loaded, false);
+    await assert.rejects(back.info.load("pixels"), InvalidArgumentError);
     // Put fetches what the Exposure has not loaded (the whole archive) before writing it.
     await butler.put(back, "calexp", { ...DATA_ID, detector: 17 });
     await butler.put(cut, "calexp", { ...DATA_ID, detector: 18 });
