@@ -15,6 +15,7 @@ import type { DataIdInput, DatasetRef, DatasetType, StorageClassFactory } from "
 import type { FileDatastore } from "../datastore/index.ts";
 import { NoDefaultCollectionError, ReadOnlyButlerError } from "../errors/index.ts";
 import type { Registry } from "../registry/index.ts";
+import type { ButlerApi } from "./butler-api.ts";
 import { type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
 import { registryWithDefaultCollections } from "./default-collections.ts";
 import type { DeferredDatasetHandle } from "./deferred.ts";
@@ -53,7 +54,7 @@ function asList(collections: string | readonly string[]): string[] {
   return typeof collections === "string" ? [collections] : [...collections];
 }
 
-export class Butler {
+export class Butler implements ButlerApi {
   readonly registry: Registry;
   readonly datastore: FileDatastore;
   readonly storageClasses: StorageClassFactory;
@@ -255,6 +256,17 @@ export class Butler {
   ): Promise<DatasetRef[]> {
     const collections = this.searchCollections(options.collections, "queryDatasets");
     return this.registry.queryDatasets(datasetType, { ...options, collections });
+  }
+
+  /** `queryDatasets` read from a database cursor a page at a time (see Registry.streamDatasets). */
+  streamDatasets(
+    datasetType: Parameters<Registry["streamDatasets"]>[0],
+    options: Omit<Parameters<Registry["streamDatasets"]>[1], "collections"> & {
+      collections?: string | readonly string[];
+    } = {},
+  ): ReturnType<Registry["streamDatasets"]> {
+    const collections = this.searchCollections(options.collections, "queryDatasets");
+    return this.registry.streamDatasets(datasetType, { ...options, collections });
   }
 
   /** Data IDs of `dimensions` matching the constraints (see Registry.queryDataIds). */

@@ -3,6 +3,7 @@
  * (`createRepo`, `butler.yaml`), and moving datasets in and out (ingest, export/import, transfers).
  */
 export { Butler } from "./butler.ts";
+export type { ButlerApi, RegistryReader } from "./butler-api.ts";
 export { mapConcurrent } from "./concurrency.ts";
 export { buildRepoConfig, type CreatedRepo, type CreateRepoOptions, createRepo } from "./create.ts";
 export { DeferredDatasetHandle, type DeferredGetOptions } from "./deferred.ts";

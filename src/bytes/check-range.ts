@@ -22,10 +22,3 @@ export function checkWithinSize(key: string, offset: number, length: number, siz
     throw new ByteRangeError(key, offset, length, `range ends past the end of the object (size ${size})`);
   }
 }
-
-/** The underlying source answered with a different number of bytes than asked. */
-export function checkLength(key: string, offset: number, length: number, bytes: Uint8Array): void {
-  if (bytes.byteLength !== length) {
-    throw new ByteRangeError(key, offset, length, `short read: got ${bytes.byteLength} bytes`);
-  }
-}

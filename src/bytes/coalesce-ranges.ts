@@ -50,7 +50,7 @@ export function coalesceRanges(
 }
 
 /** Fills in defaults and rejects options that would make coalescing meaningless. */
-export function resolveCoalesceOptions(options: CoalesceOptions): Required<CoalesceOptions> {
+function resolveCoalesceOptions(options: CoalesceOptions): Required<CoalesceOptions> {
   const gapBytes = options.gapBytes ?? DEFAULT_GAP_BYTES;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   if (!Number.isSafeInteger(gapBytes) || gapBytes < 0) {

@@ -17,7 +17,7 @@ export interface AdaptiveLimit {
 }
 
 /** Request time at which the base limit suffices: loopback and LAN stores answer faster. */
-export const DEFAULT_REFERENCE_MS = 5;
+const DEFAULT_REFERENCE_MS = 5;
 
 export class RequestLimiter {
   /** The limit it starts with, and never goes below. */

@@ -20,7 +20,7 @@ const log = getLogger("client");
 /** daf_butler's client budget: 429 and 503 answers are tried again for at most this long in all. */
 export const DEFAULT_RETRY_BUDGET_MS = 120_000;
 /** Longest wait for an answer's headers, and longest silence within a body (keep-alives come every 15 s). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
 export interface ConnectionOptions {
   /** Bearer token; none for a server without authentication. */

@@ -6,6 +6,7 @@
  * locally, upload to a signed URL and let the server register the dataset (`remote-put.ts`).
  */
 
+import type { ButlerApi } from "../butler/butler-api.ts";
 import { mapConcurrent } from "../butler/concurrency.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
 import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
@@ -95,7 +96,7 @@ export function isServerUrl(repo: string): boolean {
   return /^https?:\/\//i.test(repo) && repo.includes(`${REPO_PREFIX}/`);
 }
 
-export class RemoteButler {
+export class RemoteButler implements ButlerApi {
   /** The repository's URL on the server. */
   readonly url: string;
   readonly connection: ServerConnection;
@@ -259,6 +260,15 @@ export class RemoteButler {
       options.signal === undefined ? {} : { signal: options.signal },
     );
     if (answer.dataset_ref === null) {
+      // A bad component or parameter is reported before a missing dataset, as a local butler does;
+      // the type is fetched only on this path, so that a found dataset stays one request.
+      if (
+        check &&
+        (componentName !== null || options.parameters !== undefined || options.storageClass !== undefined)
+      ) {
+        const type = await this.registry.getDatasetType(parentName);
+        this.#check(type.storageClass, this.#checkComponent(type, componentName), options);
+      }
       throw new DatasetNotFoundInCollectionsError(parentName, formatDataId(merged), collections);
     }
     const ref = refFromJson(answer.dataset_ref, this.registry.universe).makeCompositeRef();

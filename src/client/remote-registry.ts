@@ -3,6 +3,7 @@
  * butler's default collections filled in as a local butler's registry does. Queries stream as JSON
  * lines and are collected page by page; dataset types are fetched once and kept.
  */
+import type { RegistryReader } from "../butler/butler-api.ts";
 import {
   CollectionType,
   type DataCoordinate,
@@ -77,7 +78,7 @@ function typeNames(
   return list.map((t) => (typeof t === "string" ? t : t.name));
 }
 
-export class RemoteRegistry {
+export class RemoteRegistry implements RegistryReader {
   readonly universe: DimensionUniverse;
   readonly isWriteable = false;
   /** Collections searched when a call gives none (the butler's). */
@@ -236,14 +237,21 @@ export class RemoteRegistry {
     return answer.dataset_ref === null ? null : this.#ref(answer.dataset_ref);
   }
 
-  /** Many refs by ID in one request per MAX_DATASET_IDS (unknown IDs are left out). */
-  async getDatasets(ids: readonly string[]): Promise<DatasetRef[]> {
-    const out: DatasetRef[] = [];
-    for (let i = 0; i < ids.length; i += MAX_DATASET_IDS) {
+  /**
+   * Stored datasets by ID, keyed by ID as a local registry's (unknown IDs are absent), in one request
+   * per MAX_DATASET_IDS.
+   */
+  async getDatasets(ids: readonly string[]): Promise<Map<string, DatasetRef>> {
+    const out = new Map<string, DatasetRef>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += MAX_DATASET_IDS) {
       const answer = await this.#connection.postJson<DatasetsResponse>(routePath("datasets"), {
-        dataset_ids: ids.slice(i, i + MAX_DATASET_IDS),
+        dataset_ids: unique.slice(i, i + MAX_DATASET_IDS),
       });
-      out.push(...answer.dataset_refs.map((json) => this.#ref(json)));
+      for (const json of answer.dataset_refs) {
+        const ref = this.#ref(json);
+        out.set(ref.id, ref);
+      }
     }
     return out;
   }

@@ -17,7 +17,7 @@ import type { ResourceOptions } from "../resources/resource-path.ts";
  * Files a remote butler remembers at most (URL and record, about a kilobyte each); the oldest are
  * forgotten first. Reads learn their files just before reading them, in batches of at most 10,000.
  */
-export const MAX_REMEMBERED_FILES = 100_000;
+const MAX_REMEMBERED_FILES = 100_000;
 
 /** Sets `key` as the newest entry of an insertion-ordered map, forgetting the oldest beyond `max`. */
 export function rememberBounded<K, V>(map: Map<K, V>, key: K, value: V, max = MAX_REMEMBERED_FILES): void {

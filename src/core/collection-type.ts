@@ -69,6 +69,8 @@ export const MAX_COLLECTION_NAME_LENGTH = 64;
  * Returns the name so calls can be inlined.
  */
 export function validateCollectionName(name: string): string {
+  // Every ref carries its run's name, so the same few names are checked over and over.
+  if (VALID_NAMES.has(name)) return name;
   const fail = (why: string) =>
     new CollectionNameError(
       String(name),
@@ -82,5 +84,11 @@ export function validateCollectionName(name: string): string {
   }
   if (/[\u0000-\u001f\u007f]/.test(name)) throw fail("contains a control character");
   if (name.trim() !== name) throw fail("has leading or trailing whitespace");
+  if (VALID_NAMES.size >= MAX_VALID_NAMES) VALID_NAMES.clear();
+  VALID_NAMES.add(name);
   return name;
 }
+
+/** Names that passed `validateCollectionName` (the check depends on the name only). */
+const VALID_NAMES = new Set<string>();
+const MAX_VALID_NAMES = 4096;

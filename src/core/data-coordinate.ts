@@ -107,6 +107,14 @@ export class DataCoordinate {
       }
       values.set(name, value);
     }
+    return DataCoordinate.fromValueMap(group, values);
+  }
+
+  /**
+   * The data ID of `group` from a map of values by dimension (others ignored): full when every
+   * implied value is there; a missing required value is a DimensionNameError.
+   */
+  static fromValueMap(group: DimensionGroup, values: ReadonlyMap<string, DataIdValue>): DataCoordinate {
     const missing = group.required.filter((d) => !values.has(d));
     if (missing.length > 0) {
       throw new DimensionNameError(

@@ -87,6 +87,9 @@ export {
   LocalRoot,
   localPath,
   type OpenRootOptions,
+  UPLOAD_DIR,
+  UPLOAD_FILE_NAME,
+  uploadExpiryMs,
 } from "./location.ts";
 export { type LookupMatch, type LookupSubject, LookupTable, lookupSubject } from "./lookup.ts";
 export {

@@ -7,6 +7,7 @@
  */
 import { sql } from "kysely";
 import { parseByteIndex, serializeByteIndex } from "./byte-index.ts";
+import { ByteIndexCache } from "./byte-index-cache.ts";
 import type { AnyDatabase, DatastoreRecordStore, StoredFileRecord } from "./records.ts";
 
 export interface KyselyRecordStoreOptions {
@@ -18,6 +19,8 @@ export interface KyselyRecordStoreOptions {
   keyedTableOptions?: string;
   /** The tables are known to exist (a repository made them): never run DDL, as a read-only database refuses it. */
   tablesExist?: boolean;
+  /** Characters of byte-index JSON whose parsed indexes are kept (default `DEFAULT_BYTE_INDEX_CACHE_CHARS`). */
+  byteIndexCacheChars?: number;
 }
 
 /** The component column cannot be NULL (it is in the primary key); this stands for "no component". */
@@ -87,7 +90,8 @@ function toRow(record: StoredFileRecord): RecordRow {
   };
 }
 
-function fromRow(row: RecordRow): StoredFileRecord {
+/** A record from its row; live records' indexes go through the store's cache, trash rows' do not. */
+function fromRow(row: RecordRow, indexes?: ByteIndexCache): StoredFileRecord {
   return {
     datasetId: row.dataset_id,
     component: row.component === NO_COMPONENT ? null : row.component,
@@ -97,7 +101,10 @@ function fromRow(row: RecordRow): StoredFileRecord {
     checksum: row.checksum ?? null,
     // PostgreSQL drivers return bigint columns as strings.
     fileSize: row.file_size === null ? -1 : Number(row.file_size),
-    byteIndex: parseByteIndex(row.byte_index),
+    byteIndex:
+      indexes === undefined
+        ? parseByteIndex(row.byte_index)
+        : indexes.parse(row.dataset_id, row.component, row.byte_index),
   };
 }
 
@@ -112,6 +119,8 @@ export class KyselyRecordStore implements DatastoreRecordStore {
   readonly trashTable: string;
   readonly #database: RecordDatabase;
   #created = false;
+  /** Parsed byte indexes of live records (see `ByteIndexCache`). */
+  readonly byteIndexes: ByteIndexCache;
 
   constructor(database: AnyDatabase | RecordDatabase, options: KyselyRecordStoreOptions = {}) {
     this.#database = isRecordDatabase(database)
@@ -119,6 +128,7 @@ export class KyselyRecordStore implements DatastoreRecordStore {
       : ownDatabase(database, options.keyedTableOptions ?? "");
     this.table = options.table ?? "file_datastore_records";
     this.trashTable = options.trashTable ?? "file_datastore_trash";
+    this.byteIndexes = new ByteIndexCache(options.byteIndexCacheChars);
     this.#created = options.tablesExist ?? false;
   }
 
@@ -196,7 +206,8 @@ export class KyselyRecordStore implements DatastoreRecordStore {
         ]),
       );
     }
-    return ((await query.execute()) as RecordRow[]).map(fromRow);
+    // A scan of every record: past the cache, which it would only churn.
+    return ((await query.execute()) as RecordRow[]).map((row) => fromRow(row));
   }
 
   async findByPaths(paths: readonly string[], trx?: AnyDatabase): Promise<StoredFileRecord[]> {
@@ -218,7 +229,7 @@ export class KyselyRecordStore implements DatastoreRecordStore {
         .select([...COLUMNS])
         .where(column, "in", part)
         .execute()) as RecordRow[];
-      out.push(...rows.map(fromRow));
+      for (const row of rows) out.push(fromRow(row, table === this.table ? this.byteIndexes : undefined));
     }
     return out;
   }
@@ -229,6 +240,7 @@ export class KyselyRecordStore implements DatastoreRecordStore {
     let removed = 0;
     for (const part of chunks([...new Set(datasetIds)])) {
       const result = await db.deleteFrom(this.table).where("dataset_id", "in", part).executeTakeFirst();
+      this.byteIndexes.forget(part);
       removed += Number(result.numDeletedRows);
     }
     return removed;
@@ -253,6 +265,7 @@ export class KyselyRecordStore implements DatastoreRecordStore {
         )
         .execute();
       const result = await db.deleteFrom(this.table).where("dataset_id", "in", part).executeTakeFirst();
+      this.byteIndexes.forget(part);
       moved += Number(result.numDeletedRows);
     }
     return moved;
@@ -264,7 +277,7 @@ export class KyselyRecordStore implements DatastoreRecordStore {
       .selectFrom(this.trashTable)
       .select([...COLUMNS])
       .execute()) as RecordRow[];
-    return rows.map(fromRow);
+    return rows.map((row) => fromRow(row));
   }
 
   async emptyTrash(

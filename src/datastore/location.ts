@@ -39,6 +39,19 @@ import { confineEntry, isWithin } from "./confine.ts";
  */
 export const TEMPORARY_NAME = /^\..+\.tmp-[0-9a-z]+$/;
 
+/**
+ * Where a butler server keeps the files of puts between upload and commit: a hidden directory of the
+ * root that no file template produces. Its files are named `<expires>-<random hex><extension>` (expiry
+ * in UNIX seconds), so anything sweeping the root knows from the name alone which were abandoned.
+ */
+export const UPLOAD_DIR = ".butler-uploads";
+export const UPLOAD_FILE_NAME = /^\d{1,12}-[0-9a-f]{24}(\.[A-Za-z0-9.]{1,16})?$/;
+
+/** The expiry (ms since the epoch) an upload's file name carries, or undefined for any other name. */
+export function uploadExpiryMs(name: string): number | undefined {
+  return UPLOAD_FILE_NAME.test(name) ? Number(name.slice(0, name.indexOf("-"))) * 1000 : undefined;
+}
+
 /** One file under a root, as a listing sees it. */
 export interface RootEntry {
   /** The record path (relative to the root, `/`-separated). */

@@ -18,7 +18,7 @@ export interface PlannedFetchOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_MAX_FETCH_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_FETCH_BYTES = 4 * 1024 * 1024;
 
 interface Block {
   offset: number;

@@ -3,8 +3,9 @@
  *
  * Found: records whose file is missing or has another size (or, when asked, another checksum); files
  * under the root without a record (orphans: the file of a write killed between moving it into place
- * and COMMIT, or one put there by hand); temporaries of dead writes; trashed records whose files a
- * killed removal did not delete.
+ * and COMMIT, or one put there by hand); temporaries of dead writes, and a server's uploads never
+ * committed (stale once the expiry in their name has passed); trashed records whose files a killed
+ * removal did not delete.
  *
  * Repaired with `fix`: the trash is emptied (as a removal would have done: a file still used by a live
  * record is kept), and orphans and temporaries older than the grace period are deleted. A younger one
@@ -13,7 +14,7 @@
  * reported: it says a dataset was lost, which only its owner can settle.
  */
 import type { FileDatastore } from "./file-datastore.ts";
-import { TEMPORARY_NAME } from "./location.ts";
+import { TEMPORARY_NAME, UPLOAD_DIR, uploadExpiryMs } from "./location.ts";
 import type { StoredFileRecord } from "./records.ts";
 
 export interface VerifyOptions {
@@ -183,7 +184,11 @@ export async function verifyDatastore(
       stale: ageMs !== undefined && ageMs >= grace,
       fixed: false,
     };
-    if (TEMPORARY_NAME.test(baseName(entry.path))) report.temporaries.push(file);
+    const uploadExpiry = entry.path.startsWith(`${UPLOAD_DIR}/`)
+      ? uploadExpiryMs(baseName(entry.path))
+      : undefined;
+    if (uploadExpiry !== undefined) report.temporaries.push({ ...file, stale: uploadExpiry < now });
+    else if (TEMPORARY_NAME.test(baseName(entry.path))) report.temporaries.push(file);
     else {
       batch.push(file);
       if (batch.length >= PAGE) await flush();

@@ -78,22 +78,6 @@ export class UnknownFormatterError extends ButlerError {
   }
 }
 
-/** A registered formatter that cannot run here because a package it needs is not installed. */
-export class FormatterUnavailableError extends ButlerError {
-  readonly formatter: string;
-  readonly missing: readonly string[];
-
-  constructor(formatter: string, missing: readonly string[], detail = "") {
-    const needs =
-      missing.length === 0
-        ? ""
-        : `: it needs ${missing.join(" and ")}, which ${missing.length > 1 ? "are" : "is"} not installed`;
-    super("FORMATTER_UNAVAILABLE", `formatter '${formatter}' is not available${needs}${detail}`);
-    this.formatter = formatter;
-    this.missing = missing;
-  }
-}
-
 /** No formatter (or template) is configured for a dataset, or the one configured cannot take it. */
 export class FormatterLookupError extends ButlerError {
   constructor(message: string) {

@@ -101,7 +101,7 @@ export interface AsciiLayout {
 }
 
 /** The columns of an ASCII table header, each checked to lie within NAXIS1. */
-export function asciiTableColumns(hdu: HduInfo, header: Header, where: FitsLocation = {}): AsciiLayout[] {
+function asciiTableColumns(hdu: HduInfo, header: Header, where: FitsLocation = {}): AsciiLayout[] {
   if (hdu.kind !== "table")
     throw new InvalidArgumentError(`HDU ${hdu.index} is a ${hdu.kind}, not an ASCII table`);
   const fields = header.getInteger("TFIELDS");

@@ -13,7 +13,7 @@ import { ELEMENT_BYTES } from "./tform.ts";
 const { P: _descriptor32, Q: _descriptor64, ...FIXED_BYTES } = ELEMENT_BYTES;
 
 /** Bytes per element of each element code (X: bits, see `runBytes`). */
-export const ELEMENT_WIDTH: Record<ElementCode, number> = { ...FIXED_BYTES, X: 1 };
+const ELEMENT_WIDTH: Record<ElementCode, number> = { ...FIXED_BYTES, X: 1 };
 
 /** Bytes taken by `count` elements of `code` (bits are packed, 8 to a byte). */
 export function runBytes(code: ElementCode, count: number): number {

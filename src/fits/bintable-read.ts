@@ -65,7 +65,7 @@ export interface ColumnInfo extends ColumnLayout {
 const DEFAULT_MAX_HEAP_BYTES = 1024 * 1024 * 1024;
 
 /** The largest heap request unless `maxRequestBytes` says otherwise: one is held at a time. */
-export const HEAP_READ_BYTES = 256 * 1024;
+const HEAP_READ_BYTES = 256 * 1024;
 
 /** Reads the table's geometry and columns from its header; checks THEAP and the descriptor forms. */
 export function tableLayout(hdu: HduInfo, header: Header, where: FitsLocation = {}): TableLayout {

@@ -35,7 +35,6 @@ export interface Card {
 
 export const CARD_LENGTH = 80;
 export const BLOCK_LENGTH = 2880;
-export const CARDS_PER_BLOCK = 36;
 
 const COMMENTARY_KEYS = new Set(["COMMENT", "HISTORY", ""]);
 
@@ -46,12 +45,21 @@ export function isCommentaryKey(key: string): boolean {
 
 /** Upper-cased, whitespace-normalised form used for case-insensitive lookups. */
 export function normalizeKey(key: string): string {
-  // Most keys are already canonical; skip the string work for them.
-  if (CANONICAL_KEY.test(key)) return key;
+  // Most keys are already canonical (`[A-Z0-9_-]+`); skip the string work for them.
+  if (isCanonicalKey(key)) return key;
   return key.trim().replace(/\s+/g, " ").toUpperCase();
 }
 
-const CANONICAL_KEY = /^[A-Z0-9_-]+$/;
+/** `/^[A-Z0-9_-]+$/`, as a loop: it runs for every card of every header lookup. */
+function isCanonicalKey(key: string): boolean {
+  const n = key.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45)) return false;
+  }
+  return true;
+}
 
 /** Whether `key` can be written as a standard 8-character keyword (else it needs HIERARCH). */
 export function isStandardKey(key: string): boolean {

@@ -14,7 +14,7 @@ import { MemorySource } from "../bytes/memory-source.ts";
 import { FitsFormatError, InvalidArgumentError } from "../errors/index.ts";
 
 /** The environment variable that sets the most bytes one read of a gzip-wrapped file may inflate. */
-export const GZIP_MAX_BYTES_ENV = "BUTLER_GZIP_MAX_BYTES";
+const GZIP_MAX_BYTES_ENV = "BUTLER_GZIP_MAX_BYTES";
 const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 /** Files that declare (and turn out to be) at most this many bytes are inflated whole, for speed. */
 const INFLATE_WHOLE_BYTES = 64 * 1024 ** 2;

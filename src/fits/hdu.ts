@@ -49,7 +49,7 @@ export interface HduInfo {
   compression?: CompressionInfo;
 }
 
-export const VALID_BITPIX: readonly number[] = [8, 16, 32, 64, -32, -64];
+const VALID_BITPIX: readonly number[] = [8, 16, 32, 64, -32, -64];
 
 /** Rounds a byte count up to whole 2880-byte blocks. */
 export function padToBlock(bytes: number): number {
@@ -71,7 +71,7 @@ export function describeHdu(
   headerLength: number,
   where: FitsLocation,
 ): HduInfo {
-  const first = header.cards[0];
+  const first = header.length > 0 ? header.cardAt(0) : undefined;
   const isPrimary = index === 0;
   if (isPrimary) {
     if (first?.key !== "SIMPLE")

@@ -4,6 +4,7 @@
  */
 import { FitsFormatError, type FitsLocation } from "../errors/index.ts";
 import { BLOCK_LENGTH, CARD_LENGTH, type Card } from "./card.ts";
+import { CardImages } from "./card-images.ts";
 import { assertPrintable, type ParsedCard, parseCardImage } from "./card-parse.ts";
 import { Header } from "./header.ts";
 
@@ -32,15 +33,32 @@ export function headerBytes(cardsWithEnd: number): number {
   return Math.ceil((cardsWithEnd * CARD_LENGTH) / BLOCK_LENGTH) * BLOCK_LENGTH;
 }
 
+export interface ParseHeaderOptions {
+  /**
+   * Keep the cards as images and parse each when first read (`CardImages`): keys and printable bytes
+   * are checked now, each value's syntax when it is read. For headers of files already checked (read
+   * from a byte index); a header with CONTINUE cards is parsed at once.
+   */
+  lazy?: boolean;
+}
+
 /**
  * Parses the cards of one header. `text` must contain the END card; anything after it is ignored.
  * `where` locates errors (its `offset` is the header's byte offset in the stream).
  */
-export function parseHeaderText(text: string, where: FitsLocation = {}): Header {
+export function parseHeaderText(
+  text: string,
+  where: FitsLocation = {},
+  options: ParseHeaderOptions = {},
+): Header {
   const end = findEndCard(text);
   if (end < 0) throw new FitsFormatError("header has no END card", where);
   // One scan of all cards for non-printable bytes instead of one per card.
   assertPrintable(end === text.length / CARD_LENGTH ? text : text.slice(0, end * CARD_LENGTH), where);
+  if (options.lazy === true) {
+    const images = CardImages.scan(text, end, where);
+    if (images !== undefined) return new Header(images);
+  }
   const cards: Card[] = [];
   let open: ParsedCard | undefined;
   // One location object, updated per card, so a header costs no allocation per card for error context.

@@ -1,5 +1,7 @@
 /**
  * An ordered FITS header: logical cards in file order, repeated keys allowed, case-insensitive lookup.
+ * A header read from an indexed file may hold its cards as images (`CardImages`): lookups by key then
+ * parse only the cards they return, and `cards` (or any change) parses the rest.
  */
 import {
   type Card,
@@ -9,6 +11,7 @@ import {
   normalizeKey,
   numericValue,
 } from "./card.ts";
+import type { CardImages } from "./card-images.ts";
 
 export interface SetOptions {
   comment?: string;
@@ -16,12 +19,32 @@ export interface SetOptions {
   type?: CardType;
 }
 
+/** `cards` of a header whose cards are held as images (its getter is set in the class). */
+const LAZY_CARDS: PropertyDescriptor = { enumerable: true, configurable: true };
+
 export class Header implements Iterable<Card> {
-  readonly cards: Card[];
+  /** The cards in file order (parsing any still held as images). */
+  declare readonly cards: Card[];
+  #images: CardImages | undefined;
   #index: Map<string, number[]> | undefined;
 
-  constructor(cards: Card[] = []) {
-    this.cards = cards;
+  constructor(cards: Card[] | CardImages = []) {
+    if (Array.isArray(cards)) {
+      (this as { cards: Card[] }).cards = cards;
+      return;
+    }
+    this.#images = cards;
+    // An own enumerable property as for parsed headers (deep equality and JSON see the cards), which
+    // replaces itself with the parsed array on first access.
+    Object.defineProperty(this, "cards", LAZY_CARDS);
+  }
+
+  static {
+    // One getter for every header: a getter per header would give each its own hidden class, which
+    // keeps the header and its text alive until a full collection.
+    LAZY_CARDS.get = function cards(this: Header): Card[] {
+      return this.#parseAll();
+    };
   }
 
   /** The value of the first card with `key`, or undefined. */
@@ -31,12 +54,42 @@ export class Header implements Iterable<Card> {
 
   /** Every value of a repeated key, in file order. */
   getAll(key: string): CardValue[] {
-    return (this.#positions(key) ?? []).map((i) => this.cards[i]!.value ?? null);
+    return (this.#positions(key) ?? []).map((i) => this.cardAt(i).value ?? null);
   }
 
   getCard(key: string): Card | undefined {
     const at = this.#positions(key);
-    return at === undefined ? undefined : this.cards[at[0]!];
+    return at === undefined ? undefined : this.cardAt(at[0]!);
+  }
+
+  /** The card at position `i` (0-based). */
+  cardAt(i: number): Card {
+    const images = this.#images;
+    if (images !== undefined) {
+      if (i < 0 || i >= images.length) throw new RangeError(`card ${i} of a header of ${images.length}`);
+      return images.card(i);
+    }
+    const card = this.cards[i];
+    if (card === undefined) throw new RangeError(`card ${i} of a header of ${this.cards.length}`);
+    return card;
+  }
+
+  /** The key of the card at position `i`, without parsing its value. */
+  keyAt(i: number): string {
+    return this.#images?.key(i) ?? this.cardAt(i).key;
+  }
+
+  /** Whether the card at position `i` is commentary (no value indicator), without parsing its value. */
+  isCommentaryAt(i: number): boolean {
+    const images = this.#images;
+    return images !== undefined ? images.isCommentary(i) : this.cardAt(i).type === "commentary";
+  }
+
+  /** A new header of copies of the cards at `indexes`, in that order (cards held as images stay so). */
+  pick(indexes: readonly number[]): Header {
+    const images = this.#images;
+    if (images !== undefined) return new Header(images.pick(indexes));
+    return new Header(indexes.map((i) => ({ ...this.cardAt(i) })));
   }
 
   has(key: string): boolean {
@@ -116,7 +169,7 @@ export class Header implements Iterable<Card> {
   }
 
   get length(): number {
-    return this.cards.length;
+    return this.#images?.length ?? this.cards.length;
   }
 
   [Symbol.iterator](): Iterator<Card> {
@@ -144,15 +197,28 @@ export class Header implements Iterable<Card> {
     return new Header(this.cards.map((c) => ({ ...c })));
   }
 
+  #parseAll(): Card[] {
+    const cards = this.#images?.all() ?? [];
+    this.#images = undefined;
+    Object.defineProperty(this, "cards", {
+      value: cards,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    return cards;
+  }
+
   #positions(key: string): number[] | undefined {
     if (this.#index === undefined) {
       const index = new Map<string, number[]>();
-      this.cards.forEach((card, i) => {
-        const k = normalizeKey(card.key);
+      const n = this.length;
+      for (let i = 0; i < n; i++) {
+        const k = normalizeKey(this.keyAt(i));
         const list = index.get(k);
         if (list === undefined) index.set(k, [i]);
         else list.push(i);
-      });
+      }
       this.#index = index;
     }
     return this.#index.get(normalizeKey(key));

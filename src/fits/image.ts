@@ -32,7 +32,7 @@ export interface ImageReadOptions extends CoalesceOptions {
 }
 
 /** The pixel scaling an image HDU's header declares. */
-export function imageScaling(hdu: HduInfo, header: Header): PixelScaling {
+function imageScaling(hdu: HduInfo, header: Header): PixelScaling {
   const where = { hdu: hdu.index, offset: hdu.headerOffset };
   return pixelScaling(hdu.bitpix, header.get("BZERO"), header.get("BSCALE"), header.get("BLANK"), where);
 }
@@ -57,7 +57,7 @@ export function checkBox(box: PixelBox, shape: readonly number[]): void {
 }
 
 /** One byte range per row of the box, in row order; for the whole image, one range. */
-export function imageRowRanges(hdu: HduInfo, box?: PixelBox): ByteRange[] {
+function imageRowRanges(hdu: HduInfo, box?: PixelBox): ByteRange[] {
   const width = bytesPerPixel(hdu.bitpix);
   if (box === undefined)
     return hdu.dataLength === 0 ? [] : [{ offset: hdu.dataOffset, length: hdu.dataLength }];

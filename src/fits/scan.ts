@@ -178,6 +178,7 @@ export async function readHduAt(
       where,
     );
   }
-  const header = parseHeaderText(text, where);
+  // The file was checked when it was indexed: values are parsed when read.
+  const header = parseHeaderText(text, where, { lazy: true });
   return { hdu: describeHdu(header, index, offset, length, where), header };
 }

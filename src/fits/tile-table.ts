@@ -36,7 +36,7 @@ const FALLBACKS: [string, TileEntry["source"]][] = [
 ];
 
 /** Where a compressed image's table and heap lie, from its header alone. */
-export function tileTableRanges(hdu: HduInfo, header: Header): Pick<TileTable, "tableRange" | "heapRange"> {
+function tileTableRanges(hdu: HduInfo, header: Header): Pick<TileTable, "tableRange" | "heapRange"> {
   const tableLength = hdu.naxis[0]! * hdu.naxis[1]!;
   const theap = header.getInteger("THEAP") ?? tableLength;
   if (theap < tableLength || theap > hdu.dataLength) {

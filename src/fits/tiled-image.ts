@@ -35,7 +35,7 @@ import { inflateTileRun, type TileCallback } from "./tiled-gzip.ts";
  * The largest heap request of a tiled read unless `maxRequestBytes` says otherwise: a whole-image read
  * of GZIP tiles holds one such chunk of compressed bytes at a time.
  */
-export const TILE_READ_BYTES = 256 * 1024;
+const TILE_READ_BYTES = 256 * 1024;
 
 export interface TiledReadOptions extends CoalesceOptions {
   box?: PixelBox;
@@ -73,7 +73,7 @@ export function tileExtent(grid: TileGrid, t: number): { start: number[]; size: 
 }
 
 /** Pixels in tile `t` (edge tiles are clipped), as `tileExtent` gives them, without its arrays. */
-export function tilePixels(grid: TileGrid, t: number): number {
+function tilePixels(grid: TileGrid, t: number): number {
   let pixels = 1;
   let rest = t;
   for (let k = 0; k < grid.shape.length; k++) {
@@ -129,7 +129,7 @@ function requireCompression(hdu: HduInfo): CompressionInfo {
 }
 
 /** The scaling of the logical image: ZBITPIX with the header's BZERO/BSCALE and ZBLANK or BLANK. */
-export function compressedScaling(hdu: HduInfo, header: Header): PixelScaling {
+function compressedScaling(hdu: HduInfo, header: Header): PixelScaling {
   const compression = requireCompression(hdu);
   const blank = header.get("ZBLANK") ?? header.get("BLANK");
   return pixelScaling(compression.zbitpix, header.get("BZERO"), header.get("BSCALE"), blank, {

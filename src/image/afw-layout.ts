@@ -7,7 +7,7 @@ import { ImageFormatError } from "../errors/index.ts";
 import { type Card, normalizeKey } from "../fits/card.ts";
 import type { FitsFile } from "../fits/fits-file.ts";
 import type { HduInfo } from "../fits/hdu.ts";
-import { Header } from "../fits/header.ts";
+import type { Header } from "../fits/header.ts";
 import { Box2I } from "./box.ts";
 import { isPixelOriginKey, readXy0 } from "./pixel-origin.ts";
 import { Extent2I, type Point2I } from "./point.ts";
@@ -31,7 +31,7 @@ function isImageHdu(hdu: HduInfo | undefined): hdu is HduInfo {
 }
 
 /** Image dimensions of a plane HDU (ZNAXIS for compressed ones); a 3-D HDU with NAXIS3 = 1 is 2-D. */
-export function planeShape(hdu: HduInfo, uri?: string): [number, number] {
+function planeShape(hdu: HduInfo, uri?: string): [number, number] {
   const shape = hdu.compression?.shape ?? hdu.naxis;
   const extra = shape.slice(2);
   if (shape.length < 2 || extra.some((n) => n !== 1)) {
@@ -172,7 +172,7 @@ const STRUCTURAL =
   /^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|GROUPS|BSCALE|BZERO|BLANK|TFIELDS|THEAP|TTYPE\d+|TFORM\d+|TUNIT\d+|TDIM\d+|TNULL\d+|TSCAL\d+|TZERO\d+|CHECKSUM|DATASUM|EXTNAME|EXTVER|EXTTYPE|INHERIT|ZIMAGE|ZCMPTYPE|ZBITPIX|ZNAXIS\d*|ZTILE\d+|ZNAME\d+|ZVAL\d+|ZQUANTIZ|ZDITHER0|ZSIMPLE|ZTENSION|ZEXTEND|ZPCOUNT|ZGCOUNT|ZBLANK|ZHECKSUM|ZDATASUM|ZMASKCMP)$/;
 
 /** Keys that describe an HDU's structure or compression (never metadata). */
-export function isStructuralKey(key: string): boolean {
+function isStructuralKey(key: string): boolean {
   return STRUCTURAL.test(normalizeKey(key));
 }
 
@@ -187,12 +187,8 @@ const OWNED_BY_EXPOSURE = new Set([
 ]);
 
 function isStandardFitsComment(card: Card): boolean {
-  return (
-    card.type === "commentary" &&
-    normalizeKey(card.key) === "COMMENT" &&
-    /^\s*(FITS \(Flexible Image Transport System\) format is|and Astrophysics', volume 376, page 359)/.test(
-      card.comment ?? "",
-    )
+  return /^\s*(FITS \(Flexible Image Transport System\) format is|and Astrophysics', volume 376, page 359)/.test(
+    card.comment ?? "",
   );
 }
 
@@ -200,7 +196,8 @@ function isStandardFitsComment(card: Card): boolean {
  * The `metadata` component: the primary header (or, for files whose image HDU lacks INHERIT = T, the
  * image HDU's header) without the keys afw strips — structure, the serialization version and archive
  * ids, VisitInfo, EXPID, DETNAME/DETSER, and the legacy FILTER / FLUXMAG0 keys of versions that used
- * them. A BUNIT on the image HDU comes back into the metadata (afw writes it from there).
+ * them. A BUNIT on the image HDU comes back into the metadata (afw writes it from there). Cards are
+ * chosen by key, so the values of a header held as card images are not parsed here.
  */
 export function exposureMetadata(
   primary: Header,
@@ -211,19 +208,21 @@ export function exposureMetadata(
   const inherit = imageHeader?.getBoolean("INHERIT") === true;
   const source = primaryIsImage || inherit || imageHeader === undefined ? primary : imageHeader;
   const fromPlane = source !== primary || primaryIsImage;
-  const out = new Header();
-  for (const card of source) {
-    const key = normalizeKey(card.key);
-    if (isStandardFitsComment(card)) continue;
-    if (card.type !== "commentary") {
+  const kept: number[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const key = normalizeKey(source.keyAt(i));
+    if (source.isCommentaryAt(i)) {
+      if (key === "COMMENT" && isStandardFitsComment(source.cardAt(i))) continue;
+    } else {
       if (isStructuralKey(key) || OWNED_BY_EXPOSURE.has(key) || isVisitInfoKey(key)) continue;
       if (isArchiveIdKey(key, primary)) continue;
       if (version < 2 && key === "FILTER") continue;
       if (version < 1 && (key === "FLUXMAG0" || key === "FLUXMAG0ERR")) continue;
       if (fromPlane && (isWcsKey(key) || isPixelOriginKey(key) || key.startsWith("MP_"))) continue;
     }
-    out.append({ ...card });
+    kept.push(i);
   }
+  const out = source.pick(kept);
   const bunit = imageHeader?.get("BUNIT");
   if (source === primary && !primaryIsImage && typeof bunit === "string" && !out.has("BUNIT"))
     out.set("BUNIT", bunit);

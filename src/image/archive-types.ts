@@ -114,7 +114,7 @@ export function concatValues(parts: readonly ColumnValues[]): ColumnValues {
 }
 
 /** Element-wise equality of column values: typed arrays by bytes (NaN payloads included), cells recursively. */
-export function valuesEqual(a: unknown, b: unknown): boolean {
+function valuesEqual(a: unknown, b: unknown): boolean {
   if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
     if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.constructor !== b.constructor) return false;
     const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -129,7 +129,7 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Same schema columns, same rows. */
-export function catalogsEqual(a: ArchiveCatalog, b: ArchiveCatalog): boolean {
+function catalogsEqual(a: ArchiveCatalog, b: ArchiveCatalog): boolean {
   return (
     a.schema.key === b.schema.key &&
     a.nrows === b.nrows &&

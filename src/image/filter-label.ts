@@ -56,7 +56,7 @@ export function filterLabelFromLegacyName(name: string | undefined): FilterLabel
   return new FilterLabel({ physical: text });
 }
 
-export const FILTER_LABEL_SCHEMA = new ArchiveSchema(
+const FILTER_LABEL_SCHEMA = new ArchiveSchema(
   [
     { name: "flags", format: "2X", comment: "bits for all Flag fields; see also TFLAGn" },
     { name: "band", format: "32A", comment: "label for field" },

@@ -72,7 +72,7 @@ export class PhotoCalib {
   }
 }
 
-export const PHOTO_CALIB_SCHEMA = new ArchiveSchema(
+const PHOTO_CALIB_SCHEMA = new ArchiveSchema(
   [
     { name: "flags", format: "1X", comment: "bits for all Flag fields; see also TFLAGn" },
     { name: "calibrationMean", format: "1D", unit: "count", comment: "label for field" },
@@ -89,7 +89,7 @@ export const PHOTO_CALIB_SCHEMA = new ArchiveSchema(
   ]),
 );
 
-export const CHEBYSHEV_BOUNDED_FIELD_SCHEMA = new ArchiveSchema(
+const CHEBYSHEV_BOUNDED_FIELD_SCHEMA = new ArchiveSchema(
   [
     { name: "order_x", format: "1J", comment: "label for field" },
     { name: "bbox_min_x", format: "1J", unit: "pixel", comment: "label for field" },

@@ -44,7 +44,7 @@ export class Polygon {
   }
 }
 
-export const POLYGON_SCHEMA = new ArchiveSchema(
+const POLYGON_SCHEMA = new ArchiveSchema(
   [
     { name: "vertices_x", format: "1D", comment: "label for field" },
     { name: "vertices_y", format: "1D", comment: "label for field" },

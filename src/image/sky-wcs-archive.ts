@@ -4,7 +4,7 @@
  */
 import { type ArchiveObject, ArchiveSchema, afwSchemaCards, columnValues } from "./archive-types.ts";
 
-export const SKY_WCS_SCHEMA = new ArchiveSchema(
+const SKY_WCS_SCHEMA = new ArchiveSchema(
   [{ name: "wcs", format: "1QB", comment: "label for field" }],
   afwSchemaCards([{ doc: "wcs string representation", cls: "Array" }]),
 );

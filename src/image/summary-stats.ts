@@ -43,7 +43,7 @@ export class SummaryStats {
 }
 
 /** The schema afw's Storable objects use: one opaque byte string. */
-export const STORABLE_BYTES_SCHEMA = new ArchiveSchema(
+const STORABLE_BYTES_SCHEMA = new ArchiveSchema(
   [{ name: "bytes", format: "1QB", comment: "label for field" }],
   afwSchemaCards([{ doc: "an opaque bytestring representation of a Storable", cls: "Array" }]),
 );

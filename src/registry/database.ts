@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type Kysely, type RawBuilder, sql } from "kysely";
+import { type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, sql } from "kysely";
 import { QueryCancelledError } from "../errors/index.ts";
 import { currentQuerySignal } from "./cancellation.ts";
 import { chunkRows, insertOnConflictDoNothing, insertOnConflictUpdate } from "./dialects/on-conflict.ts";
@@ -104,24 +104,21 @@ export class RegistryDatabase {
     }
   }
 
-  /** Runs a query built with `sql` on the current executor. */
-  async rows<R = Record<string, unknown>>(query: RawBuilder<unknown>): Promise<R[]> {
+  /** Runs a query built with `sql`, or compiled already (see `StatementTemplate`), on the current executor. */
+  async rows<R = Record<string, unknown>>(query: RawBuilder<unknown> | CompiledQuery): Promise<R[]> {
     const db = this.db;
-    if (DEBUG_QUERIES) {
-      const compiled = query.compile(db);
-      process.stderr.write(
-        `[registry sql] ${compiled.sql}\n  params: ${JSON.stringify(compiled.parameters, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).slice(0, 500)}\n`,
-      );
-    }
+    const run =
+      "execute" in query
+        ? (on: Kysely<DynamicSchema>) => query.execute(on)
+        : (on: Kysely<DynamicSchema>) => on.executeQuery(query) as Promise<QueryResult<unknown>>;
+    if (DEBUG_QUERIES) debugQuery("execute" in query ? query.compile(db) : query);
     const signal = currentQuerySignal();
-    if (signal === undefined) return (await query.execute(db)).rows as R[];
+    if (signal === undefined) return (await run(db)).rows as R[];
     if (signal.aborted) throw new QueryCancelledError({ cause: signal.reason });
     // Inside a transaction the statement must run on the transaction's connection, as it is.
     const cancellable = this.inTransaction ? undefined : this.dialect.cancellable?.bind(this.dialect);
     try {
-      const result = await (cancellable === undefined
-        ? query.execute(db)
-        : cancellable(signal, (c) => query.execute(c)));
+      const result = await (cancellable === undefined ? run(db) : cancellable(signal, run));
       return result.rows as R[];
     } catch (err) {
       if (signal.aborted) throw new QueryCancelledError({ cause: err });
@@ -129,9 +126,42 @@ export class RegistryDatabase {
     }
   }
 
+  /**
+   * The rows of a query built with `sql`, at most `pageSize` at a time, from a database cursor (see
+   * `RegistryDialect.pages`): memory holds a page, not the result. Breaking out of the loop closes the
+   * cursor; the current query signal (see `withQuerySignal`) stops it between pages and, where the
+   * engine can, inside one.
+   */
+  async *pages<R = Record<string, unknown>>(
+    query: RawBuilder<unknown>,
+    pageSize: number,
+  ): AsyncGenerator<R[]> {
+    const state = this.#current.getStore();
+    const compiled = query.compile(state?.db ?? this.dialect.kysely);
+    if (DEBUG_QUERIES) debugQuery(compiled);
+    const signal = currentQuerySignal();
+    if (signal?.aborted) throw new QueryCancelledError({ cause: signal.reason });
+    try {
+      for await (const page of this.dialect.pages(compiled, pageSize, { tx: state?.db, signal })) {
+        if (signal?.aborted) break;
+        yield page as R[];
+      }
+    } catch (err) {
+      if (signal?.aborted && !(err instanceof QueryCancelledError))
+        throw new QueryCancelledError({ cause: err });
+      throw err;
+    }
+    if (signal?.aborted) throw new QueryCancelledError({ cause: signal.reason });
+  }
+
   /** A relation of bound values (see `RegistryDialect.rowsTable`). */
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
     return this.dialect.rowsTable(rows, columns);
+  }
+
+  /** The same relation from rows already encoded with `rowsToJson`, or from a template's slot. */
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown> {
+    return this.dialect.encodedRowsTable(json, columns);
   }
 
   insertIgnore(
@@ -166,4 +196,10 @@ export class RegistryDatabase {
   classifyError(err: unknown): DatabaseErrorKind {
     return this.dialect.classifyError(err);
   }
+}
+
+function debugQuery(compiled: CompiledQuery): void {
+  process.stderr.write(
+    `[registry sql] ${compiled.sql}\n  params: ${JSON.stringify(compiled.parameters, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)).slice(0, 500)}\n`,
+  );
 }

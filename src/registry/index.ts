@@ -58,6 +58,7 @@ export type {
   QueryDimensionRecordsOptions,
   QueryOptions,
 } from "./queries/query-options.ts";
+export { DEFAULT_PAGE_SIZE, QueryStream, type QueryStreamOptions } from "./queries/query-stream.ts";
 export { Registry } from "./registry.ts";
 export type {
   ExpandDataIdOptions,

@@ -51,6 +51,7 @@ import type {
   QueryDatasetsOptions,
   QueryDimensionRecordsOptions,
 } from "./queries/query-options.ts";
+import { QueryStream, type QueryStreamOptions } from "./queries/query-stream.ts";
 import type {
   ExpandDataIdOptions,
   RegistryCreateOptions,
@@ -554,6 +555,38 @@ export class Registry {
       ...options,
       ...parentDatasets(options, this.componentsOf),
     });
+  }
+
+  /** `queryDataIds` read from a database cursor a page at a time (see QueryStream). */
+  streamDataIds(
+    dimensions: DimensionsInput,
+    options: QueryDataIdsOptions & QueryStreamOptions = {},
+  ): QueryStream<DataCoordinate> {
+    const query = { ...options, ...parentDatasets(options, this.componentsOf) };
+    return new QueryStream((size) => this.#queries.dataIdPages(dimensions, query, size), options);
+  }
+
+  /** `queryDatasets` read from a database cursor a page at a time (see QueryStream). */
+  streamDatasets(
+    datasetType: NameExpression | DatasetType | readonly DatasetType[],
+    options: QueryDatasetsOptions & QueryStreamOptions,
+  ): QueryStream<DatasetRef> {
+    const component =
+      typeof datasetType === "string" ? splitComponentName(datasetType, this.componentsOf) : undefined;
+    const type = component?.parent ?? datasetType;
+    const parents = new QueryStream((size) => this.#queries.datasetPages(type, options, size), options);
+    return component === undefined
+      ? parents
+      : parents.map((ref) => componentRefOf(ref, component.component, this.componentsOf));
+  }
+
+  /** `queryDimensionRecords` read from a database cursor a page at a time (see QueryStream). */
+  streamDimensionRecords(
+    element: string | DimensionElement,
+    options: QueryDimensionRecordsOptions & QueryStreamOptions = {},
+  ): QueryStream<DimensionRecord> {
+    const query = { ...options, ...parentDatasets(options, this.componentsOf) };
+    return new QueryStream((size) => this.#queries.dimensionRecordPages(element, query, size), options);
   }
 
   #checkWriteable(operation: string): void {

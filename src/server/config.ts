@@ -25,7 +25,7 @@ export const SIGNING_KEY_ENV = "BUTLER_SERVER_SIGNING_KEY";
 export { MIN_SIGNING_KEY_BYTES };
 
 /** Largest request body by default: 10,000 ids or a large upload of data IDs fit with room. */
-export const DEFAULT_BODY_BYTES = 16 * 1024 * 1024;
+const DEFAULT_BODY_BYTES = 16 * 1024 * 1024;
 
 /** One repository to serve, before it is opened. */
 export interface ConfiguredRepository extends RepositoryAccess {

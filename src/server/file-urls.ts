@@ -18,7 +18,7 @@ function canPresign(resource: unknown): resource is Presignable {
 }
 
 /** The signed URL of the server's byte route for a record path of repository `name`. */
-export function signedBytesUrl(
+function signedBytesUrl(
   ctx: ServerContext,
   request: FastifyRequest,
   name: string,

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { createServerApp, type ServerAppOptions } from "./app.ts";
 
 /** How long a closing server waits for answers in flight before cutting connections. */
-export const CLOSE_GRACE_MS = 10_000;
+const CLOSE_GRACE_MS = 10_000;
 
 export interface ListeningServer {
   readonly app: FastifyInstance;

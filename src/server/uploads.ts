@@ -8,14 +8,15 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { DataIdJson } from "../client/protocol.ts";
+import { UPLOAD_DIR, UPLOAD_FILE_NAME, uploadExpiryMs } from "../datastore/index.ts";
 import { InvalidArgumentError, isButlerError } from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import type { ResourcePath } from "../resources/resource-path.ts";
 
+export { UPLOAD_DIR, UPLOAD_FILE_NAME };
+
 const log = getLogger("server.uploads");
 
-/** Where uploads wait inside the datastore root (a hidden directory no file template produces). */
-export const UPLOAD_DIR = ".butler-uploads";
 /** A process sweeps a root's uploads at most this often (or once per URL lifetime, when shorter). */
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -41,9 +42,6 @@ export function encodeUploadId(key: Uint8Array, upload: Upload): string {
   const payload = Buffer.from(JSON.stringify(upload)).toString("base64url");
   return `${payload}.${mac(key, payload).toString("base64url")}`;
 }
-
-/** The names the server gives uploads: `<expires>-<random hex><extension>`. */
-export const UPLOAD_FILE_NAME = /^\d{1,12}-[0-9a-f]{24}(\.[A-Za-z0-9.]{1,16})?$/;
 
 /** What the upload route's signed URL signs: the file and its announced size (a path of its own kind). */
 export function uploadPath(file: string, size: number): string {
@@ -91,8 +89,8 @@ export async function sweepExpiredUploads(
     for (const entry of await dir.list()) {
       if (entry.isDirectory) continue;
       const name = entry.path.basename();
-      const expires = Number(/^(\d+)-/.exec(name)?.[1] ?? Number.NaN);
-      if (!Number.isFinite(expires) || expires * 1000 >= now) continue;
+      const expires = uploadExpiryMs(name);
+      if (expires === undefined || expires >= now) continue;
       if (await entry.path.remove().catch(() => false)) removed.push(name);
     }
   } catch (err) {

@@ -17,7 +17,7 @@ import {
   withRepository,
 } from "./http.ts";
 
-export const PAGE_ROWS = 100;
+const PAGE_ROWS = 100;
 
 interface SearchInput {
   datasetType: string;

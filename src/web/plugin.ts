@@ -17,12 +17,12 @@ export type { WebPluginOptions } from "./http.ts";
 
 /** The page's files, beside this module in the sources and in the built package alike. */
 const ASSETS = new URL("./assets/", import.meta.url);
+const SCRIPT = "text/javascript; charset=utf-8";
+const SCRIPTS = ["app", "auth", "dom", "page", "repository", "search", "dataset", "image", "sky"];
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   "index.html": "text/html; charset=utf-8",
-  "app.js": "text/javascript; charset=utf-8",
-  "auth.js": "text/javascript; charset=utf-8",
-  "dom.js": "text/javascript; charset=utf-8",
   "app.css": "text/css; charset=utf-8",
+  ...Object.fromEntries(SCRIPTS.map((name) => [`${name}.js`, SCRIPT])),
 };
 
 async function asset(name: string): Promise<Buffer> {

@@ -1,11 +1,10 @@
 /**
  * Butler.put and Butler.get of the real calexp: the whole Exposure, every component by
  * `calexp.<component>`, cutouts, refs and component refs, data IDs with defaults and alternate keys,
- * getMany, getDeferred, exists and URIs, the timer log, and the errors a user meets on the way.
+ * getMany, getDeferred, exists and URIs, the timer log, and the errors a user meets on the way; each
+ * directly and through a butler server.
  */
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
-import type { Butler } from "../../src/butler/index.ts";
 import { type DatasetRef, defaultStorageClasses } from "../../src/core/index.ts";
 import { exposureAssembler } from "../../src/datastore/index.ts";
 import {
@@ -26,7 +25,8 @@ import { Exposure } from "../../src/image/exposure.ts";
 import { headersEqual } from "../../src/image/exposure-info.ts";
 import { Image } from "../../src/image/image.ts";
 import { type LogRecord, resetLogLevels, setLogLevel, setLogSinks } from "../../src/log.ts";
-import { calexpExposure, DATA_ID, makeRepo, open, RUN } from "./helpers.ts";
+import { bothWays, type Way } from "../support/both-ways.ts";
+import { calexpExposure, DATA_ID, makeHscRepo, RUN } from "./helpers.ts";
 
 const exposure: Exposure = await calexpExposure();
 const CUT = Box2I.fromCorners(10, 6, 20, 12);
@@ -44,22 +44,36 @@ function sameComponent(actual: unknown, expected: unknown): boolean {
   return true;
 }
 
-describe("put and get a calexp", () => {
-  let butler: Butler;
-  let repo: string;
+/** Each way puts its own datasets, in a repository of its own. */
+const WRITES = {
+  make: (repo: string, db: string) => makeHscRepo(repo, db),
+  butler: { run: RUN },
+  writes: true,
+};
+
+/** A URI's path: a local butler's `file://` URI, or the path of the server's signed URL. */
+function uriPath(way: Way, uri: string): string {
+  if (way.name === "direct") {
+    assert.match(uri, /^file:\/\//);
+    return uri;
+  }
+  assert.match(uri, /^http:\/\/127\.0\.0\.1:\d+\/api\/butler\/repo\/main\/v1\/bytes\/.*\?/);
+  return decodeURIComponent(uri.slice(0, uri.indexOf("?")));
+}
+
+bothWays("put and get a calexp", WRITES, (suite) => {
   let ref: DatasetRef;
-  before(async () => {
-    ({ butler, repo } = await makeRepo());
+  suite.before(async ({ butler }) => {
     ref = await butler.put(exposure, "calexp", DATA_ID);
   });
 
-  test("put returns a ref in the run with the data ID expanded", () => {
+  suite.test("put returns a ref in the run with the data ID expanded", async () => {
     assert.equal(ref.run, RUN);
     assert.equal(ref.datasetType.name, "calexp");
     assert.equal(ref.dataId.get("physical_filter"), "HSC-R");
   });
 
-  test("the whole Exposure reads back equal", async () => {
+  suite.test("the whole Exposure reads back equal", async ({ butler }) => {
     const back = await butler.get<Exposure>("calexp", DATA_ID);
     assert.ok(back instanceof Exposure);
     assert.ok(back.maskedImage.equals(exposure.maskedImage));
@@ -73,7 +87,7 @@ describe("put and get a calexp", () => {
     assert.ok(byRef.maskedImage.equals(exposure.maskedImage));
   });
 
-  test("every component of ExposureF, by calexp.<component>", async () => {
+  suite.test("every component of ExposureF, by calexp.<component>", async ({ butler }) => {
     const storageClass = defaultStorageClasses().get("ExposureF");
     const components = storageClass.allComponents();
     assert.ok(components.length >= 19, components.join(","));
@@ -84,17 +98,24 @@ describe("put and get a calexp", () => {
     }
   });
 
-  test("a component ref, and a component through getDeferred", async () => {
+  suite.test("a component ref", async ({ butler }) => {
     const wcs = await butler.get(butler.componentRef(ref, "wcs"));
     assert.ok(exposure.info.wcs!.equals(wcs as never));
-    const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID);
-    const visitInfo = await handle.get({ component: "visitInfo" });
-    assert.ok(exposure.info.visitInfo!.equals(visitInfo as never));
-    const whole = await handle.get();
-    assert.ok(whole.maskedImage.equals(exposure.maskedImage));
   });
 
-  test("a cutout with a PARENT bbox, the same box LOCAL, and an image cutout", async () => {
+  suite.directOnly(
+    "getDeferred: a remote butler has no deferred handles",
+    "a component through getDeferred",
+    async (butler) => {
+      const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID);
+      const visitInfo = await handle.get({ component: "visitInfo" });
+      assert.ok(exposure.info.visitInfo!.equals(visitInfo as never));
+      const whole = await handle.get();
+      assert.ok(whole.maskedImage.equals(exposure.maskedImage));
+    },
+  );
+
+  suite.test("a cutout with a PARENT bbox, the same box LOCAL, and an image cutout", async ({ butler }) => {
     const box = Box2I.fromCorners(10, 6, 20, 12);
     const parent = await butler.get<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
     assert.ok(parent.bbox.equals(box));
@@ -105,20 +126,27 @@ describe("put and get a calexp", () => {
     assert.ok(local.maskedImage.equals(exposure.maskedImage.subset(box)));
     const image = await butler.get<Image>("calexp.image", DATA_ID, { parameters: { bbox: box } });
     assert.ok(image instanceof Image && image.equals(exposure.image.subset(box)));
-    // Deferred parameters merge, the later ones winning.
-    const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
-    const later = await handle.get({ parameters: { bbox: [2, 2, 12, 8], origin: "LOCAL" } });
-    assert.ok(later.bbox.equals(box));
   });
 
-  test("data IDs: alternate keys, the butler's default data ID, a Map", async () => {
+  suite.directOnly(
+    "getDeferred: a remote butler has no deferred handles",
+    "deferred parameters merge, the later ones winning",
+    async (butler) => {
+      const box = Box2I.fromCorners(10, 6, 20, 12);
+      const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
+      const later = await handle.get({ parameters: { bbox: [2, 2, 12, 8], origin: "LOCAL" } });
+      assert.ok(later.bbox.equals(box));
+    },
+  );
+
+  suite.test("data IDs: alternate keys, the butler's default data ID, a Map", async ({ butler, open }) => {
     const byName = await butler.get("calexp.bbox", {
       instrument: "HSC",
       visit: 903334,
       "detector.full_name": "0_30",
     });
     assert.ok((byName as Box2I).equals(exposure.bbox));
-    const defaults = await open(repo, { collections: RUN, dataId: { instrument: "HSC" } });
+    const defaults = await open({ collections: RUN, dataId: { instrument: "HSC" } });
     const bbox = await defaults.get("calexp.bbox", { visit: 903334, detector: 16 });
     assert.ok((bbox as Box2I).equals(exposure.bbox));
     const fromMap = await defaults.get(
@@ -131,62 +159,74 @@ describe("put and get a calexp", () => {
     assert.ok((fromMap as Box2I).equals(exposure.bbox));
   });
 
-  test("exists, getURI and a predicted URI", async () => {
+  suite.test("exists and getURI", async (way) => {
+    const { butler } = way;
     assert.equal(await butler.exists("calexp", DATA_ID), true);
     assert.equal(await butler.exists(ref), true);
     assert.equal(await butler.exists("calexp", { ...DATA_ID, detector: 17 }), false);
-    const uri = await butler.getURI("calexp", DATA_ID);
-    assert.match(uri, /^file:\/\/.*\/HSC\/runs\/test\/calexp\/.*_903334_0_30_HSC_runs_test\.fits$/);
-    assert.deepEqual(await butler.getURIs(ref), { primaryURI: uri, componentURIs: {} });
-    const predicted = await butler.getURI("calexp", { ...DATA_ID, detector: 17 }, { predict: true });
-    assert.match(predicted, /_903334_0_29_HSC_runs_test\.fits#predicted$/);
+    const uri = uriPath(way, await butler.getURI("calexp", DATA_ID));
+    assert.match(uri, /\/HSC\/runs\/test\/calexp\/.*_903334_0_30_HSC_runs_test\.fits$/);
+    const uris = await butler.getURIs(ref);
+    assert.deepEqual(uris.componentURIs, {});
+    assert.equal(uriPath(way, uris.primaryURI!), uri);
   });
 
-  test("the timer logger records registry time, requests, bytes, fetch and decode time of a get and a put", async () => {
-    const records: LogRecord[] = [];
-    const previous = setLogSinks([(r) => records.push(r)]);
-    setLogLevel("timer.butler", "debug");
-    try {
-      await butler.get("calexp.metadata", DATA_ID);
-      await butler.put(exposure, "calexp", { ...DATA_ID, detector: 22 });
-    } finally {
-      setLogSinks(previous);
-      resetLogLevels();
-    }
-    const get = records.find((r) => r.message.startsWith("Retrieved dataset calexp.metadata@"));
-    assert.ok(get, records.map((r) => r.message).join("\n"));
-    assert.equal(get.logger, "timer.butler");
-    for (const field of [
-      "registryMs",
-      "recordMs",
-      "openMs",
-      "fetchMs",
-      "decodeMs",
-      "otherMs",
-      "requests",
-      "bytes",
-      "cacheHits",
-    ]) {
-      assert.equal(typeof get.fields![field], "number", field);
-    }
-    assert.ok((get.fields!.registryMs as number) > 0);
-    assert.ok((get.fields!.bytes as number) > 0 && (get.fields!.bytes as number) < 100_000);
-    const put = records.find((r) => r.message.startsWith("Dataset put with data ID calexp@"));
-    assert.ok(put);
-    assert.ok((put.fields!.bytes as number) > 0);
-    assert.ok((put.fields!.registryMs as number) > 0);
-    assert.ok((put.fields!.writeMs as number) > 0);
-  });
+  suite.directOnly(
+    "a server decides where a put writes, so it predicts no URI",
+    "a predicted URI",
+    async (butler) => {
+      const predicted = await butler.getURI("calexp", { ...DATA_ID, detector: 17 }, { predict: true });
+      assert.match(predicted, /_903334_0_29_HSC_runs_test\.fits#predicted$/);
+    },
+  );
+
+  suite.directOnly(
+    "the timer fields of a local get and put: registry, record and file times",
+    "the timer logger records registry time, requests, bytes, fetch and decode time of a get and a put",
+    async (butler) => {
+      const records: LogRecord[] = [];
+      const previous = setLogSinks([(r) => records.push(r)]);
+      setLogLevel("timer.butler", "debug");
+      try {
+        await butler.get("calexp.metadata", DATA_ID);
+        await butler.put(exposure, "calexp", { ...DATA_ID, detector: 22 });
+      } finally {
+        setLogSinks(previous);
+        resetLogLevels();
+      }
+      const get = records.find((r) => r.message.startsWith("Retrieved dataset calexp.metadata@"));
+      assert.ok(get, records.map((r) => r.message).join("\n"));
+      assert.equal(get.logger, "timer.butler");
+      for (const field of [
+        "registryMs",
+        "recordMs",
+        "openMs",
+        "fetchMs",
+        "decodeMs",
+        "otherMs",
+        "requests",
+        "bytes",
+        "cacheHits",
+      ]) {
+        assert.equal(typeof get.fields![field], "number", field);
+      }
+      assert.ok((get.fields!.registryMs as number) > 0);
+      assert.ok((get.fields!.bytes as number) > 0 && (get.fields!.bytes as number) < 100_000);
+      const put = records.find((r) => r.message.startsWith("Dataset put with data ID calexp@"));
+      assert.ok(put);
+      assert.ok((put.fields!.bytes as number) > 0);
+      assert.ok((put.fields!.registryMs as number) > 0);
+      assert.ok((put.fields!.writeMs as number) > 0);
+    },
+  );
 });
 
-describe("a get put back", () => {
-  let butler: Butler;
-  before(async () => {
-    ({ butler } = await makeRepo());
+bothWays("a get put back", WRITES, (suite) => {
+  suite.before(async ({ butler }) => {
     await butler.put(exposure, "calexp", DATA_ID);
   });
 
-  test("a lazily read Exposure and cutout put back lose no archived object", async () => {
+  suite.test("a lazily read Exposure and cutout put back lose no archived object", async ({ butler }) => {
     const back = await butler.get<Exposure>("calexp", DATA_ID);
     const cut = await butler.get<Exposure>("calexp", DATA_ID, { parameters: { bbox: CUT } });
     assert.equal(back.info.loaded, false);
@@ -211,42 +251,51 @@ describe("a get put back", () => {
   });
 });
 
-describe("getMany", () => {
-  let butler: Butler;
+bothWays("getMany", WRITES, (suite) => {
   const detectors = [16, 17, 18, 22, 23];
-  before(async () => {
-    ({ butler } = await makeRepo());
+  suite.before(async ({ butler }) => {
     for (const detector of detectors) await butler.put(exposure, "calexp", { ...DATA_ID, detector });
   });
 
-  test("finds many data IDs with one find-first query and reads them in order", async () => {
-    let queries = 0;
-    const registry = butler.registry;
-    const real = registry.findFirstDatasets.bind(registry);
-    registry.findFirstDatasets = (...args) => {
-      queries++;
-      return real(...args);
-    };
-    try {
-      const order = [23, 16, 18, 17, 22];
-      const boxes = await butler.getMany<Box2I>(
-        order.map((detector) => ({ datasetType: "calexp.bbox", dataId: { ...DATA_ID, detector } })),
-        { concurrency: 2 },
-      );
-      assert.equal(queries, 1);
-      assert.equal(boxes.length, order.length);
-      for (const box of boxes) assert.ok(box.equals(exposure.bbox));
-      const ids = await butler.getMany<Header>(
-        order.map((detector) => ({ datasetType: "calexp.metadata", dataId: { ...DATA_ID, detector } })),
-      );
-      assert.ok(ids.every((h) => h instanceof Header));
-    } finally {
-      registry.findFirstDatasets = real;
-    }
+  suite.test("reads many data IDs in the order asked", async ({ butler }) => {
+    const order = [23, 16, 18, 17, 22];
+    const boxes = await butler.getMany<Box2I>(
+      order.map((detector) => ({ datasetType: "calexp.bbox", dataId: { ...DATA_ID, detector } })),
+      { concurrency: 2 },
+    );
+    assert.equal(boxes.length, order.length);
+    for (const box of boxes) assert.ok(box.equals(exposure.bbox));
+    const headers = await butler.getMany<Header>(
+      order.map((detector) => ({ datasetType: "calexp.metadata", dataId: { ...DATA_ID, detector } })),
+    );
+    assert.ok(headers.every((h) => h instanceof Header));
   });
 
-  test("refs and cutouts; a missing data ID fails before any read", async () => {
-    const refs = await butler.registry.findFirstDatasets("calexp", [RUN]);
+  suite.directOnly(
+    "counts the registry's find-first queries",
+    "finds many data IDs with one find-first query",
+    async (butler) => {
+      let queries = 0;
+      const registry = butler.registry;
+      const real = registry.findFirstDatasets.bind(registry);
+      registry.findFirstDatasets = (...args) => {
+        queries++;
+        return real(...args);
+      };
+      try {
+        await butler.getMany<Box2I>(
+          detectors.map((detector) => ({ datasetType: "calexp.bbox", dataId: { ...DATA_ID, detector } })),
+          { concurrency: 2 },
+        );
+        assert.equal(queries, 1);
+      } finally {
+        registry.findFirstDatasets = real;
+      }
+    },
+  );
+
+  suite.test("refs and cutouts; a missing data ID fails before any read", async ({ butler }) => {
+    const refs = await butler.queryDatasets("calexp", { collections: RUN, findFirst: true });
     assert.equal(refs.length, detectors.length);
     const box = Box2I.fromXYWH(20, 10, 4, 3);
     const cutouts = await butler.getMany<Exposure>(refs, { parameters: { bbox: box }, concurrency: 3 });
@@ -259,17 +308,33 @@ describe("getMany", () => {
       (err: unknown) => err instanceof DatasetNotFoundInCollectionsError && /detector: 100/.test(err.message),
     );
   });
+
+  suite.test(
+    "queryDatasets searches the butler's collections; the others pass through",
+    async ({ butler }) => {
+      const refs = await butler.queryDatasets("calexp", { where: "detector = 17" });
+      assert.deepEqual(
+        refs.map((r) => r.dataId.get("detector")),
+        [17],
+      );
+      const dataIds = await butler.queryDataIds(["detector"], {
+        where: "instrument = 'HSC' AND detector < 2",
+      });
+      assert.deepEqual(dataIds.map((d) => d.get("detector")).sort(), [0, 1]);
+      const records = await butler.queryDimensionRecords("detector", {
+        where: "instrument = 'HSC' AND detector = 16",
+      });
+      assert.equal(records[0]?.full_name, "0_30");
+    },
+  );
 });
 
-describe("errors that help", () => {
-  let butler: Butler;
-  let repo: string;
-  before(async () => {
-    ({ butler, repo } = await makeRepo());
+bothWays("errors that help", WRITES, (suite) => {
+  suite.before(async ({ butler }) => {
     await butler.put(exposure, "calexp", DATA_ID);
   });
 
-  test("an unknown component lists the valid ones", async () => {
+  suite.test("an unknown component lists the valid ones", async ({ butler }) => {
     await assert.rejects(butler.get("calexp.metadta", DATA_ID), (err: unknown) => {
       assert.ok(err instanceof UnknownComponentError);
       assert.equal(err.code, "UNKNOWN_COMPONENT");
@@ -282,18 +347,21 @@ describe("errors that help", () => {
     });
   });
 
-  test("an unknown parameter lists the storage class's parameters (the seed's {test: '123'})", async () => {
-    await assert.rejects(butler.get("calexp", DATA_ID, { parameters: { test: "123" } }), (err: unknown) => {
-      assert.ok(err instanceof UnknownParameterError);
-      assert.match(
-        err.message,
-        /'test' not understood by storage class ExposureF; accepted parameters: bbox, origin/,
-      );
-      return true;
-    });
-  });
+  suite.test(
+    "an unknown parameter lists the storage class's parameters (the seed's {test: '123'})",
+    async ({ butler }) => {
+      await assert.rejects(butler.get("calexp", DATA_ID, { parameters: { test: "123" } }), (err: unknown) => {
+        assert.ok(err instanceof UnknownParameterError);
+        assert.match(
+          err.message,
+          /'test' not understood by storage class ExposureF; accepted parameters: bbox, origin/,
+        );
+        return true;
+      });
+    },
+  );
 
-  test("origin '123' names PARENT and LOCAL", async () => {
+  suite.test("origin '123' names PARENT and LOCAL", async ({ butler }) => {
     await assert.rejects(
       butler.get("calexp", DATA_ID, { parameters: { origin: "123", bbox: [0, 0, 4, 4] } }),
       (err: unknown) => {
@@ -305,7 +373,7 @@ describe("errors that help", () => {
     );
   });
 
-  test("a bbox outside the image shows both boxes", async () => {
+  suite.test("a bbox outside the image shows both boxes", async ({ butler }) => {
     await assert.rejects(
       butler.get("calexp.image", DATA_ID, { parameters: { bbox: [0, 0, 10, 10] } }),
       (err: unknown) => {
@@ -320,7 +388,7 @@ describe("errors that help", () => {
     );
   });
 
-  test("parameters are checked before the registry is searched", async () => {
+  suite.test("parameters are checked before the registry is searched", async ({ butler }) => {
     // The data ID has no dataset: a parameter error, not a not-found error, proves the order.
     await assert.rejects(
       butler.get("calexp", { ...DATA_ID, detector: 100 }, { parameters: { test: 1 } }),
@@ -328,8 +396,8 @@ describe("errors that help", () => {
     );
   });
 
-  test("a dataset not found names the type, data ID and collections searched", async () => {
-    const reader = await open(repo, { collections: [RUN] });
+  suite.test("a dataset not found names the type, data ID and collections searched", async ({ open }) => {
+    const reader = await open({ collections: [RUN] });
     await assert.rejects(reader.get("calexp", { ...DATA_ID, detector: 100 }), (err: unknown) => {
       assert.ok(err instanceof DatasetNotFoundInCollectionsError);
       assert.equal(err.code, "DATASET_NOT_FOUND");
@@ -343,25 +411,28 @@ describe("errors that help", () => {
     });
   });
 
-  test("an unregistered dataset type", async () => {
+  suite.test("an unregistered dataset type", async ({ butler }) => {
     await assert.rejects(butler.get("calexpp", DATA_ID), MissingDatasetTypeError);
     await assert.rejects(butler.put(exposure, "calexpp", DATA_ID), MissingDatasetTypeError);
   });
 
-  test("a conflicting put names the dataset, data ID and run, and writes nothing", async () => {
-    await assert.rejects(butler.put(exposure, "calexp", DATA_ID), (err: unknown) => {
-      assert.ok(err instanceof ConflictingDefinitionError);
-      assert.match(
-        err.message,
-        /a calexp dataset with data ID .*visit: 903334.* already exists in run 'HSC\/runs\/test'/,
-      );
-      return true;
-    });
-    assert.equal((await butler.registry.findFirstDatasets("calexp", [RUN])).length, 1);
-  });
+  suite.test(
+    "a conflicting put names the dataset, data ID and run, and writes nothing",
+    async ({ butler }) => {
+      await assert.rejects(butler.put(exposure, "calexp", DATA_ID), (err: unknown) => {
+        assert.ok(err instanceof ConflictingDefinitionError);
+        assert.match(
+          err.message,
+          /a calexp dataset with data ID .*visit: 903334.* already exists in run 'HSC\/runs\/test'/,
+        );
+        return true;
+      });
+      assert.equal((await butler.queryDatasets("calexp", { collections: RUN, findFirst: true })).length, 1);
+    },
+  );
 
-  test("no run and no collections are NoDefaultCollectionErrors", async () => {
-    const bare = await open(repo, { writeable: true });
+  suite.test("no run and no collections are NoDefaultCollectionErrors", async ({ open }) => {
+    const bare = await open({ writeable: true });
     await assert.rejects(bare.put(exposure, "calexp", DATA_ID), (err: unknown) => {
       assert.ok(err instanceof NoDefaultCollectionError);
       assert.equal(err.what, "run");
@@ -374,23 +445,5 @@ describe("errors that help", () => {
     });
     // Given in the call, they work.
     assert.ok(await bare.get("calexp.bbox", DATA_ID, { collections: RUN }));
-  });
-});
-
-describe("queries through the butler", () => {
-  test("queryDatasets searches the butler's collections; the others pass through", async () => {
-    const { butler } = await makeRepo();
-    for (const detector of [16, 17]) await butler.put(exposure, "calexp", { ...DATA_ID, detector });
-    const refs = await butler.queryDatasets("calexp", { where: "detector = 17" });
-    assert.deepEqual(
-      refs.map((r) => r.dataId.get("detector")),
-      [17],
-    );
-    const dataIds = await butler.queryDataIds(["detector"], { where: "instrument = 'HSC' AND detector < 2" });
-    assert.deepEqual(dataIds.map((d) => d.get("detector")).sort(), [0, 1]);
-    const records = await butler.queryDimensionRecords("detector", {
-      where: "instrument = 'HSC' AND detector = 16",
-    });
-    assert.equal(records[0]?.full_name, "0_30");
   });
 });

@@ -66,15 +66,23 @@ export async function makeRepo(
   options: ButlerOpenOptions = { run: RUN },
 ): Promise<{ repo: string; butler: Butler }> {
   const repo = freshDir("repo");
-  await Butler.create(repo);
-  const setup = await Butler.open(repo, { writeable: true });
+  await makeHscRepo(repo);
+  return { repo, butler: await open(repo, options) };
+}
+
+/**
+ * Makes a repository in `repo` with HSC dimension records, the `calexp` dataset type and the RUN
+ * collection; its registry at `db` when given.
+ */
+export async function makeHscRepo(repo: string, db?: string): Promise<void> {
+  await Butler.create(repo, db === undefined ? {} : { db });
+  const setup = await Butler.open(repo, { run: RUN });
   try {
     await loadHscDimensions(setup);
     await setup.registry.registerDatasetType(calexpType(setup));
   } finally {
     await setup.close();
   }
-  return { repo, butler: await open(repo, options) };
 }
 
 /** The files of a datastore root (the registry database and config excluded). */

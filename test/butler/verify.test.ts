@@ -5,11 +5,11 @@
  * never a file that has a record, never a record.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { Butler, verifyRepository } from "../../src/butler/index.ts";
-import { isClean } from "../../src/datastore/index.ts";
+import { isClean, UPLOAD_DIR } from "../../src/datastore/index.ts";
 import { runButler } from "../support/cli.ts";
 import {
   calexpExposure,
@@ -159,5 +159,27 @@ describe("butler verify", () => {
     const bad = await butlerCli("verify", repo, "--grace", "soon");
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--grace takes a number of seconds/);
+  });
+
+  test("a server's uploads are temporaries, stale once their expiry has passed, never orphans", async () => {
+    const { repo, butler } = await repoWith([10]);
+    const uploads = join(repo, UPLOAD_DIR);
+    mkdirSync(uploads);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = join(uploads, `${now - 60}-${"a".repeat(24)}.fits`);
+    const pending = join(uploads, `${now + 3600}-${"b".repeat(24)}.fits`);
+    writeFileSync(expired, "abandoned upload");
+    writeFileSync(pending, "upload in progress");
+
+    const report = await verifyRepository(butler);
+    assert.deepEqual(report.orphans, []);
+    assert.deepEqual(report.temporaries.map((t) => [t.path, t.stale]).sort(), [
+      [`${UPLOAD_DIR}/${now - 60}-${"a".repeat(24)}.fits`, true],
+      [`${UPLOAD_DIR}/${now + 3600}-${"b".repeat(24)}.fits`, false],
+    ]);
+    const fixed = await verifyRepository(butler, { fix: true });
+    assert.ok(isClean(fixed));
+    assert.equal(existsSync(expired), false);
+    assert.equal(existsSync(pending), true, "an upload that has not expired may still be committed");
   });
 });

@@ -136,6 +136,19 @@ describe("files of a local datastore root", () => {
     assert.equal(two.status, 416);
   });
 
+  test("a file larger than one buffered read streams whole and in ranges", async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) & 0xff;
+    writeFileSync(join(served.dir, "repo", "DemoCam", "big.bin"), big);
+    const url = signedUrl(served, "DemoCam/big.bin");
+    const whole = await bytesOf(url);
+    assert.equal(whole.status, 200);
+    assert.ok(whole.bytes.equals(big));
+    const part = await bytesOf(url, "bytes=1000000-2500000");
+    assert.equal(part.status, 206);
+    assert.ok(part.bytes.equals(big.subarray(1_000_000, 2_500_001)));
+  });
+
   test("a tampered, moved, unsigned or expired URL is 403", async () => {
     const url = new URL(file.file_info[0].url);
     const sig = url.searchParams.get("sig")!;

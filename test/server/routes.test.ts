@@ -177,6 +177,7 @@ for (const dialect of enabledDialects()) {
     test("a bad where is a 422 with the expression's caret line", async () => {
       const bad = await post(`${served.base}/v1/query/datasets`, {
         dataset_type: "calexp",
+        collections: DEMO_RUN,
         where: "visit > AND detector = 1",
       });
       assert.equal(bad.status, 422);

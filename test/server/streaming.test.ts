@@ -10,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
 import { InvalidArgumentError } from "../../src/errors/index.ts";
-import { withQuerySignal } from "../../src/registry/index.ts";
+import { QueryStream } from "../../src/registry/index.ts";
 import { createServerApp } from "../../src/server/app.ts";
 import type { ServerContext } from "../../src/server/context.ts";
 import { randomSigningKey } from "../../src/server/signing.ts";
@@ -96,7 +96,7 @@ for (const dialect of enabledDialects()) {
     });
 
     if (dialect === "postgres") {
-      test("a client that disconnects cancels the running statement in the database", async () => {
+      test("keep-alive lines while a cursor's first page is computed; a disconnect cancels the statement", async () => {
         const database = served.butler.registry.internals.database;
         const app = await createServerApp({
           repositories: [{ name: "main", butler: served.butler }],
@@ -105,15 +105,10 @@ for (const dialect of enabledDialects()) {
           plugins: [
             async (scope) => {
               scope.post("/slow-query", { config: { access: "public" } }, (request, reply) =>
-                streamRows(
-                  { keepAliveMs: 100, pageRows: 10 } as ServerContext,
-                  request,
-                  reply,
-                  async function* (signal) {
-                    yield await withQuerySignal(signal, () =>
-                      database.rows(sql`SELECT pg_sleep(20) AS slept`),
-                    );
-                  },
+                streamRows({ keepAliveMs: 100, pageRows: 10 } as ServerContext, request, reply, (signal) =>
+                  new QueryStream(() => database.pages(sql`SELECT pg_sleep(20) AS slept`, 10), {
+                    signal,
+                  }).pages(10),
                 ),
               );
             },
@@ -133,7 +128,7 @@ for (const dialect of enabledDialects()) {
           const active = async () =>
             (
               await database.rows<{ n: number }>(
-                sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(20)%' AND state = 'active'`,
+                sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'FETCH 10 FROM butler_cursor_%' AND state = 'active'`,
               )
             )[0]!.n;
           assert.equal(await active(), 1);

@@ -166,22 +166,28 @@ describe("parseTimeLiteral (the inside of T'…')", () => {
     assert.equal(parseTimeLiteral("2021-09-09 03:00:00+00:00"), ASTROPY.utc2021);
   });
 
+  test("a whole number is an MJD, as the expression parser reads it", () => {
+    assert.equal(parseTimeLiteral("59000"), parseTimeLiteral("59000.0"));
+    assert.equal(parseTimeLiteral("mjd/59000/tai"), parseTimeLiteral("59000.0"));
+  });
+
+  // The messages are the expression parser's (one syntax for both), plus "not supported" for what
+  // the syntax knows but we do not convert.
   const bad: [string, RegExp][] = [
-    ["59000", /matches no known form/], // a number needs a decimal point
-    ["2021-09-09 03", /matches no known form/], // hour-only time
-    ["2021-09-09 03:00:00+01:00", /matches no known form/], // other timezones
-    ["5.9e4", /matches no known form/],
-    ["bogus/59000.5", /format 'bogus' is unknown; supported: mjd/],
-    ["decimalyear/2021.5", /format 'decimalyear' is not supported/],
+    ["2021-09-09 03", /does not match any known time format; accepted: \[format\/\]value/], // hour-only time
+    ["2021-09-09 03:00:00+01:00", /time zone '\+01:00' is not supported/], // other timezones
+    ["5.9e4", /does not match any known time format/],
+    ["bogus/59000.5", /unknown time format 'bogus' \(known: jd, mjd/],
+    ["decimalyear/2021.5", /format 'decimalyear' is not supported; supported: mjd/],
     ["59000.5/tdb", /scale 'tdb' is not supported; supported: tai, utc, tt/],
-    ["59000.5/xyz", /scale 'xyz' is unknown/],
-    ["iso/2021-09-09T03:00:00", /does not match format 'iso'/],
-    ["isot/2021-09-09 03:00:00", /does not match format 'isot'/],
-    ["yday/2021-09-09", /does not match format 'yday'/],
-    ["iso/59000.5", /does not match format 'iso'/],
-    ["2021-13-01", /month must be 1–12/],
-    ["2021:367", /day of year must be 1–365/],
-    ["21-09-09", /does not match format 'iso'/],
+    ["59000.5/xyz", /unknown time scale 'xyz'/],
+    ["iso/2021-09-09T03:00:00", /'2021-09-09T03:00:00' is not a valid iso time/],
+    ["isot/2021-09-09 03:00:00", /is not a valid isot time/],
+    ["yday/2021-09-09", /is not a valid yday time/],
+    ["iso/59000.5", /'59000.5' is not a valid iso time/],
+    ["2021-13-01", /month 13 is out of range/],
+    ["2021:367", /day of year 367 is out of range/],
+    ["21-09-09", /does not match any known time format/],
   ];
   for (const [text, message] of bad) {
     test(`rejects ${JSON.stringify(text)}`, () => {

@@ -4,7 +4,7 @@
  * like the server's own routes, and both kinds of route answering side by side.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -63,7 +63,14 @@ test("the page's files are public; its API takes the guard's tokens and read gro
   const page = await fetch(`${served.origin}/`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get("content-type")!, /^text\/html/);
-  assert.equal((await fetch(`${served.origin}/web/assets/app.js`)).status, 200);
+  // Every file of the page is served (a module missing from the plugin's list would break the page).
+  const assets = readdirSync(new URL("../../src/web/assets/", import.meta.url)).filter(
+    (f) => f !== "index.html",
+  );
+  assert.ok(assets.includes("app.js"));
+  for (const file of assets) {
+    assert.equal((await fetch(`${served.origin}/web/assets/${file}`)).status, 200, file);
+  }
 
   const summary = `${served.origin}/web/api/main/summary`;
   assert.equal((await fetch(summary)).status, 401);

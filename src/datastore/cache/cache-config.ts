@@ -21,7 +21,7 @@
 import { DatastoreConfigError } from "../../errors/index.ts";
 
 export type ExpiryMode = "disabled" | "files" | "datasets" | "size" | "age";
-export const EXPIRY_MODES: readonly ExpiryMode[] = ["disabled", "files", "datasets", "size", "age"];
+const EXPIRY_MODES: readonly ExpiryMode[] = ["disabled", "files", "datasets", "size", "age"];
 
 export interface CacheConfig {
   root?: string | null;
@@ -40,7 +40,7 @@ export interface CacheSettings {
   cacheable: Readonly<Record<string, boolean>>;
 }
 
-export const DEFAULT_CACHE_CONFIG: Readonly<Required<Omit<CacheConfig, "root">>> = {
+const DEFAULT_CACHE_CONFIG: Readonly<Required<Omit<CacheConfig, "root">>> = {
   default: true,
   cacheable: {},
   expiry: { mode: "datasets", threshold: 4 },

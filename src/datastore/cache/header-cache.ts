@@ -12,7 +12,7 @@
 import type { ByteRange, ByteSource, ReadOptions } from "../../bytes/byte-source.ts";
 import type { ByteIndex } from "../byte-index.ts";
 
-export const DEFAULT_HEADER_CACHE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_HEADER_CACHE_BYTES = 16 * 1024 * 1024;
 
 export class HeaderCache {
   readonly maxBytes: number;

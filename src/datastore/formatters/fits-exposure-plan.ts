@@ -28,7 +28,7 @@ import { normalizePixelParameters } from "../parameters.ts";
 export type PixelKind = "exposure" | "maskedImage" | "image" | "mask";
 
 /** Components answered from the primary and image headers alone. */
-export const HEADER_COMPONENTS: ReadonlySet<string> = new Set([
+const HEADER_COMPONENTS: ReadonlySet<string> = new Set([
   "metadata",
   "visitInfo",
   "id",
@@ -66,7 +66,7 @@ function hasPixels(hdu: FitsHduIndex | undefined): boolean {
 }
 
 /** The plane HDUs as the image layer will find them (it checks EXTTYPE when it reads). */
-export function indexedPlanes(
+function indexedPlanes(
   index: FitsByteIndex,
   kind: PixelKind,
 ): { image: number; mask?: number; variance?: number } {

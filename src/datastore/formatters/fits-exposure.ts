@@ -80,7 +80,7 @@ import type {
 export type { PixelKind } from "./fits-exposure-plan.ts";
 export { DEFAULT_FITS_RECIPE, FITS_WRITE_RECIPES, type FitsWriteRecipe } from "./fits-exposure-write.ts";
 
-export function pixelKind(storageClass: StorageClass): PixelKind {
+function pixelKind(storageClass: StorageClass): PixelKind {
   if (storageClass.isA("Exposure")) return "exposure";
   if (storageClass.isA("MaskedImage")) return "maskedImage";
   if (storageClass.isA("Mask")) return "mask";

@@ -14,7 +14,7 @@ import type { Formatter, ReadRequest, WriteRequest, WriteResult } from "./format
 import { readAll } from "./formatter.ts";
 
 /** Storage classes the structured formatters handle. */
-export const STRUCTURED_STORAGE_CLASSES: readonly string[] = [
+const STRUCTURED_STORAGE_CLASSES: readonly string[] = [
   "StructuredDataDict",
   "StructuredDataList",
   "int",
@@ -88,7 +88,7 @@ function cardValue(plain: PlainCard, where: string): CardValue | undefined {
   }
 }
 
-export function headerToPlain(header: Header): PlainCard[] {
+function headerToPlain(header: Header): PlainCard[] {
   return header.cards.map((card) => {
     const plain: PlainCard = { key: card.key, type: card.type };
     const value = plainCardValue(card);
@@ -99,7 +99,7 @@ export function headerToPlain(header: Header): PlainCard[] {
   });
 }
 
-export function headerFromPlain(plain: unknown): Header {
+function headerFromPlain(plain: unknown): Header {
   if (!Array.isArray(plain)) throw new Error("a PropertyList is stored as a list of cards");
   return new Header(
     plain.map((item: unknown, i) => {

@@ -1,4 +1,4 @@
-import type { Kysely, RawBuilder } from "kysely";
+import type { CompiledQuery, Kysely, RawBuilder } from "kysely";
 
 /**
  * The registry's tables are made at run time (one per dimension element, per dimension group of
@@ -51,6 +51,14 @@ export interface DialectCapabilities {
 /** Why a statement failed, as far as generic code needs to know. */
 export type DatabaseErrorKind = "unique" | "foreignKey" | "notNull" | "busy" | "readOnly" | "other";
 
+/** Where a cursor runs (see `RegistryDialect.pages`). */
+export interface PagesContext {
+  /** The open transaction's executor, when the caller is in one. */
+  readonly tx?: Kysely<DynamicSchema> | undefined;
+  /** Aborts when the caller no longer wants the rows. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** A column of a relation built from bound values (see `RegistryDialect.rowsTable`). */
 export interface RowsColumn {
   readonly name: string;
@@ -95,6 +103,9 @@ export interface RegistryDialect {
    */
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown>;
 
+  /** `rowsTable` of rows already encoded by `rowsToJson` (or of a statement template's slot). */
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown>;
+
   /**
    * A case-sensitive match of `expr` against a glob `pattern` (a bound string in which `*` is any run of
    * characters and `?` any one character; nothing else is special).
@@ -112,6 +123,18 @@ export interface RegistryDialect {
    */
   cancellable?<T>(signal: AbortSignal, run: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T>;
 
+  /**
+   * The rows of `query`, at most `pageSize` at a time, read from a database cursor so that one page is
+   * in memory, not the result. Stopping the iteration (`return()`) closes the cursor; an abort of
+   * `signal` while the database works on a page stops the statement where the engine can. Inside a
+   * transaction (`tx`) the rows come from its connection.
+   */
+  pages(
+    query: CompiledQuery,
+    pageSize: number,
+    context: PagesContext,
+  ): AsyncGenerator<Record<string, unknown>[]>;
+
   /** Creates the namespace (schema) the registry lives in, when the engine has them and one is set. */
   prepareNamespace(): Promise<void>;
 
@@ -123,6 +146,8 @@ export interface RegistryDialect {
 
 /** Encodes rows as JSON for `rowsTable`, writing bigints as exact JSON integers. */
 export function rowsToJson(rows: readonly (readonly unknown[])[]): string {
+  // A replacer runs for every value; rows of plain values (the usual case) need none.
+  if (rows.every(plainRow)) return JSON.stringify(rows);
   let hasBigint = false;
   const text = JSON.stringify(rows, (_key, value) => {
     if (typeof value === "bigint") {
@@ -133,4 +158,12 @@ export function rowsToJson(rows: readonly (readonly unknown[])[]): string {
     return value;
   });
   return hasBigint ? text.replace(/"\\u0000(-?\d+)"/g, "$1") : text;
+}
+
+function plainRow(row: readonly unknown[]): boolean {
+  for (const value of row) {
+    const type = typeof value;
+    if (type !== "string" && type !== "number" && type !== "boolean" && value !== null) return false;
+  }
+  return true;
 }

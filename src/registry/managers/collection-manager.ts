@@ -285,14 +285,23 @@ export class CollectionManager {
 
   /** Names of the collections a find-first search of `collections` visits, in order. */
   async searchOrder(collections: NameExpression): Promise<CollectionRecord[]> {
+    return [...(await this.cachedSearchOrder(collections))];
+  }
+
+  /**
+   * `searchOrder` without the copy: the same array object while it stays cached, so callers can key
+   * what they derive from it by identity (it is replaced whenever the cache is cleared).
+   */
+  async cachedSearchOrder(collections: NameExpression): Promise<readonly CollectionRecord[]> {
     const names = orderedNames(collections, "a find-first search");
-    const key = JSON.stringify(names);
+    // Names have no control characters, so a one-name key never equals a list's.
+    const key = names.length === 1 ? names[0]! : `\u0000${JSON.stringify(names)}`;
     const cached = this.#searchOrders.get(key);
-    if (cached !== undefined) return [...cached];
+    if (cached !== undefined) return cached;
     const order = await this.flatten(await this.findMany(names), { includeChains: false });
     // Kept only outside transactions, so a rolled-back chain change is never remembered.
     if (!this.#database.inTransaction) this.#searchOrders.set(key, order);
-    return [...order];
+    return order;
   }
 
   /**

@@ -84,7 +84,8 @@ export class DataIdExpander {
     }
     for (const [group, list] of byGroup) await this.#lookUp(group, list, options);
     return works.map((work) => {
-      const dataId = DataCoordinate.fromParsed({ ...work.parsed, constraints: [] }, work.values);
+      // `values` holds the parsed values and every resolved one, already checked for agreement.
+      const dataId = DataCoordinate.fromValueMap(work.parsed.dimensions, work.values);
       if (!options.records) return dataId;
       const records = new Map<string, DimensionRecord | null>();
       for (const element of dataId.dimensions.elements)

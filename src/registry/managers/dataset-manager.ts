@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import {
   CollectionType,
   type DataCoordinate,
@@ -11,9 +11,10 @@ import {
 import { CollectionTypeError, ConflictingDefinitionError } from "../../errors/index.ts";
 import { timeFromDate } from "../../time/index.ts";
 import type { RegistryDatabase } from "../database.ts";
-import type { RowsColumn } from "../dialects/registry-dialect.ts";
+import { type RowsColumn, rowsToJson } from "../dialects/registry-dialect.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { chunks, toNumber } from "../sql-values.ts";
+import { StatementTemplate, TemplateCache } from "../statement-template.ts";
 import type { CollectionManager, CollectionRecord } from "./collection-manager.ts";
 import { dataIdColumns, dataIdFromRow, requiredColumns } from "./data-id-columns.ts";
 import type { DataIdExpander } from "./data-id-expander.ts";
@@ -42,6 +43,7 @@ export class DatasetManager {
   readonly #types: DatasetTypeManager;
   readonly #expander: DataIdExpander;
   readonly #summaries: SummaryManager;
+  readonly #statements = new TemplateCache();
 
   constructor(
     database: RegistryDatabase,
@@ -237,22 +239,15 @@ export class DatasetManager {
   ): Promise<void> {
     if (refs.length === 0) return;
     const ingestDate = timeFromDate(new Date());
-    const group = record.datasetType.dimensions;
     const rows = refs.map((ref) => [ref.id, ...ref.dataId.requiredValues]);
-    const columns: RowsColumn[] = [{ name: "id", type: { kind: "uuid" } }, ...requiredColumns(group)];
-    const dims = group.required.map((d) => sql.id(d));
-    const dimList = dims.length > 0 ? sql`, ${sql.join(dims)}` : sql``;
-    const keyDims = group.required.map((d) => sql.ref(`k.${d}`));
-    const keyList = keyDims.length > 0 ? sql`, ${sql.join(keyDims)}` : sql``;
+    const [datasets, tags] = this.#insertStatements(record);
     try {
       await this.#database.transaction(async () => {
         for (const part of chunks(rows, INSERT_CHUNK)) {
-          await this.#database.rows(sql`
-            INSERT INTO ${sql.table(TABLES.dataset)} (id, dataset_type_id, run_id, ingest_date)
-            SELECT k.id, ${record.id}, ${run.id}, ${ingestDate} FROM ${this.#database.rowsTable(part, columns)} AS k`);
-          await this.#database.rows(sql`
-            INSERT INTO ${sql.table(record.tagsTable)} (dataset_type_id, dataset_id, collection_id ${dimList})
-            SELECT ${record.id}, k.id, ${run.id} ${keyList} FROM ${this.#database.rowsTable(part, columns)} AS k`);
+          // One encoding serves both statements.
+          const json = rowsToJson(part);
+          await this.#database.rows(datasets.bind([run.id, ingestDate, json]));
+          await this.#database.rows(tags.bind([run.id, json]));
         }
         await this.#summaries.add(
           run.id,
@@ -264,6 +259,40 @@ export class DatasetManager {
       if (this.#database.classifyError(err) !== "unique") throw err;
       throw await this.#describeConflict(record, run, refs, err);
     }
+  }
+
+  /**
+   * The two INSERT … SELECT statements of a dataset type, compiled once: the `dataset` rows and the
+   * tags rows, from one bound relation of (id, required dimension values).
+   */
+  #insertStatements(record: DatasetTypeRecord): readonly [StatementTemplate, StatementTemplate] {
+    const make = (build: (slot: (i: number) => unknown) => RawBuilder<unknown>) =>
+      StatementTemplate.compile(this.#database.db, build);
+    const group = record.datasetType.dimensions;
+    const columns: RowsColumn[] = [{ name: "id", type: { kind: "uuid" } }, ...requiredColumns(group)];
+    const dims = group.required.map((d) => sql.id(d));
+    const dimList = dims.length > 0 ? sql`, ${sql.join(dims)}` : sql``;
+    const keyDims = group.required.map((d) => sql.ref(`k.${d}`));
+    const keyList = keyDims.length > 0 ? sql`, ${sql.join(keyDims)}` : sql``;
+    const key = `${record.id}`;
+    return [
+      this.#statements.get(`dataset ${key}`, () =>
+        make(
+          (slot) => sql`
+            INSERT INTO ${sql.table(TABLES.dataset)} (id, dataset_type_id, run_id, ingest_date)
+            SELECT k.id, ${record.id}, ${slot(0)}, ${slot(1)}
+            FROM ${this.#database.encodedRowsTable(slot(2), columns)} AS k`,
+        ),
+      ),
+      this.#statements.get(`tags ${key}`, () =>
+        make(
+          (slot) => sql`
+            INSERT INTO ${sql.table(record.tagsTable)} (dataset_type_id, dataset_id, collection_id ${dimList})
+            SELECT ${record.id}, k.id, ${slot(0)} ${keyList}
+            FROM ${this.#database.encodedRowsTable(slot(1), columns)} AS k`,
+        ),
+      ),
+    ];
   }
 
   /** Names what clashed after a unique-key failure: an id already stored, or a data ID in the run. */

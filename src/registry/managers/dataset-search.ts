@@ -11,9 +11,11 @@ import {
 } from "../../core/index.ts";
 import { CalibrationLookupError, InvalidArgumentError, InvalidQueryError } from "../../errors/index.ts";
 import type { RegistryDatabase } from "../database.ts";
+import { type RowsColumn, rowsToJson } from "../dialects/registry-dialect.ts";
 import type { NameExpression } from "../name-expression.ts";
 import { TABLES } from "../schema/static-tables.ts";
 import { toBigInt, toNumber } from "../sql-values.ts";
+import { StatementTemplate, TemplateCache } from "../statement-template.ts";
 import type { CollectionManager, CollectionRecord, QueryCollectionsOptions } from "./collection-manager.ts";
 import { dataIdColumns, dataIdFromRow, requiredColumns, requiredEquals } from "./data-id-columns.ts";
 import type { DataIdExpander } from "./data-id-expander.ts";
@@ -75,12 +77,34 @@ type CandidateSource =
 
 /** The prepared pieces of a find-first search: the type, the ordered collections, the calibration time. */
 interface SearchPlan {
+  readonly searched: SearchOrder;
+  readonly order: readonly CollectionRecord[];
+  readonly allRuns: boolean;
   readonly record: DatasetTypeRecord;
   readonly datasetType: DatasetType;
   readonly group: DimensionGroup;
-  readonly order: readonly CollectionRecord[];
   readonly timespan: Timespan | null;
   readonly calibrations: boolean;
+}
+
+/** The collections a search reads, in order, and what statements derive from them. */
+interface SearchOrder {
+  readonly order: readonly CollectionRecord[];
+  /** Every searched collection is a RUN (a row's collection is then its dataset's run). */
+  readonly allRuns: boolean;
+  /** The `ranks` relation's rows, encoded once (see `#ranksJson`). */
+  ranksJson?: string;
+}
+
+const RANK_COLUMNS: readonly RowsColumn[] = [
+  { name: "collection_id", type: { kind: "int64" } },
+  { name: "rank", type: { kind: "int64" } },
+];
+
+/** A validity time as the bound values (or template slots) a statement compares with. */
+interface SpanBounds {
+  readonly begin: unknown;
+  readonly end: unknown;
 }
 
 /**
@@ -95,6 +119,9 @@ export class DatasetSearch {
   readonly #collections: CollectionManager;
   readonly #types: DatasetTypeManager;
   readonly #expander: DataIdExpander;
+  readonly #statements = new TemplateCache();
+  /** Search orders without and with CALIBRATION collections, by the collection manager's cached order. */
+  readonly #orders = new WeakMap<readonly CollectionRecord[], [SearchOrder?, SearchOrder?]>();
 
   constructor(
     database: RegistryDatabase,
@@ -123,14 +150,65 @@ export class DatasetSearch {
     const [standard] = await this.#standardize(plan.group, [dataId]);
     if (plan.order.length === 0) return null;
     const values = standard!.requiredValues;
-    const source: CandidateSource = { kind: "values", values };
     const chain = plan.calibrations ? null : await this.#collections.flatChain(options.collections);
-    // The chain's own rows rank a flat chain's candidates; otherwise the ranks are bound (`WITH ranks`).
-    const ranks = chain === null ? this.#with(plan, source) : sql``;
-    const from = chain === null ? this.#candidates(plan, source) : this.#chainCandidates(plan, chain, values);
+    let rows: Record<string, unknown>[];
+    if (chain !== null) {
+      rows = await this.#database.rows(this.#chainFindStatement(plan).bind([chain.id, ...values]));
+    } else {
+      const bound: unknown[] = [this.#ranksJson(plan), ...values];
+      if (plan.calibrations) bound.push(plan.timespan!.beginNs, plan.timespan!.endNs);
+      rows = await this.#database.rows(this.#findStatement(plan).bind(bound));
+    }
+    if (rows.length === 0) return null;
+    const [first, second] = rows;
+    if (second !== undefined && toNumber(second.__rank) === toNumber(first!.__rank)) {
+      throw ambiguous(plan, toNumber(first!.__rank), standard!.toString());
+    }
+    return this.#ref(plan, first!);
+  }
+
+  /**
+   * One data ID's statement when the chain's own rows rank the candidates (a flat chain, no validity
+   * time): binds the chain and the data ID. One collection holds at most one dataset of a type and
+   * data ID, so the first row is the answer.
+   */
+  #chainFindStatement(plan: SearchPlan): StatementTemplate {
+    const key = `chain ${plan.record.id} ${plan.allRuns}`;
+    return this.#statements.get(key, () =>
+      StatementTemplate.compile(this.#database.db, (slot) => {
+        const values = plan.group.required.map((_, i) => slot(1 + i));
+        return this.#findOne(plan, sql``, this.#chainCandidates(plan, slot(0), values), 1);
+      }),
+    );
+  }
+
+  /**
+   * One data ID's statement with the ranks bound (`WITH ranks`): binds the ranks, the data ID and,
+   * when calibrations are searched, the validity time. Two rows of one rank are an ambiguity.
+   */
+  #findStatement(plan: SearchPlan): StatementTemplate {
+    const key = `ranks ${plan.record.id} ${plan.allRuns} ${plan.calibrations}`;
+    return this.#statements.get(key, () =>
+      StatementTemplate.compile(this.#database.db, (slot) => {
+        const n = plan.group.required.length;
+        const values = plan.group.required.map((_, i) => slot(1 + i));
+        const source: CandidateSource = { kind: "values", values };
+        const span = plan.calibrations ? { begin: slot(1 + n), end: slot(2 + n) } : null;
+        const ranks = sql`WITH ranks AS ${this.#database.encodedRowsTable(slot(0), RANK_COLUMNS)}`;
+        return this.#findOne(plan, ranks, this.#candidates(plan, source, span), 2);
+      }),
+    );
+  }
+
+  #findOne(
+    plan: SearchPlan,
+    ranks: RawBuilder<unknown>,
+    from: RawBuilder<unknown>,
+    limit: number,
+  ): RawBuilder<unknown> {
     const columns = dataIdColumns(plan.group, "u");
     const run = this.#runJoin(plan, "u");
-    const rows = await this.#database.rows<Record<string, unknown>>(sql`
+    return sql`
       ${ranks}
       SELECT u.dataset_id AS __id, u.rank AS __rank, rc.name AS __run, ${columns.select}
       FROM (${from}) AS u
@@ -138,13 +216,7 @@ export class DatasetSearch {
       ${columns.joins}
       WHERE u.rank IS NOT NULL AND ${run.where}
       ORDER BY u.rank
-      LIMIT ${sql.lit(chain === null ? 2 : 1)}`);
-    if (rows.length === 0) return null;
-    const [first, second] = rows;
-    if (second !== undefined && toNumber(second.__rank) === toNumber(first!.__rank)) {
-      throw ambiguous(plan, toNumber(first!.__rank), standard!.toString());
-    }
-    return this.#ref(plan, first!);
+      LIMIT ${sql.lit(limit)}`;
   }
 
   /**
@@ -217,10 +289,7 @@ export class DatasetSearch {
     const group = type.dimensions;
     const ranks = this.#database.rowsTable(
       records.map((r, i) => [r.id, i]),
-      [
-        { name: "collection_id", type: { kind: "int64" } },
-        { name: "rank", type: { kind: "int64" } },
-      ],
+      RANK_COLUMNS,
     );
     const dims = group.required.map((d) => sql.ref(`x.${d}`));
     const dimList = dims.length > 0 ? sql`, ${sql.join(dims)}` : sql``;
@@ -271,10 +340,41 @@ export class DatasetSearch {
       allowStorageClassOverride: true,
     });
     const calibrations = timespan !== null && record.calibsTable !== null;
-    const order = (await this.#collections.searchOrder(collections)).filter(
-      (c) => c.type !== CollectionType.CALIBRATION || calibrations,
-    );
-    return { record, datasetType: type, group: type.dimensions, order, timespan, calibrations };
+    const searched = this.#searchOrder(await this.#collections.cachedSearchOrder(collections), calibrations);
+    const { order, allRuns } = searched;
+    return {
+      searched,
+      order,
+      allRuns,
+      record,
+      datasetType: type,
+      group: type.dimensions,
+      timespan,
+      calibrations,
+    };
+  }
+
+  /** The collections searched, CALIBRATION ones only with a validity time; kept as long as `all` is. */
+  #searchOrder(all: readonly CollectionRecord[], calibrations: boolean): SearchOrder {
+    let derived = this.#orders.get(all);
+    if (derived === undefined) {
+      derived = [];
+      this.#orders.set(all, derived);
+    }
+    const slot = calibrations ? 1 : 0;
+    let searched = derived[slot];
+    if (searched === undefined) {
+      const order = all.filter((c) => c.type !== CollectionType.CALIBRATION || calibrations);
+      searched = { order, allRuns: order.every((c) => c.type === CollectionType.RUN) };
+      derived[slot] = searched;
+    }
+    return searched;
+  }
+
+  /** The `ranks` relation's rows (collection id, position) as its one bound value. */
+  #ranksJson(plan: SearchPlan): string {
+    plan.searched.ranksJson ??= rowsToJson(plan.order.map((c, i) => [c.id, i]));
+    return plan.searched.ranksJson;
   }
 
   /**
@@ -284,7 +384,7 @@ export class DatasetSearch {
   #runJoin(plan: SearchPlan, alias: string): { from: RawBuilder<unknown>; where: RawBuilder<unknown> } {
     const candidate = sql.id(alias);
     const collection = sql.table(TABLES.collection);
-    if (plan.order.every((c) => c.type === CollectionType.RUN)) {
+    if (plan.allRuns) {
       return {
         from: sql`CROSS JOIN ${collection} AS rc`,
         where: sql`rc.collection_id = ${candidate}.collection_id`,
@@ -307,14 +407,7 @@ export class DatasetSearch {
   /** `WITH ranks AS (…)`: (collection_id, rank) for each collection in order, when the candidates are driven from it. */
   #with(plan: SearchPlan, source: CandidateSource): RawBuilder<unknown> {
     if (!this.#drivenByRanks(plan, source)) return sql``;
-    const ranks = this.#database.rowsTable(
-      plan.order.map((c, i) => [c.id, i]),
-      [
-        { name: "collection_id", type: { kind: "int64" } },
-        { name: "rank", type: { kind: "int64" } },
-      ],
-    );
-    return sql`WITH ranks AS ${ranks}`;
+    return sql`WITH ranks AS ${this.#database.encodedRowsTable(this.#ranksJson(plan), RANK_COLUMNS)}`;
   }
 
   /**
@@ -338,7 +431,13 @@ export class DatasetSearch {
    * - listed data IDs, many probes: as for all data IDs, keeping rows whose data ID is listed;
    * - one data ID: the ranks drive, its values probe each searched collection.
    */
-  #candidates(plan: SearchPlan, source: CandidateSource): RawBuilder<unknown> {
+  #candidates(
+    plan: SearchPlan,
+    source: CandidateSource,
+    span: SpanBounds | null = plan.timespan === null
+      ? null
+      : { begin: plan.timespan.beginNs, end: plan.timespan.endNs },
+  ): RawBuilder<unknown> {
     const byRanks = this.#drivenByRanks(plan, source);
     const ids = plan.order.map((c) => c.id);
     const branch = (table: string, alias: string, extra: RawBuilder<unknown>): RawBuilder<unknown> => {
@@ -369,8 +468,7 @@ export class DatasetSearch {
     };
     const tags = branch(plan.record.tagsTable, "t", sql``);
     if (!plan.calibrations) return tags;
-    const span = plan.timespan!;
-    const overlaps = sql`AND c.timespan_begin < ${span.endNs} AND ${span.beginNs} < c.timespan_end`;
+    const overlaps = sql`AND c.timespan_begin < ${span!.end} AND ${span!.begin} < c.timespan_end`;
     return sql`${tags} UNION ALL ${branch(plan.record.calibsTable!, "c", overlaps)}`;
   }
 
@@ -380,17 +478,13 @@ export class DatasetSearch {
    * Calibration children hold nothing in the tags table, as the search skips them without a time.
    * One collection holds at most one dataset of a type and data ID, so the first row is the answer.
    */
-  #chainCandidates(
-    plan: SearchPlan,
-    chain: CollectionRecord,
-    values: readonly unknown[],
-  ): RawBuilder<unknown> {
+  #chainCandidates(plan: SearchPlan, chainId: unknown, values: readonly unknown[]): RawBuilder<unknown> {
     const refs = plan.group.required.map((d) => sql.ref(`t.${d}`));
     const dims = refs.length > 0 ? sql`, ${sql.join(refs)}` : sql``;
     const equal = refs.map((ref, i) => sql`AND ${ref} = ${values[i]}`);
     return sql`SELECT t.dataset_id, t.collection_id, cc.position AS rank ${dims}
       FROM ${sql.table(TABLES.collectionChain)} AS cc CROSS JOIN ${sql.table(plan.record.tagsTable)} AS t
-      WHERE cc.parent = ${chain.id} AND t.collection_id = cc.child
+      WHERE cc.parent = ${chainId} AND t.collection_id = cc.child
         AND t.dataset_type_id = ${plan.record.id} ${sql.join(equal, sql` `)}`;
   }
 

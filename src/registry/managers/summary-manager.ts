@@ -41,16 +41,23 @@ export class SummaryManager {
       this.#pending.push(typeKey);
     }
     if (dataIds.length === 0) return;
-    for (const governor of dataIds[0]!.dimensions.governors) {
-      const values = new Set<unknown>();
+    const group = dataIds[0]!.dimensions;
+    for (const governor of group.governors) {
+      // Governors are required dimensions; distinct values first, then what is not known yet.
+      const at = group.required.indexOf(governor);
+      const distinct = new Set<unknown>();
       for (const dataId of dataIds) {
-        const value = dataId.get(governor);
-        if (!this.#known.has(`${collectionId}/${governor}/${value}`)) values.add(value);
+        distinct.add(
+          at >= 0 && dataId.dimensions === group ? dataId.requiredValues[at] : dataId.get(governor),
+        );
       }
-      if (values.size === 0) continue;
+      const values = [...distinct].filter(
+        (value) => !this.#known.has(`${collectionId}/${governor}/${value}`),
+      );
+      if (values.length === 0) continue;
       await this.#database.insertIgnore(
         governorSummaryTable(governor),
-        [...values].map((value) => ({ collection_id: collectionId, [governor]: value })),
+        values.map((value) => ({ collection_id: collectionId, [governor]: value })),
         ["collection_id", governor],
       );
       for (const value of values) this.#pending.push(`${collectionId}/${governor}/${value}`);

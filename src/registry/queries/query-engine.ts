@@ -22,7 +22,7 @@ import { TABLES } from "../schema/static-tables.ts";
 import { toNumber } from "../sql-values.ts";
 import { explainEmptyResult } from "./explain-empty.ts";
 import { mentionsHeaders } from "./header-columns.ts";
-import { limitClause, sliceResults } from "./paging.ts";
+import { collectPages, limitClause, PageSlicer, type RowReader, rowReader } from "./paging.ts";
 import { type DatasetSearchSpec, parseWhere, type QueryPlan, QueryPlanner } from "./plan.ts";
 import type {
   DatasetConstrainedOptions,
@@ -31,7 +31,7 @@ import type {
   QueryDimensionRecordsOptions,
   QueryOptions,
 } from "./query-options.ts";
-import { regionsOverlap } from "./spatial.ts";
+import { regionSelection, regionsOverlap } from "./spatial.ts";
 import { conjuncts } from "./where-scope.ts";
 
 /**
@@ -63,29 +63,66 @@ export class QueryEngine {
   }
 
   /** Data IDs of `dimensions` that satisfy every constraint. */
-  async queryDataIds(
+  queryDataIds(
     dimensions: DimensionsInput,
     options: DatasetConstrainedOptions = {},
   ): Promise<DataCoordinate[]> {
+    return collectPages(this.dataIdPages(dimensions, options));
+  }
+
+  /** Datasets of the types in the collections that satisfy every constraint. */
+  queryDatasets(
+    datasetType: NameExpression | DatasetType | readonly DatasetType[],
+    options: QueryDatasetsOptions,
+  ): Promise<DatasetRef[]> {
+    return collectPages(this.datasetPages(datasetType, options));
+  }
+
+  /** Records of `element` whose data IDs satisfy every constraint. */
+  queryDimensionRecords(
+    element: string | DimensionElement,
+    options: QueryDimensionRecordsOptions = {},
+  ): Promise<DimensionRecord[]> {
+    return collectPages(this.dimensionRecordPages(element, options));
+  }
+
+  /**
+   * `queryDataIds`' results, at most `pageSize` at a time from a database cursor (the whole result as
+   * one page when `pageSize` is absent).
+   */
+  async *dataIdPages(
+    dimensions: DimensionsInput,
+    options: DatasetConstrainedOptions = {},
+    pageSize?: number,
+  ): AsyncGenerator<DataCoordinate[]> {
     await this.#checkGovernors(options);
     const requested = this.#universe.conform(typeof dimensions === "string" ? [dimensions] : dimensions);
     const searches = await this.#constraintSearches(options);
     options = await this.#withHeaderKeys(options, searches);
-    const result = await this.#dataIds(requested, searches, options);
-    if (result.length === 0 && options.explain === true) {
+    let found = 0;
+    for await (const page of this.#dataIds(
+      requested,
+      searches,
+      options,
+      rowReader(this.#database, pageSize),
+    )) {
+      found += page.length;
+      yield page;
+    }
+    if (found === 0 && options.explain === true) {
       throw new EmptyQueryResultError(
         `the data ID query for ${requested}`,
         await this.#explain(requested, searches, options, []),
       );
     }
-    return result;
   }
 
-  /** Datasets of the types in the collections that satisfy every constraint. */
-  async queryDatasets(
+  /** `queryDatasets`' results, at most `pageSize` at a time (see `dataIdPages`). */
+  async *datasetPages(
     datasetType: NameExpression | DatasetType | readonly DatasetType[],
     options: QueryDatasetsOptions,
-  ): Promise<DatasetRef[]> {
+    pageSize?: number,
+  ): AsyncGenerator<DatasetRef[]> {
     if (options.collections === undefined) {
       throw new InvalidQueryError(
         "queryDatasets needs collections to search; accepted: names, globs or RegExps",
@@ -101,8 +138,11 @@ export class QueryEngine {
         headerKeys: await this.#loadHeaderKeys(types.map((t) => t.name)),
       } as QueryDatasetsOptions;
     }
-    const refs: DatasetRef[] = [];
+    const read = rowReader(this.#database, pageSize);
     const searches: DatasetSearchSpec[] = [];
+    // Each type's statement has the limit and offset; across several types they apply again in code.
+    const slicer = types.length > 1 ? new PageSlicer(options) : undefined;
+    let found = 0;
     for (const type of types) {
       const search = await this.#search(
         type,
@@ -111,11 +151,15 @@ export class QueryEngine {
         options.timespan ?? null,
       );
       searches.push(search);
-      // A loop, not push(...found): a million arguments overflow the stack.
-      for (const ref of await this.#datasets(search, options)) refs.push(ref);
+      if (slicer?.done) continue;
+      for await (const page of this.#datasets(search, options, read)) {
+        const kept = slicer === undefined ? page : slicer.take(page);
+        found += kept.length;
+        if (kept.length > 0) yield kept;
+        if (slicer?.done) break;
+      }
     }
-    const limited = types.length > 1 ? sliceResults(refs, options) : refs;
-    if (limited.length === 0 && options.explain === true) {
+    if (found === 0 && options.explain === true) {
       const reasons: string[] = [];
       for (const search of searches) {
         reasons.push(...(await this.#explain(search.datasetType.dimensions, [search], options, [])));
@@ -125,14 +169,14 @@ export class QueryEngine {
         reasons,
       );
     }
-    return limited;
   }
 
-  /** Records of `element` whose data IDs satisfy every constraint. */
-  async queryDimensionRecords(
+  /** `queryDimensionRecords`' results, at most `pageSize` at a time (see `dataIdPages`). */
+  async *dimensionRecordPages(
     element: string | DimensionElement,
     options: QueryDimensionRecordsOptions = {},
-  ): Promise<DimensionRecord[]> {
+    pageSize?: number,
+  ): AsyncGenerator<DimensionRecord[]> {
     const target = typeof element === "string" ? this.#universe.getElement(element) : element;
     if (!target.hasOwnTable && target.impliedUnionTarget === null) {
       throw new InvalidQueryError(
@@ -142,14 +186,17 @@ export class QueryEngine {
     await this.#checkGovernors(options);
     const searches = await this.#constraintSearches(options);
     options = await this.#withHeaderKeys(options, searches);
-    const result = await this.#records(target, searches, options);
-    if (result.length === 0 && options.explain === true) {
+    let found = 0;
+    for await (const page of this.#records(target, searches, options, rowReader(this.#database, pageSize))) {
+      found += page.length;
+      yield page;
+    }
+    if (found === 0 && options.explain === true) {
       throw new EmptyQueryResultError(
         `the ${target.name} record query`,
         await this.#explain(target.minimalGroup, searches, options, target.hasOwnTable ? [target.name] : []),
       );
     }
-    return result;
   }
 
   /** `options` with the searched types' indexed header keys when the query names header values. */
@@ -226,23 +273,29 @@ export class QueryEngine {
 
   // --- the three statements ---------------------------------------------------------------------
 
-  async #dataIds(
+  async *#dataIds(
     requested: DimensionGroup,
     searches: readonly DatasetSearchSpec[],
     options: QueryOptions,
+    read: RowReader,
     exactRegions = true,
-  ): Promise<DataCoordinate[]> {
-    if (searches.some((s) => s.collections.length === 0)) return [];
+  ): AsyncGenerator<DataCoordinate[]> {
+    if (searches.some((s) => s.collections.length === 0)) return;
     const plan = this.#planner.plan({ ...options, dimensions: requested, searches });
     const keys = requested.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
     // No dimensions: one empty data ID when anything matches (SELECT needs a column).
     if (keys.length === 0) keys.push(sql`1 AS __one`);
-    const rows = await this.#run(plan, keys, options, undefined, true, exactRegions);
-    return rows.map((row) => dataIdFromRow(requested, row));
+    for await (const rows of this.#run(plan, keys, options, read, undefined, true, exactRegions)) {
+      yield rows.map((row) => dataIdFromRow(requested, row));
+    }
   }
 
-  async #datasets(search: DatasetSearchSpec, options: QueryOptions): Promise<DatasetRef[]> {
-    if (search.collections.length === 0) return [];
+  async *#datasets(
+    search: DatasetSearchSpec,
+    options: QueryOptions,
+    read: RowReader,
+  ): AsyncGenerator<DatasetRef[]> {
+    if (search.collections.length === 0) return;
     const group = search.datasetType.dimensions;
     const plan = this.#planner.plan({
       ...options,
@@ -251,10 +304,15 @@ export class QueryEngine {
       neededLookupsOnly: search.findFirst,
     });
     const id = sql`ds0.dataset_id AS __id`;
-    let rows: Record<string, unknown>[];
+    const toRef = (row: Record<string, unknown>) =>
+      new DatasetRef(search.datasetType, dataIdFromRow(group, row), String(row.__run), {
+        id: String(row.__id),
+      });
     if (!search.findFirst) {
       const keys = group.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
-      rows = await this.#run(plan, [id, ...keys], options, (inner) => withRun(inner));
+      for await (const rows of this.#run(plan, [id, ...keys], options, read, (inner) => withRun(inner))) {
+        yield rows.map(toRef);
+      }
     } else {
       // Only the required values inside the window; implied ones are looked up for the winners.
       const keys = group.required.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
@@ -284,30 +342,27 @@ export class QueryEngine {
         sql`${tied} AS __tied`,
         ...keys,
       ];
-      rows = await this.#run(plan, window, options, winners, false);
-      for (const row of rows) {
-        if (toNumber(row.__tied) > 1) {
-          throw new InvalidQueryError(
-            `several ${search.datasetType.name} datasets for ${dataIdFromRow(group, row)} are valid in one CALIBRATION ` +
-              `collection during ${search.timespan}; accepted: a timespan that overlaps exactly one validity range`,
-          );
+      for await (const rows of this.#run(plan, window, options, read, winners, false)) {
+        for (const row of rows) {
+          if (toNumber(row.__tied) > 1) {
+            throw new InvalidQueryError(
+              `several ${search.datasetType.name} datasets for ${dataIdFromRow(group, row)} are valid in one CALIBRATION ` +
+                `collection during ${search.timespan}; accepted: a timespan that overlaps exactly one validity range`,
+            );
+          }
         }
+        yield rows.map(toRef);
       }
     }
-    return rows.map(
-      (row) =>
-        new DatasetRef(search.datasetType, dataIdFromRow(group, row), String(row.__run), {
-          id: String(row.__id),
-        }),
-    );
   }
 
-  async #records(
+  async *#records(
     target: DimensionElement,
     searches: readonly DatasetSearchSpec[],
     options: QueryOptions,
-  ): Promise<DimensionRecord[]> {
-    if (searches.some((s) => s.collections.length === 0)) return [];
+    read: RowReader,
+  ): AsyncGenerator<DimensionRecord[]> {
+    if (searches.some((s) => s.collections.length === 0)) return;
     const elements = target.hasOwnTable ? [target.name] : [];
     const plan = this.#planner.plan({
       ...options,
@@ -316,32 +371,34 @@ export class QueryEngine {
       elements,
       ...(target.hasOwnTable ? { orderElement: target.name } : {}),
     });
-    if (!target.hasOwnTable) {
-      const rows = await this.#run(plan, [sql`${plan.joins.key(target.name)} AS name`], options);
-      return rows.map((row) => recordFromRow(target, row));
+    const select = target.hasOwnTable
+      ? sql`${sql.ref(plan.joins.alias(target.name))}.*`
+      : sql`${plan.joins.key(target.name)} AS name`;
+    for await (const rows of this.#run(plan, [select], options, read)) {
+      yield rows.map((row) => recordFromRow(target, row));
     }
-    const rows = await this.#run(plan, [sql`${sql.ref(plan.joins.alias(target.name))}.*`], options);
-    return rows.map((row) => recordFromRow(target, row));
   }
 
   // --- running -----------------------------------------------------------------------------------
 
   /**
    * Runs the plan: SELECT DISTINCT (or the `wrap`ped window query) with order, limit and offset;
-   * region tests in code, when any, come before the limit and offset are applied.
+   * region tests in code, when any, come before the limit and offset are applied. Rows come in the
+   * pages `read` gives.
    */
-  async #run(
+  async *#run(
     plan: QueryPlan,
     select: RawBuilder<unknown>[],
     options: QueryOptions,
+    read: RowReader,
     wrap?: (inner: RawBuilder<unknown>) => RawBuilder<unknown>,
     distinct = true,
     exactRegions = true,
-  ): Promise<Record<string, unknown>[]> {
+  ): AsyncGenerator<Record<string, unknown>[]> {
     const items = [...select];
     for (const [i, term] of plan.order.entries()) items.push(sql`${term.sql} AS ${sql.id(`__o${i}`)}`);
     for (const [element, alias] of plan.regionColumns) {
-      items.push(sql`${plan.joins.column(element, "region")} AS ${sql.id(alias)}`);
+      items.push(sql`${regionSelection(this.#universe, element, plan.joins)} AS ${sql.id(alias)}`);
     }
     const from = plan.joins.from;
     const where = plan.conditions.length > 0 ? sql`WHERE ${sql.join(plan.conditions, sql` AND `)}` : sql``;
@@ -355,15 +412,15 @@ export class QueryEngine {
     const limit =
       !inCode && (options.limit !== undefined || options.offset !== undefined) ? limitClause(options) : sql``;
     const ctes = plan.ctes.length > 0 ? sql`WITH ${sql.join(plan.ctes)} ` : sql``;
-    const rows = await this.#database.rows<Record<string, unknown>>(
-      sql`${ctes}SELECT * FROM (${query}) AS q ${orderBy} ${limit}`,
-    );
-    if (!inCode) return rows;
-    const kept = rows.filter((row) => plan.spatial.every((c) => regionsOverlap(c, plan.regionColumns, row)));
+    const rows = read(sql`${ctes}SELECT * FROM (${query}) AS q ${orderBy} ${limit}`);
+    if (!inCode) {
+      yield* rows;
+      return;
+    }
     // The region columns made rows distinct that are the same once they are dropped: keep the first.
     const hidden = new Set(plan.regionColumns.values());
     const seen = new Set<string>();
-    const unique = kept.filter((row) => {
+    const unique = (row: Record<string, unknown>) => {
       const key = JSON.stringify(
         Object.entries(row).filter(([k]) => !hidden.has(k) && !/^__o\d+$/.test(k)),
         (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v),
@@ -371,8 +428,18 @@ export class QueryEngine {
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
-    });
-    return sliceResults(unique, options);
+    };
+    const slicer = new PageSlicer(options);
+    for await (const page of rows) {
+      const kept = page.filter(
+        (row) =>
+          plan.spatial.every((c) => regionsOverlap(this.#universe, c, plan.regionColumns, row)) &&
+          unique(row),
+      );
+      const taken = slicer.take(kept);
+      if (taken.length > 0) yield taken;
+      if (slicer.done) return;
+    }
   }
 
   // --- dataset searches --------------------------------------------------------------------------
@@ -454,7 +521,7 @@ export class QueryEngine {
         s: readonly DatasetSearchSpec[],
         o: QueryOptions,
         exactRegions?: boolean,
-      ) => this.#dataIds(requested, s, o, exactRegions),
+      ) => collectPages(this.#dataIds(requested, s, o, rowReader(this.#database), exactRegions)),
     };
     return explainEmptyResult(context, dimensions, searches, options, elements);
   }

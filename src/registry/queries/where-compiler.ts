@@ -22,6 +22,7 @@ import {
   joinBalanced,
 } from "./bound-values.ts";
 import { dimensionValueType, fieldValueType, resolveName, type ValueType } from "./identifiers.ts";
+import { isPixelRegion } from "./spatial.ts";
 import { constantRegion } from "./where-regions.ts";
 import {
   boundName,
@@ -229,7 +230,10 @@ class WhereCompiler {
     if (boundName(node, this.#scope.bind, this.#scope.names) !== undefined) return value;
     const resolved = resolveName(node.parts, this.#scope.names);
     if (resolved.kind !== "dimension") return value;
-    const element = this.#scope.names.universe.getElement(resolved.dimension);
+    const universe = this.#scope.names.universe;
+    const element = universe.getElement(resolved.dimension);
+    if (wanted === "region" && isPixelRegion(universe, element.name))
+      return { kind: "region", element: element.name };
     if (!element.hasOwnTable) return value;
     if (element.isSpatial && (wanted === "region" || !element.isTemporal)) {
       return { kind: "region", element: element.name };

@@ -3,7 +3,7 @@ import type { TableSpec } from "./table-spec.ts";
 /** The access-token table (present in new registries; older ones get it with their first token). */
 export const TOKEN_TABLE = "butler_access_token";
 
-export const TOKEN_ID_LENGTH = 32;
+const TOKEN_ID_LENGTH = 32;
 export const TOKEN_USER_LENGTH = 256;
 
 /**

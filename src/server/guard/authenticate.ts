@@ -40,7 +40,7 @@ export function trustedAddresses(entries: readonly string[], key = "auth.trusted
 }
 
 /** Whether a socket's peer address is in the list (IPv4 peers seen as `::ffff:a.b.c.d` included). */
-export function isTrusted(list: BlockList, address: string | undefined): boolean {
+function isTrusted(list: BlockList, address: string | undefined): boolean {
   if (address === undefined) return false;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped !== null) return list.check(mapped[1]!, "ipv4") || list.check(address, "ipv6");

@@ -3,14 +3,13 @@
  * for holders of a URL the server signed. Never a byte outside the root: the path must be a plain
  * relative path, and on local roots the directory holding the file must resolve inside the root.
  */
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
+import { open, realpath } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ByteSource } from "../../bytes/byte-source.ts";
 import { ROUTES, type SignedUrlQuery } from "../../client/protocol.ts";
-import { entryWithin } from "../../datastore/confine.ts";
+import { isWithin } from "../../datastore/confine.ts";
 import { LocalRoot } from "../../datastore/index.ts";
 import { repositoryOf, type ServerContext } from "../context.ts";
 import { forbidden, HttpError, notFound } from "../http-error.ts";
@@ -20,10 +19,7 @@ import { checkSignature } from "../signing.ts";
 const RELAY_CHUNK = 4 * 1024 * 1024;
 
 /** A satisfiable `[start, end]` (inclusive) of a file of `size` bytes, or undefined for no Range. */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | undefined {
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
   if (header === undefined) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   const unsatisfiable = () =>
@@ -88,18 +84,54 @@ export function bytesRoutes(app: FastifyInstance, ctx: ServerContext): void {
   );
 }
 
+/** Ranges up to this size are read into one buffer; larger ones stream from the open file. */
+const BUFFERED_RANGE = 1024 * 1024;
+
+const realRoots = new Map<string, Promise<string>>();
+
+/** A local root's real path, resolved once per process (the root is the server's own config). */
+function realRootOf(root: string): Promise<string> {
+  let real = realRoots.get(root);
+  if (real === undefined) {
+    real = realpath(root);
+    realRoots.set(root, real);
+    real.catch(() => realRoots.delete(root));
+  }
+  return real;
+}
+
 async function sendLocal(reply: FastifyReply, rootPath: string, path: string, range: string | undefined) {
   const file = join(rootPath, path);
-  const { inside } = await entryWithin(rootPath, file);
-  if (!inside) throw forbidden(`'${path}' leads outside the datastore root`);
-  const stats = await stat(file).catch(() => undefined);
-  if (stats === undefined || !stats.isFile()) throw notFound(`no file '${path}' in the datastore`);
-  const wanted = parseRange(range, stats.size);
-  const start = wanted?.start ?? 0;
-  const end = wanted?.end ?? stats.size - 1;
-  headersFor(reply, wanted, stats.size);
-  if (stats.size === 0) return reply.send(Buffer.alloc(0));
-  return reply.send(createReadStream(file, { start, end }));
+  // The directory holding the file must resolve inside the root; the file itself may be a symbolic
+  // link (a dataset ingested by symlink points at its original).
+  const [realRoot, parent] = await Promise.all([
+    realRootOf(rootPath),
+    realpath(dirname(file)).catch(() => undefined),
+  ]);
+  if (parent === undefined) throw notFound(`no file '${path}' in the datastore`);
+  if (!isWithin(realRoot, parent)) throw forbidden(`'${path}' leads outside the datastore root`);
+  const handle = await open(file, "r").catch(() => undefined);
+  if (handle === undefined) throw notFound(`no file '${path}' in the datastore`);
+  let streaming = false;
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw notFound(`no file '${path}' in the datastore`);
+    const wanted = parseRange(range, stats.size);
+    const start = wanted?.start ?? 0;
+    const length = (wanted?.end ?? stats.size - 1) - start + 1;
+    headersFor(reply, wanted, stats.size);
+    if (length <= BUFFERED_RANGE) {
+      const bytes = Buffer.allocUnsafe(length);
+      const { bytesRead } = length === 0 ? { bytesRead: 0 } : await handle.read(bytes, 0, length, start);
+      if (bytesRead !== length) throw notFound(`'${path}' changed while it was read`);
+      return reply.send(bytes);
+    }
+    streaming = true;
+    return reply.send(handle.createReadStream({ start, end: start + length - 1 }));
+  } finally {
+    // A stream closes the file when it ends or fails.
+    if (!streaming) await handle.close();
+  }
 }
 
 async function sendRelayed(reply: FastifyReply, source: ByteSource, range: string | undefined) {

@@ -36,9 +36,9 @@ export function datasetRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request): Promise<FindDatasetResponse> => {
       const { butler } = repositoryOf(ctx, request);
       const body = request.body;
-      const collections = butler.searchCollections(body.collections, "find_dataset");
+      // As a local registry: no collections means the served butler's defaults, else an invalid query.
       const ref = await butler.registry.findDataset(body.dataset_type, body.data_id, {
-        collections,
+        ...(body.collections === undefined ? {} : { collections: body.collections }),
         ...(body.timespan === undefined || body.timespan === null
           ? {}
           : { timespan: Timespan.fromJSON(body.timespan) }),

@@ -1,6 +1,8 @@
 /**
  * Streamed queries (datasets, data IDs, dimension records, header values): the registry's queries
- * with `where`, bind, order and limit, answered as JSON lines by streamRows.
+ * with `where`, bind, order and limit, answered as JSON lines by streamRows. Datasets, data IDs and
+ * records come from the registry's cursors a page at a time, so no result is ever whole in memory;
+ * header values are read from files and sent when the scan ends.
  */
 import type { FastifyInstance } from "fastify";
 import {
@@ -45,9 +47,16 @@ function queryOptions(body: QueryRequestBase): QueryOptions {
   };
 }
 
+/**
+ * The dataset constraint of a data ID or record query. Without collections the served butler's
+ * registry searches its defaults or refuses the query, as a local registry does.
+ */
 function datasetConstraints(body: { datasets?: string | string[]; collections?: string | string[] }) {
   if (body.datasets === undefined) return {};
-  return { datasets: body.datasets, collections: body.collections ?? "*" };
+  return {
+    datasets: body.datasets,
+    ...(body.collections === undefined ? {} : { collections: body.collections }),
+  };
 }
 
 export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -69,17 +78,16 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { butler } = repositoryOf(ctx, request);
       const body = request.body;
       return streamRows(ctx, request, reply, async function* (signal) {
-        const refs = await withQuerySignal(signal, () =>
-          butler.queryDatasets(body.dataset_type, {
-            ...queryOptions(body),
-            ...(body.collections === undefined ? {} : { collections: body.collections }),
-            ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),
-            ...(body.timespan === undefined || body.timespan === null
-              ? {}
-              : { timespan: Timespan.fromJSON(body.timespan) }),
-          }),
-        );
-        yield* encodedChunks(refs, (ref) => ref.toJSON(), ctx.pageRows, signal);
+        const refs = butler.registry.streamDatasets(body.dataset_type, {
+          ...queryOptions(body),
+          ...(body.collections === undefined ? {} : { collections: body.collections }),
+          ...(body.find_first === undefined ? {} : { findFirst: body.find_first }),
+          ...(body.timespan === undefined || body.timespan === null
+            ? {}
+            : { timespan: Timespan.fromJSON(body.timespan) }),
+          signal,
+        });
+        for await (const page of refs.pages(ctx.pageRows)) yield page.map((ref) => ref.toJSON());
       });
     },
   );
@@ -100,10 +108,12 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { registry } = repositoryOf(ctx, request).butler;
       const body = request.body;
       return streamRows(ctx, request, reply, async function* (signal) {
-        const dataIds = await withQuerySignal(signal, () =>
-          registry.queryDataIds(body.dimensions, { ...queryOptions(body), ...datasetConstraints(body) }),
-        );
-        yield* encodedChunks(dataIds, (dataId) => dataId.toJSON(), ctx.pageRows, signal);
+        const dataIds = registry.streamDataIds(body.dimensions, {
+          ...queryOptions(body),
+          ...datasetConstraints(body),
+          signal,
+        });
+        for await (const page of dataIds.pages(ctx.pageRows)) yield page.map((dataId) => dataId.toJSON());
       });
     },
   );
@@ -120,13 +130,12 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { registry } = repositoryOf(ctx, request).butler;
       const body = request.body;
       return streamRows(ctx, request, reply, async function* (signal) {
-        const records = await withQuerySignal(signal, () =>
-          registry.queryDimensionRecords(body.element, {
-            ...queryOptions(body),
-            ...datasetConstraints(body),
-          }),
-        );
-        yield* encodedChunks(records, encodeDimensionRecord, ctx.pageRows, signal);
+        const records = registry.streamDimensionRecords(body.element, {
+          ...queryOptions(body),
+          ...datasetConstraints(body),
+          signal,
+        });
+        for await (const page of records.pages(ctx.pageRows)) yield page.map(encodeDimensionRecord);
       });
     },
   );

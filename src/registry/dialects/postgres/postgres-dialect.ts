@@ -1,14 +1,16 @@
-import { Kysely, PostgresDialect, type RawBuilder, sql } from "kysely";
+import { type CompiledQuery, Kysely, PostgresDialect, type RawBuilder, sql } from "kysely";
 import { InvalidArgumentError } from "../../../errors/index.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,
   type DialectCapabilities,
   type DynamicSchema,
+  type PagesContext,
   type RegistryDialect,
   type RowsColumn,
   rowsToJson,
 } from "../registry-dialect.ts";
+import { postgresPages } from "./postgres-cursor.ts";
 import { describeServer, type PgPool, typedPool } from "./postgres-errors.ts";
 
 export type { PgPool };
@@ -73,9 +75,11 @@ export class PostgresRegistryDialect implements RegistryDialect {
   readonly keyedTableOptions = "";
   readonly readOnly: boolean;
   readonly namespace: string | null;
+  readonly #pool: PgPool;
 
   private constructor(location: string, pool: PgPool, namespace: string | null, readOnly: boolean) {
     this.location = location;
+    this.#pool = pool;
     this.namespace = namespace;
     this.readOnly = readOnly;
     this.kysely = new Kysely<DynamicSchema>({ dialect: new PostgresDialect({ pool: pool as never }) });
@@ -179,10 +183,14 @@ export class PostgresRegistryDialect implements RegistryDialect {
   }
 
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
+    return this.encodedRowsTable(rowsToJson(rows), columns);
+  }
+
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown> {
     const selections = columns.map(
       (c, i) => sql`(__e.v->>${sql.lit(i)})::${this.castType(c.type)} AS ${sql.id(c.name)}`,
     );
-    return sql`(SELECT ${sql.join(selections)} FROM json_array_elements(${rowsToJson(rows)}::json) AS __e(v))`;
+    return sql`(SELECT ${sql.join(selections)} FROM json_array_elements(${json}::json) AS __e(v))`;
   }
 
   globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {
@@ -220,6 +228,14 @@ export class PostgresRegistryDialect implements RegistryDialect {
         await cancelling;
       }
     });
+  }
+
+  pages(
+    query: CompiledQuery,
+    pageSize: number,
+    context: PagesContext,
+  ): AsyncGenerator<Record<string, unknown>[]> {
+    return postgresPages(this.#pool, this.kysely, query, pageSize, context);
   }
 
   classifyError(err: unknown): DatabaseErrorKind {

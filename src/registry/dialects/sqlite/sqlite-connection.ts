@@ -11,6 +11,10 @@ export interface BetterSqliteStatement {
 
 /** The slice of a better-sqlite3 database the registry calls. */
 export interface BetterSqliteDatabase {
+  /** The file opened (`:memory:` or empty for a database in memory). */
+  readonly name?: string;
+  /** Whether the database lives in memory only. */
+  readonly memory?: boolean;
   prepare(sql: string): BetterSqliteStatement;
   pragma(source: string, options?: { simple?: boolean }): unknown;
   close(): void;
@@ -112,15 +116,20 @@ class CachedStatement implements SqliteStatement {
     // A cached statement cannot serve two iterations at once, so streaming uses its own.
     const stmt = this.#fresh().safeIntegers(true);
     const rows = stmt.iterate(bindable(parameters)) as Iterator<Record<string, unknown>>;
-    for (;;) {
-      let step: IteratorResult<Record<string, unknown>>;
-      try {
-        step = rows.next();
-      } catch (err) {
-        throw this.#mapError(err);
+    try {
+      for (;;) {
+        let step: IteratorResult<Record<string, unknown>>;
+        try {
+          step = rows.next();
+        } catch (err) {
+          throw this.#mapError(err);
+        }
+        if (step.done) return;
+        yield normalizeRow(step.value);
       }
-      if (step.done) return;
-      yield normalizeRow(step.value);
+    } finally {
+      // Stopped early: reset the statement, or its connection stays busy.
+      rows.return?.();
     }
   }
 }

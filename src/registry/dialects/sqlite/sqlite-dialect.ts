@@ -1,17 +1,19 @@
 import { resolve } from "node:path";
-import { Kysely, type RawBuilder, SqliteDialect, sql } from "kysely";
+import { type CompiledQuery, Kysely, type RawBuilder, SqliteDialect, sql } from "kysely";
 import { RegistryDatabaseError } from "../../../errors/index.ts";
 import {
   type ColumnTypeSpec,
   type DatabaseErrorKind,
   type DialectCapabilities,
   type DynamicSchema,
+  type PagesContext,
   type RegistryDialect,
   type RowsColumn,
   rowsToJson,
 } from "../registry-dialect.ts";
 import { openSqliteFile } from "./open-file.ts";
 import { type BetterSqliteDatabase, SqliteConnection } from "./sqlite-connection.ts";
+import { sqlitePages } from "./sqlite-cursor.ts";
 import { mapSqliteError } from "./sqlite-errors.ts";
 
 export interface SqliteDialectOptions {
@@ -169,10 +171,14 @@ export class SqliteRegistryDialect implements RegistryDialect {
   }
 
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
+    return this.encodedRowsTable(rowsToJson(rows), columns);
+  }
+
+  encodedRowsTable(json: unknown, columns: readonly RowsColumn[]): RawBuilder<unknown> {
     const selections = columns.map(
       (c, i) => sql`json_extract(value, ${sql.lit(`$[${i}]`)}) AS ${sql.id(c.name)}`,
     );
-    return sql`(SELECT ${sql.join(selections)} FROM json_each(${rowsToJson(rows)}))`;
+    return sql`(SELECT ${sql.join(selections)} FROM json_each(${json}))`;
   }
 
   globMatch(expr: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {
@@ -197,6 +203,21 @@ export class SqliteRegistryDialect implements RegistryDialect {
     if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "busy";
     if (code.startsWith("SQLITE_READONLY")) return "readOnly";
     return "other";
+  }
+
+  pages(
+    query: CompiledQuery,
+    pageSize: number,
+    context: PagesContext,
+  ): AsyncGenerator<Record<string, unknown>[]> {
+    const source = {
+      database: this.#database,
+      kysely: this.kysely,
+      busyTimeoutMs: this.#busyTimeoutMs,
+      mapError: (err: unknown) =>
+        mapSqliteError(err, { location: this.location, busyTimeoutMs: this.#busyTimeoutMs }),
+    };
+    return sqlitePages(source, query, pageSize, context);
   }
 
   async prepareNamespace(): Promise<void> {
