@@ -94,13 +94,30 @@ export class ServerConnection {
     onRows: (rows: Row[]) => void,
     options: RequestOptions = {},
   ): Promise<number> {
+    const pages = this.pages<Row>(path, body, options);
+    for (let step = await pages.next(); ; step = await pages.next()) {
+      if (step.done) return step.value;
+      onRows(step.value);
+    }
+  }
+
+  /**
+   * POST a query and yield its JSON-lines answer's pages as they arrive; the generator's value is the
+   * total the `end` line gives. Stopping the iteration closes the connection, which stops the query on
+   * the server.
+   */
+  async *pages<Row>(
+    path: string,
+    body: unknown,
+    options: RequestOptions = {},
+  ): AsyncGenerator<Row[], number> {
     const { res, url, requestId } = await this.#send("POST", path, body, options);
     if (res.status !== 200) throw await this.#failure(res, url, requestId);
     const interrupted = (detail: string, cause?: unknown) =>
       new ServerError("SERVER_STREAM_INTERRUPTED", url, requestId, detail, { cause });
     let pending = "";
     const decoder = new TextDecoder();
-    const handle = (text: string): number | undefined => {
+    const parse = (text: string): StreamLine<Row> | undefined => {
       if (text.trim() === "") return undefined;
       let line: StreamLine<Row>;
       try {
@@ -110,14 +127,11 @@ export class ServerConnection {
       }
       switch (line.type) {
         case "page":
-          onRows(line.rows);
-          return undefined;
         case "keep_alive":
-          return undefined;
+        case "end":
+          return line;
         case "error":
           throw errorFromServer(line.error_type, line.detail);
-        case "end":
-          return line.total;
         default:
           throw interrupted(`the stream has a line of unknown type: ${text.slice(0, 80)}`);
       }
@@ -127,11 +141,12 @@ export class ServerConnection {
         pending += decoder.decode(chunk as Uint8Array, { stream: true });
         let newline = pending.indexOf("\n");
         while (newline >= 0) {
-          const total = handle(pending.slice(0, newline));
+          const line = parse(pending.slice(0, newline));
           pending = pending.slice(newline + 1);
           // Leaving the loop ends the body's iterator, which releases the body; waiting here for the
           // body to drain instead could wait for an end the paused iterator never reads.
-          if (total !== undefined) return total;
+          if (line?.type === "end") return line.total;
+          if (line?.type === "page") yield line.rows;
           newline = pending.indexOf("\n");
         }
       }
@@ -141,8 +156,9 @@ export class ServerConnection {
       if (err instanceof ButlerError) throw err;
       throw interrupted(`the connection broke during the stream (${(err as Error).message})`, err);
     }
-    const total = handle(pending);
-    if (total !== undefined) return total;
+    const line = parse(pending);
+    if (line?.type === "end") return line.total;
+    if (line?.type === "page") yield line.rows;
     throw interrupted("the stream ended before its last line (the server stopped or restarted)");
   }
 

@@ -426,6 +426,18 @@ export class RemoteButler implements ButlerApi {
     return this.registry.queryDatasets(datasetType, { ...options, collections });
   }
 
+  /** `queryDatasets` as it arrives from the server, a page at a time (see QueryStream). */
+  streamDatasets(
+    datasetType: Parameters<RemoteRegistry["streamDatasets"]>[0],
+    options: Parameters<RemoteRegistry["streamDatasets"]>[1] = {},
+  ): ReturnType<RemoteRegistry["streamDatasets"]> {
+    const collections = this.searchCollections(
+      options.collections as string | readonly string[] | undefined,
+      "queryDatasets",
+    );
+    return this.registry.streamDatasets(datasetType, { ...options, collections });
+  }
+
   queryDataIds(
     dimensions: Parameters<RemoteRegistry["queryDataIds"]>[0],
     options: Parameters<RemoteRegistry["queryDataIds"]>[1] = {},

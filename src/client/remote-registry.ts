@@ -25,7 +25,9 @@ import type {
   QueryDatasetsOptions,
   QueryDimensionRecordsOptions,
   QueryOptions,
+  QueryStreamOptions,
 } from "../registry/index.ts";
+import { QueryStream } from "../registry/queries/query-stream.ts";
 import type { ServerConnection } from "./connection.ts";
 import {
   type CollectionChainResponse,
@@ -278,6 +280,14 @@ export class RemoteRegistry implements RegistryReader {
     datasetType: NameExpression | DatasetType | readonly DatasetType[],
     options: QueryDatasetsOptions = {},
   ): Promise<DatasetRef[]> {
+    return this.streamDatasets(datasetType, options).toArray();
+  }
+
+  /** `queryDatasets` as it arrives from the server, a page at a time (see QueryStream). */
+  streamDatasets(
+    datasetType: NameExpression | DatasetType | readonly DatasetType[],
+    options: QueryDatasetsOptions & QueryStreamOptions = {},
+  ): QueryStream<DatasetRef> {
     const names =
       typeof datasetType === "string" || datasetType instanceof RegExp
         ? namesToJson(datasetType, "queryDatasets")
@@ -288,21 +298,25 @@ export class RemoteRegistry implements RegistryReader {
           : (datasetType as DatasetType).name;
     const collections = this.#collections(options.collections, "queryDatasets");
     const timespan = timespanToJson(options.timespan);
-    const refs: DatasetRef[] = [];
-    await this.#connection.stream<DatasetRefJson>(
-      routePath("queryDatasets"),
-      {
-        ...queryBase(options),
-        dataset_type: names!,
-        ...(collections === undefined ? {} : { collections }),
-        ...(options.findFirst === undefined ? {} : { find_first: options.findFirst }),
-        ...(timespan === undefined ? {} : { timespan }),
-      },
-      (rows) => {
-        for (const row of rows) refs.push(this.#ref(row));
-      },
-    );
-    return refs;
+    const body = {
+      ...queryBase(options),
+      dataset_type: names!,
+      ...(collections === undefined ? {} : { collections }),
+      ...(options.findFirst === undefined ? {} : { find_first: options.findFirst }),
+      ...(timespan === undefined ? {} : { timespan }),
+    };
+    return this.#stream(routePath("queryDatasets"), body, (row: DatasetRefJson) => this.#ref(row), options);
+  }
+
+  /** A query's pages as the server sends them, cut to the asked page size and decoded. */
+  #stream<Row, T>(path: string, body: unknown, decode: (row: Row) => T, options: QueryStreamOptions) {
+    const connection = this.#connection;
+    const request = options.signal === undefined ? {} : { signal: options.signal };
+    return new QueryStream<T>(async function* (size) {
+      for await (const rows of connection.pages<Row>(path, body, request)) {
+        for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size).map(decode);
+      }
+    }, options);
   }
 
   /** The collections a dataset-constrained query searches: the call's, else the butler's defaults. */
@@ -317,31 +331,47 @@ export class RemoteRegistry implements RegistryReader {
     dimensions: DimensionsInput,
     options: QueryDataIdsOptions = {},
   ): Promise<DataCoordinate[]> {
+    return this.streamDataIds(dimensions, options).toArray();
+  }
+
+  /** `queryDataIds` as it arrives from the server, a page at a time (see QueryStream). */
+  streamDataIds(
+    dimensions: DimensionsInput,
+    options: QueryDataIdsOptions & QueryStreamOptions = {},
+  ): QueryStream<DataCoordinate> {
     const group = this.#group(dimensions);
-    const out: DataCoordinate[] = [];
-    await this.#connection.stream<DataIdJson>(
+    const body = {
+      ...queryBase(options),
+      dimensions: [...group.names],
+      ...this.#constrained(options, "queryDataIds"),
+    };
+    return this.#stream(
       routePath("queryDataIds"),
-      { ...queryBase(options), dimensions: [...group.names], ...this.#constrained(options, "queryDataIds") },
-      (rows) => {
-        for (const row of rows) out.push(dataIdFromJson(row, group));
-      },
+      body,
+      (row: DataIdJson) => dataIdFromJson(row, group),
+      options,
     );
-    return out;
   }
 
   async queryDimensionRecords(
     element: string | DimensionElement,
     options: QueryDimensionRecordsOptions = {},
   ): Promise<DimensionRecord[]> {
+    return this.streamDimensionRecords(element, options).toArray();
+  }
+
+  /** `queryDimensionRecords` as it arrives from the server, a page at a time (see QueryStream). */
+  streamDimensionRecords(
+    element: string | DimensionElement,
+    options: QueryDimensionRecordsOptions & QueryStreamOptions = {},
+  ): QueryStream<DimensionRecord> {
     const name = typeof element === "string" ? element : element.name;
-    const out: DimensionRecord[] = [];
-    await this.#connection.stream<DimensionRecordJson>(
-      routePath("queryDimensionRecords"),
-      { ...queryBase(options), element: name, ...this.#constrained(options, "queryDimensionRecords") },
-      (rows) => {
-        for (const row of rows) out.push(recordFromJson(row, name, this.universe));
-      },
-    );
-    return out;
+    const body = {
+      ...queryBase(options),
+      element: name,
+      ...this.#constrained(options, "queryDimensionRecords"),
+    };
+    const decode = (row: DimensionRecordJson) => recordFromJson(row, name, this.universe);
+    return this.#stream(routePath("queryDimensionRecords"), body, decode, options);
   }
 }

@@ -22,6 +22,8 @@ export function isUuid(text: string): boolean {
  * `urn:uuid:` prefix; anything else is an InvalidDatasetIdError.
  */
 export function normalizeUuid(text: string): string {
+  // Ids read back from the registry are canonical already: one test instead of a rebuild.
+  if (typeof text === "string" && CANONICAL.test(text)) return text;
   const match = typeof text === "string" ? LOOSE.exec(text.trim()) : null;
   if (match === null) {
     throw new InvalidDatasetIdError(

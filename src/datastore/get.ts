@@ -149,7 +149,7 @@ export async function getDataset<T = unknown>(
     try {
       value = await decodePlanned(planned, source, {
         gapBytes: gapBytesFor(ds.root),
-        describe: `${ref.datasetType.parentName} ${ref.dataId} in ${ref.run}`,
+        describe: () => `${ref.datasetType.parentName} ${ref.dataId} in ${ref.run}`,
       });
     } finally {
       opened.fetchMs = downloadMs + clock.ms;

@@ -127,7 +127,7 @@ export async function planDatasetRead(
 export async function decodePlanned(
   planned: PlannedRead,
   source: ByteSource,
-  options: { gapBytes: number; describe?: string },
+  options: { gapBytes: number; describe?: string | (() => string) },
 ): Promise<unknown> {
   const { formatter, prepared, request } = planned;
   const input =
@@ -144,7 +144,9 @@ export async function decodePlanned(
   if (value === undefined && prepared.component !== undefined) {
     throw new MissingComponentError(
       prepared.component,
-      options.describe ?? `dataset ${request.storageClass.name}`,
+      typeof options.describe === "function"
+        ? options.describe()
+        : (options.describe ?? `dataset ${request.storageClass.name}`),
     );
   }
   return value;

@@ -35,8 +35,8 @@ export function headerBytes(cardsWithEnd: number): number {
 
 export interface ParseHeaderOptions {
   /**
-   * Keep the cards as images and parse each when first read (`CardImages`): keys and printable bytes
-   * are checked now, each value's syntax when it is read. For headers of files already checked (read
+   * Keep the cards as images and parse each when first read (`CardImages`): keys are checked now, each
+   * card's bytes and value syntax when it is read. For headers of files already checked (read
    * from a byte index); a header with CONTINUE cards is parsed at once.
    */
   lazy?: boolean;
@@ -53,12 +53,13 @@ export function parseHeaderText(
 ): Header {
   const end = findEndCard(text);
   if (end < 0) throw new FitsFormatError("header has no END card", where);
-  // One scan of all cards for non-printable bytes instead of one per card.
-  assertPrintable(end === text.length / CARD_LENGTH ? text : text.slice(0, end * CARD_LENGTH), where);
   if (options.lazy === true) {
+    // Each card is checked for non-printable bytes when it is parsed.
     const images = CardImages.scan(text, end, where);
     if (images !== undefined) return new Header(images);
   }
+  // One scan of all cards for non-printable bytes instead of one per card.
+  assertPrintable(end === text.length / CARD_LENGTH ? text : text.slice(0, end * CARD_LENGTH), where);
   const cards: Card[] = [];
   let open: ParsedCard | undefined;
   // One location object, updated per card, so a header costs no allocation per card for error context.

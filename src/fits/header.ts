@@ -26,7 +26,10 @@ export class Header implements Iterable<Card> {
   /** The cards in file order (parsing any still held as images). */
   declare readonly cards: Card[];
   #images: CardImages | undefined;
-  #index: Map<string, number[]> | undefined;
+  /** Normalised key → position of its first card. */
+  #index: Map<string, number> | undefined;
+  /** Normalised key → every position, for keys that appear more than once. */
+  #repeats: Map<string, number[]> | undefined;
 
   constructor(cards: Card[] | CardImages = []) {
     if (Array.isArray(cards)) {
@@ -58,8 +61,8 @@ export class Header implements Iterable<Card> {
   }
 
   getCard(key: string): Card | undefined {
-    const at = this.#positions(key);
-    return at === undefined ? undefined : this.cardAt(at[0]!);
+    const at = this.#first(key);
+    return at === undefined ? undefined : this.cardAt(at);
   }
 
   /** The card at position `i` (0-based). */
@@ -93,7 +96,7 @@ export class Header implements Iterable<Card> {
   }
 
   has(key: string): boolean {
-    return this.#positions(key) !== undefined;
+    return this.#first(key) !== undefined;
   }
 
   /** A string value, or undefined when absent or not a string. */
@@ -123,13 +126,13 @@ export class Header implements Iterable<Card> {
   /** Replaces the first card with `key` (keeping its position), or appends a new one. */
   set(key: string, value: CardValue, options: SetOptions = {}): this {
     const card = makeCard(key, value, options);
-    const at = this.#positions(key);
+    const at = this.#first(key);
     if (at === undefined) {
       this.append(card);
     } else {
-      const old = this.cards[at[0]!]!;
+      const old = this.cards[at]!;
       if (options.comment === undefined && old.comment !== undefined) card.comment = old.comment;
-      this.cards[at[0]!] = card;
+      this.cards[at] = card;
     }
     return this;
   }
@@ -209,19 +212,37 @@ export class Header implements Iterable<Card> {
     return cards;
   }
 
+  #first(key: string): number | undefined {
+    return this.#lookup().get(normalizeKey(key));
+  }
+
   #positions(key: string): number[] | undefined {
-    if (this.#index === undefined) {
-      const index = new Map<string, number[]>();
-      const n = this.length;
-      for (let i = 0; i < n; i++) {
-        const k = normalizeKey(this.keyAt(i));
-        const list = index.get(k);
-        if (list === undefined) index.set(k, [i]);
-        else list.push(i);
+    const k = normalizeKey(key);
+    const first = this.#lookup().get(k);
+    if (first === undefined) return undefined;
+    return this.#repeats?.get(k) ?? [first];
+  }
+
+  #lookup(): Map<string, number> {
+    if (this.#index !== undefined) return this.#index;
+    const index = new Map<string, number>();
+    let repeats: Map<string, number[]> | undefined;
+    const n = this.length;
+    for (let i = 0; i < n; i++) {
+      const k = this.#images?.lookupKey(i) ?? normalizeKey(this.keyAt(i));
+      const first = index.get(k);
+      if (first === undefined) {
+        index.set(k, i);
+        continue;
       }
-      this.#index = index;
+      repeats ??= new Map();
+      const all = repeats.get(k);
+      if (all === undefined) repeats.set(k, [first, i]);
+      else all.push(i);
     }
-    return this.#index.get(normalizeKey(key));
+    this.#index = index;
+    this.#repeats = repeats;
+    return index;
   }
 }
 

@@ -164,8 +164,9 @@ export function archiveComponentIds(primary: Header): Map<string, number> {
 
 function isArchiveIdKey(key: string, primary: Header): boolean {
   if (key.startsWith("ARCHIVE_ID_")) return true;
-  const m = /^(.+)_ID$/.exec(key);
-  return m !== null && (KNOWN_COMPONENTS.includes(m[1]!) || primary.has(`ARCHIVE_ID_${m[1]}`));
+  if (key.length < 4 || !key.endsWith("_ID")) return false;
+  const component = key.slice(0, -3);
+  return KNOWN_COMPONENTS.includes(component) || primary.has(`ARCHIVE_ID_${component}`);
 }
 
 const STRUCTURAL =
@@ -185,6 +186,20 @@ const OWNED_BY_EXPOSURE = new Set([
   "DETNAME",
   "DETSER",
 ]);
+
+/** Keys `metadata` drops whatever the file: structure, the keys the Exposure owns, VisitInfo's. */
+function isOwnedKey(key: string): boolean {
+  let owned = OWNED_KEYS.get(key);
+  if (owned === undefined) {
+    owned = isStructuralKey(key) || OWNED_BY_EXPOSURE.has(key) || isVisitInfoKey(key);
+    // Headers repeat the same few hundred keys; a file of made-up keys must not grow this forever.
+    if (OWNED_KEYS.size < MAX_OWNED_KEYS) OWNED_KEYS.set(key, owned);
+  }
+  return owned;
+}
+
+const OWNED_KEYS = new Map<string, boolean>();
+const MAX_OWNED_KEYS = 4096;
 
 function isStandardFitsComment(card: Card): boolean {
   return /^\s*(FITS \(Flexible Image Transport System\) format is|and Astrophysics', volume 376, page 359)/.test(
@@ -214,7 +229,7 @@ export function exposureMetadata(
     if (source.isCommentaryAt(i)) {
       if (key === "COMMENT" && isStandardFitsComment(source.cardAt(i))) continue;
     } else {
-      if (isStructuralKey(key) || OWNED_BY_EXPOSURE.has(key) || isVisitInfoKey(key)) continue;
+      if (isOwnedKey(key)) continue;
       if (isArchiveIdKey(key, primary)) continue;
       if (version < 2 && key === "FILTER") continue;
       if (version < 1 && (key === "FLUXMAG0" || key === "FLUXMAG0ERR")) continue;

@@ -50,6 +50,35 @@ after(async () => {
 });
 
 describe("queries", () => {
+  test("streamed queries give pages of at most the asked size, the same as the local butler's", async () => {
+    const local_ = await local.streamDatasets("calexp", { orderBy: ["visit", "detector"] }).toArray();
+    const sizes: number[] = [];
+    const ids: string[] = [];
+    for await (const page of remote.streamDatasets("calexp", { orderBy: ["visit", "detector"] }).pages(1)) {
+      sizes.push(page.length);
+      for (const ref of page) ids.push(ref.id);
+    }
+    assert.ok(local_.length > 1);
+    assert.deepEqual(
+      sizes,
+      local_.map(() => 1),
+    );
+    assert.deepEqual(
+      ids,
+      local_.map((r) => r.id),
+    );
+    const visits = [];
+    for await (const record of remote.registry.streamDimensionRecords("visit", { orderBy: "visit" })) {
+      visits.push(record);
+      break;
+    }
+    assert.deepEqual(visits, (await local.queryDimensionRecords("visit", { orderBy: "visit" })).slice(0, 1));
+    assert.deepEqual(
+      (await remote.registry.streamDataIds(["visit"], { where: "band = 'r'" }).toArray()).map(String),
+      (await local.queryDataIds(["visit"], { where: "band = 'r'" })).map(String),
+    );
+  });
+
   test("datasets, data IDs, records, collections and dataset types match the local butler's", async () => {
     const ids = (refs: { id: string }[]) => refs.map((r) => r.id).sort();
     assert.deepEqual(

@@ -95,6 +95,20 @@ describe("headers held as card images", () => {
     assert.throws(() => lazy.cards, FitsFormatError);
   });
 
+  test("a non-printable byte fails when its card is read", () => {
+    const bad = text([
+      "SIMPLE  =                    T",
+      "GOOD    =                    1",
+      "BAD     = 'a\u0001b'",
+    ]);
+    assert.throws(() => parseHeaderText(bad), /non-printable character \(code 1\)/);
+    const lazy = parseHeaderText(bad, { offset: 0 }, { lazy: true });
+    assert.equal(lazy.get("GOOD"), 1);
+    assert.throws(() => lazy.get("BAD"), /non-printable character \(code 1\) \(card 3, byte 172\)/);
+    const inKey = text(["SIMPLE  =                    T", "B\u0001D     =                    1"]);
+    assert.throws(() => parseHeaderText(inKey, {}, { lazy: true }), /non-printable character/);
+  });
+
   test("invalid keywords fail at once, as in the eager parser", () => {
     const bad = text(["SIMPLE  =                    T", "BA$D    =                    1"]);
     assert.throws(() => parseHeaderText(bad, {}, { lazy: true }), /invalid keyword 'BA\$D'/);

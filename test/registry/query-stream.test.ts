@@ -9,16 +9,18 @@ import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { QueryCancelledError } from "../../src/errors/index.ts";
-import { type Registry, withQuerySignal } from "../../src/registry/index.ts";
+import { Registry, withQuerySignal } from "../../src/registry/index.ts";
 import { forEachDialect } from "./registry-support.ts";
 
 const DETECTORS = 5000;
 
 forEachDialect("streamed queries", (ctx) => {
   let registry: Registry;
+  let uri: string;
   let instruments = 0;
   before(async () => {
-    registry = await ctx.makeRegistry();
+    uri = ctx.newUri();
+    registry = ctx.track(await Registry.create({ db: uri }));
     await registry.insertDimensionData("instrument", [
       { name: "Cam", visit_max: 1_000_000, detector_max: 100_000, class_name: "Cam" },
     ]);
@@ -131,6 +133,21 @@ forEachDialect("streamed queries", (ctx) => {
   });
 
   if (ctx.dialect === "postgres") {
+    test("a cursor held open does not take the connection other statements need", async () => {
+      const narrow = ctx.track(
+        await Registry.open({
+          db: uri,
+          dialectOptions: { maxConnections: 1, connectTimeoutMs: 60_000 },
+        }),
+      );
+      for await (const page of narrow.streamDimensionRecords("detector").pages(10)) {
+        assert.equal(page.length, 10);
+        // Waits for the pool's one connection if the cursor holds it.
+        assert.equal((await narrow.queryDataIds(["detector"], { where: "detector < 5" })).length, 5);
+        break;
+      }
+    });
+
     test("an abort while the database computes a page cancels the statement there", async () => {
       const abort = new AbortController();
       const sleeping = async () =>

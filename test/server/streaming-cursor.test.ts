@@ -12,6 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { Butler } from "../../src/butler/index.ts";
+import { RemoteButler } from "../../src/client/remote-butler.ts";
 import { enabledDialects, type Served, serveDemo } from "./server-support.ts";
 
 const FILTERS = 300;
@@ -133,6 +134,30 @@ for (const dialect of enabledDialects()) {
       assert.equal(lines.at(-1).type, "error");
       assert.equal(lines.at(-1).error_type, "QUERY_TIME_LIMIT");
       assert.equal(lines.filter((l) => l.type === "end").length, 0);
+    });
+
+    test("a remote client that leaves its loop after one page closes the server's cursor", async () => {
+      const remote = await RemoteButler.open(served.base);
+      try {
+        let rows = 0;
+        const stream = remote.registry.streamDataIds(["detector", "physical_filter"], {
+          where: "instrument = 'Cam'",
+        });
+        for await (const page of stream.pages(500)) {
+          rows += page.length;
+          assert.equal(await cursorOpen(), true);
+          break;
+        }
+        assert.equal(rows, 500);
+        let open = true;
+        for (let i = 0; i < 200 && open; i++) {
+          await sleep(25);
+          open = await cursorOpen();
+        }
+        assert.equal(open, false, "leaving the loop closed the server's cursor");
+      } finally {
+        await remote.close();
+      }
     });
 
     test("read to the end, the same query gives every row once, in pages of at most 2,000", async () => {

@@ -67,12 +67,13 @@ export class DataIdExpander {
     inputs: readonly DataIdInput[],
     options: ExpandDataIdsOptions = {},
   ): Promise<DataCoordinate[]> {
+    const parseOptions = {
+      universe: this.#universe,
+      ...(options.dimensions !== undefined ? { dimensions: options.dimensions } : {}),
+      ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
+    };
     const works: Work[] = inputs.map((input) => {
-      const parsed = parseDataId(input, {
-        universe: this.#universe,
-        ...(options.dimensions !== undefined ? { dimensions: options.dimensions } : {}),
-        ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
-      });
+      const parsed = parseDataId(input, parseOptions);
       return { parsed, values: new Map(parsed.values), records: new Map(), confirmed: new Set<string>() };
     });
     await this.#resolveConstraints(works);

@@ -323,7 +323,18 @@ export class QueryEngine {
       ];
       const extra = carried.length > 0 ? sql`, ${sql.join(carried)}` : sql``;
       const dimensionColumns = group.dataCoordinateKeys.length > 0 ? sql`, ${columns.select}` : sql``;
-      const winners = (inner: RawBuilder<unknown>) => sql`
+      // When every searched collection is a RUN, a winner's collection is its run: no `dataset` lookup
+      // (one index probe by UUID per winner, about half of the statement in measurements).
+      const allRuns = search.collections.every((c) => c.type === CollectionType.RUN);
+      const winners = (inner: RawBuilder<unknown>) =>
+        allRuns
+          ? sql`
+        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}
+        FROM (${inner}) AS f
+        CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+        ${columns.joins}
+        WHERE f.__rn = 1 AND rc.collection_id = f.__collection`
+          : sql`
         SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}
         FROM (${inner}) AS f
         CROSS JOIN ${sql.table(TABLES.dataset)} AS d
@@ -340,6 +351,7 @@ export class QueryEngine {
         sql`ds0.rank AS __rank`,
         sql`ROW_NUMBER() OVER (${by} ORDER BY ds0.rank) AS __rn`,
         sql`${tied} AS __tied`,
+        sql`ds0.collection_id AS __collection`,
         ...keys,
       ];
       for await (const rows of this.#run(plan, window, options, read, winners, false)) {

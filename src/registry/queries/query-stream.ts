@@ -4,6 +4,7 @@
  * until the iteration starts, and each iteration runs the query again. Breaking out of a loop closes the
  * cursor; `signal` stops it (see `withQuerySignal`) between pages and, on PostgreSQL, inside one.
  */
+import { InvalidArgumentError } from "../../errors/index.ts";
 import { withQuerySignal } from "../cancellation.ts";
 
 /** Rows per page when none is asked for (the server's largest page). */
@@ -26,7 +27,7 @@ export class QueryStream<T> implements AsyncIterable<T> {
   /** The results in pages of at most `size` (1 or more). */
   pages(size = DEFAULT_PAGE_SIZE): AsyncIterable<T[]> {
     if (!Number.isSafeInteger(size) || size < 1) {
-      throw new RangeError(`page size must be a positive integer, got ${size}`);
+      throw new InvalidArgumentError(`page size must be a positive integer, got ${size}`);
     }
     const signal = this.#signal;
     const open = this.#open;

@@ -75,11 +75,17 @@ export class PostgresRegistryDialect implements RegistryDialect {
   readonly keyedTableOptions = "";
   readonly readOnly: boolean;
   readonly namespace: string | null;
-  readonly #pool: PgPool;
+  readonly #makePool: () => PgPool;
+  /**
+   * Cursors hold their connection for as long as their reader takes (a slow client of the server), so
+   * they get a pool of their own: they never starve the statements of everything else.
+   */
+  #cursorPool: PgPool | undefined;
 
-  private constructor(location: string, pool: PgPool, namespace: string | null, readOnly: boolean) {
+  private constructor(location: string, makePool: () => PgPool, namespace: string | null, readOnly: boolean) {
     this.location = location;
-    this.#pool = pool;
+    this.#makePool = makePool;
+    const pool = makePool();
     this.namespace = namespace;
     this.readOnly = readOnly;
     this.kysely = new Kysely<DynamicSchema>({ dialect: new PostgresDialect({ pool: pool as never }) });
@@ -110,7 +116,7 @@ export class PostgresRegistryDialect implements RegistryDialect {
         POSTGRES_TIMEOUT_DEFAULTS.idleInTransactionTimeoutMs,
       ),
     };
-    const rawPool = new Pool({
+    const config = {
       ...(options.pool ?? {}),
       ...(options.connectionString !== undefined ? { connectionString: options.connectionString } : {}),
       max: options.maxConnections ?? 10,
@@ -127,17 +133,17 @@ export class PostgresRegistryDialect implements RegistryDialect {
             ? parseInt8
             : builtins.getTypeParser(oid, format as "text")) as typeof builtins.getTypeParser,
       },
-    });
-    // An idle pooled connection that the server closes (restart, DROP DATABASE, idle timeout) is
-    // dropped from the pool; the next query opens a new one. Without a listener it would crash the process.
-    (rawPool as PgPool).on("error", () => {});
-    const pool = typedPool(rawPool as PgPool, {
-      server: describeServer(options.connectionString),
-      ...timeouts,
-    });
+    };
+    const makePool = () => {
+      const rawPool = new Pool(config) as PgPool;
+      // An idle pooled connection that the server closes (restart, DROP DATABASE, idle timeout) is
+      // dropped from the pool; the next query opens a new one. Without a listener it would crash the process.
+      rawPool.on("error", () => {});
+      return typedPool(rawPool, { server: describeServer(options.connectionString), ...timeouts });
+    };
     const dialect = new PostgresRegistryDialect(
       redact(options.connectionString ?? "postgresql://"),
-      pool,
+      makePool,
       namespace,
       options.readOnly ?? false,
     );
@@ -235,7 +241,8 @@ export class PostgresRegistryDialect implements RegistryDialect {
     pageSize: number,
     context: PagesContext,
   ): AsyncGenerator<Record<string, unknown>[]> {
-    return postgresPages(this.#pool, this.kysely, query, pageSize, context);
+    this.#cursorPool ??= this.#makePool();
+    return postgresPages(this.#cursorPool, this.kysely, query, pageSize, context);
   }
 
   classifyError(err: unknown): DatabaseErrorKind {
@@ -273,6 +280,7 @@ export class PostgresRegistryDialect implements RegistryDialect {
 
   async close(): Promise<void> {
     await this.kysely.destroy();
+    await this.#cursorPool?.end();
   }
 
   private castType(type: ColumnTypeSpec): RawBuilder<unknown> {
