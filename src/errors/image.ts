@@ -33,15 +33,19 @@ export class MaskPlaneError extends ButlerError {
 
 /**
  * An archived component of an Exposure read lazily (psf, photoCalib, …) used before it was fetched:
- * `await exposure.info.load("psf")` (or `load()` for all of them) fetches it.
+ * `await exposure.info.load("psf")` (or `load()` for all of them) fetches it. Without a component, the
+ * whole archive (nested objects too) was needed, as a write needs it, and `load()` fetches it.
  */
 export class ComponentNotLoadedError extends ButlerError {
-  readonly component: string;
+  /** The component not loaded; undefined for the whole archive. */
+  readonly component: string | undefined;
 
-  constructor(component: string, action = `read ${component}`) {
+  constructor(component: string | undefined, action = `read ${component}`) {
     super(
       "COMPONENT_NOT_LOADED",
-      `cannot ${action}: the Exposure was read lazily and its ${component} is not loaded yet; call await exposure.info.load(${JSON.stringify(component)}) (or load() for every component) first`,
+      component === undefined
+        ? `cannot ${action}: the Exposure was read lazily and its whole archive is not loaded yet; call await exposure.info.load() first`
+        : `cannot ${action}: the Exposure was read lazily and its ${component} is not loaded yet; call await exposure.info.load(${JSON.stringify(component)}) (or load() for every component) first`,
     );
     this.component = component;
   }

@@ -76,6 +76,8 @@ export class ExposureInfo {
   archiveIds: Map<string, number> = new Map();
   /** Archive keys not fetched yet, and what fetches them. */
   #pending = new Set<string>();
+  /** Whether `archive` holds every object of the file (nested ones too), as a write needs. */
+  #wholeArchive = true;
   #loader?: ArchiveLoader;
   #loading = new Map<string, Promise<void>>();
 
@@ -86,11 +88,12 @@ export class ExposureInfo {
   deferArchived(keys: Iterable<string>, loader: ArchiveLoader): void {
     for (const key of keys) this.#pending.add(key);
     this.#loader = loader;
+    this.#wholeArchive = false;
   }
 
-  /** Whether every component is in memory (nothing left for `load` to fetch). */
+  /** Whether everything is in memory (nothing left for `load()` to fetch, the whole archive included). */
   get loaded(): boolean {
-    return this.#pending.size === 0;
+    return this.#pending.size === 0 && this.#wholeArchive;
   }
 
   /**
@@ -111,6 +114,7 @@ export class ExposureInfo {
     if (components.length === 0) {
       await this.#once("*", () => loader.loadAll(this, [...this.#pending]));
       this.#pending.clear();
+      this.#wholeArchive = true;
       return this;
     }
     const keys = [...new Set(components.map((name) => ARCHIVE_KEY_OF[name]!))];
@@ -143,12 +147,21 @@ export class ExposureInfo {
     if (this.#pending.has(ARCHIVE_KEY_OF[component]!)) throw new ComponentNotLoadedError(component);
   }
 
-  /** Throws ComponentNotLoadedError unless everything is in memory (before a write or a comparison). */
-  requireLoaded(action: string): void {
+  /** Throws ComponentNotLoadedError unless every component is in memory (before a comparison). */
+  requireComponents(action: string): void {
     const first = Object.keys(ARCHIVE_KEY_OF).find((name) => this.#pending.has(ARCHIVE_KEY_OF[name]!));
     if (first !== undefined) throw new ComponentNotLoadedError(first, action);
     const other = this.#pending.values().next();
     if (other.done !== true) throw new ComponentNotLoadedError(other.value, action);
+  }
+
+  /**
+   * Throws ComponentNotLoadedError unless everything is in memory, every archive object included (before a
+   * write: components loaded one by one do not bring the objects they refer to).
+   */
+  requireLoaded(action: string): void {
+    this.requireComponents(action);
+    if (!this.#wholeArchive) throw new ComponentNotLoadedError(undefined, action);
   }
 
   get wcs(): SkyWcs | undefined {
@@ -233,7 +246,10 @@ export class ExposureInfo {
     out.components = new Map(this.components);
     out.archive = new Map(this.archive);
     out.archiveIds = new Map(this.archiveIds);
-    if (this.#loader !== undefined) out.deferArchived(this.#pending, this.#loader);
+    if (this.#loader !== undefined) {
+      out.deferArchived(this.#pending, this.#loader);
+      out.#wholeArchive = this.#wholeArchive;
+    }
     return out;
   }
 
@@ -242,8 +258,8 @@ export class ExposureInfo {
    * row). The archive bookkeeping (`archive`, `archiveIds`) is not compared. Both must be loaded.
    */
   equals(other: ExposureInfo): boolean {
-    this.requireLoaded("compare an ExposureInfo");
-    other.requireLoaded("compare an ExposureInfo");
+    this.requireComponents("compare an ExposureInfo");
+    other.requireComponents("compare an ExposureInfo");
     const same = <T extends { equals(o: T): boolean }>(a: T | undefined, b: T | undefined) =>
       a === undefined || b === undefined ? a === b : a.equals(b);
     if (

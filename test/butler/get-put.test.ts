@@ -11,6 +11,7 @@ import {
   ComponentNotLoadedError,
   ConflictingDefinitionError,
   DatasetNotFoundInCollectionsError,
+  InvalidArgumentError,
   InvalidParameterError,
   MissingDatasetTypeError,
   NoDefaultCollectionError,
@@ -229,6 +230,7 @@ bothWays("a get put back", WRITES, (suite) => {
     const back = await butler.get<Exposure>("calexp", DATA_ID);
     const cut = await butler.get<Exposure>("calexp", DATA_ID, { parameters: { bbox: CUT } });
     assert.equal(back.info.loaded, false);
+    await assert.rejects(back.info.load("pixels"), InvalidArgumentError);
     // Put fetches what the Exposure has not loaded (the whole archive) before writing it.
     await butler.put(back, "calexp", { ...DATA_ID, detector: 17 });
     await butler.put(cut, "calexp", { ...DATA_ID, detector: 18 });
