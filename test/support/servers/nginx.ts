@@ -254,18 +254,20 @@ export class NginxServer {
   /**
    * The requests since the last `mark()` (or `requests()`), waiting until at least `atLeast` are
    * logged: nginx writes a line just after it answers, so a client can be a moment ahead of the log.
+   * With `wanted`, only the entries it accepts count and are returned (an earlier test's request can
+   * reach the log after the mark).
    */
-  async requests(atLeast = 0): Promise<AccessEntry[]> {
+  async requests(atLeast = 0, wanted: (entry: AccessEntry) => boolean = () => true): Promise<AccessEntry[]> {
     let entries: AccessEntry[] = [];
     await waitFor(async () => {
-      entries = (await this.accessLog()).slice(this.#logLines);
+      entries = (await this.accessLog()).slice(this.#logLines).filter(wanted);
       return entries.length >= atLeast;
     }, `${atLeast} nginx access log entries`);
     // A short grace period, so requests beyond those expected show up too.
     await new Promise((r) => setTimeout(r, 30));
-    entries = (await this.accessLog()).slice(this.#logLines);
-    this.#logLines += entries.length;
-    return entries;
+    const all = (await this.accessLog()).slice(this.#logLines);
+    this.#logLines += all.length;
+    return all.filter(wanted);
   }
 
   async stop(): Promise<void> {
