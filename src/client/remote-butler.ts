@@ -417,11 +417,7 @@ export class RemoteButler implements ButlerApi {
     datasetType: Parameters<RemoteRegistry["queryDatasets"]>[0],
     options: Parameters<RemoteRegistry["queryDatasets"]>[1] = {},
   ): ReturnType<RemoteRegistry["queryDatasets"]> {
-    const collections = this.searchCollections(
-      options.collections as string | readonly string[] | undefined,
-      "queryDatasets",
-    );
-    return this.registry.queryDatasets(datasetType, { ...options, collections });
+    return this.streamDatasets(datasetType, options).toArray();
   }
 
   /** `queryDatasets` as it arrives from the server, a page at a time (see QueryStream). */
