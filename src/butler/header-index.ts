@@ -40,6 +40,24 @@ export async function headerKeysFor(
 }
 
 /**
+ * Makes the header index's tables and keys for the dataset types a write is about to store, before its
+ * transaction opens (see HeaderIndexManager.prepare): the transaction then only writes values.
+ */
+export async function prepareHeaderIndex(
+  butler: Butler,
+  datasetTypes: Iterable<{ name: string; storageClass: string }>,
+): Promise<void> {
+  const config = validateHeaderIndexConfig(butler.config.raw.headerIndex, butler.config.file);
+  const done = new Set<string>();
+  for (const type of datasetTypes) {
+    if (done.has(type.name)) continue;
+    done.add(type.name);
+    const keys = await headerKeysFor(butler.registry, config, type.name, type.storageClass);
+    if (keys.length > 0) await butler.registry.internals.headers.prepare(type.name, keys);
+  }
+}
+
+/**
  * The datastore hook that records a new dataset's header values (see the module comment). Values come
  * from the headers ingest has just parsed when it passes them, else from one read of the staged
  * file; they are written together, by dataset type, at the end of the transaction.
@@ -61,7 +79,9 @@ export function headerIndexHook(registry: Registry, config: HeaderIndexConfig): 
       byType = rows;
       pending.set(transaction, rows);
       transaction.beforeCommit(async () => {
-        for (const [name, list] of rows) await registry.internals.headers.record(name, list);
+        // In name order, so that writers of several types take the types' locks in one order.
+        const names = [...rows.keys()].sort();
+        for (const name of names) await registry.internals.headers.record(name, rows.get(name)!);
       });
     }
     const rows = byType.get(type.name);

@@ -44,6 +44,7 @@ import {
 } from "../registry/interchange/index.ts";
 import { resourcePath } from "../resources/from-uri.ts";
 import type { Butler } from "./butler.ts";
+import { prepareHeaderIndex } from "./header-index.ts";
 import { headerSectionYaml, importHeaderSection } from "./header-interchange.ts";
 import { inUniverse } from "./resolve.ts";
 import { datastoreTransfer, type TransferMode } from "./transfer-mode.ts";
@@ -300,6 +301,14 @@ export async function importDatasets(
   const transfer = datastoreTransfer(options.transfer ?? "auto");
   const known = await butler.registry.queryDatasetTypes();
   const target = butler.registry as unknown as ImportTarget;
+  // Types the file defines that are new are registered, and their index made, in the transaction.
+  const stored = new Set(
+    document.items.flatMap((item) => (item.kind === "dataset" ? [item.datasetType] : [])),
+  );
+  await prepareHeaderIndex(
+    butler,
+    known.filter((type) => stored.has(type.name)),
+  );
   return butler.datastore.transaction(async (txn) => {
     const summary = await importExport(target, document, {
       datasetTypes: known,
@@ -420,6 +429,7 @@ export async function transferFrom(
     }
   }
   for (const run of new Set(wanted.map((r) => r.run))) await registry.registerRun(run);
+  await prepareHeaderIndex(target, types.values());
   const added: DatasetRef[] = [];
   await target.datastore.transaction(async (txn) => {
     for (const ref of wanted) {

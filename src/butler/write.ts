@@ -7,6 +7,7 @@ import { basename } from "node:path";
 import { type DataIdInput, DatasetRef, type DatasetType } from "../core/index.ts";
 import { ConflictingDefinitionError, InvalidArgumentError } from "../errors/index.ts";
 import type { Butler } from "./butler.ts";
+import { prepareHeaderIndex } from "./header-index.ts";
 import type { ButlerPutOptions, FileDatasetInput, GetManyItem, IngestOptions } from "./options.ts";
 import { mergeDataId, refuseDataIdBesideRef, resolveDatasetType } from "./resolve.ts";
 import { roundMs, timer } from "./timer.ts";
@@ -23,6 +24,7 @@ export async function putDataset(
   butler.checkWriteable("put");
   const started = performance.now();
   const ref = await refForWrite(butler, datasetTypeOrRef, dataId, options.run, "put");
+  await prepareHeaderIndex(butler, [ref.datasetType]);
   let registryMs = performance.now() - started;
   const result = await butler.datastore.put(object, ref, {
     insertRegistryRows: async () => {
@@ -79,6 +81,10 @@ export async function ingestFiles(
       ...(dataset.formatter === undefined ? {} : { formatter: dataset.formatter }),
     });
   }
+  await prepareHeaderIndex(
+    butler,
+    planned.map((p) => p.ref.datasetType),
+  );
   await butler.datastore.transaction(async (txn) => {
     for (const { path, ref, formatter } of planned) {
       await butler.registry.importDatasets([ref]);

@@ -193,6 +193,11 @@ export class RegistryDatabase {
     return this.dialect.lockTable(this.db, table);
   }
 
+  async lockForSchemaChange(table: string): Promise<void> {
+    // Outside a transaction the change is a statement of its own, with no row locks before it.
+    if (this.inTransaction) await this.dialect.lockForSchemaChange(this.db, table);
+  }
+
   classifyError(err: unknown): DatabaseErrorKind {
     return this.dialect.classifyError(err);
   }

@@ -278,3 +278,29 @@ forEachDialect("header index", (ctx) => {
     assert.equal(scan.rows[0]!.values.FLAG, false);
   });
 });
+
+forEachDialect("header index under concurrent writers", (ctx) => {
+  test("first writers of a type, at once, each commit (the index's tables and columns are made outside their transactions)", async () => {
+    // Each round starts with no values table and untyped keys, so every writer would make them.
+    for (let round = 0; round < 3; round++) {
+      const { repo, butler } = await newRepo(ctx, `hdr-concurrent-${round}`);
+      const writers = [butler, ...(await Promise.all([0, 1, 2].map(() => open(repo, { run: RUN }))))];
+      const detectors = [10, 11, 12, 16, 17, 18, 22, 23];
+      const exposures = await Promise.all(detectors.map(exposureFor));
+      const refs = (
+        await Promise.all(
+          writers.map(async (writer, w) => {
+            const out: DatasetRef[] = [];
+            for (const i of [2 * w, 2 * w + 1]) {
+              out.push(await writer.put(exposures[i]!, "calexp", { ...DATA_ID, detector: detectors[i]! }));
+            }
+            return out;
+          }),
+        )
+      ).flat();
+      assert.equal(refs.length, 8);
+      for (const ref of refs) await assertIndexMatchesFile(butler, ref);
+      for (const writer of writers) await writer.close();
+    }
+  });
+});

@@ -97,6 +97,12 @@ export interface RegistryDialect {
   lockTable(db: Kysely<DynamicSchema>, table: string): Promise<void>;
 
   /**
+   * Takes, for the rest of the transaction, the lock an ALTER TABLE of `table` needs, so a transaction
+   * can take it before the row locks that go with the change.
+   */
+  lockForSchemaChange(db: Kysely<DynamicSchema>, table: string): Promise<void>;
+
+  /**
    * A parenthesized relation whose rows are `rows` and whose columns are `columns`, carried by a single
    * bound parameter (so any number of rows fits one statement). Use it in FROM or JOIN with an alias,
    * or as a CTE body. Values: strings, safe-integer numbers, bigints, booleans, null (no bytes).

@@ -110,6 +110,22 @@ export class HeaderIndexManager {
     return this.keysOf(record.id);
   }
 
+  /**
+   * `addKeys` for a writer about to open its transaction. The values table's foreign key makes its
+   * creation wait for every open write transaction, so made inside one it deadlocks concurrent first
+   * writers on PostgreSQL; made here, in statements of its own, `record` finds it in place.
+   */
+  async prepare(datasetType: string, names: readonly string[]): Promise<void> {
+    try {
+      await this.addKeys(datasetType, names);
+    } catch {
+      // Another process made the same table or keys at that moment (PostgreSQL's catalog race); they
+      // exist now, and a second attempt only checks. A real failure fails again and is thrown.
+      this.#keys.clear();
+      await this.addKeys(datasetType, names);
+    }
+  }
+
   /** Stops indexing `names` for the dataset type; their values go with them. */
   async removeKeys(datasetType: string, names: readonly string[]): Promise<void> {
     const record = await this.#datasetTypes.get(datasetType);
@@ -226,6 +242,9 @@ export class HeaderIndexManager {
       if (key.type !== null) continue;
       const first = rows.find((r) => r.values.get(key.name) != null)?.values.get(key.name);
       if (first == null) continue;
+      // The table lock comes before the key rows' locks, in every writer, so two writers settling
+      // different keys of one type queue instead of deadlocking.
+      if (!changed) await this.#database.lockForSchemaChange(headerValuesTableName(key.datasetTypeId));
       changed = true;
       const settled = await this.#database.rows(
         sql`UPDATE ${sql.table(HEADER_TABLES.key)} SET type = ${first.type}

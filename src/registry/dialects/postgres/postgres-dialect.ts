@@ -188,6 +188,10 @@ export class PostgresRegistryDialect implements RegistryDialect {
     await sql`LOCK TABLE ${sql.table(table)} IN EXCLUSIVE MODE`.execute(db);
   }
 
+  async lockForSchemaChange(db: Kysely<DynamicSchema>, table: string): Promise<void> {
+    await sql`LOCK TABLE ${sql.table(table)} IN ACCESS EXCLUSIVE MODE`.execute(db);
+  }
+
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
     return this.encodedRowsTable(rowsToJson(rows), columns);
   }

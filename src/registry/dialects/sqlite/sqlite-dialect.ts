@@ -170,6 +170,10 @@ export class SqliteRegistryDialect implements RegistryDialect {
     // Write transactions already hold the database's single write lock.
   }
 
+  async lockForSchemaChange(): Promise<void> {
+    // As lockTable: the write lock covers it.
+  }
+
   rowsTable(rows: readonly (readonly unknown[])[], columns: readonly RowsColumn[]): RawBuilder<unknown> {
     return this.encodedRowsTable(rowsToJson(rows), columns);
   }
