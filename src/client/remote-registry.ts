@@ -17,7 +17,11 @@ import {
   type RecordsInput,
   type Timespan,
 } from "../core/index.ts";
-import { DataIdValueError, MissingCollectionError, ReadOnlyRegistryError } from "../errors/index.ts";
+import {
+  DimensionRecordNotFoundError,
+  MissingCollectionError,
+  ReadOnlyRegistryError,
+} from "../errors/index.ts";
 import type {
   DimensionsInput,
   NameExpression,
@@ -308,7 +312,7 @@ export class RemoteRegistry implements RegistryReader {
       return (await this.expandDataId(dataId, { dimensions: target.required })).record(target.name);
     } catch (err) {
       // No record for the values given, as a local registry answers it.
-      if (err instanceof DataIdValueError) return null;
+      if (err instanceof DimensionRecordNotFoundError) return null;
       throw err;
     }
   }

@@ -78,6 +78,19 @@ bothWays(
       assert.equal(instrument?.visit_max, 1024);
       assert.equal(instrument?.class_name, "lsst.pipe.base.Instrument");
       assert.equal(await registry.getDimensionRecord("detector", { instrument: "Cam1", detector: 9 }), null);
+      // Alternate keys: one record, none, or several (which is an error, not a miss).
+      assert.equal(
+        (await registry.getDimensionRecord("detector", { instrument: "Cam1", detector: "Ab" }))?.id,
+        2,
+      );
+      assert.equal(
+        await registry.getDimensionRecord("detector", { instrument: "Cam1", detector: "Zz" }),
+        null,
+      );
+      await assert.rejects(
+        registry.getDimensionRecord("detector", { instrument: "Cam1", "detector.raft": "A" }),
+        (err: Error) => err instanceof DataIdValueError && /several/.test(err.message),
+      );
     });
 
     suite.test(
