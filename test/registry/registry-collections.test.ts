@@ -17,7 +17,7 @@ const { RUN, TAGGED, CHAINED, CALIBRATION } = CollectionType;
 
 const SUITE = "registry collections";
 const ADMIN =
-  "registering, chaining, documenting and removing collections are administrators' writes, which a remote registry refuses";
+  "registering, chaining, documenting and removing collections are administrators' writes, which a remote registry does not offer";
 
 bothWays(
   SUITE,

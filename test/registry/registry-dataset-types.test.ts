@@ -12,7 +12,7 @@ import { loadBase } from "./registry-support.ts";
 
 const SUITE = "registry dataset types";
 const ADMIN =
-  "registering and removing dataset types are administrators' writes, which a remote registry refuses";
+  "registering and removing dataset types are administrators' writes, which a remote registry does not offer";
 
 bothWays(
   SUITE,

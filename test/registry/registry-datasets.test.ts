@@ -29,7 +29,7 @@ const cam1 = (detector: number | string, extra: Record<string, unknown> = {}) =>
 
 const SUITE = "registry datasets";
 const ADMIN =
-  "importing, inserting, associating and removing datasets (and removing dataset types) are administrators' writes, which a remote registry refuses";
+  "importing, inserting, associating and removing datasets (and removing dataset types) are administrators' writes, which a remote registry does not offer";
 
 bothWays(
   SUITE,
@@ -298,7 +298,7 @@ directOnlyRegistry(
 
 directOnlyRegistry(
   `${SUITE}: associations`,
-  ADMIN,
+  `${ADMIN}; its reads include queryDatasetAssociations, which the server does not serve`,
   "associate refuses another dataset of the same type and data ID; disassociate removes",
   async (registry) => {
     const refs = await loadDatasets(registry);
@@ -365,7 +365,7 @@ directOnlyRegistry(
 
 directOnlyRegistry(
   `${SUITE}: removal`,
-  ADMIN,
+  `${ADMIN}; its reads include queryDatasetAssociations, which the server does not serve`,
   "removeDatasets removes datasets and their associations",
   async (registry) => {
     const refs = await loadDatasets(registry);

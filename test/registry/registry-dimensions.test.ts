@@ -32,7 +32,7 @@ function square(lon: number, lat: number, size: number): ConvexPolygon {
 
 const SUITE = "registry dimensions";
 const ADMIN =
-  "inserting and syncing dimension records are administrators' writes, which a remote registry refuses";
+  "inserting and syncing dimension records are administrators' writes, which a remote registry does not offer";
 
 /** Two visits of Cam1 on one night: one with a region and a closed timespan, one open-ended. */
 const VISIT_REGION = square(10, 20, 0.5);
