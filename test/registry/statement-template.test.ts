@@ -116,4 +116,28 @@ forEachDialect("statement template, prepared", (ctx) => {
     assert.deepEqual(await inTransaction(), [{ a: 1, b: null, c: null }]);
     assert.deepEqual(await db.rows(template.bind([1])), [{ a: 1, b: null, c: null }]);
   });
+
+  test("a template's failures are classified as an ad-hoc statement's are", async () => {
+    const registry = await ctx.makeRegistry();
+    const db = registry.internals.database;
+    await db.rows(sql`CREATE TABLE keyed (k INTEGER PRIMARY KEY)`);
+    const insert = StatementTemplate.compile(db.db, (slot) => sql`INSERT INTO keyed (k) VALUES (${slot(0)})`);
+    await db.rows(insert.bind([1]));
+    for (const attempt of [1, 2]) {
+      const err = await db.rows(insert.bind([1])).then(
+        () => assert.fail(`attempt ${attempt} inserted a duplicate`),
+        (e: unknown) => e,
+      );
+      assert.equal(db.classifyError(err), "unique");
+      const inTransaction = await db
+        .transaction(() => db.rows(insert.bind([1])))
+        .then(
+          () => assert.fail("inserted a duplicate"),
+          (e: unknown) => e,
+        );
+      assert.equal(db.classifyError(inTransaction), "unique");
+    }
+    await db.rows(insert.bind([2]));
+    assert.deepEqual(await db.rows(sql`SELECT k FROM keyed ORDER BY k`), [{ k: 1 }, { k: 2 }]);
+  });
 });
