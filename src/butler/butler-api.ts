@@ -7,6 +7,7 @@
  */
 import type { DataIdInput, DatasetRef, DatasetType, StorageClassFactory } from "../core/index.ts";
 import type { Registry } from "../registry/index.ts";
+import type { DeferredDatasetHandle } from "./deferred.ts";
 import type { HeaderScan, QueryHeadersOptions } from "./header-scan.ts";
 import type {
   ButlerGetOptions,
@@ -58,6 +59,15 @@ export interface ButlerApi {
 
   get<T = unknown>(refOrType: RefOrType, dataId?: DataIdInput | null, options?: ButlerGetOptions): Promise<T>;
   getMany<T = unknown>(items: readonly GetManyItem[], options?: GetManyOptions): Promise<T[]>;
+  /**
+   * Finds a dataset now (checking component and parameters, and that its file is there) and returns a
+   * handle whose `get` reads it later.
+   */
+  getDeferred<T = unknown>(
+    refOrType: RefOrType,
+    dataId?: DataIdInput | null,
+    options?: Omit<ButlerGetOptions, "signal">,
+  ): Promise<DeferredDatasetHandle<T>>;
   exists(
     refOrType: RefOrType,
     dataId?: DataIdInput | null,

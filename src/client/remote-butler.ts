@@ -8,6 +8,7 @@
 
 import type { ButlerApi } from "../butler/butler-api.ts";
 import { mapConcurrent } from "../butler/concurrency.ts";
+import { DeferredDatasetHandle } from "../butler/deferred.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
 import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
 import { isServerUrl } from "../butler/server-opener.ts";
@@ -368,6 +369,21 @@ export class RemoteButler implements ButlerApi {
       values.push(...read);
     }
     return values;
+  }
+
+  /**
+   * Finds a dataset now, with one request to the server (checking component and parameters, and that
+   * it has a file), and returns a handle whose `get` reads it later through this butler's `get`: a
+   * fresh signed URL then, however long the handle was kept.
+   */
+  async getDeferred<T = unknown>(
+    refOrType: DatasetRef | DatasetType | string,
+    dataId?: DataIdInput | null,
+    options: Omit<RemoteGetOptions, "signal"> = {},
+  ): Promise<DeferredDatasetHandle<T>> {
+    const found = await this.#locate(refOrType, dataId, options, "getDeferred");
+    const ref = found.component === undefined ? found.ref : this.componentRef(found.ref, found.component);
+    return new DeferredDatasetHandle<T>(this, ref, options.parameters ?? {}, options.storageClass);
   }
 
   /** Whether the dataset is known to the server and has a file there. */

@@ -103,15 +103,40 @@ bothWays("put and get a calexp", WRITES, (suite) => {
     assert.ok(exposure.info.wcs!.equals(wcs as never));
   });
 
-  suite.directOnly(
-    "getDeferred: a remote butler has no deferred handles",
-    "a component through getDeferred",
-    async (butler) => {
-      const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID);
-      const visitInfo = await handle.get({ component: "visitInfo" });
-      assert.ok(exposure.info.visitInfo!.equals(visitInfo as never));
-      const whole = await handle.get();
-      assert.ok(whole.maskedImage.equals(exposure.maskedImage));
+  suite.test("a component through getDeferred", async ({ butler }) => {
+    const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID);
+    assert.equal(handle.ref.id, ref.id);
+    assert.equal(handle.dataId.get("visit"), 903334);
+    const visitInfo = await handle.get({ component: "visitInfo" });
+    assert.ok(exposure.info.visitInfo!.equals(visitInfo as never));
+    const whole = await handle.get();
+    assert.ok(whole.maskedImage.equals(exposure.maskedImage));
+  });
+
+  suite.test("getDeferred of a component, by name and by component ref", async ({ butler }) => {
+    const byName = await butler.getDeferred("calexp.wcs", DATA_ID);
+    assert.equal(byName.ref.datasetType.name, "calexp.wcs");
+    assert.ok(exposure.info.wcs!.equals((await byName.get()) as never));
+    const byRef = await butler.getDeferred(butler.componentRef(ref, "bbox"));
+    assert.ok((await byRef.get<Box2I>()).equals(exposure.bbox));
+    const cut = await butler.getDeferred<Image>("calexp.image", DATA_ID, { parameters: { bbox: CUT } });
+    assert.ok((await cut.get()).equals(exposure.image.subset(CUT)));
+  });
+
+  suite.test(
+    "getDeferred checks at once: a missing dataset, a bad component or parameter",
+    async ({ butler }) => {
+      await assert.rejects(
+        butler.getDeferred("calexp", { ...DATA_ID, detector: 17 }),
+        DatasetNotFoundInCollectionsError,
+      );
+      await assert.rejects(butler.getDeferred("calexp.nonesuch", DATA_ID), UnknownComponentError);
+      await assert.rejects(
+        butler.getDeferred("calexp", DATA_ID, { parameters: { nonesuch: 1 } }),
+        UnknownParameterError,
+      );
+      const handle = await butler.getDeferred("calexp", DATA_ID);
+      assert.throws(() => handle.get({ component: "nonesuch" }), UnknownComponentError);
     },
   );
 
@@ -128,16 +153,13 @@ bothWays("put and get a calexp", WRITES, (suite) => {
     assert.ok(image instanceof Image && image.equals(exposure.image.subset(box)));
   });
 
-  suite.directOnly(
-    "getDeferred: a remote butler has no deferred handles",
-    "deferred parameters merge, the later ones winning",
-    async (butler) => {
-      const box = Box2I.fromCorners(10, 6, 20, 12);
-      const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
-      const later = await handle.get({ parameters: { bbox: [2, 2, 12, 8], origin: "LOCAL" } });
-      assert.ok(later.bbox.equals(box));
-    },
-  );
+  suite.test("deferred parameters merge, the later ones winning", async ({ butler }) => {
+    const box = Box2I.fromCorners(10, 6, 20, 12);
+    const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
+    const later = await handle.get({ parameters: { bbox: [2, 2, 12, 8], origin: "LOCAL" } });
+    assert.ok(later.bbox.equals(box));
+    assert.ok(later.maskedImage.equals(exposure.maskedImage.subset(box)));
+  });
 
   suite.test("data IDs: alternate keys, the butler's default data ID, a Map", async ({ butler, open }) => {
     const byName = await butler.get("calexp.bbox", {

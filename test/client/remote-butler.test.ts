@@ -193,6 +193,18 @@ describe("reads", () => {
     assert.equal(served.byteReads().length, refs.length);
   });
 
+  test("getDeferred is one call to the server and no bytes; its get reads later", async () => {
+    served.seen.length = 0;
+    const handle = await remote.getDeferred("calexp.metadata", CALEXP_ID);
+    assert.equal(served.apiCalls().length, 1, JSON.stringify(served.seen));
+    assert.equal(served.byteReads().length, 0);
+    served.seen.length = 0;
+    assert.deepEqual(await handle.get(), await local.get("calexp.metadata", CALEXP_ID));
+    const calls = served.apiCalls();
+    assert.equal(calls.length, 1);
+    assert.match(calls[0]!.url, /\/v1\/get_file$/);
+  });
+
   test("exists and getURIs", async () => {
     assert.equal(await remote.exists("calexp", CALEXP_ID), true);
     assert.equal(await remote.exists("calexp", { ...CALEXP_ID, visit: 1 }), false);
