@@ -6,12 +6,17 @@
  * locally, upload to a signed URL and let the server register the dataset (`remote-put.ts`).
  */
 
+import type { Butler } from "../butler/butler.ts";
 import type { ButlerApi } from "../butler/butler-api.ts";
 import { mapConcurrent } from "../butler/concurrency.ts";
 import { DeferredDatasetHandle } from "../butler/deferred.ts";
+import type { IndexHeadersOptions, IndexHeadersResult } from "../butler/header-index.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
+import type { DatasetRefURIs, FileDatasetInput, GetURIsOptions, IngestOptions } from "../butler/options.ts";
+import type { PruneDatasetsOptions, RemoveRunsOptions } from "../butler/removal.ts";
 import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
 import { isServerUrl } from "../butler/server-opener.ts";
+import type { ExportOptions, ImportOptions, ImportResult, TransferFromOptions } from "../butler/transfer.ts";
 import {
   type DataIdInput,
   DatasetRef,
@@ -26,15 +31,16 @@ import { prepareRead, type StoredFileRecord } from "../datastore/index.ts";
 import {
   DatasetNotFoundError,
   DatasetNotFoundInCollectionsError,
-  InvalidArgumentError,
   isButlerError,
   NoDefaultCollectionError,
+  NotOfferedRemotelyError,
   ReadOnlyButlerError,
   ServerUrlError,
   UnknownComponentError,
 } from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { type ConnectionOptions, ServerConnection } from "./connection.ts";
+import { notOffered } from "./not-offered.ts";
 import {
   type FileInfo,
   type GetFileByDataIdResponse,
@@ -408,11 +414,13 @@ export class RemoteButler implements ButlerApi {
   async getURIs(
     refOrType: DatasetRef | DatasetType | string,
     dataId?: DataIdInput | null,
-    options: Pick<RemoteGetOptions, "collections" | "timespan"> & { predict?: boolean } = {},
-  ): Promise<{ primaryURI: string | null; componentURIs: Record<string, string> }> {
+    options: GetURIsOptions = {},
+  ): Promise<DatasetRefURIs> {
     if (options.predict) {
-      throw new InvalidArgumentError(
-        "getURIs with predict is not offered by a remote butler: the server decides where a put writes",
+      throw new NotOfferedRemotelyError(
+        "getURIs with predict",
+        this.url,
+        "the server decides where a put writes; put the dataset, then ask getURIs for its URI",
       );
     }
     const found = await this.#locate(refOrType, dataId, options, "getURIs", false);
@@ -422,7 +430,7 @@ export class RemoteButler implements ButlerApi {
   async getURI(
     refOrType: DatasetRef | DatasetType | string,
     dataId?: DataIdInput | null,
-    options: Pick<RemoteGetOptions, "collections" | "timespan"> = {},
+    options: GetURIsOptions = {},
   ): Promise<string> {
     return (await this.getURIs(refOrType, dataId, options)).primaryURI!;
   }
@@ -494,5 +502,46 @@ export class RemoteButler implements ButlerApi {
     const type = await this.registry.getDatasetType(name);
     const merged = mergeDataId(dataId, this.dataId, type.dimensions.names);
     return remotePut(this, object, type, merged, run);
+  }
+
+  // ---- not offered through a server (see not-offered.ts): each a NotOfferedRemotelyError ----------
+
+  ingest(
+    _datasets: FileDatasetInput | readonly FileDatasetInput[],
+    _options?: IngestOptions,
+  ): Promise<never> {
+    return notOffered("ingest", this.url);
+  }
+
+  indexHeaders(
+    _datasetType: string,
+    _keys: readonly string[],
+    _options?: IndexHeadersOptions,
+  ): Promise<IndexHeadersResult> {
+    return notOffered("indexHeaders", this.url);
+  }
+
+  removeRuns(_names: string | readonly string[], _options?: RemoveRunsOptions): Promise<never> {
+    return notOffered("removeRuns", this.url);
+  }
+
+  pruneDatasets(_refs: readonly DatasetRef[], _options?: PruneDatasetsOptions): Promise<never> {
+    return notOffered("pruneDatasets", this.url);
+  }
+
+  export(_refs: readonly DatasetRef[], _options: ExportOptions): Promise<never> {
+    return notOffered("export", this.url);
+  }
+
+  import(_directory: string, _options?: ImportOptions): Promise<ImportResult> {
+    return notOffered("import", this.url);
+  }
+
+  transferFrom(
+    _source: Butler,
+    _refs: readonly DatasetRef[],
+    _options?: TransferFromOptions,
+  ): Promise<never> {
+    return notOffered("transferFrom", this.url);
   }
 }

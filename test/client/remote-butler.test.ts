@@ -17,6 +17,7 @@ import {
   ExpressionSyntaxError,
   isButlerError,
   MissingDatasetTypeError,
+  NotOfferedRemotelyError,
   ReadOnlyButlerError,
   UnknownComponentError,
   UnknownParameterError,
@@ -248,6 +249,36 @@ describe("errors", () => {
     assert.ok(syntax instanceof ExpressionSyntaxError, String(syntax));
     assert.ok(isButlerError(syntax, "EXPRESSION_SYNTAX"));
     assert.match((syntax as Error).message, /visit = = 3/);
+  });
+
+  test("what a server deliberately does not offer is a typed error saying what to do instead", async () => {
+    const writer = await RemoteButler.open(served.url, { run: "u/remote/refused" });
+    const ref = (await local.registry.findDataset("calexp", CALEXP_ID))!;
+    const refused: [string, RegExp, () => Promise<unknown>][] = [
+      ["ingest", /butler ingest-files/, () => writer.ingest({ path: "/tmp/x.fits", refs: ref })],
+      ["indexHeaders", /butler index-headers/, () => writer.indexHeaders("calexp", ["EXPTIME"])],
+      ["removeRuns", /butler remove-runs/, () => writer.removeRuns(DEMO_RUN)],
+      ["pruneDatasets", /butler prune-datasets/, () => writer.pruneDatasets([ref], { purge: true })],
+      ["export", /retrieveArtifacts/, () => writer.export([ref], { directory: "/tmp/x" })],
+      ["import", /butler import/, () => writer.import("/tmp/x")],
+      ["transferFrom", /butler transfer-datasets/, () => writer.transferFrom(local, [ref])],
+      ["getURIs with predict", /put the dataset/, () => writer.getURI(ref, null, { predict: true })],
+    ];
+    served.seen.length = 0;
+    for (const [operation, instead, call] of refused) {
+      const err = await call().then(
+        () => assert.fail(`${operation} was not refused`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof NotOfferedRemotelyError, `${operation}: ${String(err)}`);
+      assert.equal(err.code, "NOT_OFFERED_REMOTELY");
+      assert.equal(err.operation, operation);
+      assert.match(err.message, /is not available through a butler server \(http:\/\/127\.0\.0\.1:/);
+      assert.match(err.message, instead, operation);
+    }
+    // Refused before anything is asked of the server.
+    assert.deepEqual(served.apiCalls(), []);
+    assert.equal((await local.queryDatasets("calexp")).length > 0, true);
   });
 
   test("a put needs a writeable butler, as a local one does", async () => {
