@@ -17,6 +17,7 @@ import type {
   GetManyOptions,
   GetURIsOptions,
 } from "./options.ts";
+import type { RetrieveArtifactsOptions } from "./transfer.ts";
 
 /** The registry's reads and queries, which a server answers too. */
 export type RegistryReader = Pick<
@@ -79,6 +80,15 @@ export interface ButlerApi {
     options?: GetURIsOptions,
   ): Promise<DatasetRefURIs>;
   getURI(refOrType: RefOrType, dataId?: DataIdInput | null, options?: GetURIsOptions): Promise<string>;
+  /**
+   * Copies the files of datasets into a local directory; returns the paths written. Through a server
+   * they are downloaded (`auto` or `copy`); a local butler can also link them.
+   */
+  retrieveArtifacts(
+    refs: readonly DatasetRef[],
+    destination: string,
+    options?: RetrieveArtifactsOptions,
+  ): Promise<string[]>;
   put(
     object: unknown,
     datasetType: DatasetType | string,

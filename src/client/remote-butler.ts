@@ -16,7 +16,15 @@ import type { DatasetRefURIs, FileDatasetInput, GetURIsOptions, IngestOptions } 
 import type { PruneDatasetsOptions, RemoveRunsOptions } from "../butler/removal.ts";
 import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
 import { isServerUrl } from "../butler/server-opener.ts";
-import type { ExportOptions, ImportOptions, ImportResult, TransferFromOptions } from "../butler/transfer.ts";
+import {
+  type ArtifactFile,
+  type ExportOptions,
+  type ImportOptions,
+  type ImportResult,
+  type RetrieveArtifactsOptions,
+  retrieveFiles,
+  type TransferFromOptions,
+} from "../butler/transfer.ts";
 import {
   type DataIdInput,
   DatasetRef,
@@ -31,6 +39,7 @@ import { prepareRead, type StoredFileRecord } from "../datastore/index.ts";
 import {
   DatasetNotFoundError,
   DatasetNotFoundInCollectionsError,
+  DatasetNotInDatastoreError,
   isButlerError,
   NoDefaultCollectionError,
   NotOfferedRemotelyError,
@@ -57,6 +66,12 @@ import { findToken } from "./token.ts";
 import { dataIdToJson, namesToJson, refFromJson, timespanToJson } from "./wire.ts";
 
 const timer = getLogger("timer.butler");
+
+/**
+ * Datasets whose files retrieveArtifacts asks for at once: each batch is downloaded before the next is
+ * asked for, so that no signed URL waits long enough to expire.
+ */
+const RETRIEVE_BATCH = 100;
 
 /** Datasets getMany reads at once by default (as a local butler). */
 const DEFAULT_CONCURRENCY = 16;
@@ -433,6 +448,29 @@ export class RemoteButler implements ButlerApi {
     options: GetURIsOptions = {},
   ): Promise<string> {
     return (await this.getURIs(refOrType, dataId, options)).primaryURI!;
+  }
+
+  /**
+   * Downloads the files of datasets into a local directory, keeping their datastore paths unless
+   * `preservePath` is false; returns the paths written. The files come from their signed URLs, one
+   * get_file call per RETRIEVE_BATCH datasets, so only `auto` and `copy` transfers apply.
+   */
+  retrieveArtifacts(
+    refs: readonly DatasetRef[],
+    destination: string,
+    options: RetrieveArtifactsOptions = {},
+  ): Promise<string[]> {
+    const locate = async (batch: readonly DatasetRef[]) => {
+      const found = await this.fetchFileInfo(batch.map((ref) => ref.id));
+      const out = new Map<string, ArtifactFile>();
+      for (const ref of batch) {
+        const file = found.get(ref.id);
+        if (file === undefined) throw new DatasetNotInDatastoreError(ref.id, ` on ${this.url}`);
+        out.set(ref.id, { path: file.record.path, file: file.url });
+      }
+      return out;
+    };
+    return retrieveFiles(refs, destination, options, locate, RETRIEVE_BATCH);
   }
 
   // ---- queries ----------------------------------------------------------------------------------

@@ -5,12 +5,17 @@
  * directly and through a butler server.
  */
 import assert from "node:assert/strict";
-import { type DatasetRef, defaultStorageClasses } from "../../src/core/index.ts";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { DatasetRef, defaultStorageClasses } from "../../src/core/index.ts";
 import { exposureAssembler } from "../../src/datastore/index.ts";
 import {
   ComponentNotLoadedError,
   ConflictingDefinitionError,
   DatasetNotFoundInCollectionsError,
+  DatasetNotInDatastoreError,
   InvalidArgumentError,
   InvalidParameterError,
   MissingDatasetTypeError,
@@ -191,6 +196,34 @@ bothWays("put and get a calexp", WRITES, (suite) => {
     const uris = await butler.getURIs(ref);
     assert.deepEqual(uris.componentURIs, {});
     assert.equal(uriPath(way, uris.primaryURI!), uri);
+  });
+
+  suite.test("retrieveArtifacts copies the files under their datastore paths", async (way) => {
+    const { butler } = way;
+    const dest = mkdtempSync(join(tmpdir(), "butler-artifacts-"));
+    try {
+      const written = await butler.retrieveArtifacts([ref, butler.componentRef(ref, "wcs")], dest);
+      assert.equal(written.length, 1, "a component ref names its dataset's file");
+      const rel = relative(dest, written[0]!);
+      assert.match(rel, /^HSC\/runs\/test\/calexp\/.*_903334_0_30_HSC_runs_test\.fits$/);
+      assert.deepEqual(readFileSync(written[0]!), readFileSync(join(way.repo, rel)));
+      await assert.rejects(butler.retrieveArtifacts([ref], dest), ConflictingDefinitionError);
+      const flat = await butler.retrieveArtifacts([ref], join(dest, "flat"), { preservePath: false });
+      assert.equal(relative(dest, flat[0]!), join("flat", rel.slice(rel.lastIndexOf("/") + 1)));
+      const unknown = new DatasetRef(ref.datasetType, ref.dataId, ref.run, { id: randomUUID() });
+      await assert.rejects(butler.retrieveArtifacts([unknown], dest), DatasetNotInDatastoreError);
+      if (way.name === "server") {
+        // Files come over HTTP: they cannot be linked, and the refusal shows no signed URL.
+        const err = await butler.retrieveArtifacts([ref], join(dest, "links"), { transfer: "symlink" }).then(
+          () => assert.fail("a symlink through a server was not refused"),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof InvalidArgumentError, String(err));
+        assert.doesNotMatch(err.message, /sig=|expires=/);
+      }
+    } finally {
+      rmSync(dest, { recursive: true, force: true });
+    }
   });
 
   suite.directOnly(
