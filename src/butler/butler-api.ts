@@ -100,6 +100,11 @@ export interface ButlerApi {
     datasetType: Parameters<Registry["queryDatasets"]>[0],
     options?: Omit<Parameters<Registry["queryDatasets"]>[1], "collections"> & { collections?: Collections },
   ): Promise<DatasetRef[]>;
+  /** `queryDatasets` a page at a time (`for await (const ref of butler.streamDatasets(…))`). */
+  streamDatasets(
+    datasetType: Parameters<Registry["streamDatasets"]>[0],
+    options?: Omit<Parameters<Registry["streamDatasets"]>[1], "collections"> & { collections?: Collections },
+  ): ReturnType<Registry["streamDatasets"]>;
   queryDataIds(
     dimensions: Parameters<Registry["queryDataIds"]>[0],
     options?: Parameters<Registry["queryDataIds"]>[1],

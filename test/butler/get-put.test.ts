@@ -326,6 +326,25 @@ bothWays("getMany", WRITES, (suite) => {
     assert.ok(headers.every((h) => h instanceof Header));
   });
 
+  suite.test(
+    "streamDatasets gives the refs queryDatasets gives, then getMany reads them",
+    async ({ butler }) => {
+      const streamed: DatasetRef[] = [];
+      for await (const ref of butler.streamDatasets("calexp", { orderBy: ["detector"] })) streamed.push(ref);
+      assert.deepEqual(
+        streamed.map((ref) => ref.dataId.get("detector")),
+        [...detectors].sort((a, b) => a - b),
+      );
+      const queried = await butler.queryDatasets("calexp", { orderBy: ["detector"] });
+      assert.deepEqual(
+        streamed.map((ref) => ref.id),
+        queried.map((ref) => ref.id),
+      );
+      const boxes = await butler.getMany<Box2I>(streamed.map((ref) => butler.componentRef(ref, "bbox")));
+      assert.ok(boxes.every((box) => box.equals(exposure.bbox)));
+    },
+  );
+
   suite.directOnly(
     "counts the registry's find-first queries",
     "finds many data IDs with one find-first query",
