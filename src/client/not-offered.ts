@@ -2,8 +2,9 @@
  * The Butler operations a remote butler deliberately does not offer, and what to do instead. They
  * change the repository beyond a put (ingest, removal, imports and transfers into it, the header index
  * and its config) or write its registry contents out (export), which is for someone working on the
- * repository itself; a server hands out only reads, queries and puts. Calling one on a RemoteButler
- * is a NotOfferedRemotelyError that says so, rather than `is not a function`.
+ * repository itself; a server hands out only reads, queries and puts. So are the registry's writes:
+ * through a server the registry changes only by a put. Calling one on a RemoteButler (or its
+ * registry) is a NotOfferedRemotelyError that says so, rather than `is not a function`.
  */
 import { NotOfferedRemotelyError } from "../errors/index.ts";
 
@@ -22,7 +23,36 @@ export const NOT_OFFERED = {
 
 export type NotOfferedOperation = keyof typeof NOT_OFFERED;
 
+/** The registry's writes, which a remote butler's registry refuses. */
+export const REGISTRY_WRITES = [
+  "associate",
+  "certify",
+  "decertify",
+  "disassociate",
+  "importDatasets",
+  "insertDatasets",
+  "insertDimensionData",
+  "registerCollection",
+  "registerDatasetType",
+  "registerRun",
+  "removeCollection",
+  "removeDatasetType",
+  "removeDatasets",
+  "setCollectionChain",
+  "setCollectionDocumentation",
+  "syncDimensionData",
+] as const;
+
+export type RegistryWrite = (typeof REGISTRY_WRITES)[number];
+
+const REGISTRY_INSTEAD = `through a server the registry changes only by put; ${ON_THE_REPOSITORY} with writeable: true as someone allowed to change it, or run the butler command for it there`;
+
 /** A rejected promise: the operation is not offered through the server at `url`. */
 export function notOffered(operation: NotOfferedOperation, url: string): Promise<never> {
   return Promise.reject(new NotOfferedRemotelyError(operation, url, NOT_OFFERED[operation]));
+}
+
+/** A rejected promise: the registry write `operation` is not offered through the server at `url`. */
+export function registryWriteNotOffered(operation: RegistryWrite, url: string): Promise<never> {
+  return Promise.reject(new NotOfferedRemotelyError(`registry.${operation}`, url, REGISTRY_INSTEAD));
 }

@@ -10,6 +10,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
+import { REGISTRY_WRITES } from "../../src/client/not-offered.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
 import { rememberBounded } from "../../src/client/signed-root.ts";
 import {
@@ -24,6 +25,7 @@ import {
 } from "../../src/errors/index.ts";
 import { Box2I } from "../../src/image/box.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
+import { Registry } from "../../src/registry/index.ts";
 import {
   DEMO_CHAIN,
   DEMO_RUN,
@@ -279,6 +281,24 @@ describe("errors", () => {
     // Refused before anything is asked of the server.
     assert.deepEqual(served.apiCalls(), []);
     assert.equal((await local.queryDatasets("calexp")).length > 0, true);
+  });
+
+  test("the registry's writes are refused the same way: through a server only a put changes it", async () => {
+    const writer = await RemoteButler.open(served.url, { run: "u/remote/refused" });
+    served.seen.length = 0;
+    for (const operation of REGISTRY_WRITES) {
+      assert.equal(typeof (Registry.prototype as unknown as Record<string, unknown>)[operation], "function");
+      const call = (writer.registry as unknown as Record<string, () => Promise<unknown>>)[operation]!;
+      const err = await call.call(writer.registry).then(
+        () => assert.fail(`${operation} was not refused`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof NotOfferedRemotelyError, `${operation}: ${String(err)}`);
+      assert.equal(err.operation, `registry.${operation}`);
+      assert.match(err.message, /only by put; open the repository itself/);
+    }
+    await assert.rejects(writer.registry.registerRun("u/remote/other"), NotOfferedRemotelyError);
+    assert.deepEqual(served.apiCalls(), []);
   });
 
   test("a put needs a writeable butler, as a local one does", async () => {
