@@ -2,8 +2,9 @@
  * The butler's API as both kinds offer it: the local Butler over a registry and datastore, and the
  * client of a butler server (`src/client`), which implements this interface without this layer knowing
  * it. `Butler.open` returns it for a server URL, so a user's reads, queries and puts type-check either
- * way; what only a local butler has (the datastore, ingest, removal, transfers, registry writes) stays
- * on `Butler`.
+ * way; what only a local butler has (the datastore, ingest, removal, export/import and transfers into
+ * a repository, the header index, registry writes) stays on `Butler` (a remote butler refuses those
+ * with a NotOfferedRemotelyError).
  */
 import type { DataIdInput, DatasetRef, DatasetType, StorageClassFactory } from "../core/index.ts";
 import type { Registry } from "../registry/index.ts";

@@ -3,7 +3,9 @@
  * The server finds datasets and hands out each file's record (with its byte index) and a signed URL;
  * the bytes come straight from the store through the local butler's own read path (`remote-read.ts`),
  * so `calexp.metadata` is one call to the server and one ranged GET of the header. Puts serialise
- * locally, upload to a signed URL and let the server register the dataset (`remote-put.ts`).
+ * locally, upload to a signed URL and let the server register the dataset (`remote-put.ts`). What a
+ * server leaves to the repository itself (ingest, removal, imports, transfers, the header index) is
+ * here only to be refused with a NotOfferedRemotelyError saying what to do instead (`not-offered.ts`).
  */
 
 import type { Butler } from "../butler/butler.ts";
