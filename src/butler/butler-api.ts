@@ -92,7 +92,7 @@ export interface ButlerApi {
   ): Promise<string[]>;
   put(
     object: unknown,
-    datasetType: DatasetType | string,
+    datasetTypeOrRef: RefOrType,
     dataId?: DataIdInput | null,
     options?: ButlerPutOptions,
   ): Promise<DatasetRef>;

@@ -14,7 +14,13 @@ import { mapConcurrent } from "../butler/concurrency.ts";
 import { DeferredDatasetHandle } from "../butler/deferred.ts";
 import type { IndexHeadersOptions, IndexHeadersResult } from "../butler/header-index.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
-import type { DatasetRefURIs, FileDatasetInput, GetURIsOptions, IngestOptions } from "../butler/options.ts";
+import type {
+  ButlerPutOptions,
+  DatasetRefURIs,
+  FileDatasetInput,
+  GetURIsOptions,
+  IngestOptions,
+} from "../butler/options.ts";
 import type { PruneDatasetsOptions, RemoveRunsOptions } from "../butler/removal.ts";
 import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
 import { isServerUrl } from "../butler/server-opener.ts";
@@ -45,7 +51,6 @@ import {
   isButlerError,
   NoDefaultCollectionError,
   NotOfferedRemotelyError,
-  ReadOnlyButlerError,
   ServerUrlError,
   UnknownComponentError,
 } from "../errors/index.ts";
@@ -61,7 +66,7 @@ import {
   routePath,
 } from "./protocol.ts";
 import { indexedHeaderKeys, type RemoteQueryHeadersOptions, remoteQueryHeaders } from "./remote-headers.ts";
-import { remotePut } from "./remote-put.ts";
+import { putThroughServer } from "./remote-put.ts";
 import { RemoteFiles } from "./remote-read.ts";
 import { RemoteRegistry } from "./remote-registry.ts";
 import { findToken } from "./token.ts";
@@ -528,20 +533,15 @@ export class RemoteButler implements ButlerApi {
   /**
    * Stores `object` as a new dataset through the server: the formatter writes the file here, it is
    * uploaded to a signed URL, and the server checks it and registers dataset and record atomically.
+   * A resolved ref keeps its ID and run, as a local put's does.
    */
-  async put(
+  put(
     object: unknown,
-    datasetType: string | DatasetType,
+    datasetTypeOrRef: DatasetRef | DatasetType | string,
     dataId?: DataIdInput | null,
-    options: { run?: string } = {},
+    options: ButlerPutOptions = {},
   ): Promise<DatasetRef> {
-    if (!this.isWriteable) throw new ReadOnlyButlerError("put");
-    const run = options.run ?? this.run;
-    if (run === undefined) throw new NoDefaultCollectionError("run", "put");
-    const name = typeof datasetType === "string" ? datasetType : datasetType.name;
-    const type = await this.registry.getDatasetType(name);
-    const merged = mergeDataId(dataId, this.dataId, type.dimensions.names);
-    return remotePut(this, object, type, merged, run);
+    return putThroughServer(this, object, datasetTypeOrRef, dataId, options);
   }
 
   // ---- not offered through a server (see not-offered.ts): each a NotOfferedRemotelyError ----------

@@ -276,6 +276,43 @@ bothWays("put and get a calexp", WRITES, (suite) => {
   );
 });
 
+bothWays("put of a resolved ref", WRITES, (suite) => {
+  suite.test("keeps its ID and run; the same ref again is refused", async ({ butler }) => {
+    const type = await butler.registry.getDatasetType("calexp");
+    const dataId = await butler.registry.expandDataId({ ...DATA_ID, detector: 23 });
+    const given = new DatasetRef(type, dataId, RUN, { id: randomUUID() });
+    const ref = await butler.put(exposure, given);
+    assert.equal(ref.id, given.id);
+    assert.equal(ref.run, RUN);
+    assert.ok((await butler.get<Box2I>("calexp.bbox", { ...DATA_ID, detector: 23 })).equals(exposure.bbox));
+    assert.equal((await butler.get<Box2I>(butler.componentRef(given, "bbox"))).equals(exposure.bbox), true);
+    await assert.rejects(butler.put(exposure, given), ConflictingDefinitionError);
+    const other = new DatasetRef(type, dataId, RUN, { id: randomUUID() });
+    await assert.rejects(butler.put(exposure, other), ConflictingDefinitionError);
+  });
+
+  suite.test(
+    "a component ref or a data ID beside the ref is refused before any write",
+    async ({ butler }) => {
+      const type = await butler.registry.getDatasetType("calexp");
+      const dataId = await butler.registry.expandDataId({ ...DATA_ID, detector: 22 });
+      const given = new DatasetRef(type, dataId, RUN, { id: randomUUID() });
+      await assert.rejects(
+        butler.put(exposure, butler.componentRef(given, "wcs")),
+        (err: unknown) =>
+          err instanceof InvalidArgumentError && /cannot store component calexp\.wcs/.test(err.message),
+      );
+      await assert.rejects(
+        butler.put(exposure, "calexp.wcs", { ...DATA_ID, detector: 22 }),
+        (err: unknown) =>
+          err instanceof InvalidArgumentError && /cannot store component calexp\.wcs/.test(err.message),
+      );
+      await assert.rejects(butler.put(exposure, given, { detector: 22 }), InvalidArgumentError);
+      assert.equal(await butler.exists(given), false);
+    },
+  );
+});
+
 bothWays("a get put back", WRITES, (suite) => {
   suite.before(async ({ butler }) => {
     await butler.put(exposure, "calexp", DATA_ID);
