@@ -131,7 +131,7 @@ export class ServerConnection {
         case "end":
           return line;
         case "error":
-          throw errorFromServer(line.error_type, line.detail);
+          throw errorFromServer(line.error_type, line.detail, line.element);
         default:
           throw interrupted(`the stream has a line of unknown type: ${text.slice(0, 80)}`);
       }
@@ -243,7 +243,8 @@ export class ServerConnection {
       parsed = undefined;
     }
     const detail = isErrorBody(parsed) ? parsed.detail : `HTTP ${res.status}`;
-    if (res.status === 422 && isErrorBody(parsed)) return errorFromServer(parsed.error_type, parsed.detail);
+    if (res.status === 422 && isErrorBody(parsed))
+      return errorFromServer(parsed.error_type, parsed.detail, parsed.element);
     if (res.status === 401 || res.status === 403) return new ServerAuthError(url, res.status, detail);
     if (res.status === 429 || res.status === 503) {
       return new ServerError(

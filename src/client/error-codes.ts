@@ -84,11 +84,15 @@ const CLASSES: Readonly<Record<string, ErrorClass>> = {
 /**
  * The error a server reported, as its class when the code has one, else a ButlerError with that code.
  * Only the base constructor runs (the classes' own take fields the wire does not carry), with the
- * class as `new.target`: the result is an instance of that class with the server's message.
+ * class as `new.target`: the result is an instance of that class with the server's message, and
+ * with the `element` of a data ID error when the server sent it.
  */
-export function errorFromServer(code: string, detail: string): ButlerError {
+export function errorFromServer(code: string, detail: string, element?: string): ButlerError {
   const cls = Object.hasOwn(CLASSES, code) ? CLASSES[code]! : ButlerError;
   const err = Reflect.construct(ButlerError, [code, detail], cls) as ButlerError;
+  if (element !== undefined && err instanceof DataIdValueError) {
+    Object.defineProperty(err, "element", { value: element, enumerable: true });
+  }
   // An empty result's reasons are the message's list after the colon (see EmptyQueryResultError).
   if (code === "EMPTY_QUERY_RESULT") {
     const reasons = detail.slice(detail.indexOf(": ") + 2).split("; ");

@@ -93,6 +93,8 @@ export function routePath(
 export interface ErrorResponse {
   error_type: string;
   detail: string;
+  /** The dimension element a data ID value named (DATA_ID_VALUE, DIMENSION_RECORD_NOT_FOUND). */
+  element?: string;
 }
 
 // ---- repository ----------------------------------------------------------------------------------
@@ -212,6 +214,8 @@ export interface ExpandDataIdRequest {
 export interface ExpandDataIdResponse {
   /** Every value, required and implied. */
   data_id: DataIdJson;
+  /** The record of every element of the data ID's dimensions, null where there is none. */
+  records: Record<string, DimensionRecordJson | null>;
 }
 
 // ---- streamed queries ----------------------------------------------------------------------------
@@ -281,7 +285,7 @@ export interface HeaderRowJson {
 export type StreamLine<Row> =
   | { type: "page"; rows: Row[] }
   | { type: "keep_alive" }
-  | { type: "error"; error_type: string; detail: string }
+  | ({ type: "error" } & ErrorResponse)
   | { type: "end"; total: number };
 
 export type DatasetsStreamLine = StreamLine<DatasetRefJson>;

@@ -14,9 +14,10 @@ import {
   type DimensionElement,
   type DimensionRecord,
   type DimensionUniverse,
+  type RecordsInput,
   type Timespan,
 } from "../core/index.ts";
-import { MissingCollectionError } from "../errors/index.ts";
+import { DimensionRecordNotFoundError, MissingCollectionError } from "../errors/index.ts";
 import type {
   DimensionsInput,
   NameExpression,
@@ -181,6 +182,12 @@ export class RemoteRegistry implements RegistryReader {
     return CollectionType.fromName(info.type);
   }
 
+  async getCollectionDocumentation(name: string): Promise<string | null> {
+    const [info] = await this.queryCollectionInfo([name]);
+    if (info === undefined) throw new MissingCollectionError(name);
+    return info.doc ?? null;
+  }
+
   async getCollectionChain(parent: string): Promise<string[]> {
     const answer = await this.#connection.getJson<CollectionChainResponse>(
       routePath("collectionChain", { collection: parent }),
@@ -252,16 +259,50 @@ export class RemoteRegistry implements RegistryReader {
     return out;
   }
 
+  /**
+   * The data ID with every value and the records of its elements attached, as a local registry's;
+   * records given in `options.records` are used instead of the server's, as a local registry uses them.
+   */
   async expandDataId(
     dataId: DataIdInput | null | undefined,
-    options: { dimensions?: DimensionsInput } = {},
+    options: { dimensions?: DimensionsInput; records?: RecordsInput } = {},
   ): Promise<DataCoordinate> {
     const dimensions = options.dimensions === undefined ? undefined : this.#group(options.dimensions);
     const answer = await this.#connection.postJson<ExpandDataIdResponse>(routePath("expandDataId"), {
       data_id: dataIdToJson(dataId),
       ...(dimensions === undefined ? {} : { dimensions: [...dimensions.names] }),
     });
-    return dataIdFromJson(answer.data_id, dimensions ?? this.universe.conform(Object.keys(answer.data_id)));
+    const group = dimensions ?? this.universe.conform(Object.keys(answer.data_id));
+    const given =
+      options.records instanceof Map ? options.records : new Map(Object.entries(options.records ?? {}));
+    const records = new Map<string, DimensionRecord | null>();
+    for (const element of group.elements) {
+      const json = answer.records[element];
+      records.set(
+        element,
+        given.get(element) ??
+          (json === undefined || json === null ? null : recordFromJson(json, element, this.universe)),
+      );
+    }
+    return dataIdFromJson(answer.data_id, group).expanded(records);
+  }
+
+  /**
+   * The record of an element for a data ID (which may use alternate keys), or null: the record the
+   * expansion of the element's required dimensions attaches.
+   */
+  async getDimensionRecord(
+    element: string | DimensionElement,
+    dataId: DataIdInput,
+  ): Promise<DimensionRecord | null> {
+    const target = typeof element === "string" ? this.universe.getElement(element) : element;
+    try {
+      return (await this.expandDataId(dataId, { dimensions: target.required })).record(target.name);
+    } catch (err) {
+      // No record for the values given, as a local registry answers it.
+      if (err instanceof DimensionRecordNotFoundError) return null;
+      throw err;
+    }
   }
 
   #group(dimensions: DimensionsInput) {

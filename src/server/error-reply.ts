@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorResponse } from "../client/protocol.ts";
-import { ButlerError } from "../errors/index.ts";
+import { ButlerError, DataIdValueError } from "../errors/index.ts";
 import { HttpError } from "./http-error.ts";
 
 /** Codes that mean "the service cannot answer now", not "the request is wrong". */
@@ -31,7 +31,10 @@ export function errorReply(err: unknown, requestId: string): ErrorReply {
         internal: true,
       };
     }
-    return { status: 422, body: { error_type: err.code, detail: err.message }, headers: {}, internal: false };
+    const body: ErrorResponse = { error_type: err.code, detail: err.message };
+    // Callers tell which part of a data ID failed by it, as they do with a local registry's error.
+    if (err instanceof DataIdValueError) body.element = err.element;
+    return { status: 422, body, headers: {}, internal: false };
   }
   if (err instanceof HttpError) {
     return {

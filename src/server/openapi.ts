@@ -43,7 +43,7 @@ export function openApiRoute(app: FastifyInstance, routes: readonly RouteEntry[]
 
 const ERROR_SCHEMA = {
   type: "object",
-  properties: { error_type: { type: "string" }, detail: { type: "string" } },
+  properties: { error_type: { type: "string" }, detail: { type: "string" }, element: { type: "string" } },
   required: ["error_type", "detail"],
 };
 

@@ -1,22 +1,115 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import { CollectionType } from "../../src/core/index.ts";
 import {
   CollectionCycleError,
   CollectionNameError,
   CollectionTypeError,
   ConflictingDefinitionError,
+  InvalidArgumentError,
   InvalidQueryError,
   MissingCollectionError,
   OrphanedRecordError,
 } from "../../src/errors/index.ts";
-import { forEachDialect, loadDatasets, makeChain } from "./registry-support.ts";
+import { bothWays, directOnlyRegistry, registryRepo } from "../support/both-ways.ts";
+import { loadDatasets, makeChain } from "./registry-support.ts";
 
 const { RUN, TAGGED, CHAINED, CALIBRATION } = CollectionType;
 
-forEachDialect("registry collections", (ctx) => {
-  test("registering runs and collections reports whether they are new", async () => {
-    const registry = await ctx.makeRegistry();
+const SUITE = "registry collections";
+const ADMIN =
+  "registering, chaining, documenting and removing collections are administrators' writes, which a remote registry does not offer";
+
+bothWays(
+  SUITE,
+  {
+    make: registryRepo(async (registry) => {
+      await registry.registerRun("imported_g", "g-band imports");
+      await registry.registerRun("imported_r");
+      await registry.registerCollection("tag", TAGGED);
+      await registry.registerCollection("calibs", CALIBRATION, "calibrations");
+      await makeChain(registry, "chain1", ["tag", "imported_r"]);
+      await makeChain(registry, "chain2", ["chain1", "imported_g"]);
+    }),
+  },
+  (suite) => {
+    suite.test("queryCollections matches names, globs, RegExps and types", async ({ name, butler }) => {
+      const { registry } = butler;
+      assert.deepEqual(await registry.queryCollections(), [
+        "imported_g",
+        "imported_r",
+        "tag",
+        "calibs",
+        "chain1",
+        "chain2",
+      ]);
+      assert.deepEqual(await registry.queryCollections("imported_*"), ["imported_g", "imported_r"]);
+      assert.deepEqual(await registry.queryCollections("imported_?"), ["imported_g", "imported_r"]);
+      if (name === "direct") {
+        assert.deepEqual(await registry.queryCollections(/^chain\d$/), ["chain1", "chain2"]);
+      } else {
+        // A regular expression is evaluated locally only; the wire takes names and globs.
+        await assert.rejects(registry.queryCollections(/^chain\d$/), InvalidArgumentError);
+      }
+      assert.deepEqual(await registry.queryCollections(["tag", "imported_g"]), ["tag", "imported_g"]);
+      assert.deepEqual(await registry.queryCollections(undefined, { collectionTypes: RUN }), [
+        "imported_g",
+        "imported_r",
+      ]);
+      assert.deepEqual(await registry.queryCollections("*", { collectionTypes: [TAGGED, CALIBRATION] }), [
+        "tag",
+        "calibs",
+      ]);
+      assert.deepEqual(await registry.queryCollections("chain2", { flattenChains: true }), [
+        "tag",
+        "imported_r",
+        "imported_g",
+      ]);
+      assert.deepEqual(
+        await registry.queryCollections("chain2", { flattenChains: true, includeChains: true }),
+        ["chain2", "chain1", "tag", "imported_r", "imported_g"],
+      );
+      assert.deepEqual(
+        await registry.queryCollections("chain2", { flattenChains: true, collectionTypes: RUN }),
+        ["imported_r", "imported_g"],
+      );
+      assert.deepEqual(await registry.queryCollections("chain*", { collectionTypes: CHAINED }), [
+        "chain1",
+        "chain2",
+      ]);
+      assert.deepEqual(await registry.queryCollections("nothing*"), []);
+      await assert.rejects(registry.queryCollections("nothing"), MissingCollectionError);
+    });
+
+    suite.test("collection types and documentation read back", async ({ butler: { registry } }) => {
+      assert.equal(await registry.getCollectionType("imported_g"), RUN);
+      assert.equal(await registry.getCollectionType("tag"), TAGGED);
+      assert.equal(await registry.getCollectionType("calibs"), CALIBRATION);
+      assert.equal(await registry.getCollectionType("chain2"), CHAINED);
+      await assert.rejects(registry.getCollectionType("nope"), MissingCollectionError);
+      assert.equal(await registry.getCollectionDocumentation("imported_g"), "g-band imports");
+      assert.equal(await registry.getCollectionDocumentation("calibs"), "calibrations");
+      assert.equal(await registry.getCollectionDocumentation("tag"), null);
+      await assert.rejects(registry.getCollectionDocumentation("nope"), MissingCollectionError);
+    });
+
+    suite.test("chains read back with their children and parents", async ({ butler: { registry } }) => {
+      assert.deepEqual(await registry.getCollectionChain("chain2"), ["chain1", "imported_g"]);
+      assert.deepEqual(await registry.getCollectionChain("chain1"), ["tag", "imported_r"]);
+      assert.deepEqual(await registry.getCollectionParentChains("imported_r"), ["chain1"]);
+      assert.deepEqual(await registry.getCollectionParentChains("imported_g"), ["chain2"]);
+      assert.deepEqual(await registry.getCollectionParentChains("chain1"), ["chain2"]);
+      assert.deepEqual(await registry.getCollectionParentChains("calibs"), []);
+      await assert.rejects(registry.getCollectionChain("imported_g"), CollectionTypeError);
+      await assert.rejects(registry.getCollectionChain("nope"), MissingCollectionError);
+    });
+  },
+);
+
+directOnlyRegistry(
+  `${SUITE}: registering`,
+  ADMIN,
+  "registering runs and collections reports whether they are new",
+  async (registry) => {
     assert.equal(await registry.registerRun("run1", "first run"), true);
     assert.equal(await registry.registerRun("run1"), false);
     assert.equal(await registry.registerCollection("tag1", TAGGED), true);
@@ -33,10 +126,14 @@ forEachDialect("registry collections", (ctx) => {
     assert.equal(await registry.getCollectionDocumentation("tag1"), null);
     await registry.setCollectionDocumentation("tag1", "tagged things");
     assert.equal(await registry.getCollectionDocumentation("tag1"), "tagged things");
-  });
+  },
+);
 
-  test("chains nest, flatten depth-first without duplicates, and refuse cycles", async () => {
-    const registry = await ctx.makeRegistry();
+directOnlyRegistry(
+  `${SUITE}: chains`,
+  ADMIN,
+  "chains nest, flatten depth-first without duplicates, and refuse cycles",
+  async (registry) => {
     for (const run of ["a", "b", "c", "d"]) await registry.registerRun(run);
     await registry.registerCollection("tag", TAGGED);
     await makeChain(registry, "inner", ["b", "c"]);
@@ -69,59 +166,14 @@ forEachDialect("registry collections", (ctx) => {
     // Redefinition replaces the children.
     await registry.setCollectionChain("inner", ["d"]);
     assert.deepEqual(await registry.collectionChainFlattened("outer"), ["a", "d", "tag", "c"]);
-  });
+  },
+);
 
-  test("queryCollections matches names, globs, RegExps and types", async () => {
-    const registry = await ctx.makeRegistry();
-    await registry.registerRun("imported_g");
-    await registry.registerRun("imported_r");
-    await registry.registerCollection("tag", TAGGED);
-    await registry.registerCollection("calibs", CALIBRATION);
-    await makeChain(registry, "chain1", ["tag", "imported_r"]);
-    await makeChain(registry, "chain2", ["chain1", "imported_g"]);
-    assert.deepEqual(await registry.queryCollections(), [
-      "imported_g",
-      "imported_r",
-      "tag",
-      "calibs",
-      "chain1",
-      "chain2",
-    ]);
-    assert.deepEqual(await registry.queryCollections("imported_*"), ["imported_g", "imported_r"]);
-    assert.deepEqual(await registry.queryCollections("imported_?"), ["imported_g", "imported_r"]);
-    assert.deepEqual(await registry.queryCollections(/^chain\d$/), ["chain1", "chain2"]);
-    assert.deepEqual(await registry.queryCollections(["tag", "imported_g"]), ["tag", "imported_g"]);
-    assert.deepEqual(await registry.queryCollections(undefined, { collectionTypes: RUN }), [
-      "imported_g",
-      "imported_r",
-    ]);
-    assert.deepEqual(await registry.queryCollections("*", { collectionTypes: [TAGGED, CALIBRATION] }), [
-      "tag",
-      "calibs",
-    ]);
-    assert.deepEqual(await registry.queryCollections("chain2", { flattenChains: true }), [
-      "tag",
-      "imported_r",
-      "imported_g",
-    ]);
-    assert.deepEqual(
-      await registry.queryCollections("chain2", { flattenChains: true, includeChains: true }),
-      ["chain2", "chain1", "tag", "imported_r", "imported_g"],
-    );
-    assert.deepEqual(
-      await registry.queryCollections("chain2", { flattenChains: true, collectionTypes: RUN }),
-      ["imported_r", "imported_g"],
-    );
-    assert.deepEqual(await registry.queryCollections("chain*", { collectionTypes: CHAINED }), [
-      "chain1",
-      "chain2",
-    ]);
-    assert.deepEqual(await registry.queryCollections("nothing*"), []);
-    await assert.rejects(registry.queryCollections("nothing"), MissingCollectionError);
-  });
-
-  test("removeCollection refuses chain children and RUNs with datasets", async () => {
-    const registry = await ctx.makeRegistry();
+directOnlyRegistry(
+  `${SUITE}: removal`,
+  ADMIN,
+  "removeCollection refuses chain children and RUNs with datasets",
+  async (registry) => {
     const refs = await loadDatasets(registry);
     await registry.registerCollection("tag", TAGGED);
     await registry.associate("tag", refs.slice(0, 2));
@@ -141,5 +193,5 @@ forEachDialect("registry collections", (ctx) => {
     // A name can be registered again, with another type.
     assert.equal(await registry.registerCollection("tag", CALIBRATION), true);
     assert.equal(await registry.getCollectionType("tag"), CALIBRATION);
-  });
-});
+  },
+);

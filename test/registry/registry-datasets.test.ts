@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
 import {
   CollectionType,
   DataCoordinate,
@@ -14,11 +13,13 @@ import {
   ConflictingDefinitionError,
   DatasetNotFoundError,
   DimensionRecordNotFoundError,
+  InvalidArgumentError,
   InvalidQueryError,
   MissingCollectionError,
   MissingDatasetTypeError,
 } from "../../src/errors/index.ts";
-import { datasetsYamlRefs, forEachDialect, loadBase, loadDatasets, makeChain } from "./registry-support.ts";
+import { bothWays, directOnlyRegistry, registryRepo } from "../support/both-ways.ts";
+import { datasetsYamlRefs, loadBase, loadDatasets, makeChain } from "./registry-support.ts";
 
 const cam1 = (detector: number | string, extra: Record<string, unknown> = {}) => ({
   instrument: "Cam1",
@@ -26,9 +27,156 @@ const cam1 = (detector: number | string, extra: Record<string, unknown> = {}) =>
   ...extra,
 });
 
-forEachDialect("registry datasets", (ctx) => {
-  test("importDatasets keeps ids, is idempotent, and refuses a changed dataset", async () => {
-    const registry = await ctx.makeRegistry();
+const SUITE = "registry datasets";
+const ADMIN =
+  "importing, inserting, associating and removing datasets (and removing dataset types) are administrators' writes, which a remote registry does not offer";
+
+bothWays(
+  SUITE,
+  {
+    make: registryRepo(async (registry) => {
+      await loadDatasets(registry);
+      await makeChain(registry, "g_then_r", ["imported_g", "imported_r"]);
+      await makeChain(registry, "r_then_g", ["imported_r", "imported_g"]);
+      await makeChain(registry, "nested", ["r_then_g", "imported_g"]);
+    }),
+  },
+  (suite) => {
+    suite.test("imported datasets read back by id, one or many", async ({ butler: { registry } }) => {
+      const { refs } = datasetsYamlRefs(registry.universe);
+      assert.equal(refs.length, 13);
+      for (const ref of refs) {
+        const stored = await registry.getDataset(ref.id);
+        assert.ok(stored?.equals(ref), `${ref}`);
+        assert.equal(stored?.run, ref.run);
+      }
+      const flat = (await registry.getDataset("60c8a65c-7290-4c38-b1de-e3b1cdcf872d"))!;
+      assert.deepEqual(flat.dataId.toObject(), {
+        instrument: "Cam1",
+        detector: 2,
+        physical_filter: "Cam1-G",
+        band: "g",
+      });
+      assert.equal(flat.run, "imported_g");
+      const unknown = "00000000-0000-4000-8000-000000000000";
+      assert.equal(await registry.getDataset(unknown), null);
+      const many = await registry.getDatasets([...refs.map((r) => r.id), unknown]);
+      assert.deepEqual([...many.keys()].sort(), refs.map((r) => r.id).sort());
+      for (const ref of refs) assert.equal(many.get(ref.id)?.run, ref.run);
+    });
+
+    suite.test("findDataset searches a chain in order", async ({ name, butler: { registry } }) => {
+      const byId = new Map(datasetsYamlRefs(registry.universe).refs.map((r) => [r.id, r]));
+      const find = (detector: number, collections: string | string[]) =>
+        registry.findDataset("bias", cam1(detector), { collections });
+      assert.equal((await find(2, "g_then_r"))?.run, "imported_g");
+      assert.equal((await find(2, "r_then_g"))?.run, "imported_r");
+      assert.equal((await find(2, "nested"))?.run, "imported_r");
+      assert.equal((await find(1, "r_then_g"))?.run, "imported_g");
+      assert.equal((await find(4, "g_then_r"))?.run, "imported_r");
+      assert.equal((await find(2, ["imported_r", "imported_g"]))?.run, "imported_r");
+      assert.equal(await find(4, "imported_g"), null);
+      const found = (await find(3, "g_then_r"))!;
+      assert.ok(found.equals(byId.get(found.id)!));
+      // Alternate keys, implied values, a ref's data ID with extra dimensions ignored.
+      const flat = await registry.findDataset("flat", cam1("Ab", { physical_filter: "Cam1-R1" }), {
+        collections: "g_then_r",
+      });
+      assert.equal(flat?.run, "imported_r");
+      assert.equal(flat?.dataId.get("band"), "r");
+      assert.equal(
+        (
+          await registry.findDataset(
+            "bias",
+            { ...cam1(3), physical_filter: "Cam1-G" },
+            { collections: "r_then_g" },
+          )
+        )?.run,
+        "imported_r",
+      );
+      // Wildcards make the order undefined.
+      await assert.rejects(find(1, "imported_*"), InvalidQueryError);
+      await assert.rejects(
+        registry.findDataset("bias", cam1(1), { collections: /imported/ }),
+        // A regular expression is evaluated locally only; the wire takes names and globs.
+        name === "direct" ? InvalidQueryError : InvalidArgumentError,
+      );
+      await assert.rejects(find(1, "nope"), MissingCollectionError);
+      await assert.rejects(
+        registry.findDataset("dark", cam1(1), { collections: "g_then_r" }),
+        MissingDatasetTypeError,
+      );
+    });
+
+    suite.directOnly(
+      "findFirstDatasets is the local registry's batched find-first lookup; through a server, queryDatasets with findFirst answers it (next case)",
+      "findFirstDatasets finds the first dataset of every data ID in one statement",
+      async ({ registry }) => {
+        const all = await registry.findFirstDatasets("bias", "r_then_g");
+        const byDetector = new Map(all.map((r) => [r.dataId.get("detector"), r.run]));
+        assert.deepEqual([...byDetector].sort(), [
+          [1, "imported_g"],
+          [2, "imported_r"],
+          [3, "imported_r"],
+          [4, "imported_r"],
+        ]);
+        const some = await registry.findFirstDatasets("bias", ["imported_g", "imported_r"], {
+          dataIds: [cam1(2), cam1("Bb"), cam1(1)],
+        });
+        assert.deepEqual(some.map((r) => [r.dataId.get("detector"), r.run]).sort(), [
+          [1, "imported_g"],
+          [2, "imported_g"],
+          [4, "imported_r"],
+        ]);
+        const flats = await registry.findFirstDatasets("flat", ["imported_g", "imported_r"]);
+        assert.equal(flats.length, 7);
+        assert.ok(flats.every((r) => r.dataId.hasFull()));
+        assert.deepEqual(await registry.findFirstDatasets("bias", ["imported_g"], { dataIds: [] }), []);
+        await assert.rejects(registry.findFirstDatasets("bias", "imported_*"), InvalidQueryError);
+      },
+    );
+
+    suite.test(
+      "queryDatasets with findFirst finds the first dataset of every data ID",
+      async ({ butler: { registry } }) => {
+        const all = await registry.queryDatasets("bias", { collections: "r_then_g", findFirst: true });
+        const byDetector = new Map(all.map((r) => [r.dataId.get("detector"), r.run]));
+        assert.deepEqual([...byDetector].sort(), [
+          [1, "imported_g"],
+          [2, "imported_r"],
+          [3, "imported_r"],
+          [4, "imported_r"],
+        ]);
+        const some = await registry.queryDatasets("bias", {
+          collections: ["imported_g", "imported_r"],
+          findFirst: true,
+          where: "detector.full_name IN ('Ab', 'Bb', 'Aa')",
+        });
+        assert.deepEqual(some.map((r) => [r.dataId.get("detector"), r.run]).sort(), [
+          [1, "imported_g"],
+          [2, "imported_g"],
+          [4, "imported_r"],
+        ]);
+        const flats = await registry.queryDatasets("flat", {
+          collections: ["imported_g", "imported_r"],
+          findFirst: true,
+        });
+        assert.equal(flats.length, 7);
+        assert.ok(flats.every((r) => r.dataId.hasFull()));
+        await assert.rejects(
+          registry.queryDatasets("bias", { collections: "imported_*", findFirst: true }),
+          InvalidQueryError,
+        );
+      },
+    );
+  },
+);
+
+directOnlyRegistry(
+  `${SUITE}: import`,
+  ADMIN,
+  "importDatasets keeps ids, is idempotent, and refuses a changed dataset",
+  async (registry) => {
     const refs = await loadDatasets(registry);
     assert.equal(refs.length, 13);
     for (const ref of refs) {
@@ -62,10 +210,14 @@ forEachDialect("registry datasets", (ctx) => {
       ConflictingDefinitionError,
     );
     assert.equal(await registry.getDataset("00000000-0000-4000-8000-000000000000"), null);
-  });
+  },
+);
 
-  test("insertDatasets makes ids in the three modes and refuses duplicates", async () => {
-    const registry = await ctx.makeRegistry();
+directOnlyRegistry(
+  `${SUITE}: insert`,
+  ADMIN,
+  "insertDatasets makes ids in the three modes and refuses duplicates",
+  async (registry) => {
     await loadBase(registry);
     await registry.registerRun("run1");
     await registry.registerRun("run2");
@@ -141,84 +293,14 @@ forEachDialect("registry datasets", (ctx) => {
       },
     );
     await assert.rejects(registry.insertDatasets(changed, [cam1(4)], "run1"), ConflictingDefinitionError);
-  });
+  },
+);
 
-  test("findDataset searches a chain in order", async () => {
-    const registry = await ctx.makeRegistry();
-    const refs = await loadDatasets(registry);
-    const byId = new Map(refs.map((r) => [r.id, r]));
-    await makeChain(registry, "g_then_r", ["imported_g", "imported_r"]);
-    await makeChain(registry, "r_then_g", ["imported_r", "imported_g"]);
-    await makeChain(registry, "nested", ["r_then_g", "imported_g"]);
-    const find = (detector: number, collections: string | string[]) =>
-      registry.findDataset("bias", cam1(detector), { collections });
-    assert.equal((await find(2, "g_then_r"))?.run, "imported_g");
-    assert.equal((await find(2, "r_then_g"))?.run, "imported_r");
-    assert.equal((await find(2, "nested"))?.run, "imported_r");
-    assert.equal((await find(1, "r_then_g"))?.run, "imported_g");
-    assert.equal((await find(4, "g_then_r"))?.run, "imported_r");
-    assert.equal((await find(2, ["imported_r", "imported_g"]))?.run, "imported_r");
-    assert.equal(await find(4, "imported_g"), null);
-    const found = (await find(3, "g_then_r"))!;
-    assert.ok(found.equals(byId.get(found.id)!));
-    // Alternate keys, implied values, a ref's data ID with extra dimensions ignored.
-    const flat = await registry.findDataset("flat", cam1("Ab", { physical_filter: "Cam1-R1" }), {
-      collections: "g_then_r",
-    });
-    assert.equal(flat?.run, "imported_r");
-    assert.equal(flat?.dataId.get("band"), "r");
-    assert.equal(
-      (
-        await registry.findDataset(
-          "bias",
-          { ...cam1(3), physical_filter: "Cam1-G" },
-          { collections: "r_then_g" },
-        )
-      )?.run,
-      "imported_r",
-    );
-    // Wildcards make the order undefined.
-    await assert.rejects(find(1, "imported_*"), InvalidQueryError);
-    await assert.rejects(
-      registry.findDataset("bias", cam1(1), { collections: /imported/ }),
-      InvalidQueryError,
-    );
-    await assert.rejects(find(1, "nope"), MissingCollectionError);
-    await assert.rejects(
-      registry.findDataset("dark", cam1(1), { collections: "g_then_r" }),
-      MissingDatasetTypeError,
-    );
-  });
-
-  test("findFirstDatasets finds the first dataset of every data ID in one statement", async () => {
-    const registry = await ctx.makeRegistry();
-    await loadDatasets(registry);
-    await makeChain(registry, "r_then_g", ["imported_r", "imported_g"]);
-    const all = await registry.findFirstDatasets("bias", "r_then_g");
-    const byDetector = new Map(all.map((r) => [r.dataId.get("detector"), r.run]));
-    assert.deepEqual([...byDetector].sort(), [
-      [1, "imported_g"],
-      [2, "imported_r"],
-      [3, "imported_r"],
-      [4, "imported_r"],
-    ]);
-    const some = await registry.findFirstDatasets("bias", ["imported_g", "imported_r"], {
-      dataIds: [cam1(2), cam1("Bb"), cam1(1)],
-    });
-    assert.deepEqual(some.map((r) => [r.dataId.get("detector"), r.run]).sort(), [
-      [1, "imported_g"],
-      [2, "imported_g"],
-      [4, "imported_r"],
-    ]);
-    const flats = await registry.findFirstDatasets("flat", ["imported_g", "imported_r"]);
-    assert.equal(flats.length, 7);
-    assert.ok(flats.every((r) => r.dataId.hasFull()));
-    assert.deepEqual(await registry.findFirstDatasets("bias", ["imported_g"], { dataIds: [] }), []);
-    await assert.rejects(registry.findFirstDatasets("bias", "imported_*"), InvalidQueryError);
-  });
-
-  test("associate refuses another dataset of the same type and data ID; disassociate removes", async () => {
-    const registry = await ctx.makeRegistry();
+directOnlyRegistry(
+  `${SUITE}: associations`,
+  `${ADMIN}; its reads include queryDatasetAssociations, which the server does not serve`,
+  "associate refuses another dataset of the same type and data ID; disassociate removes",
+  async (registry) => {
     const refs = await loadDatasets(registry);
     await registry.registerCollection("tag", CollectionType.TAGGED);
     const bias = (run: string, detector: number) =>
@@ -278,10 +360,14 @@ forEachDialect("registry datasets", (ctx) => {
     assert.equal(everywhere.length, 2);
     const runs = await registry.queryDatasetAssociations("bias", { collections: "imported_*" });
     assert.equal(runs.length, 6);
-  });
+  },
+);
 
-  test("removeDatasets removes datasets and their associations", async () => {
-    const registry = await ctx.makeRegistry();
+directOnlyRegistry(
+  `${SUITE}: removal`,
+  `${ADMIN}; its reads include queryDatasetAssociations, which the server does not serve`,
+  "removeDatasets removes datasets and their associations",
+  async (registry) => {
     const refs = await loadDatasets(registry);
     await registry.registerCollection("tag", CollectionType.TAGGED);
     const extra = refs.find(
@@ -303,10 +389,14 @@ forEachDialect("registry datasets", (ctx) => {
     // Removed data IDs can be inserted again.
     await registry.registerRun("imported_g");
     await registry.insertDatasets("bias", [cam1(1)], "imported_g");
-  });
+  },
+);
 
-  test("dataset types with datasets cannot be removed", async () => {
-    const registry = await ctx.makeRegistry();
+directOnlyRegistry(
+  `${SUITE}: dataset type removal`,
+  ADMIN,
+  "dataset types with datasets cannot be removed",
+  async (registry) => {
     const refs = await loadDatasets(registry);
     await assert.rejects(registry.removeDatasetType("bias"), /datasets of that type exist/);
     await registry.removeDatasets(refs.filter((r) => r.datasetType.name === "bias"));
@@ -316,5 +406,5 @@ forEachDialect("registry datasets", (ctx) => {
       (await registry.queryDatasetTypes()).map((t) => t.name),
       ["flat"],
     );
-  });
-});
+  },
+);

@@ -155,6 +155,15 @@ for (const dialect of enabledDialects()) {
       assert.equal(expanded.status, 200);
       assert.equal(expanded.body.data_id.band, ref.dataId.band);
       assert.equal(expanded.body.data_id.physical_filter, ref.dataId.physical_filter);
+      // The records of the data ID's elements come along, as a local expansion attaches them.
+      assert.equal(expanded.body.records.physical_filter.band, ref.dataId.band);
+      assert.equal(expanded.body.records.visit.id, ref.dataId.visit);
+      const unknownVisit = await post(`${served.base}/v1/expand_data_id`, {
+        data_id: { instrument: DEMO_INSTRUMENT, visit: 1 },
+      });
+      assert.equal(unknownVisit.status, 422);
+      assert.equal(unknownVisit.body.error_type, "DIMENSION_RECORD_NOT_FOUND");
+      assert.equal(unknownVisit.body.element, "visit");
     });
 
     test("datasets in bulk: request order, unknown ids left out, at most maxIds", async () => {

@@ -207,3 +207,18 @@ export function registryRepo(load: (registry: Registry) => Promise<unknown>): Bo
     }
   };
 }
+
+/**
+ * A direct-only case on an empty registry of its own (each dialect), for the registry suites' cases
+ * that write as an administrator from an empty registry: a file's other cases never see its writes.
+ */
+export function directOnlyRegistry(
+  title: string,
+  reason: string,
+  name: string,
+  body: (registry: Registry) => Promise<void>,
+): void {
+  bothWays(title, { make: registryRepo(async () => {}) }, (suite) => {
+    suite.directOnly(reason, name, (butler) => body(butler.registry));
+  });
+}

@@ -30,6 +30,7 @@ export class JoinPlan {
   readonly #conditions: RawBuilder<unknown>[] = [];
   readonly #keys = new Map<string, RawBuilder<unknown>>();
   readonly #aliases = new Map<string, string>();
+  #crossItems = 0;
 
   private constructor(group: DimensionGroup) {
     this.group = group;
@@ -101,6 +102,14 @@ export class JoinPlan {
     this.#addItem(table, alias, on);
   }
 
+  /**
+   * Whether the FROM clause is one relation and lookups LEFT JOINed on their keys: then each row of the
+   * relation is one row of the query, never several.
+   */
+  get singleRelation(): boolean {
+    return this.#crossItems === 1;
+  }
+
   /** The FROM clause body (without the keyword); empty for a query over no relations. */
   get from(): RawBuilder<unknown> | null {
     return this.#items.length === 0 ? null : sql.join(this.#items, sql` `);
@@ -113,6 +122,7 @@ export class JoinPlan {
 
   #addItem(item: RawBuilder<unknown>, alias: string, join: "cross" | RawBuilder<unknown>): void {
     const aliased = sql`${item} AS ${sql.id(alias)}`;
+    if (join === "cross") this.#crossItems++;
     if (this.#items.length === 0 && join === "cross") this.#items.push(aliased);
     else if (join === "cross") this.#items.push(sql`CROSS JOIN ${aliased}`);
     else this.#items.push(sql`LEFT JOIN ${aliased} ON ${join}`);

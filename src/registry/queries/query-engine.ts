@@ -22,7 +22,7 @@ import { TABLES } from "../schema/static-tables.ts";
 import { toNumber } from "../sql-values.ts";
 import { explainEmptyResult } from "./explain-empty.ts";
 import { mentionsHeaders } from "./header-columns.ts";
-import { type HeaderAttachment, HeaderQueryRow, headerAttachment } from "./header-rows.ts";
+import { HeaderQueryRow, headerAttachment } from "./header-rows.ts";
 import { collectPages, limitClause, PageSlicer, type RowReader, rowReader } from "./paging.ts";
 import { type DatasetSearchSpec, parseWhere, type QueryPlan, QueryPlanner } from "./plan.ts";
 import {
@@ -33,6 +33,7 @@ import {
   type QueryDimensionRecordsOptions,
   type QueryOptions,
 } from "./query-options.ts";
+import { withRun, withRunOf } from "./run-names.ts";
 import { regionSelection, regionsOverlap } from "./spatial.ts";
 import { conjuncts } from "./where-scope.ts";
 
@@ -341,9 +342,18 @@ export class QueryEngine {
       neededLookupsOnly: search.findFirst,
     });
     const id = sql`ds0.dataset_id AS __id`;
+    const allRuns = search.collections.every((c) => c.type === CollectionType.RUN);
     if (!search.findFirst) {
       const keys = group.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
-      yield* this.#run(plan, [id, ...keys], options, read, (inner) => withRun(inner, attach));
+      if (!allRuns) {
+        yield* this.#run(plan, [id, ...keys], options, read, (inner) => withRun(inner, attach));
+        return;
+      }
+      // A dataset is in one RUN: its tags row there names its run (no `dataset` lookup), and over RUNs
+      // alone with nothing else joined no dataset comes twice (no DISTINCT).
+      const select = [id, sql`ds0.collection_id AS __collection`, ...keys];
+      const distinct = !plan.joins.singleRelation;
+      yield* this.#run(plan, select, options, read, (inner) => withRunOf(inner, attach), distinct);
     } else {
       // Only the required values inside the window; implied ones are looked up for the winners.
       const keys = group.required.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
@@ -356,7 +366,6 @@ export class QueryEngine {
       const dimensionColumns = group.dataCoordinateKeys.length > 0 ? sql`, ${columns.select}` : sql``;
       // When every searched collection is a RUN, a winner's collection is its run: no `dataset` lookup
       // (one index probe by UUID per winner, about half of the statement in measurements).
-      const allRuns = search.collections.every((c) => c.type === CollectionType.RUN);
       const winners = (inner: RawBuilder<unknown>) =>
         allRuns
           ? sql`
@@ -573,12 +582,4 @@ export class QueryEngine {
 function describeNames(expression: NameExpression): string {
   const items = typeof expression === "string" || expression instanceof RegExp ? [expression] : expression;
   return `[${items.map((i) => (typeof i === "string" ? JSON.stringify(i) : String(i))).join(", ")}]`;
-}
-
-/** Adds the run name of `__id`'s dataset to each row of a dataset query. */
-function withRun(inner: RawBuilder<unknown>, attach: HeaderAttachment): RawBuilder<unknown> {
-  return sql`SELECT w.*, rc.name AS __run${attach.columns} FROM (${inner}) AS w
-    CROSS JOIN ${sql.table(TABLES.dataset)} AS d CROSS JOIN ${sql.table(TABLES.collection)} AS rc
-    ${attach.join("w")}
-    WHERE d.id = w.__id AND rc.collection_id = d.run_id`;
 }

@@ -13,6 +13,7 @@ import {
 import { normalizeUuid, Timespan } from "../../core/index.ts";
 import { repositoryOf, type ServerContext } from "../context.ts";
 import { DATA_ID_SCHEMA, datasetIdsSchema, NAME_PATTERN_SCHEMA, TIMESPAN_SCHEMA } from "../schemas.ts";
+import { encodeDimensionRecord } from "../wire.ts";
 
 export function datasetRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: FindDatasetRequest }>(
@@ -97,7 +98,12 @@ export function datasetRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const expanded = await registry.expandDataId(request.body.data_id, {
         ...(request.body.dimensions === undefined ? {} : { dimensions: request.body.dimensions }),
       });
-      return { data_id: expanded.toJSON() };
+      const records: ExpandDataIdResponse["records"] = {};
+      for (const element of expanded.dimensions.elements) {
+        const record = expanded.record(element);
+        records[element] = record === null ? null : encodeDimensionRecord(record);
+      }
+      return { data_id: expanded.toJSON(), records };
     },
   );
 }
