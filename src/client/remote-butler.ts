@@ -12,7 +12,7 @@ import type { Butler } from "../butler/butler.ts";
 import type { ButlerApi } from "../butler/butler-api.ts";
 import { mapConcurrent } from "../butler/concurrency.ts";
 import { DeferredDatasetHandle } from "../butler/deferred.ts";
-import type { IndexHeadersOptions, IndexHeadersResult } from "../butler/header-index.ts";
+import type { IndexHeadersOptions } from "../butler/header-index.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
 import type {
   ButlerPutOptions,
@@ -28,7 +28,6 @@ import {
   type ArtifactFile,
   type ExportOptions,
   type ImportOptions,
-  type ImportResult,
   type RetrieveArtifactsOptions,
   retrieveFiles,
   type TransferFromOptions,
@@ -557,7 +556,7 @@ export class RemoteButler implements ButlerApi {
     _datasetType: string,
     _keys: readonly string[],
     _options?: IndexHeadersOptions,
-  ): Promise<IndexHeadersResult> {
+  ): Promise<never> {
     return notOffered("indexHeaders", this.url);
   }
 
@@ -573,7 +572,7 @@ export class RemoteButler implements ButlerApi {
     return notOffered("export", this.url);
   }
 
-  import(_directory: string, _options?: ImportOptions): Promise<ImportResult> {
+  import(_directory: string, _options?: ImportOptions): Promise<never> {
     return notOffered("import", this.url);
   }
 
