@@ -106,24 +106,26 @@ if (args.child === "registry") {
       mismatch ||= !r.scan.same || !r.where.same;
     }
   }
-  const w = child("writes", ["--writes", args.writes]) as WriteCaseResult;
-  console.log(
-    `\nwrites (SQLite, local files, ${w.calls} calls each, ${(w.bytes / 1024).toFixed(0)} KiB calexp fixture; median per call)\n`,
-  );
-  console.log(
-    "| call | 10 keys indexed | none | added | cpu indexed | cpu none | added (cpu) | index's own work | its share | goal |",
-  );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
-  const pct = (a: number, b: number) => `${((a / b - 1) * 100).toFixed(1)}%`;
-  for (const [name, c] of [
-    ["put", w.put],
-    ["ingest (move)", w.ingest],
-  ] as const) {
+  if (Number(args.writes) > 0) {
+    const w = child("writes", ["--writes", args.writes]) as WriteCaseResult;
     console.log(
-      `| ${name} | ${fmt(c.indexedMs)} | ${fmt(c.plainMs)} | ${pct(c.indexedMs, c.plainMs)} | ${fmt(c.indexedCpuMs)} | ` +
-        `${fmt(c.plainCpuMs)} | ${pct(c.indexedCpuMs, c.plainCpuMs)} | ${fmt(c.indexMs)} | ` +
-        `${((c.indexMs / c.plainMs) * 100).toFixed(1)}% | ≤ 5% |`,
+      `\nwrites (SQLite, local files, ${w.calls} calls each, ${(w.bytes / 1024).toFixed(0)} KiB calexp fixture; median per call)\n`,
     );
+    console.log(
+      "| call | 10 keys indexed | none | added | cpu indexed | cpu none | added (cpu) | index's own work | its share | goal |",
+    );
+    console.log("|---|---|---|---|---|---|---|---|---|---|");
+    const pct = (a: number, b: number) => `${((a / b - 1) * 100).toFixed(1)}%`;
+    for (const [name, c] of [
+      ["put", w.put],
+      ["ingest (move)", w.ingest],
+    ] as const) {
+      console.log(
+        `| ${name} | ${fmt(c.indexedMs)} | ${fmt(c.plainMs)} | ${pct(c.indexedMs, c.plainMs)} | ${fmt(c.indexedCpuMs)} | ` +
+          `${fmt(c.plainCpuMs)} | ${pct(c.indexedCpuMs, c.plainCpuMs)} | ${fmt(c.indexMs)} | ` +
+          `${((c.indexMs / c.plainMs) * 100).toFixed(1)}% | ≤ 5% |`,
+      );
+    }
   }
   const sizes = list(args.sizes).map(Number);
   if (Number(args.backfill) > 0) {

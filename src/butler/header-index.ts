@@ -112,7 +112,10 @@ export async function readDatasetHeaders(
 ): Promise<Map<string, Map<string, TypedHeaderValue>>> {
   const records = await datastore.getRecords(ids);
   const present = ids.filter((id) => records.has(id));
-  const values = await mapConcurrent(present, options.concurrency ?? 16, async (id) => {
+  // A remote root reads as many at once as its adaptive request limit may allow, as getMany does.
+  const concurrency =
+    options.concurrency ?? (datastore.root.remote === true ? datastore.requestLimiter.max : 16);
+  const values = await mapConcurrent(present, concurrency, async (id) => {
     const record = records.get(id)!;
     const size = record.byteIndex?.size ?? (record.fileSize >= 0 ? record.fileSize : undefined);
     const out = await readValues(() => datastore.openFile(record.path, size), record, specs);
