@@ -1,10 +1,11 @@
 /**
  * A dataset found now and read later (daf_butler's DeferredDatasetHandle): the registry lookup and
  * the parameter checks happen when the handle is made; `get` does the I/O, with parameters given
- * then merged over the ones given at first.
+ * then merged over the ones given at first. A handle of a remote butler reads through the server as
+ * that butler's `get` does.
  */
 import type { DataCoordinate, DatasetRef } from "../core/index.ts";
-import type { Butler } from "./butler.ts";
+import type { ButlerApi } from "./butler-api.ts";
 
 export interface DeferredGetOptions {
   /** A component to read instead of the whole dataset (`wcs`, `metadata`). */
@@ -14,14 +15,14 @@ export interface DeferredGetOptions {
 }
 
 export class DeferredDatasetHandle<T = unknown> {
-  readonly butler: Butler;
+  readonly butler: ButlerApi;
   /** The resolved ref (a component ref when a component was asked for). */
   readonly ref: DatasetRef;
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly storageClass: string | undefined;
 
   constructor(
-    butler: Butler,
+    butler: ButlerApi,
     ref: DatasetRef,
     parameters: Readonly<Record<string, unknown>> = {},
     storageClass?: string,

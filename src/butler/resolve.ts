@@ -94,6 +94,13 @@ export function refuseDataIdBesideRef(dataId: DataIdInput | null | undefined, op
   }
 }
 
+/** A write of a component (`calexp.wcs`): only whole datasets are stored. */
+export function refuseComponentWrite(component: string, parent: string, operation: string): never {
+  throw new InvalidArgumentError(
+    `${operation}: cannot store component ${component}; store the whole ${parent} dataset`,
+  );
+}
+
 /**
  * `dataId` with the butler's default values added for the dataset type's dimensions it does not give
  * (neither as `dim` nor as `dim.field`). A DataCoordinate is complete and is returned unchanged.

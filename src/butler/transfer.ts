@@ -111,7 +111,7 @@ async function transferFile(
 ) {
   if (!isLocalRoot(source) && mode !== "auto" && mode !== "copy") {
     throw new InvalidArgumentError(
-      `transfer mode '${mode}' cannot bring ${source} out of a remote datastore; use copy or auto`,
+      `transfer mode '${mode}' cannot bring ${source.replace(/[?#].*$/, "")} out of a remote datastore; use copy or auto`,
     );
   }
   await confineEntry(root, destination);
@@ -364,6 +364,31 @@ export async function retrieveArtifacts(
   destination: string,
   options: RetrieveArtifactsOptions = {},
 ): Promise<string[]> {
+  return retrieveFiles(refs, destination, options, async (batch) => {
+    const out = new Map<string, ArtifactFile>();
+    for (const ref of batch) out.set(ref.id, await storedFile(butler, ref));
+    return out;
+  });
+}
+
+/** A dataset's file as retrieveArtifacts sees it: its datastore path, and a local path or URI to read. */
+export interface ArtifactFile {
+  path: string;
+  file: string;
+}
+
+/**
+ * retrieveArtifacts over any butler: `locate` gives the files of a batch of whole-dataset refs (at
+ * most `batchSize`, each batch copied before the next is located, so that URLs handed out for a batch
+ * are fresh when read) by dataset ID, throwing for a dataset without one.
+ */
+export async function retrieveFiles(
+  refs: readonly DatasetRef[],
+  destination: string,
+  options: RetrieveArtifactsOptions,
+  locate: (refs: readonly DatasetRef[]) => Promise<ReadonlyMap<string, ArtifactFile>>,
+  batchSize = Number.POSITIVE_INFINITY,
+): Promise<string[]> {
   const mode = options.transfer ?? "auto";
   if (mode === "move" || mode === "direct") {
     throw new InvalidArgumentError(
@@ -373,21 +398,23 @@ export async function retrieveArtifacts(
   datastoreTransfer(mode);
   const root = resolve(destination);
   const written: string[] = [];
-  const seen = new Set<string>();
-  for (const ref of refs) {
-    if (seen.has(ref.id)) continue;
-    seen.add(ref.id);
-    const stored = await storedFile(butler, ref.makeCompositeRef());
-    const rel =
-      (options.preservePath ?? true) && !isAbsolute(stored.path) && isLocalRoot(stored.path)
-        ? stored.path
-        : basename(stored.path);
-    const target = resolve(root, rel);
-    if (target !== root && !target.startsWith(root + sep)) {
-      throw new InvalidArgumentError(`retrieveArtifacts: ${rel} would leave the destination ${root}`);
+  const unique = [...new Map(refs.map((ref) => [ref.id, ref.makeCompositeRef()])).values()];
+  for (let i = 0; i < unique.length; i += batchSize) {
+    const batch = unique.slice(i, i + batchSize);
+    const files = await locate(batch);
+    for (const ref of batch) {
+      const stored = files.get(ref.id)!;
+      const rel =
+        (options.preservePath ?? true) && !isAbsolute(stored.path) && isLocalRoot(stored.path)
+          ? stored.path
+          : basename(stored.path);
+      const target = resolve(root, rel);
+      if (target !== root && !target.startsWith(root + sep)) {
+        throw new InvalidArgumentError(`retrieveArtifacts: ${rel} would leave the destination ${root}`);
+      }
+      await transferFile(stored.file, target, mode, options.overwrite ?? false, root);
+      written.push(target);
     }
-    await transferFile(stored.file, target, mode, options.overwrite ?? false, root);
-    written.push(target);
   }
   return written;
 }

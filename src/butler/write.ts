@@ -9,7 +9,7 @@ import { ConflictingDefinitionError, InvalidArgumentError } from "../errors/inde
 import type { Butler } from "./butler.ts";
 import { prepareHeaderIndex } from "./header-index.ts";
 import type { ButlerPutOptions, FileDatasetInput, GetManyItem, IngestOptions } from "./options.ts";
-import { mergeDataId, refuseDataIdBesideRef, resolveDatasetType } from "./resolve.ts";
+import { mergeDataId, refuseComponentWrite, refuseDataIdBesideRef, resolveDatasetType } from "./resolve.ts";
 import { roundMs, timer } from "./timer.ts";
 import { datastoreTransfer } from "./transfer-mode.ts";
 
@@ -118,8 +118,10 @@ async function refForWrite(
   if (datasetTypeOrRef instanceof DatasetRef) {
     refuseDataIdBesideRef(dataId, operation);
     if (datasetTypeOrRef.isComponent()) {
-      throw new InvalidArgumentError(
-        `${operation}: cannot store component ${datasetTypeOrRef.datasetType.name}; store the whole ${datasetTypeOrRef.datasetType.parentName} dataset`,
+      refuseComponentWrite(
+        datasetTypeOrRef.datasetType.name,
+        datasetTypeOrRef.datasetType.parentName,
+        operation,
       );
     }
     const resolved = await resolveDatasetType(
@@ -136,9 +138,7 @@ async function refForWrite(
   const outRun = butler.outputRun(run, operation);
   const resolved = await resolveDatasetType(butler.registry, butler.storageClasses, datasetTypeOrRef);
   if (resolved.component !== undefined) {
-    throw new InvalidArgumentError(
-      `${operation}: cannot store component ${resolved.parent.name}.${resolved.component}; store the whole ${resolved.parent.name} dataset`,
-    );
+    refuseComponentWrite(`${resolved.parent.name}.${resolved.component}`, resolved.parent.name, operation);
   }
   const merged = mergeDataId(dataId, butler.dataId, resolved.parent.dimensions.names);
   const expanded = await butler.registry.expandDataId(merged, { dimensions: resolved.parent.dimensions });

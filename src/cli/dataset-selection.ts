@@ -4,9 +4,9 @@
  * the way daf_butler's scripts do, and printing the chosen datasets as one table per dataset type.
  */
 import { type Command, Option } from "commander";
+import type { RegistryReader } from "../butler/butler-api.ts";
 import { TRANSFER_MODES, type TransferMode } from "../butler/index.ts";
 import type { DatasetRef } from "../core/index.ts";
-import type { Registry } from "../registry/index.ts";
 import { isGlob } from "../registry/name-expression.ts";
 import { renderTable } from "./output.ts";
 import { COLLECTIONS_HELP, choiceParser, splitCommas, WHERE_HELP, whereOf } from "./repo-command.ts";
@@ -48,7 +48,10 @@ export function addTransferOption(
 }
 
 /** Collection expressions in order, with globs replaced by the collections they match. */
-async function expandCollections(registry: Registry, expressions: readonly string[]): Promise<string[]> {
+async function expandCollections(
+  registry: RegistryReader,
+  expressions: readonly string[],
+): Promise<string[]> {
   const names: string[] = [];
   for (const expression of expressions) {
     const matched = isGlob(expression) ? await registry.queryCollections(expression) : [expression];
@@ -63,7 +66,7 @@ async function expandCollections(registry: Registry, expressions: readonly strin
  * a CALIBRATION collection is found twice otherwise), ordered by type, run and data ID.
  */
 export async function selectDatasets(
-  registry: Registry,
+  registry: RegistryReader,
   options: DatasetSelectionOptions,
 ): Promise<DatasetRef[]> {
   const expressions = options.collections?.length ? options.collections : ["*"];

@@ -24,7 +24,7 @@ export async function withButler<T>(
     throw new InvalidArgumentError(
       `this command needs the repository itself (a directory or its butler.yaml), not a server URL (${repo}); ` +
         "through a server: query-datasets, query-data-ids, query-dimension-records, query-collections, " +
-        "query-dataset-types, get and scan-metadata",
+        "query-dataset-types, get, scan-metadata and retrieve-artifacts",
     );
   }
   const butler = await Butler.open(repo, options);

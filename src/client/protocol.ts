@@ -364,6 +364,8 @@ export interface PutPrepareRequest {
   checksum: string;
   /** The formatter that wrote the file (the server's configured one for the type when absent). */
   formatter?: string;
+  /** The ID of a resolved ref put as it is (its run is `run`); a new ID when absent. */
+  dataset_id?: string;
 }
 
 export interface PutPrepareResponse {

@@ -3,14 +3,35 @@
  * The server finds datasets and hands out each file's record (with its byte index) and a signed URL;
  * the bytes come straight from the store through the local butler's own read path (`remote-read.ts`),
  * so `calexp.metadata` is one call to the server and one ranged GET of the header. Puts serialise
- * locally, upload to a signed URL and let the server register the dataset (`remote-put.ts`).
+ * locally, upload to a signed URL and let the server register the dataset (`remote-put.ts`). What a
+ * server leaves to the repository itself (ingest, removal, imports, transfers, the header index) is
+ * here only to be refused with a NotOfferedRemotelyError saying what to do instead (`not-offered.ts`).
  */
 
+import type { Butler } from "../butler/butler.ts";
 import type { ButlerApi } from "../butler/butler-api.ts";
 import { mapConcurrent } from "../butler/concurrency.ts";
+import { DeferredDatasetHandle } from "../butler/deferred.ts";
+import type { IndexHeadersOptions } from "../butler/header-index.ts";
 import type { HeaderScan } from "../butler/header-scan.ts";
+import type {
+  ButlerPutOptions,
+  DatasetRefURIs,
+  FileDatasetInput,
+  GetURIsOptions,
+  IngestOptions,
+} from "../butler/options.ts";
+import type { PruneDatasetsOptions, RemoveRunsOptions } from "../butler/removal.ts";
 import { dataIdObject, formatDataId, mergeDataId, refuseDataIdBesideRef } from "../butler/resolve.ts";
 import { isServerUrl } from "../butler/server-opener.ts";
+import {
+  type ArtifactFile,
+  type ExportOptions,
+  type ImportOptions,
+  type RetrieveArtifactsOptions,
+  retrieveFiles,
+  type TransferFromOptions,
+} from "../butler/transfer.ts";
 import {
   type DataIdInput,
   DatasetRef,
@@ -25,15 +46,16 @@ import { prepareRead, type StoredFileRecord } from "../datastore/index.ts";
 import {
   DatasetNotFoundError,
   DatasetNotFoundInCollectionsError,
-  InvalidArgumentError,
+  DatasetNotInDatastoreError,
   isButlerError,
   NoDefaultCollectionError,
-  ReadOnlyButlerError,
+  NotOfferedRemotelyError,
   ServerUrlError,
   UnknownComponentError,
 } from "../errors/index.ts";
 import { getLogger } from "../log.ts";
 import { type ConnectionOptions, ServerConnection } from "./connection.ts";
+import { notOffered } from "./not-offered.ts";
 import {
   type FileInfo,
   type GetFileByDataIdResponse,
@@ -43,13 +65,19 @@ import {
   routePath,
 } from "./protocol.ts";
 import { indexedHeaderKeys, type RemoteQueryHeadersOptions, remoteQueryHeaders } from "./remote-headers.ts";
-import { remotePut } from "./remote-put.ts";
+import { putThroughServer } from "./remote-put.ts";
 import { RemoteFiles } from "./remote-read.ts";
 import { RemoteRegistry } from "./remote-registry.ts";
 import { findToken } from "./token.ts";
 import { dataIdToJson, namesToJson, refFromJson, timespanToJson } from "./wire.ts";
 
 const timer = getLogger("timer.butler");
+
+/**
+ * Datasets whose files retrieveArtifacts asks for at once: each batch is downloaded before the next is
+ * asked for, so that no signed URL waits long enough to expire.
+ */
+const RETRIEVE_BATCH = 100;
 
 /** Datasets getMany reads at once by default (as a local butler). */
 const DEFAULT_CONCURRENCY = 16;
@@ -370,6 +398,21 @@ export class RemoteButler implements ButlerApi {
     return values;
   }
 
+  /**
+   * Finds a dataset now, with one request to the server (checking component and parameters, and that
+   * it has a file), and returns a handle whose `get` reads it later through this butler's `get`: a
+   * fresh signed URL then, however long the handle was kept.
+   */
+  async getDeferred<T = unknown>(
+    refOrType: DatasetRef | DatasetType | string,
+    dataId?: DataIdInput | null,
+    options: Omit<RemoteGetOptions, "signal"> = {},
+  ): Promise<DeferredDatasetHandle<T>> {
+    const found = await this.#locate(refOrType, dataId, options, "getDeferred");
+    const ref = found.component === undefined ? found.ref : this.componentRef(found.ref, found.component);
+    return new DeferredDatasetHandle<T>(this, ref, options.parameters ?? {}, options.storageClass);
+  }
+
   /** Whether the dataset is known to the server and has a file there. */
   async exists(
     refOrType: DatasetRef | DatasetType | string,
@@ -392,11 +435,13 @@ export class RemoteButler implements ButlerApi {
   async getURIs(
     refOrType: DatasetRef | DatasetType | string,
     dataId?: DataIdInput | null,
-    options: Pick<RemoteGetOptions, "collections" | "timespan"> & { predict?: boolean } = {},
-  ): Promise<{ primaryURI: string | null; componentURIs: Record<string, string> }> {
+    options: GetURIsOptions = {},
+  ): Promise<DatasetRefURIs> {
     if (options.predict) {
-      throw new InvalidArgumentError(
-        "getURIs with predict is not offered by a remote butler: the server decides where a put writes",
+      throw new NotOfferedRemotelyError(
+        "getURIs with predict",
+        this.url,
+        "the server decides where a put writes; put the dataset, then ask getURIs for its URI",
       );
     }
     const found = await this.#locate(refOrType, dataId, options, "getURIs", false);
@@ -406,9 +451,32 @@ export class RemoteButler implements ButlerApi {
   async getURI(
     refOrType: DatasetRef | DatasetType | string,
     dataId?: DataIdInput | null,
-    options: Pick<RemoteGetOptions, "collections" | "timespan"> = {},
+    options: GetURIsOptions = {},
   ): Promise<string> {
     return (await this.getURIs(refOrType, dataId, options)).primaryURI!;
+  }
+
+  /**
+   * Downloads the files of datasets into a local directory, keeping their datastore paths unless
+   * `preservePath` is false; returns the paths written. The files come from their signed URLs, one
+   * get_file call per RETRIEVE_BATCH datasets, so only `auto` and `copy` transfers apply.
+   */
+  retrieveArtifacts(
+    refs: readonly DatasetRef[],
+    destination: string,
+    options: RetrieveArtifactsOptions = {},
+  ): Promise<string[]> {
+    const locate = async (batch: readonly DatasetRef[]) => {
+      const found = await this.fetchFileInfo(batch.map((ref) => ref.id));
+      const out = new Map<string, ArtifactFile>();
+      for (const ref of batch) {
+        const file = found.get(ref.id);
+        if (file === undefined) throw new DatasetNotInDatastoreError(ref.id, ` on ${this.url}`);
+        out.set(ref.id, { path: file.record.path, file: file.url });
+      }
+      return out;
+    };
+    return retrieveFiles(refs, destination, options, locate, RETRIEVE_BATCH);
   }
 
   // ---- queries ----------------------------------------------------------------------------------
@@ -464,19 +532,55 @@ export class RemoteButler implements ButlerApi {
   /**
    * Stores `object` as a new dataset through the server: the formatter writes the file here, it is
    * uploaded to a signed URL, and the server checks it and registers dataset and record atomically.
+   * A resolved ref keeps its ID and run, as a local put's does.
    */
-  async put(
+  put(
     object: unknown,
-    datasetType: string | DatasetType,
+    datasetTypeOrRef: DatasetRef | DatasetType | string,
     dataId?: DataIdInput | null,
-    options: { run?: string } = {},
+    options: ButlerPutOptions = {},
   ): Promise<DatasetRef> {
-    if (!this.isWriteable) throw new ReadOnlyButlerError("put");
-    const run = options.run ?? this.run;
-    if (run === undefined) throw new NoDefaultCollectionError("run", "put");
-    const name = typeof datasetType === "string" ? datasetType : datasetType.name;
-    const type = await this.registry.getDatasetType(name);
-    const merged = mergeDataId(dataId, this.dataId, type.dimensions.names);
-    return remotePut(this, object, type, merged, run);
+    return putThroughServer(this, object, datasetTypeOrRef, dataId, options);
+  }
+
+  // ---- not offered through a server (see not-offered.ts): each a NotOfferedRemotelyError ----------
+
+  ingest(
+    _datasets: FileDatasetInput | readonly FileDatasetInput[],
+    _options?: IngestOptions,
+  ): Promise<never> {
+    return notOffered("ingest", this.url);
+  }
+
+  indexHeaders(
+    _datasetType: string,
+    _keys: readonly string[],
+    _options?: IndexHeadersOptions,
+  ): Promise<never> {
+    return notOffered("indexHeaders", this.url);
+  }
+
+  removeRuns(_names: string | readonly string[], _options?: RemoveRunsOptions): Promise<never> {
+    return notOffered("removeRuns", this.url);
+  }
+
+  pruneDatasets(_refs: readonly DatasetRef[], _options?: PruneDatasetsOptions): Promise<never> {
+    return notOffered("pruneDatasets", this.url);
+  }
+
+  export(_refs: readonly DatasetRef[], _options: ExportOptions): Promise<never> {
+    return notOffered("export", this.url);
+  }
+
+  import(_directory: string, _options?: ImportOptions): Promise<never> {
+    return notOffered("import", this.url);
+  }
+
+  transferFrom(
+    _source: Butler,
+    _refs: readonly DatasetRef[],
+    _options?: TransferFromOptions,
+  ): Promise<never> {
+    return notOffered("transferFrom", this.url);
   }
 }

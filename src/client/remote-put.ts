@@ -9,10 +9,17 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ButlerPutOptions } from "../butler/options.ts";
+import { mergeDataId, refuseComponentWrite, refuseDataIdBesideRef } from "../butler/resolve.ts";
 import { discardBody, httpRequest, readBody } from "../bytes/http-client.ts";
-import type { DataIdInput, DatasetRef, DatasetType } from "../core/index.ts";
+import { type DataIdInput, DatasetRef, type DatasetType, splitDatasetTypeName } from "../core/index.ts";
 import { acceptsStorageClass, lookupSubject } from "../datastore/index.ts";
-import { FormatterLookupError, ServerError } from "../errors/index.ts";
+import {
+  FormatterLookupError,
+  NoDefaultCollectionError,
+  ReadOnlyButlerError,
+  ServerError,
+} from "../errors/index.ts";
 import {
   CLIENT_REQUEST_ID_HEADER,
   type PutCommitResponse,
@@ -22,12 +29,43 @@ import {
 import type { RemoteButler } from "./remote-butler.ts";
 import { dataIdToJson, refFromJson } from "./wire.ts";
 
-export async function remotePut(
+/**
+ * A put through the server (see `RemoteButler.put`): a resolved ref keeps its ID and run, as a local
+ * put's does; a dataset type and data ID (with the butler's default values) go to the call's run, else
+ * the butler's.
+ */
+export async function putThroughServer(
+  butler: RemoteButler,
+  object: unknown,
+  datasetTypeOrRef: DatasetRef | DatasetType | string,
+  dataId: DataIdInput | null | undefined,
+  options: ButlerPutOptions,
+): Promise<DatasetRef> {
+  if (!butler.isWriteable) throw new ReadOnlyButlerError("put");
+  if (datasetTypeOrRef instanceof DatasetRef) {
+    refuseDataIdBesideRef(dataId, "put");
+    const { datasetType, run, id } = datasetTypeOrRef;
+    if (datasetType.component !== null) refuseComponentWrite(datasetType.name, datasetType.parentName, "put");
+    const type = await butler.registry.getDatasetType(datasetType.name);
+    return remotePut(butler, object, type, datasetTypeOrRef.dataId.toObject(), run, id);
+  }
+  const run = options.run ?? butler.run;
+  if (run === undefined) throw new NoDefaultCollectionError("run", "put");
+  const name = typeof datasetTypeOrRef === "string" ? datasetTypeOrRef : datasetTypeOrRef.name;
+  const [parentName, component] = splitDatasetTypeName(name);
+  if (component !== null) refuseComponentWrite(name, parentName, "put");
+  const type = await butler.registry.getDatasetType(parentName);
+  return remotePut(butler, object, type, mergeDataId(dataId, butler.dataId, type.dimensions.names), run);
+}
+
+async function remotePut(
   butler: RemoteButler,
   object: unknown,
   type: DatasetType,
   dataId: DataIdInput,
   run: string,
+  /** The ID of a resolved ref being put as it is. */
+  datasetId?: string,
 ): Promise<DatasetRef> {
   const storageClass = butler.storageClasses.get(type.storageClass);
   const formatters = butler.files.datastore.formatters;
@@ -58,6 +96,7 @@ export async function remotePut(
       size: bytes.byteLength,
       checksum,
       formatter: formatter.name,
+      ...(datasetId === undefined ? {} : { dataset_id: datasetId }),
     });
     await upload(prepared, bytes);
     const committed = await butler.connection.postJson<PutCommitResponse>(routePath("putCommit"), {

@@ -17,11 +17,7 @@ import {
   type RecordsInput,
   type Timespan,
 } from "../core/index.ts";
-import {
-  DimensionRecordNotFoundError,
-  MissingCollectionError,
-  ReadOnlyRegistryError,
-} from "../errors/index.ts";
+import { DimensionRecordNotFoundError, MissingCollectionError } from "../errors/index.ts";
 import type {
   DimensionsInput,
   NameExpression,
@@ -35,6 +31,7 @@ import type {
 import { QueryStream } from "../registry/queries/query-stream.ts";
 import { bindToJson } from "./bind-wire.ts";
 import type { ServerConnection } from "./connection.ts";
+import { type RegistryWrite, registryWriteNotOffered } from "./not-offered.ts";
 import {
   type CollectionChainResponse,
   type CollectionInfo,
@@ -107,11 +104,6 @@ export class RemoteRegistry implements RegistryReader {
 
   async close(): Promise<void> {}
 
-  /** Refuses a write: a remote registry changes only through the server's put. */
-  #readOnly(operation: string): never {
-    throw new ReadOnlyRegistryError(operation);
-  }
-
   // ---- dataset types ----------------------------------------------------------------------------
 
   async getDatasetType(name: string): Promise<DatasetType> {
@@ -144,10 +136,6 @@ export class RemoteRegistry implements RegistryReader {
     );
     options.missing?.push(...(answer.missing ?? []));
     return answer.dataset_types.map((json) => datasetTypeFromJson(json, this.universe));
-  }
-
-  registerDatasetType(): Promise<boolean> {
-    this.#readOnly("registerDatasetType");
   }
 
   // ---- collections ------------------------------------------------------------------------------
@@ -420,5 +408,75 @@ export class RemoteRegistry implements RegistryReader {
     };
     const decode = (row: DimensionRecordJson) => recordFromJson(row, name, this.universe);
     return this.#stream(routePath("queryDimensionRecords"), body, decode, options);
+  }
+
+  // ---- writes: not offered through a server (see not-offered.ts), each a NotOfferedRemotelyError --
+
+  #refuse(operation: RegistryWrite): Promise<never> {
+    return registryWriteNotOffered(operation, this.#connection.baseUrl);
+  }
+
+  associate(..._args: unknown[]): Promise<never> {
+    return this.#refuse("associate");
+  }
+
+  certify(..._args: unknown[]): Promise<never> {
+    return this.#refuse("certify");
+  }
+
+  decertify(..._args: unknown[]): Promise<never> {
+    return this.#refuse("decertify");
+  }
+
+  disassociate(..._args: unknown[]): Promise<never> {
+    return this.#refuse("disassociate");
+  }
+
+  importDatasets(..._args: unknown[]): Promise<never> {
+    return this.#refuse("importDatasets");
+  }
+
+  insertDatasets(..._args: unknown[]): Promise<never> {
+    return this.#refuse("insertDatasets");
+  }
+
+  insertDimensionData(..._args: unknown[]): Promise<never> {
+    return this.#refuse("insertDimensionData");
+  }
+
+  registerCollection(..._args: unknown[]): Promise<never> {
+    return this.#refuse("registerCollection");
+  }
+
+  registerDatasetType(..._args: unknown[]): Promise<never> {
+    return this.#refuse("registerDatasetType");
+  }
+
+  registerRun(..._args: unknown[]): Promise<never> {
+    return this.#refuse("registerRun");
+  }
+
+  removeCollection(..._args: unknown[]): Promise<never> {
+    return this.#refuse("removeCollection");
+  }
+
+  removeDatasetType(..._args: unknown[]): Promise<never> {
+    return this.#refuse("removeDatasetType");
+  }
+
+  removeDatasets(..._args: unknown[]): Promise<never> {
+    return this.#refuse("removeDatasets");
+  }
+
+  setCollectionChain(..._args: unknown[]): Promise<never> {
+    return this.#refuse("setCollectionChain");
+  }
+
+  setCollectionDocumentation(..._args: unknown[]): Promise<never> {
+    return this.#refuse("setCollectionDocumentation");
+  }
+
+  syncDimensionData(..._args: unknown[]): Promise<never> {
+    return this.#refuse("syncDimensionData");
   }
 }

@@ -120,3 +120,22 @@ export class ServerUrlError extends ButlerError {
     this.url = url;
   }
 }
+
+/**
+ * A butler operation that a remote butler deliberately does not offer: it changes the repository
+ * beyond a put (ingest, removal, imports, the header index) or needs its files in place. `instead`
+ * says how to do it: on a butler opened on the repository itself, by someone who may change it.
+ */
+export class NotOfferedRemotelyError extends ButlerError {
+  readonly operation: string;
+  readonly url: string;
+
+  constructor(operation: string, url: string, instead: string) {
+    super(
+      "NOT_OFFERED_REMOTELY",
+      `${operation} is not available through a butler server (${url}); ${instead}`,
+    );
+    this.operation = operation;
+    this.url = url;
+  }
+}

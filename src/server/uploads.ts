@@ -28,6 +28,8 @@ export interface Upload {
   size: number;
   checksum: string;
   formatter?: string;
+  /** The dataset's ID, when the client put a resolved ref. */
+  datasetId?: string;
   /** UNIX seconds. */
   expires: number;
   /** The file's name in UPLOAD_DIR. */

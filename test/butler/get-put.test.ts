@@ -5,12 +5,17 @@
  * directly and through a butler server.
  */
 import assert from "node:assert/strict";
-import { type DatasetRef, defaultStorageClasses } from "../../src/core/index.ts";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { DatasetRef, defaultStorageClasses } from "../../src/core/index.ts";
 import { exposureAssembler } from "../../src/datastore/index.ts";
 import {
   ComponentNotLoadedError,
   ConflictingDefinitionError,
   DatasetNotFoundInCollectionsError,
+  DatasetNotInDatastoreError,
   InvalidArgumentError,
   InvalidParameterError,
   MissingDatasetTypeError,
@@ -103,15 +108,40 @@ bothWays("put and get a calexp", WRITES, (suite) => {
     assert.ok(exposure.info.wcs!.equals(wcs as never));
   });
 
-  suite.directOnly(
-    "getDeferred: a remote butler has no deferred handles",
-    "a component through getDeferred",
-    async (butler) => {
-      const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID);
-      const visitInfo = await handle.get({ component: "visitInfo" });
-      assert.ok(exposure.info.visitInfo!.equals(visitInfo as never));
-      const whole = await handle.get();
-      assert.ok(whole.maskedImage.equals(exposure.maskedImage));
+  suite.test("a component through getDeferred", async ({ butler }) => {
+    const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID);
+    assert.equal(handle.ref.id, ref.id);
+    assert.equal(handle.dataId.get("visit"), 903334);
+    const visitInfo = await handle.get({ component: "visitInfo" });
+    assert.ok(exposure.info.visitInfo!.equals(visitInfo as never));
+    const whole = await handle.get();
+    assert.ok(whole.maskedImage.equals(exposure.maskedImage));
+  });
+
+  suite.test("getDeferred of a component, by name and by component ref", async ({ butler }) => {
+    const byName = await butler.getDeferred("calexp.wcs", DATA_ID);
+    assert.equal(byName.ref.datasetType.name, "calexp.wcs");
+    assert.ok(exposure.info.wcs!.equals((await byName.get()) as never));
+    const byRef = await butler.getDeferred(butler.componentRef(ref, "bbox"));
+    assert.ok((await byRef.get<Box2I>()).equals(exposure.bbox));
+    const cut = await butler.getDeferred<Image>("calexp.image", DATA_ID, { parameters: { bbox: CUT } });
+    assert.ok((await cut.get()).equals(exposure.image.subset(CUT)));
+  });
+
+  suite.test(
+    "getDeferred checks at once: a missing dataset, a bad component or parameter",
+    async ({ butler }) => {
+      await assert.rejects(
+        butler.getDeferred("calexp", { ...DATA_ID, detector: 17 }),
+        DatasetNotFoundInCollectionsError,
+      );
+      await assert.rejects(butler.getDeferred("calexp.nonesuch", DATA_ID), UnknownComponentError);
+      await assert.rejects(
+        butler.getDeferred("calexp", DATA_ID, { parameters: { nonesuch: 1 } }),
+        UnknownParameterError,
+      );
+      const handle = await butler.getDeferred("calexp", DATA_ID);
+      assert.throws(() => handle.get({ component: "nonesuch" }), UnknownComponentError);
     },
   );
 
@@ -128,16 +158,13 @@ bothWays("put and get a calexp", WRITES, (suite) => {
     assert.ok(image instanceof Image && image.equals(exposure.image.subset(box)));
   });
 
-  suite.directOnly(
-    "getDeferred: a remote butler has no deferred handles",
-    "deferred parameters merge, the later ones winning",
-    async (butler) => {
-      const box = Box2I.fromCorners(10, 6, 20, 12);
-      const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
-      const later = await handle.get({ parameters: { bbox: [2, 2, 12, 8], origin: "LOCAL" } });
-      assert.ok(later.bbox.equals(box));
-    },
-  );
+  suite.test("deferred parameters merge, the later ones winning", async ({ butler }) => {
+    const box = Box2I.fromCorners(10, 6, 20, 12);
+    const handle = await butler.getDeferred<Exposure>("calexp", DATA_ID, { parameters: { bbox: box } });
+    const later = await handle.get({ parameters: { bbox: [2, 2, 12, 8], origin: "LOCAL" } });
+    assert.ok(later.bbox.equals(box));
+    assert.ok(later.maskedImage.equals(exposure.maskedImage.subset(box)));
+  });
 
   suite.test("data IDs: alternate keys, the butler's default data ID, a Map", async ({ butler, open }) => {
     const byName = await butler.get("calexp.bbox", {
@@ -169,6 +196,34 @@ bothWays("put and get a calexp", WRITES, (suite) => {
     const uris = await butler.getURIs(ref);
     assert.deepEqual(uris.componentURIs, {});
     assert.equal(uriPath(way, uris.primaryURI!), uri);
+  });
+
+  suite.test("retrieveArtifacts copies the files under their datastore paths", async (way) => {
+    const { butler } = way;
+    const dest = mkdtempSync(join(tmpdir(), "butler-artifacts-"));
+    try {
+      const written = await butler.retrieveArtifacts([ref, butler.componentRef(ref, "wcs")], dest);
+      assert.equal(written.length, 1, "a component ref names its dataset's file");
+      const rel = relative(dest, written[0]!);
+      assert.match(rel, /^HSC\/runs\/test\/calexp\/.*_903334_0_30_HSC_runs_test\.fits$/);
+      assert.deepEqual(readFileSync(written[0]!), readFileSync(join(way.repo, rel)));
+      await assert.rejects(butler.retrieveArtifacts([ref], dest), ConflictingDefinitionError);
+      const flat = await butler.retrieveArtifacts([ref], join(dest, "flat"), { preservePath: false });
+      assert.equal(relative(dest, flat[0]!), join("flat", rel.slice(rel.lastIndexOf("/") + 1)));
+      const unknown = new DatasetRef(ref.datasetType, ref.dataId, ref.run, { id: randomUUID() });
+      await assert.rejects(butler.retrieveArtifacts([unknown], dest), DatasetNotInDatastoreError);
+      if (way.name === "server") {
+        // Files come over HTTP: they cannot be linked, and the refusal shows no signed URL.
+        const err = await butler.retrieveArtifacts([ref], join(dest, "links"), { transfer: "symlink" }).then(
+          () => assert.fail("a symlink through a server was not refused"),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof InvalidArgumentError, String(err));
+        assert.doesNotMatch(err.message, /sig=|expires=/);
+      }
+    } finally {
+      rmSync(dest, { recursive: true, force: true });
+    }
   });
 
   suite.directOnly(
@@ -217,6 +272,43 @@ bothWays("put and get a calexp", WRITES, (suite) => {
       assert.ok((put.fields!.bytes as number) > 0);
       assert.ok((put.fields!.registryMs as number) > 0);
       assert.ok((put.fields!.writeMs as number) > 0);
+    },
+  );
+});
+
+bothWays("put of a resolved ref", WRITES, (suite) => {
+  suite.test("keeps its ID and run; the same ref again is refused", async ({ butler }) => {
+    const type = await butler.registry.getDatasetType("calexp");
+    const dataId = await butler.registry.expandDataId({ ...DATA_ID, detector: 23 });
+    const given = new DatasetRef(type, dataId, RUN, { id: randomUUID() });
+    const ref = await butler.put(exposure, given);
+    assert.equal(ref.id, given.id);
+    assert.equal(ref.run, RUN);
+    assert.ok((await butler.get<Box2I>("calexp.bbox", { ...DATA_ID, detector: 23 })).equals(exposure.bbox));
+    assert.equal((await butler.get<Box2I>(butler.componentRef(given, "bbox"))).equals(exposure.bbox), true);
+    await assert.rejects(butler.put(exposure, given), ConflictingDefinitionError);
+    const other = new DatasetRef(type, dataId, RUN, { id: randomUUID() });
+    await assert.rejects(butler.put(exposure, other), ConflictingDefinitionError);
+  });
+
+  suite.test(
+    "a component ref or a data ID beside the ref is refused before any write",
+    async ({ butler }) => {
+      const type = await butler.registry.getDatasetType("calexp");
+      const dataId = await butler.registry.expandDataId({ ...DATA_ID, detector: 22 });
+      const given = new DatasetRef(type, dataId, RUN, { id: randomUUID() });
+      await assert.rejects(
+        butler.put(exposure, butler.componentRef(given, "wcs")),
+        (err: unknown) =>
+          err instanceof InvalidArgumentError && /cannot store component calexp\.wcs/.test(err.message),
+      );
+      await assert.rejects(
+        butler.put(exposure, "calexp.wcs", { ...DATA_ID, detector: 22 }),
+        (err: unknown) =>
+          err instanceof InvalidArgumentError && /cannot store component calexp\.wcs/.test(err.message),
+      );
+      await assert.rejects(butler.put(exposure, given, { detector: 22 }), InvalidArgumentError);
+      assert.equal(await butler.exists(given), false);
     },
   );
 });
@@ -270,6 +362,25 @@ bothWays("getMany", WRITES, (suite) => {
     );
     assert.ok(headers.every((h) => h instanceof Header));
   });
+
+  suite.test(
+    "streamDatasets gives the refs queryDatasets gives, then getMany reads them",
+    async ({ butler }) => {
+      const streamed: DatasetRef[] = [];
+      for await (const ref of butler.streamDatasets("calexp", { orderBy: ["detector"] })) streamed.push(ref);
+      assert.deepEqual(
+        streamed.map((ref) => ref.dataId.get("detector")),
+        [...detectors].sort((a, b) => a - b),
+      );
+      const queried = await butler.queryDatasets("calexp", { orderBy: ["detector"] });
+      assert.deepEqual(
+        streamed.map((ref) => ref.id),
+        queried.map((ref) => ref.id),
+      );
+      const boxes = await butler.getMany<Box2I>(streamed.map((ref) => butler.componentRef(ref, "bbox")));
+      assert.ok(boxes.every((box) => box.equals(exposure.bbox)));
+    },
+  );
 
   suite.directOnly(
     "counts the registry's find-first queries",

@@ -1,10 +1,13 @@
 /**
- * The `butler` command on a served repository: query-datasets, get and scan-metadata take the
- * server's URL and print what they print for the directory; scan-metadata takes indexed keys from the
+ * The `butler` command on a served repository: query-datasets, get, scan-metadata and
+ * retrieve-artifacts take the server's URL and give what they give for the directory; scan-metadata takes indexed keys from the
  * server and reads the others from the files; a command that needs the repository itself refuses a
  * URL with a message that says so. Also the header scan of the API (RemoteButler.queryHeaders).
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
@@ -86,6 +89,30 @@ describe("the CLI on a server URL", () => {
       rows.map((r) => [r.SKYLEVEL, r.NSTARS]),
       expected.rows.map((r) => [r.values.SKYLEVEL, r.values.NSTARS]),
     );
+  });
+
+  test("retrieve-artifacts downloads the files the local butler holds", async () => {
+    const dest = mkdtempSync(join(tmpdir(), "butler-cli-artifacts-"));
+    try {
+      const out = await onServer(
+        "retrieve-artifacts",
+        dest,
+        "--dataset-type",
+        "calexp",
+        "--collections",
+        DEMO_CHAIN,
+        "--verbose",
+      );
+      const refs = await local.queryDatasets("calexp");
+      const expected = await local.retrieveArtifacts(refs, join(dest, "local"));
+      for (const file of expected) {
+        const rel = relative(join(dest, "local"), file);
+        assert.ok(out.includes(rel), `${rel} is listed`);
+        assert.deepEqual(readFileSync(join(dest, rel)), readFileSync(file), rel);
+      }
+    } finally {
+      rmSync(dest, { recursive: true, force: true });
+    }
   });
 
   test("a command that needs the repository itself says so", async () => {

@@ -10,6 +10,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
+import { REGISTRY_WRITES } from "../../src/client/not-offered.ts";
 import { RemoteButler } from "../../src/client/remote-butler.ts";
 import { rememberBounded } from "../../src/client/signed-root.ts";
 import {
@@ -17,12 +18,14 @@ import {
   ExpressionSyntaxError,
   isButlerError,
   MissingDatasetTypeError,
+  NotOfferedRemotelyError,
   ReadOnlyButlerError,
   UnknownComponentError,
   UnknownParameterError,
 } from "../../src/errors/index.ts";
 import { Box2I } from "../../src/image/box.ts";
 import type { Exposure } from "../../src/image/exposure.ts";
+import { Registry } from "../../src/registry/index.ts";
 import {
   DEMO_CHAIN,
   DEMO_RUN,
@@ -193,6 +196,18 @@ describe("reads", () => {
     assert.equal(served.byteReads().length, refs.length);
   });
 
+  test("getDeferred is one call to the server and no bytes; its get reads later", async () => {
+    served.seen.length = 0;
+    const handle = await remote.getDeferred("calexp.metadata", CALEXP_ID);
+    assert.equal(served.apiCalls().length, 1, JSON.stringify(served.seen));
+    assert.equal(served.byteReads().length, 0);
+    served.seen.length = 0;
+    assert.deepEqual(await handle.get(), await local.get("calexp.metadata", CALEXP_ID));
+    const calls = served.apiCalls();
+    assert.equal(calls.length, 1);
+    assert.match(calls[0]!.url, /\/v1\/get_file$/);
+  });
+
   test("exists and getURIs", async () => {
     assert.equal(await remote.exists("calexp", CALEXP_ID), true);
     assert.equal(await remote.exists("calexp", { ...CALEXP_ID, visit: 1 }), false);
@@ -236,6 +251,54 @@ describe("errors", () => {
     assert.ok(syntax instanceof ExpressionSyntaxError, String(syntax));
     assert.ok(isButlerError(syntax, "EXPRESSION_SYNTAX"));
     assert.match((syntax as Error).message, /visit = = 3/);
+  });
+
+  test("what a server deliberately does not offer is a typed error saying what to do instead", async () => {
+    const writer = await RemoteButler.open(served.url, { run: "u/remote/refused" });
+    const ref = (await local.registry.findDataset("calexp", CALEXP_ID))!;
+    const refused: [string, RegExp, () => Promise<unknown>][] = [
+      ["ingest", /butler ingest-files/, () => writer.ingest({ path: "/tmp/x.fits", refs: ref })],
+      ["indexHeaders", /butler index-headers/, () => writer.indexHeaders("calexp", ["EXPTIME"])],
+      ["removeRuns", /butler remove-runs/, () => writer.removeRuns(DEMO_RUN)],
+      ["pruneDatasets", /butler prune-datasets/, () => writer.pruneDatasets([ref], { purge: true })],
+      ["export", /retrieveArtifacts/, () => writer.export([ref], { directory: "/tmp/x" })],
+      ["import", /butler import/, () => writer.import("/tmp/x")],
+      ["transferFrom", /butler transfer-datasets/, () => writer.transferFrom(local, [ref])],
+      ["getURIs with predict", /put the dataset/, () => writer.getURI(ref, null, { predict: true })],
+    ];
+    served.seen.length = 0;
+    for (const [operation, instead, call] of refused) {
+      const err = await call().then(
+        () => assert.fail(`${operation} was not refused`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof NotOfferedRemotelyError, `${operation}: ${String(err)}`);
+      assert.equal(err.code, "NOT_OFFERED_REMOTELY");
+      assert.equal(err.operation, operation);
+      assert.match(err.message, /is not available through a butler server \(http:\/\/127\.0\.0\.1:/);
+      assert.match(err.message, instead, operation);
+    }
+    // Refused before anything is asked of the server.
+    assert.deepEqual(served.apiCalls(), []);
+    assert.equal((await local.queryDatasets("calexp")).length > 0, true);
+  });
+
+  test("the registry's writes are refused the same way: through a server only a put changes it", async () => {
+    const writer = await RemoteButler.open(served.url, { run: "u/remote/refused" });
+    served.seen.length = 0;
+    for (const operation of REGISTRY_WRITES) {
+      assert.equal(typeof (Registry.prototype as unknown as Record<string, unknown>)[operation], "function");
+      const call = (writer.registry as unknown as Record<string, () => Promise<unknown>>)[operation]!;
+      const err = await call.call(writer.registry).then(
+        () => assert.fail(`${operation} was not refused`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof NotOfferedRemotelyError, `${operation}: ${String(err)}`);
+      assert.equal(err.operation, `registry.${operation}`);
+      assert.match(err.message, /only by put; open the repository itself/);
+    }
+    await assert.rejects(writer.registry.registerRun("u/remote/other"), NotOfferedRemotelyError);
+    assert.deepEqual(served.apiCalls(), []);
   });
 
   test("a put needs a writeable butler, as a local one does", async () => {

@@ -2,10 +2,11 @@
  * The put routes' refusals and their clean-up, against a real server on a local root: an upload never
  * committed is removed once it has expired, and its commit is refused; a tampered upload URL is 403;
  * more bytes than announced are refused; a commit of bytes that do not match the announced checksum
- * is refused and the upload removed; a forged upload id is refused.
+ * is refused and the upload removed; a forged upload id is refused; a put of a resolved ref keeps its
+ * ID, which must be free.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -29,13 +30,19 @@ after(async () => {
   await served.close();
 });
 
-function prepare(visit: number, checksum = CHECKSUM, size = BYTES.byteLength): Promise<PutPrepareResponse> {
+function prepare(
+  visit: number,
+  checksum = CHECKSUM,
+  size = BYTES.byteLength,
+  extra: { dataset_id?: string; run?: string } = {},
+): Promise<PutPrepareResponse> {
   return connection.postJson<PutPrepareResponse>("/v1/put/prepare", {
     dataset_type: "visitSummary",
     data_id: { instrument: "DemoCam", visit },
     run: "u/uploads",
     size,
     checksum,
+    ...extra,
   });
 }
 
@@ -107,6 +114,34 @@ describe("uploads", () => {
     const ref = await served.butler.registry.getDataset(committed.dataset_ref.id);
     assert.equal(ref?.run, "u/uploads");
     assert.deepEqual(await served.butler.get(ref!), { seeing: 0.5 });
+    assert.deepEqual(uploads(), []);
+  });
+
+  test("an upload with a dataset_id becomes the dataset with that ID; a taken or malformed ID is refused", async () => {
+    const id = randomUUID();
+    await assert.rejects(
+      prepare(VISIT, CHECKSUM, BYTES.byteLength, { dataset_id: "not-a-uuid", run: "u/uploads/ids" }),
+      (err: unknown) => isButlerError(err, "INVALID_DATASET_ID"),
+    );
+    const prepared = await prepare(VISIT, CHECKSUM, BYTES.byteLength, {
+      dataset_id: id.toUpperCase(),
+      run: "u/uploads/ids",
+    });
+    assert.equal((await fetch(prepared.url, { method: "PUT", body: BYTES })).status, 201);
+    const committed = await connection.postJson<{ dataset_ref: { id: string } }>("/v1/put/commit", {
+      upload_id: prepared.upload_id,
+    });
+    assert.equal(committed.dataset_ref.id, id);
+    const ref = await served.butler.registry.getDataset(id);
+    assert.equal(ref?.run, "u/uploads/ids");
+    assert.equal(ref?.dataId.get("visit"), VISIT);
+    // The ID is taken now, whatever run the next put names.
+    await assert.rejects(
+      prepare(VISIT, CHECKSUM, BYTES.byteLength, { dataset_id: id, run: "u/uploads/other" }),
+      (err: unknown) =>
+        isButlerError(err, "CONFLICTING_DEFINITION") &&
+        new RegExp(`a dataset with id ${id} already exists`).test(String(err)),
+    );
     assert.deepEqual(uploads(), []);
   });
 });

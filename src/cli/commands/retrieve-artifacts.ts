@@ -1,7 +1,8 @@
 /**
  * `butler retrieve-artifacts REPO DEST`: copies (or links) the files of the datasets the query options
  * select into a directory, keeping their datastore paths unless `--no-preserve-path`, as daf_butler's
- * retrieve-artifacts. Datasets the registry knows but the datastore has no file for are skipped.
+ * retrieve-artifacts. Datasets the registry knows but the datastore has no file for are skipped. REPO
+ * may be a butler server's repository URL: the files are then downloaded (`auto` or `copy` only).
  */
 import type { Command } from "commander";
 import type { TransferMode } from "../../butler/index.ts";
@@ -14,7 +15,7 @@ import {
   selectDatasets,
 } from "../dataset-selection.ts";
 import { progressBar } from "../progress.ts";
-import { withButler } from "../repo-command.ts";
+import { withAnyButler } from "../repo-command.ts";
 
 interface Options extends DatasetSelectionOptions {
   transfer: TransferMode;
@@ -27,7 +28,7 @@ export function register(program: Command): void {
   const command = program
     .command("retrieve-artifacts")
     .description("Retrieve the files of datasets in a repository into a directory.")
-    .argument("<repo>", "repository directory or its butler.yaml")
+    .argument("<repo>", "repository directory or its butler.yaml, or a butler server's repository URL")
     .argument("<dest>", "directory to receive the files (made if missing)");
   addDatasetSelectionOptions(command);
   addTransferOption(
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     .option("--clobber", "overwrite files already in DEST")
     .option("--no-clobber", "refuse to overwrite files already in DEST (the default)")
     .action(async (repo: string, destination: string, options: Options) => {
-      await withButler(repo, {}, async (butler) => {
+      await withAnyButler(repo, {}, async (butler) => {
         const refs = await selectDatasets(butler.registry, options);
         const transferred: string[] = [];
         const missing: DatasetRef[] = [];

@@ -15,6 +15,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Butler } from "../../butler/butler.ts";
+import type { GetManyItem } from "../../butler/options.ts";
 import {
   type PutCommitRequest,
   type PutCommitResponse,
@@ -24,7 +25,7 @@ import {
   ROUTES,
   type SignedUrlQuery,
 } from "../../client/protocol.ts";
-import type { DatasetType } from "../../core/index.ts";
+import { DatasetRef, type DatasetType, normalizeUuid } from "../../core/index.ts";
 import { lookupSubject, ResourceRoot } from "../../datastore/index.ts";
 import { ConflictingDefinitionError, InvalidArgumentError } from "../../errors/index.ts";
 import { resourcePath } from "../../resources/from-uri.ts";
@@ -72,6 +73,7 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
             size: { type: "integer", minimum: 0 },
             checksum: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" },
             formatter: { type: "string" },
+            dataset_id: { type: "string", maxLength: 64 },
           },
           required: ["dataset_type", "data_id", "run", "size", "checksum"],
           additionalProperties: false,
@@ -101,6 +103,10 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
           `a ${type.name} dataset with data ID ${dataId} already exists in run '${body.run}' (id ${existing.id})`,
         );
       }
+      const datasetId = body.dataset_id === undefined ? undefined : normalizeUuid(body.dataset_id);
+      if (datasetId !== undefined && (await butler.registry.getDataset(datasetId)) !== null) {
+        throw new ConflictingDefinitionError(`a dataset with id ${datasetId} already exists`);
+      }
       const root = butler.datastore.root;
       await sweepExpiredUploads(uploadsDir(root.uri), ctx.urlExpirySeconds * 1000);
       const expires = Math.floor(Date.now() / 1000) + ctx.urlExpirySeconds;
@@ -112,6 +118,7 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
         size: body.size,
         checksum: body.checksum,
         ...(body.formatter === undefined ? {} : { formatter: body.formatter }),
+        ...(datasetId === undefined ? {} : { datasetId }),
         expires,
         file: `${expires}-${randomBytes(12).toString("hex")}${await extensionFor(butler, type, body.formatter)}`,
       };
@@ -200,7 +207,7 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const [ref] = await butler.ingest(
         {
           path: local ? file.path : file.uri,
-          refs: { datasetType: upload.datasetType, dataId: upload.dataId },
+          refs: await uploadedRef(butler, upload),
           ...(upload.formatter === undefined ? {} : { formatter: upload.formatter }),
         },
         { transfer: "move", run: upload.run },
@@ -208,6 +215,14 @@ export function putRoutes(app: FastifyInstance, ctx: ServerContext): void {
       return { dataset_ref: ref!.toJSON() };
     },
   );
+}
+
+/** What an upload stores: the client's resolved ref (its ID kept), else a dataset type and data ID. */
+async function uploadedRef(butler: Butler, upload: Upload): Promise<GetManyItem> {
+  if (upload.datasetId === undefined) return { datasetType: upload.datasetType, dataId: upload.dataId };
+  const type = await butler.registry.getDatasetType(upload.datasetType);
+  const dataId = await butler.registry.expandDataId(upload.dataId, { dimensions: type.dimensions });
+  return new DatasetRef(type, dataId, upload.run, { id: upload.datasetId });
 }
 
 /** The file extension a put of `type` gets: the client's formatter's, else the configured one's. */
