@@ -24,7 +24,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import {
   CollectionType,
   DatasetRef,
-  type DatasetType,
+  DatasetType,
   type DimensionRecord,
   recordDataId,
 } from "../core/index.ts";
@@ -299,9 +299,24 @@ export async function importDatasets(
   const text = await readFile(file, "utf8");
   const document = parseExport(text, { universe: butler.registry.universe });
   const transfer = datastoreTransfer(options.transfer ?? "auto");
+  // The file's dataset types and their header index are made first, outside the transaction (as
+  // daf_butler's import registers them): their tables' foreign keys make the statements wait for every
+  // open write transaction, and inside this one they would deadlock with concurrent writers. A type
+  // the file cannot define is left for importExport to report with its place in the file.
+  for (const item of document.items) {
+    if (item.kind !== "dataset_type") continue;
+    let type: DatasetType;
+    try {
+      type = DatasetType.fromNames(item.name, item.dimensions, item.storageClass, butler.registry.universe, {
+        isCalibration: item.isCalibration,
+      });
+    } catch {
+      continue;
+    }
+    await butler.registry.registerDatasetType(type);
+  }
   const known = await butler.registry.queryDatasetTypes();
   const target = butler.registry as unknown as ImportTarget;
-  // Types the file defines that are new are registered, and their index made, in the transaction.
   const stored = new Set(
     document.items.flatMap((item) => (item.kind === "dataset" ? [item.datasetType] : [])),
   );
