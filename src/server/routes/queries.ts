@@ -21,7 +21,12 @@ import { ClientGoneError, InvalidArgumentError } from "../../errors/index.ts";
 import { withQuerySignal } from "../../registry/cancellation.ts";
 import type { QueryOptions } from "../../registry/queries/query-options.ts";
 import { repositoryOf, type ServerContext } from "../context.ts";
-import { NAME_PATTERN_SCHEMA, QUERY_BASE_PROPERTIES, TIMESPAN_SCHEMA } from "../schemas.ts";
+import {
+  COLLECTION_TYPES_SCHEMA,
+  NAME_PATTERN_SCHEMA,
+  QUERY_BASE_PROPERTIES,
+  TIMESPAN_SCHEMA,
+} from "../schemas.ts";
 import { encodedChunks, streamRows } from "../stream.ts";
 import { encodeDatasetAssociation, encodeDimensionRecord, encodeHeaderRow } from "../wire.ts";
 
@@ -190,7 +195,7 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
           properties: {
             dataset_type: { type: "string" },
             collections: NAME_PATTERN_SCHEMA,
-            collection_types: { type: "array", items: { type: "string" } },
+            collection_types: COLLECTION_TYPES_SCHEMA,
             flatten_chains: { type: "boolean" },
           },
           required: ["dataset_type"],
