@@ -9,6 +9,7 @@ import type {
   RegistryDialect,
   RowsColumn,
 } from "./dialects/registry-dialect.ts";
+import type { BoundStatement } from "./statement-template.ts";
 
 /** Set BUTLER_DEBUG_QUERIES=1 to print every registry query built with `sql` (and its parameters) to stderr. */
 const DEBUG_QUERIES = process.env.BUTLER_DEBUG_QUERIES === "1";
@@ -104,13 +105,15 @@ export class RegistryDatabase {
     }
   }
 
-  /** Runs a query built with `sql`, or compiled already (see `StatementTemplate`), on the current executor. */
-  async rows<R = Record<string, unknown>>(query: RawBuilder<unknown> | CompiledQuery): Promise<R[]> {
+  /**
+   * Runs a query built with `sql`, or compiled already, on the current executor. A statement template's
+   * (see `StatementTemplate`) runs as a prepared statement where the dialect has them.
+   */
+  async rows<R = Record<string, unknown>>(
+    query: RawBuilder<unknown> | CompiledQuery | BoundStatement,
+  ): Promise<R[]> {
     const db = this.db;
-    const run =
-      "execute" in query
-        ? (on: Kysely<DynamicSchema>) => query.execute(on)
-        : (on: Kysely<DynamicSchema>) => on.executeQuery(query) as Promise<QueryResult<unknown>>;
+    const run = this.#runner(query);
     if (DEBUG_QUERIES) debugQuery("execute" in query ? query.compile(db) : query);
     const signal = currentQuerySignal();
     if (signal === undefined) return (await run(db)).rows as R[];
@@ -124,6 +127,17 @@ export class RegistryDatabase {
       if (signal.aborted) throw new QueryCancelledError({ cause: err });
       throw err;
     }
+  }
+
+  #runner(
+    query: RawBuilder<unknown> | CompiledQuery | BoundStatement,
+  ): (on: Kysely<DynamicSchema>) => Promise<QueryResult<unknown>> {
+    if ("execute" in query) return (on) => query.execute(on);
+    const dialect = this.dialect;
+    if ("statementName" in query && dialect.executePrepared !== undefined) {
+      return (on) => dialect.executePrepared!(on, query, query.statementName);
+    }
+    return (on) => on.executeQuery(query);
   }
 
   /**

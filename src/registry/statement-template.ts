@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type CompiledQuery, type Kysely, type RawBuilder, RawNode } from "kysely";
 import type { DynamicSchema } from "./dialects/registry-dialect.ts";
 
@@ -13,10 +14,13 @@ class Slot {
  * A statement built and compiled once and run many times with new values. Building a statement with
  * `sql` and compiling it costs more than SQLite takes to run a small indexed lookup, so hot lookups
  * keep their compiled text: its parameters are either fixed at compile time or slots filled by `bind`.
- * The text object stays the same between calls, so the driver's statement cache finds it at once.
+ * The text object stays the same between calls, so the driver's statement cache finds it at once; where
+ * the server keeps statements by name instead, it runs as the prepared statement `name`.
  */
 export class StatementTemplate {
   readonly sql: string;
+  /** A name for the prepared statement, the same for the same text (a hash of it). */
+  readonly name: string;
   readonly #parameters: readonly unknown[];
   /** [parameter position, value index] for each slot. */
   readonly #slots: readonly (readonly [number, number])[];
@@ -24,6 +28,7 @@ export class StatementTemplate {
 
   private constructor(sql: string, parameters: readonly unknown[]) {
     this.sql = sql;
+    this.name = `butler_${createHash("sha256").update(sql).digest("hex").slice(0, 24)}`;
     this.#parameters = parameters.map((p) => (p instanceof Slot ? null : p));
     const slots: [number, number][] = [];
     parameters.forEach((p, i) => {
@@ -46,11 +51,16 @@ export class StatementTemplate {
   }
 
   /** The statement with these values in its slots. */
-  bind(values: readonly unknown[]): CompiledQuery {
+  bind(values: readonly unknown[]): BoundStatement {
     const parameters = this.#parameters.slice();
     for (const [at, index] of this.#slots) parameters[at] = values[index];
-    return { sql: this.sql, parameters, query: this.#node, queryId: QUERY_ID };
+    return { sql: this.sql, parameters, query: this.#node, queryId: QUERY_ID, statementName: this.name };
   }
+}
+
+/** A template's statement with its values: a compiled query that carries its template's name. */
+export interface BoundStatement extends CompiledQuery {
+  readonly statementName: string;
 }
 
 // Plugins would key per-query state by it; the registry's Kysely instances have none.

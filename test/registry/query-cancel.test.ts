@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { sql } from "kysely";
 import { QueryCancelledError } from "../../src/errors/index.ts";
 import { withQuerySignal } from "../../src/registry/index.ts";
+import { StatementTemplate } from "../../src/registry/statement-template.ts";
 import { forEachDialect } from "./registry-support.ts";
 
 forEachDialect("query cancellation", (ctx) => {
@@ -41,6 +42,27 @@ forEachDialect("query cancellation", (ctx) => {
       );
       assert.equal(sleeping[0]!.n, 0);
       assert.deepEqual(await database.rows(sql`SELECT 1 AS one`), [{ one: 1 }]);
+    });
+
+    test("an abort cancels a running statement template, prepared or not yet", async () => {
+      const registry = await ctx.makeRegistry();
+      const database = registry.internals.database;
+      const template = StatementTemplate.compile(
+        database.db,
+        (slot) => sql`SELECT pg_sleep(${slot(0)}::float8) AS slept`,
+      );
+      assert.equal((await database.rows(template.bind([0]))).length, 1);
+      for (const _ of [1, 2]) {
+        const abort = new AbortController();
+        const started = performance.now();
+        setTimeout(() => abort.abort(), 200);
+        await assert.rejects(
+          withQuerySignal(abort.signal, () => database.rows(template.bind([20]))),
+          QueryCancelledError,
+        );
+        assert.ok(performance.now() - started < 5000, "cancelled well before the 20 s sleep ends");
+      }
+      assert.equal((await database.rows(template.bind([0]))).length, 1);
     });
   }
 });

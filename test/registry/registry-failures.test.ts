@@ -22,7 +22,9 @@ import {
   isButlerError,
   RegistryDatabaseError,
 } from "../../src/errors/index.ts";
+import { RegistryDatabase } from "../../src/registry/database.ts";
 import { openDialect, Registry } from "../../src/registry/index.ts";
+import { StatementTemplate } from "../../src/registry/statement-template.ts";
 import { enabledDialects, forEachDialect, loadBase, PG_SERVER_URI } from "./registry-support.ts";
 
 const detectors = async (registry: Registry, where: string, bind: Record<string, unknown> = {}) =>
@@ -321,6 +323,20 @@ describe("registry failures: PostgreSQL servers", { skip: !enabledDialects().inc
       );
       // The pool still serves.
       assert.equal((await sql<{ one: number }>`SELECT 1 AS one`.execute(dialect.kysely)).rows[0]?.one, 1);
+      // A statement template runs prepared, and fails the same way, in a transaction too.
+      const database = new RegistryDatabase(dialect);
+      const sleep = StatementTemplate.compile(
+        dialect.kysely,
+        (slot) => sql`SELECT pg_sleep(${slot(0)}::float8)`,
+      );
+      await database.rows(sleep.bind([0]));
+      await rejectsTyped(database.rows(sleep.bind([5])), "REGISTRY_TIMEOUT", /statementTimeout/);
+      await rejectsTyped(
+        database.transaction(() => database.rows(sleep.bind([5]))),
+        "REGISTRY_TIMEOUT",
+        /statementTimeout/,
+      );
+      assert.equal((await database.rows(sleep.bind([0]))).length, 1);
     } finally {
       await dialect.close();
     }

@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely, RawBuilder } from "kysely";
+import type { CompiledQuery, Kysely, QueryResult, RawBuilder } from "kysely";
 
 /**
  * The registry's tables are made at run time (one per dimension element, per dimension group of
@@ -135,6 +135,17 @@ export interface RegistryDialect {
    * where a running statement cannot be stopped (better-sqlite3 runs it on the main thread).
    */
   cancellable?<T>(signal: AbortSignal, run: (db: Kysely<DynamicSchema>) => Promise<T>): Promise<T>;
+
+  /**
+   * Runs `query`, a statement template's (whose text never varies), on `db` as a statement the server
+   * keeps parsed and planned under `name` (lowercase letters, digits and underscores, derived from the
+   * text), and fails as `db.executeQuery` would. Absent where the driver already keeps statements by text.
+   */
+  executePrepared?(
+    db: Kysely<DynamicSchema>,
+    query: CompiledQuery,
+    name: string,
+  ): Promise<QueryResult<unknown>>;
 
   /**
    * The rows of `query`, at most `pageSize` at a time, read from a database cursor so that one page is

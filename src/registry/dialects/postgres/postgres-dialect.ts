@@ -1,4 +1,4 @@
-import { type CompiledQuery, Kysely, PostgresDialect, type RawBuilder, sql } from "kysely";
+import { type CompiledQuery, Kysely, PostgresDialect, type QueryResult, type RawBuilder, sql } from "kysely";
 import { InvalidArgumentError } from "../../../errors/index.ts";
 import {
   type ColumnTypeSpec,
@@ -12,6 +12,7 @@ import {
 } from "../registry-dialect.ts";
 import { postgresPages } from "./postgres-cursor.ts";
 import { describeServer, type PgPool, typedPool } from "./postgres-errors.ts";
+import { PreparedStatements } from "./postgres-prepared.ts";
 
 export type { PgPool };
 
@@ -56,6 +57,8 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
 });
 
 const NAMESPACE = /^[a-z_][a-z0-9_]{0,62}$/;
+/** Prepared statement names, with room for the suffix a renaming adds (63 bytes at most in all). */
+const STATEMENT_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 const INT8_OID = 20;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -81,9 +84,17 @@ export class PostgresRegistryDialect implements RegistryDialect {
    * they get a pool of their own: they never starve the statements of everything else.
    */
   #cursorPool: PgPool | undefined;
+  readonly #prepared: PreparedStatements;
 
-  private constructor(location: string, makePool: () => PgPool, namespace: string | null, readOnly: boolean) {
+  private constructor(
+    location: string,
+    makePool: () => PgPool,
+    prepared: PreparedStatements,
+    namespace: string | null,
+    readOnly: boolean,
+  ) {
     this.location = location;
+    this.#prepared = prepared;
     this.#makePool = makePool;
     const pool = makePool();
     this.namespace = namespace;
@@ -134,16 +145,18 @@ export class PostgresRegistryDialect implements RegistryDialect {
             : builtins.getTypeParser(oid, format as "text")) as typeof builtins.getTypeParser,
       },
     };
+    const prepared = new PreparedStatements();
     const makePool = () => {
       const rawPool = new Pool(config) as PgPool;
       // An idle pooled connection that the server closes (restart, DROP DATABASE, idle timeout) is
       // dropped from the pool; the next query opens a new one. Without a listener it would crash the process.
       rawPool.on("error", () => {});
-      return typedPool(rawPool, { server: describeServer(options.connectionString), ...timeouts });
+      return typedPool(rawPool, { server: describeServer(options.connectionString), ...timeouts }, prepared);
     };
     const dialect = new PostgresRegistryDialect(
       redact(options.connectionString ?? "postgresql://"),
       makePool,
+      prepared,
       namespace,
       options.readOnly ?? false,
     );
@@ -243,6 +256,19 @@ export class PostgresRegistryDialect implements RegistryDialect {
         await cancelling;
       }
     });
+  }
+
+  /**
+   * Runs `query` as the named prepared statement `name` of the connection it lands on: parsed and
+   * planned there once, then only bound and executed (see `postgres-prepared.ts`).
+   */
+  executePrepared(
+    db: Kysely<DynamicSchema>,
+    query: CompiledQuery,
+    name: string,
+  ): Promise<QueryResult<unknown>> {
+    if (!STATEMENT_NAME.test(name)) return db.executeQuery(query);
+    return this.#prepared.run(query.sql, name, () => db.executeQuery(query));
   }
 
   pages(

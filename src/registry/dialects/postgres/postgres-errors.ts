@@ -5,6 +5,7 @@
  */
 import { InvalidQueryError, isButlerError, RegistryDatabaseError } from "../../../errors/index.ts";
 import { databaseValueError, describeSeconds, driverCodeOf, driverMessageOf } from "../database-errors.ts";
+import type { PreparedStatements } from "./postgres-prepared.ts";
 
 /** The slice of a pg Pool the dialect and Kysely call. */
 export interface PgPool {
@@ -128,6 +129,7 @@ function mapPostgresError(err: unknown, phase: "connect" | "query", context: Pos
 
 interface PgClient {
   query(...args: unknown[]): unknown;
+  getTransactionStatus?(): string | null;
   on(event: "error", listener: (err: Error) => void): unknown;
   connection?: { stream?: { destroy(): void } };
 }
@@ -137,9 +139,13 @@ const NO_ERROR = new Error("no error");
 /**
  * `pool` with every connect and statement failure mapped by `mapPostgresError`. A statement that timed
  * out on the client side leaves its connection unusable, so that connection is closed (and the pool drops
- * it on release).
+ * it on release). Statements go through `prepared`, when given, which names those asked for.
  */
-export function typedPool(pool: PgPool, context: PostgresErrorContext): PgPool {
+export function typedPool(
+  pool: PgPool,
+  context: PostgresErrorContext,
+  prepared?: PreparedStatements,
+): PgPool {
   // The last error a checked-out connection reported on its own (the server ending the session for an
   // idle transaction): pg emits it as an event, which would crash the process without a listener, and
   // the next statement then fails with a vaguer message.
@@ -161,7 +167,7 @@ export function typedPool(pool: PgPool, context: PostgresErrorContext): PgPool {
           const value = Reflect.get(target, prop, target);
           if (prop !== "query") return typeof value === "function" ? value.bind(target) : value;
           return (...args: unknown[]) => {
-            const submitted = target.query(...args);
+            const submitted = prepared === undefined ? target.query(...args) : prepared.submit(target, args);
             // Cursors (objects with `submit`) return themselves, not a promise.
             if (!(submitted instanceof Promise)) return submitted;
             return submitted.catch((err: unknown) => {
