@@ -40,6 +40,7 @@ export type RegistryReader = Pick<
   | "queryDatasets"
   | "queryDataIds"
   | "queryDimensionRecords"
+  | "queryDatasetAssociations"
 >;
 
 type RefOrType = DatasetRef | DatasetType | string;

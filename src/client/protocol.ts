@@ -52,6 +52,7 @@ export const ROUTES = {
   queryDataIds: "/v1/query/data_ids",
   queryDimensionRecords: "/v1/query/dimension_records",
   queryHeaders: "/v1/query/headers",
+  queryDatasetAssociations: "/v1/query/dataset_associations",
   getFile: "/v1/get_file",
   bytes: "/v1/bytes/*",
   putPrepare: "/v1/put/prepare",
@@ -261,6 +262,29 @@ export interface QueryHeadersRequest extends QueryRequestBase {
 }
 
 /**
+ * Every membership of datasets of one type in the matching collections (the registry's
+ * queryDatasetAssociations): a dataset is listed once per collection holding it, and once per
+ * validity range in a CALIBRATION collection.
+ */
+export interface QueryDatasetAssociationsRequest {
+  /** One dataset type name (no globs, no components). */
+  dataset_type: string;
+  /** Names and globs; every collection when absent. */
+  collections?: string | string[];
+  collection_types?: CollectionTypeName[];
+  /** Look inside matching CHAINED collections (chains themselves hold nothing). */
+  flatten_chains?: boolean;
+}
+
+/** One membership: the ref (full data ID), the collection, and the validity range in a CALIBRATION one. */
+export interface DatasetAssociationJson {
+  dataset_ref: DatasetRefJson;
+  collection: string;
+  /** Null outside CALIBRATION collections. */
+  timespan: TimespanJson | null;
+}
+
+/**
  * A dimension record on the wire: one property per record field; a timespan as TimespanJson, a
  * region as the hex of its sphgeom encoding, bytes as hex.
  */
@@ -292,6 +316,7 @@ export type DatasetsStreamLine = StreamLine<DatasetRefJson>;
 export type DataIdsStreamLine = StreamLine<DataIdJson>;
 export type DimensionRecordsStreamLine = StreamLine<DimensionRecordJson>;
 export type HeadersStreamLine = StreamLine<HeaderRowJson>;
+export type DatasetAssociationsStreamLine = StreamLine<DatasetAssociationJson>;
 
 // ---- files ---------------------------------------------------------------------------------------
 

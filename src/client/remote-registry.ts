@@ -15,14 +15,16 @@ import {
   type DimensionRecord,
   type DimensionUniverse,
   type RecordsInput,
-  type Timespan,
+  Timespan,
 } from "../core/index.ts";
 import { DimensionRecordNotFoundError, MissingCollectionError } from "../errors/index.ts";
 import type {
+  DatasetAssociation,
   DimensionsInput,
   NameExpression,
   QueryCollectionsOptions,
   QueryDataIdsOptions,
+  QueryDatasetAssociationsOptions,
   QueryDatasetsOptions,
   QueryDimensionRecordsOptions,
   QueryOptions,
@@ -38,6 +40,7 @@ import {
   type CollectionSummaryResponse,
   type CollectionTypeName,
   type DataIdJson,
+  type DatasetAssociationJson,
   type DatasetResponse,
   type DatasetsResponse,
   type DatasetTypeResponse,
@@ -46,6 +49,7 @@ import {
   type FindDatasetResponse,
   MAX_DATASET_IDS,
   type QueryCollectionInfoResponse,
+  type QueryDatasetAssociationsRequest,
   type QueryDatasetTypesResponse,
   type QueryRequestBase,
   routePath,
@@ -82,6 +86,14 @@ function typeNames(
     ? (types as readonly (string | DatasetType)[])
     : [types as string | DatasetType];
   return list.map((t) => (typeof t === "string" ? t : t.name));
+}
+
+/** Collection types as the wire names them. */
+function collectionTypeNames(
+  types: QueryCollectionsOptions["collectionTypes"],
+): CollectionTypeName[] | undefined {
+  if (types === undefined) return undefined;
+  return [...(types instanceof CollectionType ? [types] : types)].map((t) => t.name as CollectionTypeName);
 }
 
 export class RemoteRegistry implements RegistryReader {
@@ -146,14 +158,7 @@ export class RemoteRegistry implements RegistryReader {
     options: QueryCollectionsOptions & { includeSummary?: boolean } = {},
   ): Promise<CollectionInfo[]> {
     const pattern = namesToJson(expression, "queryCollections");
-    const types =
-      options.collectionTypes === undefined
-        ? undefined
-        : [
-            ...(options.collectionTypes instanceof CollectionType
-              ? [options.collectionTypes]
-              : options.collectionTypes),
-          ].map((t) => t.name as CollectionTypeName);
+    const types = collectionTypeNames(options.collectionTypes);
     const answer = await this.#connection.postJson<QueryCollectionInfoResponse>(
       routePath("queryCollectionInfo"),
       {
@@ -341,6 +346,31 @@ export class RemoteRegistry implements RegistryReader {
       ...(timespan === undefined ? {} : { timespan }),
     };
     return this.#stream(routePath("queryDatasets"), body, (row: DatasetRefJson) => this.#ref(row), options);
+  }
+
+  /**
+   * Every membership of datasets of a type in the matching collections (every collection when none
+   * are given, as a local registry's: the butler's defaults are not filled in), with the validity
+   * range of each membership of a CALIBRATION collection.
+   */
+  async queryDatasetAssociations(
+    datasetType: DatasetType | string,
+    options: QueryDatasetAssociationsOptions = {},
+  ): Promise<DatasetAssociation[]> {
+    const collections = namesToJson(options.collections, "queryDatasetAssociations");
+    const types = collectionTypeNames(options.collectionTypes);
+    const body: QueryDatasetAssociationsRequest = {
+      dataset_type: typeof datasetType === "string" ? datasetType : datasetType.name,
+      ...(collections === undefined ? {} : { collections }),
+      ...(types === undefined ? {} : { collection_types: types }),
+      ...(options.flattenChains === undefined ? {} : { flatten_chains: options.flattenChains }),
+    };
+    const decode = (row: DatasetAssociationJson): DatasetAssociation => ({
+      ref: this.#ref(row.dataset_ref),
+      collection: row.collection,
+      timespan: row.timespan === null ? null : Timespan.fromJSON(row.timespan),
+    });
+    return this.#stream(routePath("queryDatasetAssociations"), body, decode, {}).toArray();
   }
 
   /** A query's pages as the server sends them, cut to the asked page size and decoded. */

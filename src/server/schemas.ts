@@ -5,6 +5,12 @@ export const NAME_PATTERN_SCHEMA = {
   anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
 } as const;
 
+/**
+ * Collection type names (RUN, TAGGED, CHAINED, CALIBRATION). Any string passes: an unknown one is the
+ * registry's COLLECTION_TYPE error, which says which names it accepts.
+ */
+export const COLLECTION_TYPES_SCHEMA = { type: "array", items: { type: "string" } } as const;
+
 /** A data ID: dimension (or alternate key, or element.field) → value. */
 export const DATA_ID_SCHEMA = {
   type: "object",

@@ -1,9 +1,13 @@
-/** Server-side encoders of values that core has no JSON form for (see DimensionRecordJson, HeaderRowJson). */
+/**
+ * Server-side encoders of values that core has no JSON form for (see DimensionRecordJson, HeaderRowJson,
+ * DatasetAssociationJson).
+ */
 
 import type { HeaderScanRow } from "../butler/header-scan.ts";
-import type { DimensionRecordJson, HeaderRowJson } from "../client/protocol.ts";
+import type { DatasetAssociationJson, DimensionRecordJson, HeaderRowJson } from "../client/protocol.ts";
 import type { DimensionRecord } from "../core/index.ts";
 import { Timespan } from "../core/index.ts";
+import type { DatasetAssociation } from "../registry/index.ts";
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
@@ -29,4 +33,12 @@ export function encodeHeaderRow(row: HeaderScanRow): HeaderRowJson {
     values[key] = typeof value === "bigint" ? value.toString() : value;
   }
   return { dataset_ref: row.ref.toJSON(), values };
+}
+
+export function encodeDatasetAssociation(association: DatasetAssociation): DatasetAssociationJson {
+  return {
+    dataset_ref: association.ref.toJSON(),
+    collection: association.collection,
+    timespan: association.timespan === null ? null : association.timespan.toJSON(),
+  };
 }

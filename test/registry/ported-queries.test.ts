@@ -157,7 +157,7 @@ bothWays(
   { make: registryRepo((registry) => loadPeer(registry, "base.yaml", "datasets.yaml")), skip: DATASETS },
   (suite) => {
     suite.directOnly(
-      "registry writes between its queries (associate, certify, registerCollection) and queryDatasetAssociations, which a server does not offer",
+      "registry writes between its queries (associate, certify, registerCollection), which a remote registry does not offer",
       "data IDs, record fields and datasets in RUN, TAGGED and CALIBRATION collections",
       async ({ registry }) => {
         assert.deepEqual(

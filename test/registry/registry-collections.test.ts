@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CollectionType } from "../../src/core/index.ts";
+import { CollectionType, type DatasetRef, Timespan } from "../../src/core/index.ts";
 import {
   CollectionCycleError,
   CollectionNameError,
@@ -8,12 +8,26 @@ import {
   InvalidArgumentError,
   InvalidQueryError,
   MissingCollectionError,
+  MissingDatasetTypeError,
   OrphanedRecordError,
 } from "../../src/errors/index.ts";
+import type { QueryDatasetAssociationsOptions } from "../../src/registry/index.ts";
+import { parseButlerTime } from "../../src/time/index.ts";
 import { bothWays, directOnlyRegistry, registryRepo } from "../support/both-ways.ts";
-import { loadDatasets, makeChain } from "./registry-support.ts";
+import { datasetsYamlRefs, loadBase, loadDatasets, makeChain } from "./registry-support.ts";
 
 const { RUN, TAGGED, CHAINED, CALIBRATION } = CollectionType;
+
+const day = (d: number) => parseButlerTime(`2020-01-${String(d).padStart(2, "0")}T00:00:00`);
+const span = (a: number | null, b: number | null) =>
+  new Timespan(a === null ? null : day(a), b === null ? null : day(b));
+
+/** The bias of datasets.yaml in `run` for `detector`. */
+function bias(refs: readonly DatasetRef[], run: string, detector: number): DatasetRef {
+  return refs.find(
+    (r) => r.datasetType.name === "bias" && r.run === run && r.dataId.get("detector") === detector,
+  )!;
+}
 
 const SUITE = "registry collections";
 const ADMIN =
@@ -29,6 +43,13 @@ bothWays(
       await registry.registerCollection("calibs", CALIBRATION, "calibrations");
       await makeChain(registry, "chain1", ["tag", "imported_r"]);
       await makeChain(registry, "chain2", ["chain1", "imported_g"]);
+      // datasets.yaml's biases and flats in the two RUNs, some tagged, some certified.
+      await loadBase(registry);
+      const refs = await registry.importDatasets(datasetsYamlRefs(registry.universe).refs);
+      await registry.associate("tag", [bias(refs, "imported_g", 2), bias(refs, "imported_r", 4)]);
+      await registry.certify("calibs", [bias(refs, "imported_g", 2)], span(1, 10));
+      await registry.certify("calibs", [bias(refs, "imported_r", 2)], span(10, 20));
+      await registry.certify("calibs", [bias(refs, "imported_r", 3)], span(null, 5));
     }),
   },
   (suite) => {
@@ -102,6 +123,67 @@ bothWays(
       await assert.rejects(registry.getCollectionChain("imported_g"), CollectionTypeError);
       await assert.rejects(registry.getCollectionChain("nope"), MissingCollectionError);
     });
+
+    suite.test(
+      "queryDatasetAssociations lists memberships by collection, with validity ranges in CALIBRATION ones",
+      async ({ butler: { registry } }) => {
+        const { refs } = datasetsYamlRefs(registry.universe);
+        const rows = async (options: QueryDatasetAssociationsOptions) =>
+          (await registry.queryDatasetAssociations("bias", options))
+            .map((a) => {
+              const imported = refs.find((r) => r.id === a.ref.id);
+              assert.ok(imported !== undefined && a.ref.equals(imported), `${a.ref}`);
+              assert.equal(a.ref.run, imported.run);
+              return [a.collection, a.ref.run, a.ref.dataId.get("detector"), a.timespan?.toString() ?? null];
+            })
+            .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+        const tagged = [
+          ["tag", "imported_g", 2, null],
+          ["tag", "imported_r", 4, null],
+        ];
+        const runR = [2, 3, 4].map((d) => ["imported_r", "imported_r", d, null]);
+        const runG = [1, 2, 3].map((d) => ["imported_g", "imported_g", d, null]);
+        const certified = [
+          ["calibs", "imported_g", 2, span(1, 10).toString()],
+          ["calibs", "imported_r", 2, span(10, 20).toString()],
+          ["calibs", "imported_r", 3, span(null, 5).toString()],
+        ];
+        const sorted = (...lists: unknown[][][]) =>
+          lists.flat().sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+        assert.deepEqual(await rows({ collections: "tag" }), tagged);
+        assert.deepEqual(await rows({ collections: "imported_r" }), runR);
+        assert.deepEqual(await rows({ collections: "calibs" }), certified);
+        // A timespan read back is the one certified, bounds and all.
+        const [open] = (await registry.queryDatasetAssociations("bias", { collections: "calibs" })).filter(
+          (a) => a.ref.dataId.get("detector") === 3,
+        );
+        assert.ok(open?.timespan instanceof Timespan && open.timespan.equals(span(null, 5)));
+        assert.equal(open?.timespan?.begin, null);
+        // A chain holds nothing itself; flattened, it is its members'.
+        assert.deepEqual(await rows({ collections: "chain2" }), []);
+        assert.deepEqual(
+          await rows({ collections: "chain2", flattenChains: true }),
+          sorted(tagged, runR, runG),
+        );
+        assert.deepEqual(
+          await rows({ collections: "chain2", flattenChains: true, collectionTypes: RUN }),
+          sorted(runR, runG),
+        );
+        // Every collection, or every one of some types.
+        assert.deepEqual(await rows({}), sorted(tagged, runR, runG, certified));
+        assert.deepEqual(await rows({ collectionTypes: [TAGGED, CALIBRATION] }), sorted(tagged, certified));
+        assert.deepEqual(await rows({ collections: "imported_*", collectionTypes: TAGGED }), []);
+        assert.deepEqual(await registry.queryDatasetAssociations("flat", { collections: "calibs" }), []);
+        await assert.rejects(
+          registry.queryDatasetAssociations("bias", { collections: "nope" }),
+          MissingCollectionError,
+        );
+        await assert.rejects(
+          registry.queryDatasetAssociations("dark", { collections: "tag" }),
+          MissingDatasetTypeError,
+        );
+      },
+    );
   },
 );
 

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Butler } from "../../src/butler/index.ts";
-import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
+import { RemoteButler } from "../../src/client/index.ts";
+import { DEMO_CALIB, DEMO_RUN } from "../../src/demo/demo-survey.ts";
 import { createServerApp } from "../../src/server/app.ts";
 import { loadServerConfig } from "../../src/server/config.ts";
 import { guardConfigFor, guardPlugin } from "../../src/server/guard/index.ts";
@@ -108,6 +109,39 @@ for (const dialect of enabledDialects()) {
           aborted: false,
         },
       );
+    });
+
+    test("dataset associations: a user who may not read the repository is refused before any row", async () => {
+      const url = `${served.base}/v1/query/dataset_associations`;
+      const body = { dataset_type: "bias", collections: DEMO_CALIB };
+      logs.length = 0;
+      const denied = await post(url, body, { authorization: `Bearer ${outsider}` });
+      assert.deepEqual([denied.status, denied.body.error_type], [403, "FORBIDDEN"]);
+      assert.match(denied.body.detail, /user 'otto' may not read repository 'main'/);
+      assert.equal(denied.headers.get("content-type")?.startsWith("application/json"), true);
+      assert.doesNotMatch(JSON.stringify(denied.body), /dataset_ref|DemoCam\/calib\/bias/);
+      await eventually(() => logs.length === 1);
+      assert.deepEqual([logs[0]!.user, logs[0]!.status, logs[0]!.rows ?? 0], ["otto", 403, 0]);
+      const anonymous = await post(url, body);
+      assert.deepEqual([anonymous.status, anonymous.body.error_type], [401, "UNAUTHENTICATED"]);
+      // A reader's remote registry gets them, validity ranges included.
+      const remote = await RemoteButler.open(served.base, { token: reader });
+      try {
+        const associations = await remote.registry.queryDatasetAssociations("bias", {
+          collections: DEMO_CALIB,
+        });
+        const direct = await served.butler.registry.queryDatasetAssociations("bias", {
+          collections: DEMO_CALIB,
+        });
+        assert.equal(associations.length, direct.length);
+        assert.ok(associations.length > 0);
+        assert.deepEqual(
+          associations.map((a) => [a.ref.id, a.collection, a.timespan?.toString()]),
+          direct.map((a) => [a.ref.id, a.collection, a.timespan?.toString()]),
+        );
+      } finally {
+        await remote.close();
+      }
     });
 
     test("id caps answer before the route's schema; the app's body limit is 413", async () => {

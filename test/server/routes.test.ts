@@ -236,6 +236,7 @@ for (const dialect of enabledDialects()) {
         "/api/butler/repo/{name}/v1/universe",
         "/api/butler/repo/{name}/v1/find_dataset",
         "/api/butler/repo/{name}/v1/query/datasets",
+        "/api/butler/repo/{name}/v1/query/dataset_associations",
         "/api/butler/repo/{name}/v1/get_file",
         "/api/butler/repo/{name}/v1/bytes/{path}",
       ]) {
@@ -252,6 +253,12 @@ for (const dialect of enabledDialects()) {
         ] !== undefined,
         true,
       );
+      const associations = paths["/api/butler/repo/{name}/v1/query/dataset_associations"].post;
+      assert.deepEqual(associations.requestBody.content["application/json"].schema.required, [
+        "dataset_type",
+      ]);
+      assert.ok(associations.responses["200"].content["application/jsonlines"]);
+      assert.equal(associations["x-access"], "read");
     });
   });
 }

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import { DEMO_RUN } from "../../src/demo/demo-survey.ts";
+import { DEMO_CALIB, DEMO_CHAIN, DEMO_RUN } from "../../src/demo/demo-survey.ts";
 import { InvalidArgumentError } from "../../src/errors/index.ts";
 import { QueryStream } from "../../src/registry/index.ts";
 import { createServerApp } from "../../src/server/app.ts";
@@ -93,6 +93,57 @@ for (const dialect of enabledDialects()) {
       assert.deepEqual(visits[0].timespan, first.timespan?.toJSON());
       assert.match(visits[0].region, /^[0-9a-f]+$/);
       assert.equal(visits[0].exposure_time, first.exposure_time);
+    });
+
+    test("dataset associations: ref, collection and validity range per row; typed errors are 422", async () => {
+      const url = `${served.base}/v1/query/dataset_associations`;
+      const { status, lines } = await stream(url, { dataset_type: "bias", collections: DEMO_CALIB });
+      assert.equal(status, 200);
+      const rows = lines.flatMap((l) => (l.type === "page" ? l.rows : []));
+      assert.deepEqual(
+        lines.map((l) => (l.type === "page" ? l.rows.length : l)),
+        [3, 1, { type: "end", total: 4 }],
+      );
+      const direct = await served.butler.registry.queryDatasetAssociations("bias", {
+        collections: DEMO_CALIB,
+      });
+      assert.deepEqual(
+        rows,
+        JSON.parse(
+          JSON.stringify(
+            direct.map((a) => ({
+              dataset_ref: a.ref.toJSON(),
+              collection: a.collection,
+              timespan: a.timespan?.toJSON() ?? null,
+            })),
+          ),
+        ),
+      );
+      // Open-ended validity ranges keep their null bound.
+      assert.ok(rows.some((r: Json) => r.timespan.begin === null && r.timespan.end !== null));
+      assert.ok(rows.some((r: Json) => r.timespan.begin !== null && r.timespan.end === null));
+      // The chain, flattened and filtered to RUNs: the calexps' run, no validity ranges.
+      const runs = await stream(url, {
+        dataset_type: "calexp",
+        collections: DEMO_CHAIN,
+        flatten_chains: true,
+        collection_types: ["RUN"],
+      });
+      const calexps = runs.lines.flatMap((l) => (l.type === "page" ? l.rows : []));
+      assert.equal(calexps.length, CALEXPS);
+      assert.ok(calexps.every((r: Json) => r.collection === DEMO_RUN && r.timespan === null));
+      for (const [body, errorType] of [
+        [{ dataset_type: "bias", collections: "nope" }, "MISSING_COLLECTION"],
+        [{ dataset_type: "nope", collections: DEMO_CALIB }, "MISSING_DATASET_TYPE"],
+        [{ dataset_type: "bias", collection_types: ["NOPE"] }, "COLLECTION_TYPE"],
+        [{ dataset_type: "bias", where: "detector = 1" }, "INVALID_ARGUMENT"],
+        [{ collections: DEMO_CALIB }, "INVALID_ARGUMENT"],
+      ] as const) {
+        const refused = await post(url, body);
+        assert.equal(refused.status, 422, JSON.stringify(body));
+        assert.equal(refused.body.error_type, errorType, JSON.stringify(refused.body));
+        assert.equal(typeof refused.body.detail, "string");
+      }
     });
 
     if (dialect === "postgres") {

@@ -11,7 +11,7 @@ import {
 } from "../../client/protocol.ts";
 import { CollectionType } from "../../core/index.ts";
 import { repositoryOf, type ServerContext } from "../context.ts";
-import { NAME_PATTERN_SCHEMA } from "../schemas.ts";
+import { COLLECTION_TYPES_SCHEMA, NAME_PATTERN_SCHEMA } from "../schemas.ts";
 
 export function collectionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: QueryCollectionInfoRequest }>(
@@ -23,7 +23,7 @@ export function collectionRoutes(app: FastifyInstance, ctx: ServerContext): void
           type: "object",
           properties: {
             pattern: NAME_PATTERN_SCHEMA,
-            types: { type: "array", items: { type: "string" } },
+            types: COLLECTION_TYPES_SCHEMA,
             flatten_chains: { type: "boolean" },
             include_chains: { type: "boolean" },
             include_summary: { type: "boolean" },

@@ -1,27 +1,34 @@
 /**
- * Streamed queries (datasets, data IDs, dimension records, header values): the registry's queries
- * with `where`, bind, order and limit, answered as JSON lines by streamRows. Datasets, data IDs and
- * records come from the registry's cursors a page at a time, so no result is ever whole in memory;
- * header values are read from files and sent when the scan ends.
+ * Streamed queries (datasets, data IDs, dimension records, header values, dataset associations): the
+ * registry's queries with `where`, bind, order and limit, answered as JSON lines by streamRows.
+ * Datasets, data IDs and records come from the registry's cursors a page at a time, so no result is
+ * ever whole in memory; header values are read from files and sent when the scan ends, and dataset
+ * associations (which take no `where`) are read in one statement and sent in pages.
  */
 import type { FastifyInstance } from "fastify";
 import { bindFromJson } from "../../client/bind-wire.ts";
 import {
   type QueryDataIdsRequest,
+  type QueryDatasetAssociationsRequest,
   type QueryDatasetsRequest,
   type QueryDimensionRecordsRequest,
   type QueryHeadersRequest,
   type QueryRequestBase,
   ROUTES,
 } from "../../client/protocol.ts";
-import { Timespan } from "../../core/index.ts";
+import { CollectionType, Timespan } from "../../core/index.ts";
 import { ClientGoneError, InvalidArgumentError } from "../../errors/index.ts";
 import { withQuerySignal } from "../../registry/cancellation.ts";
 import type { QueryOptions } from "../../registry/queries/query-options.ts";
 import { repositoryOf, type ServerContext } from "../context.ts";
-import { NAME_PATTERN_SCHEMA, QUERY_BASE_PROPERTIES, TIMESPAN_SCHEMA } from "../schemas.ts";
+import {
+  COLLECTION_TYPES_SCHEMA,
+  NAME_PATTERN_SCHEMA,
+  QUERY_BASE_PROPERTIES,
+  TIMESPAN_SCHEMA,
+} from "../schemas.ts";
 import { encodedChunks, streamRows } from "../stream.ts";
-import { encodeDimensionRecord, encodeHeaderRow } from "../wire.ts";
+import { encodeDatasetAssociation, encodeDimensionRecord, encodeHeaderRow } from "../wire.ts";
 
 const STREAM = { access: "read", stream: true } as const;
 
@@ -175,6 +182,41 @@ export function queryRoutes(app: FastifyInstance, ctx: ServerContext): void {
           }),
         );
         yield* encodedChunks(scan.rows, encodeHeaderRow, ctx.pageRows, signal);
+      });
+    },
+  );
+  app.post<{ Body: QueryDatasetAssociationsRequest }>(
+    ROUTES.queryDatasetAssociations,
+    {
+      config: STREAM,
+      schema: {
+        body: {
+          type: "object",
+          properties: {
+            dataset_type: { type: "string" },
+            collections: NAME_PATTERN_SCHEMA,
+            collection_types: COLLECTION_TYPES_SCHEMA,
+            flatten_chains: { type: "boolean" },
+          },
+          required: ["dataset_type"],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { registry } = repositoryOf(ctx, request).butler;
+      const body = request.body;
+      return streamRows(ctx, request, reply, async function* (signal) {
+        const associations = await withQuerySignal(signal, () =>
+          registry.queryDatasetAssociations(body.dataset_type, {
+            ...(body.collections === undefined ? {} : { collections: body.collections }),
+            ...(body.collection_types === undefined
+              ? {}
+              : { collectionTypes: body.collection_types.map((t) => CollectionType.fromName(t)) }),
+            ...(body.flatten_chains === undefined ? {} : { flattenChains: body.flatten_chains }),
+          }),
+        );
+        yield* encodedChunks(associations, encodeDatasetAssociation, ctx.pageRows, signal);
       });
     },
   );
