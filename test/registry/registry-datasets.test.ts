@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { RegistryReader } from "../../src/butler/index.ts";
 import {
   CollectionType,
   DataCoordinate,
@@ -31,6 +32,23 @@ const SUITE = "registry datasets";
 const ADMIN =
   "importing, inserting, associating and removing datasets (and removing dataset types) are administrators' writes, which a remote registry does not offer";
 
+/** Each of `refs` reads back by id as imported, and a dataset of datasets.yaml has its full data ID. */
+async function assertReadBack(registry: RegistryReader, refs: readonly DatasetRef[]): Promise<void> {
+  for (const ref of refs) {
+    const stored = await registry.getDataset(ref.id);
+    assert.ok(stored?.equals(ref), `${ref}`);
+    assert.equal(stored?.run, ref.run);
+  }
+  const flat = (await registry.getDataset("60c8a65c-7290-4c38-b1de-e3b1cdcf872d"))!;
+  assert.deepEqual(flat.dataId.toObject(), {
+    instrument: "Cam1",
+    detector: 2,
+    physical_filter: "Cam1-G",
+    band: "g",
+  });
+  assert.equal(flat.run, "imported_g");
+}
+
 bothWays(
   SUITE,
   {
@@ -45,19 +63,7 @@ bothWays(
     suite.test("imported datasets read back by id, one or many", async ({ butler: { registry } }) => {
       const { refs } = datasetsYamlRefs(registry.universe);
       assert.equal(refs.length, 13);
-      for (const ref of refs) {
-        const stored = await registry.getDataset(ref.id);
-        assert.ok(stored?.equals(ref), `${ref}`);
-        assert.equal(stored?.run, ref.run);
-      }
-      const flat = (await registry.getDataset("60c8a65c-7290-4c38-b1de-e3b1cdcf872d"))!;
-      assert.deepEqual(flat.dataId.toObject(), {
-        instrument: "Cam1",
-        detector: 2,
-        physical_filter: "Cam1-G",
-        band: "g",
-      });
-      assert.equal(flat.run, "imported_g");
+      await assertReadBack(registry, refs);
       const unknown = "00000000-0000-4000-8000-000000000000";
       assert.equal(await registry.getDataset(unknown), null);
       const many = await registry.getDatasets([...refs.map((r) => r.id), unknown]);
@@ -216,19 +222,7 @@ directOnlyRegistry(
   async (registry) => {
     const refs = await loadDatasets(registry);
     assert.equal(refs.length, 13);
-    for (const ref of refs) {
-      const stored = await registry.getDataset(ref.id);
-      assert.ok(stored?.equals(ref), `${ref}`);
-      assert.equal(stored?.run, ref.run);
-    }
-    const flat = (await registry.getDataset("60c8a65c-7290-4c38-b1de-e3b1cdcf872d"))!;
-    assert.deepEqual(flat.dataId.toObject(), {
-      instrument: "Cam1",
-      detector: 2,
-      physical_filter: "Cam1-G",
-      band: "g",
-    });
-    assert.equal(flat.run, "imported_g");
+    await assertReadBack(registry, refs);
     // The same refs again change nothing.
     await registry.importDatasets(datasetsYamlRefs(registry.universe).refs);
     assert.equal((await registry.findFirstDatasets("bias", ["imported_g", "imported_r"])).length, 4);
