@@ -18,7 +18,6 @@ import type { DatasetTypeManager } from "../managers/dataset-type-manager.ts";
 import { recordFromRow } from "../managers/dimension-rows.ts";
 import type { HeaderIndexManager, HeaderKeyRecord } from "../managers/header-index-manager.ts";
 import { type NameExpression, parseNameExpression } from "../name-expression.ts";
-import { TABLES } from "../schema/static-tables.ts";
 import { toNumber } from "../sql-values.ts";
 import { explainEmptyResult } from "./explain-empty.ts";
 import { mentionsHeaders } from "./header-columns.ts";
@@ -33,7 +32,7 @@ import {
   type QueryDimensionRecordsOptions,
   type QueryOptions,
 } from "./query-options.ts";
-import { withRun, withRunOf } from "./run-names.ts";
+import { runNameJoin, withRun } from "./run-names.ts";
 import { regionSelection, regionsOverlap } from "./spatial.ts";
 import { conjuncts } from "./where-scope.ts";
 
@@ -345,15 +344,11 @@ export class QueryEngine {
     const allRuns = search.collections.every((c) => c.type === CollectionType.RUN);
     if (!search.findFirst) {
       const keys = group.dataCoordinateKeys.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
-      if (!allRuns) {
-        yield* this.#run(plan, [id, ...keys], options, read, (inner) => withRun(inner, attach));
-        return;
-      }
-      // A dataset is in one RUN: its tags row there names its run (no `dataset` lookup), and over RUNs
-      // alone with nothing else joined no dataset comes twice (no DISTINCT).
-      const select = [id, sql`ds0.collection_id AS __collection`, ...keys];
-      const distinct = !plan.joins.singleRelation;
-      yield* this.#run(plan, select, options, read, (inner) => withRunOf(inner, attach), distinct);
+      // Over RUNs alone a row's collection is its run, and with nothing else joined no dataset comes
+      // twice (no DISTINCT).
+      const select = allRuns ? [id, sql`ds0.collection_id AS __collection`, ...keys] : [id, ...keys];
+      const distinct = !(allRuns && plan.joins.singleRelation);
+      yield* this.#run(plan, select, options, read, (inner) => withRun(inner, attach, allRuns), distinct);
     } else {
       // Only the required values inside the window; implied ones are looked up for the winners.
       const keys = group.required.map((d) => sql`${plan.joins.key(d)} AS ${sql.id(d)}`);
@@ -364,23 +359,12 @@ export class QueryEngine {
       ];
       const extra = carried.length > 0 ? sql`, ${sql.join(carried)}` : sql``;
       const dimensionColumns = group.dataCoordinateKeys.length > 0 ? sql`, ${columns.select}` : sql``;
-      // When every searched collection is a RUN, a winner's collection is its run: no `dataset` lookup
-      // (one index probe by UUID per winner, about half of the statement in measurements).
-      const winners = (inner: RawBuilder<unknown>) =>
-        allRuns
-          ? sql`
+      const run = runNameJoin("f", allRuns);
+      const winners = (inner: RawBuilder<unknown>) => sql`
         SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}${attach.columns}
-        FROM (${inner}) AS f
-        CROSS JOIN ${sql.table(TABLES.collection)} AS rc
+        FROM (${inner}) AS f ${run.joins}
         ${columns.joins} ${attach.join("f")}
-        WHERE f.__rn = 1 AND rc.collection_id = f.__collection`
-          : sql`
-        SELECT f.__id, f.__rank, f.__tied ${extra}, rc.name AS __run${dimensionColumns}${attach.columns}
-        FROM (${inner}) AS f
-        CROSS JOIN ${sql.table(TABLES.dataset)} AS d
-        CROSS JOIN ${sql.table(TABLES.collection)} AS rc
-        ${columns.joins} ${attach.join("f")}
-        WHERE f.__rn = 1 AND d.id = f.__id AND rc.collection_id = d.run_id`;
+        WHERE f.__rn = 1 AND ${run.condition}`;
       const partition = group.required.map((d) => plan.joins.key(d));
       const by = partition.length > 0 ? sql`PARTITION BY ${sql.join(partition)}` : sql``;
       const tied = search.collections.some((c) => c.type === CollectionType.CALIBRATION)

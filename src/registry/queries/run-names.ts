@@ -1,23 +1,40 @@
 /**
- * The run name of each row of a dataset query, joined onto the query as a subquery: from the run of
- * `__id`'s dataset, or, when only RUN collections are searched, from the collection `__collection` the
- * row was found in (no lookup of the dataset by UUID).
+ * The run name (`rc.name`) of each row of a dataset query. A row has its dataset's `__id` and, when
+ * only RUN collections are searched, the `__collection` it was found in: that collection is the
+ * dataset's run, so the dataset is not looked up by UUID (an index probe per row, about half of a
+ * find-first statement in measurements).
  */
 import { type RawBuilder, sql } from "kysely";
 import { TABLES } from "../schema/static-tables.ts";
 import type { HeaderAttachment } from "./header-rows.ts";
 
-/** Adds the name of the run `__collection` to each row of a dataset query over RUN collections. */
-export function withRunOf(inner: RawBuilder<unknown>, attach: HeaderAttachment): RawBuilder<unknown> {
-  return sql`SELECT w.*, rc.name AS __run${attach.columns} FROM (${inner}) AS w
-    CROSS JOIN ${sql.table(TABLES.collection)} AS rc ${attach.join("w")}
-    WHERE rc.collection_id = w.__collection`;
+export interface RunNameJoin {
+  /** The joins to add after the row's relation (they bring `rc`). */
+  readonly joins: RawBuilder<unknown>;
+  /** Their conditions, for the WHERE clause. */
+  readonly condition: RawBuilder<unknown>;
 }
 
-/** Adds the run name of `__id`'s dataset to each row of a dataset query. */
-export function withRun(inner: RawBuilder<unknown>, attach: HeaderAttachment): RawBuilder<unknown> {
+/** How the rows of relation `alias` get their run's name; `runsOnly` when they carry `__collection`. */
+export function runNameJoin(alias: string, runsOnly: boolean): RunNameJoin {
+  const column = (name: string) => sql.ref(`${alias}.${name}`);
+  const collection = sql`CROSS JOIN ${sql.table(TABLES.collection)} AS rc`;
+  return runsOnly
+    ? { joins: collection, condition: sql`rc.collection_id = ${column("__collection")}` }
+    : {
+        joins: sql`CROSS JOIN ${sql.table(TABLES.dataset)} AS d ${collection}`,
+        condition: sql`d.id = ${column("__id")} AND rc.collection_id = d.run_id`,
+      };
+}
+
+/** Adds the run name to each row of a dataset query (see `runNameJoin`), and the header values. */
+export function withRun(
+  inner: RawBuilder<unknown>,
+  attach: HeaderAttachment,
+  runsOnly: boolean,
+): RawBuilder<unknown> {
+  const run = runNameJoin("w", runsOnly);
   return sql`SELECT w.*, rc.name AS __run${attach.columns} FROM (${inner}) AS w
-    CROSS JOIN ${sql.table(TABLES.dataset)} AS d CROSS JOIN ${sql.table(TABLES.collection)} AS rc
-    ${attach.join("w")}
-    WHERE d.id = w.__id AND rc.collection_id = d.run_id`;
+    ${run.joins} ${attach.join("w")}
+    WHERE ${run.condition}`;
 }
