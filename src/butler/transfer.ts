@@ -24,7 +24,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import {
   CollectionType,
   DatasetRef,
-  DatasetType,
+  type DatasetType,
   type DimensionRecord,
   recordDataId,
 } from "../core/index.ts";
@@ -34,6 +34,7 @@ import { ConflictingDefinitionError, InvalidArgumentError, isButlerError } from 
 import type { Registry } from "../registry/index.ts";
 import {
   type DatasetFileRecord,
+  datasetTypeOfItem,
   type ExportItem,
   type ExportRecord,
   exportDocument,
@@ -307,9 +308,7 @@ export async function importDatasets(
     if (item.kind !== "dataset_type") continue;
     let type: DatasetType;
     try {
-      type = DatasetType.fromNames(item.name, item.dimensions, item.storageClass, butler.registry.universe, {
-        isCalibration: item.isCalibration,
-      });
+      type = datasetTypeOfItem(item, butler.registry.universe);
     } catch {
       continue;
     }

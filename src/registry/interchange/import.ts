@@ -15,7 +15,13 @@ import {
   type Timespan,
 } from "../../core/index.ts";
 import { ButlerError, ExportFormatError } from "../../errors/index.ts";
-import type { DatasetItem, ExportDocument, ExportItem, ExportRecord } from "./export-format.ts";
+import type {
+  DatasetItem,
+  DatasetTypeItem,
+  ExportDocument,
+  ExportItem,
+  ExportRecord,
+} from "./export-format.ts";
 import { type DayObsOffsets, migrateExport } from "./migrations.ts";
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -144,6 +150,13 @@ interface ImportPlan {
   readonly datasets: readonly { readonly item: DatasetItem; readonly refs: DatasetRef[] }[];
 }
 
+/** The dataset type a `dataset_type` item of an export defines. */
+export function datasetTypeOfItem(item: DatasetTypeItem, universe: DimensionUniverse): DatasetType {
+  return DatasetType.fromNames(item.name, item.dimensions, item.storageClass, universe, {
+    isCalibration: item.isCalibration,
+  });
+}
+
 /** Everything that can be checked before touching the registry: records, dataset types and refs. */
 function planImport(
   items: readonly ExportItem[],
@@ -188,9 +201,7 @@ function planImport(
     if (item.kind !== "dataset_type") return;
     let type: DatasetType;
     try {
-      type = DatasetType.fromNames(item.name, item.dimensions, item.storageClass, universe, {
-        isCalibration: item.isCalibration,
-      });
+      type = datasetTypeOfItem(item, universe);
     } catch (err) {
       throw wrap(err, "reference", `dataset type '${item.name}' cannot be defined`, `data[${i}]`);
     }

@@ -23,6 +23,7 @@ export {
   type ValidityRange,
 } from "./export-format.ts";
 export {
+  datasetTypeOfItem,
   type ImportCounts,
   type ImportedFile,
   type ImportOptions,
